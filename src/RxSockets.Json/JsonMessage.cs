@@ -1,0 +1,6 @@
+namespace RxSockets.Json;
+
+/// <summary>Typed JSON helpers for RxSockets messages.</summary>
+public static class JsonMessage
+{
+}
