@@ -1,0 +1,102 @@
+using System.Reactive.Concurrency;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace RxSockets;
+
+/// <summary>
+/// Options every connection shares, client or server. Options are validated when a connection or server is created
+/// from them (an <see cref="ArgumentException"/> names the property to fix) and then copied, so changing an options
+/// object afterwards does not affect connections already made.
+/// </summary>
+/// <remarks>Not thread-safe while being configured; treat an instance as immutable once in use.</remarks>
+public abstract class ConnectionOptions
+{
+    /// <summary>The largest message accepted, in bytes; a larger one closes the connection with 1009.</summary>
+    /// <value>The default is 1 MiB.</value>
+    public long MaxMessageSize { get; set; } = 1024 * 1024;
+
+    /// <summary>The most frames one message may arrive in; more closes the connection with 1009. 0 = unlimited.</summary>
+    /// <value>The default is 1,024.</value>
+    public int MaxFragments { get; set; } = 1024;
+
+    /// <summary>Messages received but not yet consumed. When the queue is full the socket is not read (backpressure).</summary>
+    /// <value>The default is 16.</value>
+    public int ReceiveQueueCapacity { get; set; } = 16;
+
+    /// <summary>Messages accepted by <c>SendAsync</c> but not yet written. When full, <c>SendAsync</c> waits.</summary>
+    /// <value>The default is 16.</value>
+    public int SendQueueCapacity { get; set; } = 16;
+
+    /// <summary>What <c>Outgoing.OnNext</c> does when the send queue is full (it never blocks).</summary>
+    /// <value>The default is <see cref="OutgoingOverflow.Fail"/>: the connection closes with 1011.</value>
+    public OutgoingOverflow OutgoingOverflow { get; set; } = OutgoingOverflow.Fail;
+
+    /// <summary>Outgoing messages longer than this many bytes are sent in several frames. 0 = never fragment.</summary>
+    /// <value>The default is 0.</value>
+    public int FragmentSize { get; set; }
+
+    /// <summary>Interval between keepalive pings.</summary>
+    /// <value>The default is 20 seconds. <see cref="Timeout.InfiniteTimeSpan"/> disables keepalive.</value>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long to wait for any sign of life (a pong or any frame) after a keepalive ping before the peer is
+    /// declared dead and the connection aborted.</summary>
+    /// <value>The default is 20 seconds. <see cref="Timeout.InfiniteTimeSpan"/> never declares the peer dead.</value>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long the close handshake may take before the transport is closed regardless.</summary>
+    /// <value>The default is 10 seconds.</value>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the opening handshake may take (connect and HTTP exchange).</summary>
+    /// <value>The default is 10 seconds.</value>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The largest HTTP handshake head accepted, in bytes (a server answers 431 beyond it).</summary>
+    /// <value>The default is 16 KiB.</value>
+    public int MaxHeaderBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Whether a ping is answered with a pong automatically (RFC 6455 §5.5.2).</summary>
+    /// <value>The default is true.</value>
+    public bool AutoPong { get; set; } = true;
+
+    /// <summary>The clock every timer of the connection runs on: keepalive, close and handshake timeouts.</summary>
+    /// <value>The default is <see cref="DefaultScheduler.Instance"/>. Tests pass a virtual-time scheduler.</value>
+    public IScheduler Scheduler { get; set; } = DefaultScheduler.Instance;
+
+    /// <summary>Where the connection logs (categories <c>RxSockets.Client</c>, <c>RxSockets.Server</c>, <c>RxSockets.Connection</c>).</summary>
+    /// <value>The default logs nowhere.</value>
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
+    /// <summary>Checks every property; called when a connection or server is created from these options.</summary>
+    /// <exception cref="ArgumentException">A property is out of range; the message names it.</exception>
+    protected internal virtual void Validate()
+    {
+        Require(MaxMessageSize is > 0 and <= int.MaxValue, nameof(MaxMessageSize), "must be between 1 and 2,147,483,647 bytes");
+        Require(MaxFragments >= 0, nameof(MaxFragments), "must be 0 (unlimited) or positive");
+        Require(ReceiveQueueCapacity > 0, nameof(ReceiveQueueCapacity), "must be positive");
+        Require(SendQueueCapacity > 0, nameof(SendQueueCapacity), "must be positive");
+        Require(FragmentSize >= 0, nameof(FragmentSize), "must be 0 (never fragment) or positive");
+        Require(Enum.IsDefined(OutgoingOverflow), nameof(OutgoingOverflow), "is not a defined value");
+        RequireTimeout(KeepAliveInterval, nameof(KeepAliveInterval));
+        RequireTimeout(KeepAliveTimeout, nameof(KeepAliveTimeout));
+        RequireTimeout(CloseTimeout, nameof(CloseTimeout));
+        RequireTimeout(HandshakeTimeout, nameof(HandshakeTimeout));
+        Require(MaxHeaderBytes >= 1024, nameof(MaxHeaderBytes), "must be at least 1,024 bytes");
+        Require(Scheduler is not null, nameof(Scheduler), "must not be null");
+        Require(LoggerFactory is not null, nameof(LoggerFactory), "must not be null");
+    }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming <paramref name="property"/> unless <paramref name="condition"/> holds.</summary>
+    protected static void Require(bool condition, string property, string rule)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException($"{property} {rule}.", property);
+        }
+    }
+
+    private static void RequireTimeout(TimeSpan value, string property) =>
+        Require(value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan, property, "must be positive or Timeout.InfiniteTimeSpan");
+}

@@ -1,0 +1,156 @@
+using System.Buffers;
+
+namespace RxSockets.Protocol;
+
+/// <summary>
+/// Assembles data frames into messages (RFC 6455 §5.4): continuation rules, the size and fragment-count limits, and
+/// the incremental UTF-8 check of text. A single-frame message is copied once, straight into its own array.
+/// Not thread-safe: owned by one read loop.
+/// </summary>
+internal sealed class MessageAssembler
+{
+    private readonly long _maxMessageSize;
+    private readonly int _maxFragments;
+    private readonly bool _validateUtf8;
+    private Utf8Validator _utf8;
+    private byte[] _buffer = [];
+    private bool _pooled;
+    private int _length;
+    private int _fragments;
+    private MessageType? _type;
+    private bool _fin;
+
+    public MessageAssembler(long maxMessageSize, int maxFragments, bool validateUtf8)
+    {
+        _maxMessageSize = maxMessageSize;
+        _maxFragments = maxFragments;
+        _validateUtf8 = validateUtf8;
+    }
+
+    /// <summary>True between the first and the final frame of a fragmented message.</summary>
+    public bool InMessage => _type.HasValue;
+
+    /// <summary>Starts a data frame; the payload follows through <see cref="Append"/>.</summary>
+    /// <exception cref="ProtocolException">Continuation rules or limits broken.</exception>
+    public void BeginFrame(in FrameHeader header)
+    {
+        if (header.Opcode == Opcode.Continuation)
+        {
+            if (_type is null)
+            {
+                throw new ProtocolException(CloseCode.ProtocolError, "A continuation frame arrived with no message to continue.");
+            }
+        }
+        else if (_type is not null)
+        {
+            throw new ProtocolException(CloseCode.ProtocolError, "A new data frame started inside a fragmented message.");
+        }
+        else
+        {
+            _type = header.Opcode == Opcode.Text ? MessageType.Text : MessageType.Binary;
+        }
+
+        _fragments++;
+        if (_maxFragments > 0 && _fragments > _maxFragments)
+        {
+            throw new ProtocolException(CloseCode.MessageTooBig, $"A message arrived in more than {_maxFragments} fragments.");
+        }
+
+        var total = _length + header.PayloadLength;
+        if (total > _maxMessageSize)
+        {
+            throw new ProtocolException(CloseCode.MessageTooBig, $"A message exceeded the limit of {_maxMessageSize} bytes.");
+        }
+
+        _fin = header.Fin;
+        Reserve((int)total);
+    }
+
+    /// <summary>Copies the next payload bytes of the current frame, unmasking and validating them.</summary>
+    /// <returns>The mask offset for the next chunk of the same frame.</returns>
+    public int Append(in ReadOnlySequence<byte> chunk, int maskKey, int maskOffset)
+    {
+        var destination = _buffer.AsSpan(_length, (int)chunk.Length);
+        chunk.CopyTo(destination);
+        maskOffset = Masking.Apply(destination, maskKey, maskOffset);
+        _length += destination.Length;
+        if (_validateUtf8 && _type == MessageType.Text && !_utf8.Append(destination))
+        {
+            throw new ProtocolException(CloseCode.InvalidPayloadData, "A text message was not valid UTF-8.");
+        }
+
+        return maskOffset;
+    }
+
+    /// <summary>Ends the current frame.</summary>
+    /// <returns>True with the message when that frame was the final one.</returns>
+    public bool EndFrame(out Message message)
+    {
+        message = default;
+        if (!_fin)
+        {
+            return false;
+        }
+
+        if (_validateUtf8 && _type == MessageType.Text && !_utf8.IsComplete)
+        {
+            throw new ProtocolException(CloseCode.InvalidPayloadData, "A text message ended inside a UTF-8 sequence.");
+        }
+
+        message = Message.Create(_type!.Value, TakePayload());   // _type is set: a frame is open
+        Reset();
+        return true;
+    }
+
+    /// <summary>Drops a partial message and returns pooled memory.</summary>
+    public void Reset()
+    {
+        if (_pooled)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = [];
+        _pooled = false;
+        _length = 0;
+        _fragments = 0;
+        _type = null;
+        _utf8.Reset();
+    }
+
+    private byte[] TakePayload()
+    {
+        if (!_pooled)
+        {
+            return _buffer;
+        }
+
+        var exact = _buffer.AsSpan(0, _length).ToArray();
+        return exact;
+    }
+
+    private void Reserve(int total)
+    {
+        if (total <= _buffer.Length)
+        {
+            return;
+        }
+
+        if (_fin && _fragments == 1)
+        {
+            // A whole message in one frame: its array is the message's own, sized exactly.
+            _buffer = new byte[total];
+            return;
+        }
+
+        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(total, Math.Min(2 * _buffer.Length, (int)_maxMessageSize)));
+        _buffer.AsSpan(0, _length).CopyTo(grown);
+        if (_pooled)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = grown;
+        _pooled = true;
+    }
+}

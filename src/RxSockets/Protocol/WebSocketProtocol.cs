@@ -1,0 +1,101 @@
+using System.Buffers;
+
+namespace RxSockets.Protocol;
+
+/// <summary>
+/// The inbound side of RFC 6455, sans-I/O: bytes in, events out. It streams data payloads into the
+/// <see cref="MessageAssembler"/> as they arrive (a large frame never has to fit the transport's buffer) and hands
+/// control frames over whole. Not thread-safe: owned by one read loop. Never awaits.
+/// </summary>
+internal sealed class WebSocketProtocol
+{
+    private readonly bool _expectMasked;
+    private readonly long _maxMessageSize;
+    private readonly MessageAssembler _assembler;
+    private long _payloadRemaining;
+    private bool _inDataFrame;
+    private int _maskKey;
+    private int _maskOffset;
+
+    public WebSocketProtocol(ConnectionRole role, long maxMessageSize, int maxFragments, bool validateUtf8 = true)
+    {
+        _expectMasked = role == ConnectionRole.Server;
+        _maxMessageSize = maxMessageSize;
+        _assembler = new MessageAssembler(maxMessageSize, maxFragments, validateUtf8);
+    }
+
+    /// <summary>RSV bits an extension has claimed (RSV1 = 0x4 for permessage-deflate); 0 without extensions.</summary>
+    public byte AllowedRsv { get; set; }
+
+    /// <summary>
+    /// Consumes bytes from <paramref name="buffer"/> up to the next event. On <see cref="ProtocolEvent.NeedMoreData"/>
+    /// the consumed part is gone from <paramref name="buffer"/> and the rest must be offered again with more bytes.
+    /// </summary>
+    /// <param name="buffer">The unread bytes; advanced past what was consumed.</param>
+    /// <param name="message">The completed message, for <see cref="ProtocolEvent.Message"/>.</param>
+    /// <param name="control">The control frame's unmasked payload, for ping, pong and close.</param>
+    /// <exception cref="ProtocolException">The peer broke the protocol or a limit: fail the connection with its code.</exception>
+    public ProtocolEvent Read(ref ReadOnlySequence<byte> buffer, out Message message, out byte[] control)
+    {
+        message = default;
+        control = [];
+        while (true)
+        {
+            if (_inDataFrame)
+            {
+                var take = Math.Min(_payloadRemaining, buffer.Length);
+                if (take > 0)
+                {
+                    _maskOffset = _assembler.Append(buffer.Slice(0, take), _maskKey, _maskOffset);
+                    buffer = buffer.Slice(take);
+                    _payloadRemaining -= take;
+                }
+
+                if (_payloadRemaining > 0)
+                {
+                    return ProtocolEvent.NeedMoreData;
+                }
+
+                _inDataFrame = false;
+                if (_assembler.EndFrame(out message))
+                {
+                    return ProtocolEvent.Message;
+                }
+            }
+
+            if (!FrameHeader.TryParse(buffer, _expectMasked, AllowedRsv, _maxMessageSize, out var header))
+            {
+                return ProtocolEvent.NeedMoreData;
+            }
+
+            if (header.IsControl)
+            {
+                var frameLength = header.HeaderLength + header.PayloadLength;
+                if (buffer.Length < frameLength)
+                {
+                    return ProtocolEvent.NeedMoreData;
+                }
+
+                control = buffer.Slice(header.HeaderLength, header.PayloadLength).ToArray();
+                Masking.Apply(control, header.MaskKey, 0);
+                buffer = buffer.Slice(frameLength);
+                return header.Opcode switch
+                {
+                    Opcode.Ping => ProtocolEvent.Ping,
+                    Opcode.Pong => ProtocolEvent.Pong,
+                    _ => ProtocolEvent.Close,
+                };
+            }
+
+            _assembler.BeginFrame(header);
+            buffer = buffer.Slice(header.HeaderLength);
+            _payloadRemaining = header.PayloadLength;
+            _maskKey = header.MaskKey;
+            _maskOffset = 0;
+            _inDataFrame = true;
+        }
+    }
+
+    /// <summary>Releases the memory of a message left unfinished by a closing connection.</summary>
+    public void Reset() => _assembler.Reset();
+}

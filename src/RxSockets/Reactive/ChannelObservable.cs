@@ -1,0 +1,124 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+
+namespace RxSockets.Reactive;
+
+/// <summary>
+/// Turns a bounded channel into the two consuming surfaces: a hot multicast <see cref="IObservable{T}"/> and an
+/// <see cref="IAsyncEnumerable{T}"/>. Items wait in the channel until the first subscriber or enumerator arrives, so
+/// nothing is lost before the first subscription; a slow subscriber slows the pump, which fills the channel, which
+/// stops the producer (backpressure). The two surfaces are exclusive: whichever is used first owns the channel.
+/// Thread-safe.
+/// </summary>
+internal sealed class ChannelObservable<T> : IObservable<T>
+{
+    private const int Unclaimed = 0;
+    private const int Observed = 1;
+    private const int Enumerated = 2;
+
+    private readonly ChannelReader<T> _reader;
+    private readonly Task _completion;
+    private readonly ObserverList<T> _observers;
+    private readonly string _name;
+    private int _mode;
+    private readonly Transport.AsyncSignal _subscribed = new();
+    private int _enumerating;
+    private int _pumpStarted;
+
+    /// <param name="reader">The items.</param>
+    /// <param name="completion">Decides the end: completes for OnCompleted, faults for OnError.</param>
+    /// <param name="onObserverFault">Told when a subscriber throws (it is then unsubscribed).</param>
+    /// <param name="name">The surface's name, for error messages.</param>
+    public ChannelObservable(ChannelReader<T> reader, Task completion, Action<Exception>? onObserverFault, string name)
+    {
+        _reader = reader;
+        _completion = completion;
+        _observers = new ObserverList<T>(onObserverFault);
+        _name = name;
+    }
+
+    /// <summary>The pump's task once someone subscribed; completed otherwise.</summary>
+    public Task Pump { get; private set; } = Task.CompletedTask;
+
+    public IDisposable Subscribe(IObserver<T> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        Claim(Observed);
+        var subscription = _observers.Subscribe(observer);
+        if (Interlocked.Exchange(ref _pumpStarted, 1) == 0)
+        {
+            Pump = PumpAsync();
+        }
+
+        _subscribed.Set();
+        return subscription;
+    }
+
+    /// <summary>Reads the items one consumer at a time; ends by throwing when <c>completion</c> faulted.</summary>
+    public async IAsyncEnumerable<T> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Claim(Enumerated);
+        if (Interlocked.Exchange(ref _enumerating, 1) == 1)
+        {
+            throw new InvalidOperationException($"{_name} is already being enumerated: one await foreach at a time.");
+        }
+
+        try
+        {
+            while (await _reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (_reader.TryRead(out var item))
+                {
+                    yield return item;
+                }
+            }
+
+            await _completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _enumerating, 0);
+        }
+    }
+
+    private void Claim(int mode)
+    {
+        var previous = Interlocked.CompareExchange(ref _mode, mode, Unclaimed);
+        if (previous != Unclaimed && previous != mode)
+        {
+            throw new InvalidOperationException(mode == Observed
+                ? $"{_name} is consumed with ReadAllAsync; a connection's messages go to one surface: subscribe or enumerate, not both."
+                : $"{_name} is consumed through its observable; a connection's messages go to one surface: subscribe or enumerate, not both.");
+        }
+    }
+
+    private async Task PumpAsync()
+    {
+        await Task.Yield();
+        while (await _reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            // While nobody subscribes, items stay queued (and backpressure holds the socket) rather than vanish.
+            while (!_observers.HasObservers)
+            {
+                await _subscribed.WaitAsync().ConfigureAwait(false);
+            }
+
+            if (_reader.TryRead(out var item))
+            {
+                _observers.Next(item);
+            }
+        }
+
+        try
+        {
+            await _completion.ConfigureAwait(false);
+            _observers.Complete();
+        }
+#pragma warning disable CA1031 // The completion's fault is the stream's OnError, whatever its type.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            _observers.Error(error);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+namespace RxSockets.Transport;
+
+/// <summary>What a <see cref="Session"/> reports to the surface above it. Called on the session's loops: implementations
+/// must be quick and must not throw.</summary>
+internal interface ISessionObserver
+{
+    void OnStateChanged(ConnectionState state);
+
+    void OnPing(ReadOnlyMemory<byte> payload);
+
+    void OnPong(ReadOnlyMemory<byte> payload);
+}

@@ -1,0 +1,530 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Reactive.Concurrency;
+using System.Text;
+using System.Threading.Channels;
+using RxSockets.Protocol;
+
+namespace RxSockets.Transport;
+
+/// <summary>
+/// One WebSocket over an upgraded transport: a read loop (the only reader) and a write loop (the only writer), a
+/// bounded inbound queue, a bounded outbound queue, a priority lane for control frames, keepalive and the close
+/// handshake with its timeout. Thread-safe: every public member may be called from any thread.
+/// </summary>
+internal sealed class Session : IAsyncDisposable
+{
+    private const int FlushThreshold = 64 * 1024;
+
+    private readonly IDuplexPipe _transport;
+    private readonly Func<bool, ValueTask> _closeTransport;
+    private readonly ConnectionRole _role;
+    private readonly ConnectionOptions _options;
+    private readonly ISessionObserver _observer;
+    private readonly WebSocketProtocol _protocol;
+    private readonly Channel<Message> _inbound;
+    private readonly Channel<Outbound> _outbound;
+    private readonly ConcurrentQueue<(Opcode Opcode, byte[] Payload)> _control = new();
+    private readonly AsyncSignal _writeSignal = new();
+    private readonly MaskKeySource? _masks;
+    private readonly PingTracker _pings;
+    private readonly Heartbeat? _heartbeat;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenSource _closing = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _gate = new();
+    private Task _run = Task.CompletedTask;
+    private int _state = (int)ConnectionState.Open;
+    private CloseStatus? _closeToSend;
+    private bool _closeQueued;
+    private bool _sendEmptyClose;
+    private volatile bool _failFast;
+    private volatile bool _closeSent;
+    private volatile bool _closeReceived;
+    private volatile bool _readPaused;
+    private CloseStatus? _received;
+    private Exception? _failure;
+    private IDisposable? _closeTimer;
+    private long _bufferedAmount;
+    private long _droppedIncoming;
+    private long _droppedOutgoing;
+
+    /// <param name="transport">The upgraded byte stream.</param>
+    /// <param name="closeTransport">Closes the underlying socket; its argument says whether to shut down sending
+    /// first, as a server does at the end of a clean close (RFC 6455 §7.1.1: the server closes TCP first).</param>
+    public Session(IDuplexPipe transport, Func<bool, ValueTask> closeTransport, ConnectionRole role, ConnectionOptions options, ISessionObserver observer)
+    {
+        _transport = transport;
+        _closeTransport = closeTransport;
+        _role = role;
+        _options = options;
+        _observer = observer;
+        _protocol = new WebSocketProtocol(role, options.MaxMessageSize, options.MaxFragments);
+        _inbound = Channel.CreateBounded<Message>(new BoundedChannelOptions(options.ReceiveQueueCapacity) { SingleWriter = true });
+        _outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(options.SendQueueCapacity) { SingleReader = true });
+        _masks = role == ConnectionRole.Client ? new MaskKeySource() : null;
+        _pings = new PingTracker(options.Scheduler);
+        if (options.KeepAliveInterval != Timeout.InfiniteTimeSpan)
+        {
+            _heartbeat = new Heartbeat(options.Scheduler, options.KeepAliveInterval, options.KeepAliveTimeout,
+                SendKeepAlivePing, error => Abort(error), () => _readPaused);
+        }
+
+        _completion.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    public ConnectionState State => (ConnectionState)Volatile.Read(ref _state);
+
+    public ChannelReader<Message> Inbound => _inbound.Reader;
+
+    /// <summary>Completes on a clean close handshake; faults with <see cref="ConnectionClosedException"/> otherwise.</summary>
+    public Task Completion => _completion.Task;
+
+    public CloseStatus? ReceivedClose => _received;
+
+    public CloseStatus? SentClose => _closeSent ? _closeToSend : null;
+
+    public long BufferedAmount => Interlocked.Read(ref _bufferedAmount);
+
+    public long DroppedIncoming => Interlocked.Read(ref _droppedIncoming);
+
+    public long DroppedOutgoing => Interlocked.Read(ref _droppedOutgoing);
+
+    public void Start()
+    {
+        _run = RunAsync();
+        _heartbeat?.Start();
+    }
+
+    /// <summary>Queues a message; waits while the send queue is full (backpressure).</summary>
+    public ValueTask SendAsync(Message message, CancellationToken cancellationToken) =>
+        EnqueueAsync(new Outbound(message, null), cancellationToken);
+
+    /// <summary>Queues a message framed in advance (broadcast).</summary>
+    public ValueTask SendAsync(PreparedFrame frame, CancellationToken cancellationToken) =>
+        EnqueueAsync(new Outbound(default, frame), cancellationToken);
+
+    /// <summary>Queues without waiting; false when the queue is full or the connection is closing.</summary>
+    public bool TrySend(Message message) => TryEnqueue(new Outbound(message, null));
+
+    /// <summary>Queues a prepared frame without waiting; false when the queue is full or the connection is closing.</summary>
+    public bool TrySend(PreparedFrame frame) => TryEnqueue(new Outbound(default, frame));
+
+    /// <summary>Counts a message dropped by a lossy policy.</summary>
+    public void CountDroppedOutgoing() => Interlocked.Increment(ref _droppedOutgoing);
+
+    public ValueTask<TimeSpan> PingAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var bytes = payload.IsEmpty ? _pings.NextPayload() : payload.ToArray();
+        if (ClosedError() is { } error)
+        {
+            return ValueTask.FromException<TimeSpan>(error);
+        }
+
+        var rtt = _pings.Register(bytes);
+        EnqueueControl(Opcode.Ping, bytes);
+        return new ValueTask<TimeSpan>(rtt.WaitAsync(cancellationToken));
+    }
+
+    /// <summary>Starts the close handshake after the queued messages, and waits for the connection to end.</summary>
+    public async Task CloseAsync(CloseStatus status, CancellationToken cancellationToken)
+    {
+        BeginClose(status);
+        await Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts the close handshake after the queued messages, without waiting.</summary>
+    public void BeginClose(CloseStatus status) => RequestClose(status, failFast: false, error: null);
+
+    /// <summary>Fails the connection: closes with <paramref name="status"/> at once, dropping queued messages.</summary>
+    public void Fail(CloseStatus status, Exception error) => RequestClose(status, failFast: true, error);
+
+    /// <summary>Ends the connection at once, without a close handshake (ws's <c>terminate()</c>).</summary>
+    public void Abort(Exception? reason = null) => Stop(reason ?? new OperationCanceledException("The connection was aborted."));
+
+    /// <summary>Stops both loops; a null <paramref name="failure"/> ends a connection whose close handshake is done.</summary>
+    private void Stop(Exception? failure)
+    {
+        lock (_gate)
+        {
+            _failure ??= failure;
+        }
+
+        _closing.Cancel();
+        _abort.Cancel();
+        _writeSignal.Set();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (State != ConnectionState.Closed)
+        {
+            Abort(new ObjectDisposedException("The connection was disposed before it closed."));
+        }
+
+        await _run.ConfigureAwait(false);
+    }
+
+    private ValueTask EnqueueAsync(Outbound item, CancellationToken cancellationToken)
+    {
+        if (TryEnqueue(item))
+        {
+            return default;
+        }
+
+        return ClosedError() is { } error ? ValueTask.FromException(error) : EnqueueSlowAsync(item, cancellationToken);
+    }
+
+    private bool TryEnqueue(Outbound item)
+    {
+        if (!_outbound.Writer.TryWrite(item))
+        {
+            return false;
+        }
+
+        Interlocked.Add(ref _bufferedAmount, item.Length);
+        _writeSignal.Set();
+        return true;
+    }
+
+    private async ValueTask EnqueueSlowAsync(Outbound item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _outbound.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw ClosedError() ?? new ConnectionClosedException("The connection is closing: no more messages can be sent.");
+        }
+
+        Interlocked.Add(ref _bufferedAmount, item.Length);
+        _writeSignal.Set();
+    }
+
+    private ConnectionClosedException? ClosedError() =>
+        _closeQueued || _abort.IsCancellationRequested
+            ? new ConnectionClosedException("The connection is closing or closed: no more messages can be sent.", _closeToSend, _received, _failure)
+            : null;
+
+    private void EnqueueControl(Opcode opcode, byte[] payload)
+    {
+        _control.Enqueue((opcode, payload));
+        _writeSignal.Set();
+    }
+
+    private void SendKeepAlivePing()
+    {
+        if (!_closeQueued)
+        {
+            EnqueueControl(Opcode.Ping, _pings.NextPayload());
+        }
+    }
+
+    /// <summary>Queues our close frame once. A fail-fast close (protocol error) discards queued data.</summary>
+    private void RequestClose(CloseStatus? status, bool failFast, Exception? error)
+    {
+        lock (_gate)
+        {
+            if (_closeQueued)
+            {
+                return;
+            }
+
+            _closeQueued = true;
+            _closeToSend = status;
+            _sendEmptyClose = status is null;
+            _failFast = failFast;
+            _failure ??= error;
+            _outbound.Writer.TryComplete();
+            if (_options.CloseTimeout != Timeout.InfiniteTimeSpan)
+            {
+                _closeTimer = _options.Scheduler.Schedule(_options.CloseTimeout, OnCloseTimeout);
+            }
+        }
+
+        _closing.Cancel();
+        SetState(ConnectionState.Closing);
+        _writeSignal.Set();
+    }
+
+    private void OnCloseTimeout() =>
+        // Both close frames crossed but the peer kept TCP open: close it ourselves; that is still a clean close.
+        Stop(_closeSent && _closeReceived ? null : new TimeoutException($"The close handshake did not complete within {_options.CloseTimeout}."));
+
+    private async Task RunAsync()
+    {
+        await Task.Yield();
+        var writing = WriteLoopAsync();
+        await ReadLoopAsync().ConfigureAwait(false);
+        if (!_closeReceived && !_failFast)
+        {
+            // The peer vanished without a close frame: nothing more can be written.
+            lock (_gate)
+            {
+                _failure ??= new IOException("The peer closed the connection without a close frame.");
+            }
+
+            Stop(null);
+        }
+
+        await writing.ConfigureAwait(false);
+        await FinishAsync().ConfigureAwait(false);
+    }
+
+    private async Task FinishAsync()
+    {
+        _heartbeat?.Dispose();
+        _closeTimer?.Dispose();
+        var clean = _closeReceived && _closeSent && _failure is null;
+        try
+        {
+            await _closeTransport(clean && _role == ConnectionRole.Server).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            // The socket is going away regardless; the outcome below already says how.
+        }
+
+        _protocol.Reset();
+        _inbound.Writer.TryComplete();
+        _outbound.Writer.TryComplete();
+        var outcome = clean ? null : new ConnectionClosedException(Describe(), SentClose, _received, _failure);
+        _pings.FailAll(outcome ?? new ConnectionClosedException("The connection closed before the pong arrived.", SentClose, _received));
+        SetState(ConnectionState.Closed);
+        if (outcome is null)
+        {
+            _completion.TrySetResult();
+        }
+        else
+        {
+            _completion.TrySetException(outcome);
+        }
+    }
+
+    private string Describe() => _failure switch
+    {
+        ProtocolException p => $"The connection failed: {p.Message}",
+        TimeoutException t => $"The connection timed out: {t.Message}",
+        null => "The connection closed abnormally (1006).",
+        var other => $"The connection closed abnormally (1006): {other.Message}",
+    };
+
+    private void SetState(ConnectionState state)
+    {
+        var previous = (ConnectionState)Interlocked.Exchange(ref _state, (int)state);
+        if (previous != state && previous != ConnectionState.Closed)
+        {
+            _observer.OnStateChanged(state);
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var input = _transport.Input;
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(_abort.Token).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                _heartbeat?.OnActivity();
+                if (_closeReceived)
+                {
+                    // A client waits for the server to close TCP after the close handshake, ignoring anything else.
+                    input.AdvanceTo(buffer.End);
+                }
+                else
+                {
+                    var stop = await ProcessAsync(buffer, input).ConfigureAwait(false);
+                    if (stop)
+                    {
+                        return;
+                    }
+                }
+
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (ProtocolException error)
+        {
+            RequestClose(new CloseStatus(error.Code, Truncate(error.Message)), failFast: true, error);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+        }
+        catch (Exception error) when (error is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            Abort(error);
+        }
+    }
+
+    /// <summary>Handles every complete event in <paramref name="buffer"/>, then advances the reader.</summary>
+    /// <returns>True when reading should stop: a server has the peer's close frame.</returns>
+    private async ValueTask<bool> ProcessAsync(ReadOnlySequence<byte> buffer, PipeReader input)
+    {
+        while (true)
+        {
+            var kind = _protocol.Read(ref buffer, out var message, out var control);
+            switch (kind)
+            {
+                case ProtocolEvent.NeedMoreData:
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    return false;
+                case ProtocolEvent.Message:
+                    if (!_inbound.Writer.TryWrite(message))
+                    {
+                        await DeliverSlowAsync(message).ConfigureAwait(false);
+                    }
+
+                    break;
+                case ProtocolEvent.Ping:
+                    _observer.OnPing(control);
+                    if (_options.AutoPong && !_closeQueued)
+                    {
+                        EnqueueControl(Opcode.Pong, control);
+                    }
+
+                    break;
+                case ProtocolEvent.Pong:
+                    _pings.OnPong(control);
+                    _observer.OnPong(control);
+                    break;
+                case ProtocolEvent.Close:
+                    _received = ClosePayload.Parse(control) ?? new CloseStatus(CloseCode.NoStatusReceived);
+                    _closeReceived = true;
+                    // RFC 6455 §5.5.1: answer with a close frame, echoing the status code received.
+                    RequestClose(control.Length == 0 ? null : new CloseStatus(_received.Value.Code), failFast: false, error: null);
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    return _role == ConnectionRole.Server;
+            }
+        }
+    }
+
+    private async ValueTask DeliverSlowAsync(Message message)
+    {
+        // Backpressure: the consumer is behind, so the socket is not read until it catches up. The keepalive deadline
+        // is paused meanwhile, because a pong may be waiting behind the data we are deliberately not reading.
+        _readPaused = true;
+        try
+        {
+            await _inbound.Writer.WriteAsync(message, _closing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // We are closing and nobody is reading: the message cannot be delivered. Count it rather than hide it.
+            Interlocked.Increment(ref _droppedIncoming);
+        }
+        finally
+        {
+            _readPaused = false;
+            _heartbeat?.OnActivity();
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var output = _transport.Output;
+        try
+        {
+            while (!_abort.IsCancellationRequested)
+            {
+                var wrote = WriteControlFrames(output) | WriteDataFrames(output);
+                var closing = _closeQueued && (_failFast || _outbound.Reader.Completion.IsCompleted);
+                if (closing)
+                {
+                    FrameWriter.WriteClose(output, _sendEmptyClose ? null : _closeToSend, _masks?.Next());
+                    wrote = true;
+                }
+
+                if (wrote)
+                {
+                    var flush = await output.FlushAsync(_abort.Token).ConfigureAwait(false);
+                    if (flush.IsCompleted || flush.IsCanceled)
+                    {
+                        return;
+                    }
+                }
+
+                if (closing)
+                {
+                    _closeSent = true;
+                    return;
+                }
+
+                if (!wrote)
+                {
+                    await _writeSignal.WaitAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+        }
+        catch (Exception error) when (error is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            Abort(error);
+        }
+    }
+
+    private bool WriteControlFrames(PipeWriter output)
+    {
+        var wrote = false;
+        while (_control.TryDequeue(out var frame))
+        {
+            FrameWriter.WriteFrame(output, frame.Opcode, fin: true, rsv1: false, frame.Payload, _masks?.Next());
+            wrote = true;
+        }
+
+        return wrote;
+    }
+
+    private bool WriteDataFrames(PipeWriter output)
+    {
+        var written = 0L;
+        var wrote = false;
+        while (written < FlushThreshold && _outbound.Reader.TryRead(out var item))
+        {
+            Interlocked.Add(ref _bufferedAmount, -item.Length);
+            if (_failFast)
+            {
+                continue;
+            }
+
+            if (item.Prepared is { } prepared)
+            {
+                output.Write(prepared.Bytes);
+            }
+            else
+            {
+                FrameWriter.WriteMessage(output, item.Message.Type, item.Message.Data.Span, _options.FragmentSize, _masks);
+            }
+
+            written += item.Length;
+            wrote = true;
+        }
+
+        return wrote;
+    }
+
+    private static string Truncate(string reason)
+    {
+        if (Encoding.UTF8.GetByteCount(reason) <= ClosePayload.MaxReasonBytes)
+        {
+            return reason;
+        }
+
+        var cut = Math.Min(reason.Length, ClosePayload.MaxReasonBytes);
+        while (Encoding.UTF8.GetByteCount(reason.AsSpan(0, cut)) > ClosePayload.MaxReasonBytes)
+        {
+            cut--;
+        }
+
+        return reason[..cut];
+    }
+}
