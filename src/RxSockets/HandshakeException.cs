@@ -23,7 +23,9 @@ public sealed class HandshakeException : RxSocketsException
         : base(message, innerException)
     {
         StatusCode = statusCode;
-        Headers = headers ?? ReadOnlyDictionary<string, string>.Empty;
+        Headers = headers is null || headers.Count == 0
+            ? ReadOnlyDictionary<string, string>.Empty
+            : new Dictionary<string, string>(headers, StringComparer.OrdinalIgnoreCase).AsReadOnly();
         Body = body;
         IsTransient = isTransient;
     }

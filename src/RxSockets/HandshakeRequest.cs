@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Net;
 
 namespace RxSockets;
@@ -12,8 +13,8 @@ namespace RxSockets;
 /// </remarks>
 public sealed class HandshakeRequest
 {
-    private readonly KeyValuePair<string, string>[] _headers;
-    private readonly Dictionary<string, string> _queryParameters;
+    private readonly ReadOnlyCollection<KeyValuePair<string, string>> _headers;
+    private readonly ReadOnlyDictionary<string, string> _queryParameters;
 
     internal HandshakeRequest(
         string path, string query, string host, IPEndPoint? remoteEndPoint, IReadOnlyList<string> subProtocols,
@@ -23,9 +24,9 @@ public sealed class HandshakeRequest
         Query = query;
         Host = host;
         RemoteEndPoint = remoteEndPoint;
-        SubProtocols = subProtocols;
-        _headers = headers;
-        _queryParameters = Protocol.Handshake.RequestTarget.ParseQuery(query);
+        SubProtocols = subProtocols.ToArray().AsReadOnly();
+        _headers = headers.AsReadOnly();
+        _queryParameters = Protocol.Handshake.RequestTarget.ParseQuery(query).AsReadOnly();
         Origin = GetHeader("Origin");
         Extensions = GetHeader("Sec-WebSocket-Extensions");
     }

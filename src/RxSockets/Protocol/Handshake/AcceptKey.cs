@@ -47,6 +47,16 @@ internal static class AcceptKey
         return Convert.ToBase64String(nonce);
     }
 
+    /// <summary>Tells whether <paramref name="acceptKey"/> is the base64 encoding of a 20-byte SHA-1 hash.</summary>
+    /// <param name="acceptKey">The candidate Sec-WebSocket-Accept value.</param>
+    /// <returns><see langword="true"/> for a well-formed value.</returns>
+    public static bool IsValidAccept(string? acceptKey)
+    {
+        Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
+        return acceptKey is { Length: 28 }
+            && Convert.TryFromBase64String(acceptKey, hash, out var written) && written == SHA1.HashSizeInBytes;
+    }
+
     /// <summary>Tells whether <paramref name="clientKey"/> is the base64 encoding of exactly 16 bytes.</summary>
     /// <param name="clientKey">The candidate key.</param>
     /// <returns><see langword="true"/> for a well-formed key.</returns>

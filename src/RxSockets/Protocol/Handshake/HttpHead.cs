@@ -58,7 +58,11 @@ internal sealed class HttpHead
     /// <see cref="HttpHeadParseStatus.TooLarge"/>, otherwise null.</param>
     /// <param name="maxHeaderCount">The most header fields the head may carry.</param>
     /// <returns>Whether a head was parsed, more data is needed, or the peer must be refused.</returns>
-    /// <remarks>See <see cref="HttpHeadParser"/> for the exact leniency rules.</remarks>
+    /// <remarks>
+    /// See <see cref="HttpHeadParser"/> for the exact strictness rules. On
+    /// <see cref="HttpHeadParseStatus.NeedMoreData"/> a PipeReader caller marks the whole buffer examined
+    /// (<c>AdvanceTo(buffer.Start, buffer.End)</c>) and reads again; the parser rescans, which the size bound keeps cheap.
+    /// </remarks>
     public static HttpHeadParseStatus TryParse(
         ref ReadOnlySequence<byte> buffer, HttpHeadKind kind, int maxHeaderBytes, out HttpHead? head, out string? error,
         int maxHeaderCount = DefaultMaxHeaderCount) =>

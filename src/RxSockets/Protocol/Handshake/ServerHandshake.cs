@@ -168,6 +168,16 @@ internal sealed class ServerHandshake
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(acceptKey);
+        if (!AcceptKey.IsValidAccept(acceptKey))
+        {
+            throw new ArgumentException("The accept key must be the base64 encoding of a SHA-1 hash.", nameof(acceptKey));
+        }
+
+        if (!string.IsNullOrEmpty(subProtocol) && !HttpSyntax.IsToken(subProtocol))
+        {
+            throw new ArgumentException("The subprotocol must be an HTTP token.", nameof(subProtocol));
+        }
+
         HttpHeadWriter.Write(output, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"u8);
         HttpHeadWriter.WriteField(output, "Sec-WebSocket-Accept", acceptKey);
         if (!string.IsNullOrEmpty(subProtocol))
