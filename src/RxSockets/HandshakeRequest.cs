@@ -1,0 +1,90 @@
+using System.Collections.ObjectModel;
+using System.Net;
+
+namespace RxSockets;
+
+/// <summary>
+/// The client's opening handshake as a server sees it (RFC 6455 §4.2.1): what a verification hook inspects to
+/// accept or refuse a connection, and what a connection keeps as <c>Request</c> afterwards.
+/// </summary>
+/// <remarks>
+/// Instances are immutable and therefore safe to share between threads. Header values are decoded as UTF-8, and
+/// repeated header fields are kept in arrival order.
+/// </remarks>
+public sealed class HandshakeRequest
+{
+    private readonly ReadOnlyCollection<KeyValuePair<string, string>> _headers;
+    private readonly ReadOnlyDictionary<string, string> _queryParameters;
+
+    internal HandshakeRequest(
+        string path, string query, string host, IPEndPoint? remoteEndPoint, IReadOnlyList<string> subProtocols,
+        KeyValuePair<string, string>[] headers)
+    {
+        Path = path;
+        Query = query;
+        Host = host;
+        RemoteEndPoint = remoteEndPoint;
+        SubProtocols = subProtocols.ToArray().AsReadOnly();
+        _headers = headers.AsReadOnly();
+        _queryParameters = Protocol.Handshake.RequestTarget.ParseQuery(query).AsReadOnly();
+        Origin = GetHeader("Origin");
+        Extensions = GetHeader("Sec-WebSocket-Extensions");
+    }
+
+    /// <summary>The path of the request target, still percent-encoded as sent, for example <c>/chat/room%201</c>.</summary>
+    public string Path { get; }
+
+    /// <summary>The raw query string of the request target without the leading '?', or empty when there is none.</summary>
+    public string Query { get; }
+
+    /// <summary>
+    /// The query parameters, percent-decoded as UTF-8 with '+' read as a space. Names compare ordinally (as URLs
+    /// do); a parameter that occurs several times has its values joined with ','.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> QueryParameters => _queryParameters;
+
+    /// <summary>The value of the <c>Host</c> header, as sent.</summary>
+    public string Host { get; }
+
+    /// <summary>The <c>Origin</c> header, which browsers always send and other clients usually omit.</summary>
+    public string? Origin { get; }
+
+    /// <summary>The client's address, when the transport knows it.</summary>
+    public IPEndPoint? RemoteEndPoint { get; }
+
+    /// <summary>The subprotocols the client offered in <c>Sec-WebSocket-Protocol</c>, most preferred first.</summary>
+    public IReadOnlyList<string> SubProtocols { get; }
+
+    /// <summary>The raw <c>Sec-WebSocket-Extensions</c> offer, or null when the client offered none.</summary>
+    public string? Extensions { get; }
+
+    /// <summary>Every header field of the request in arrival order, names as sent.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers => _headers;
+
+    /// <summary>Gets a query parameter's decoded value.</summary>
+    /// <param name="name">The parameter name, compared ordinally.</param>
+    /// <returns>The value (values joined with ',' when repeated), or null when the parameter is absent.</returns>
+    public string? GetQueryValue(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return _queryParameters.GetValueOrDefault(name);
+    }
+
+    /// <summary>Gets a header's value.</summary>
+    /// <param name="name">The header name, compared case-insensitively.</param>
+    /// <returns>The value; the values of a repeated header joined with ", "; or null when the header is absent.</returns>
+    public string? GetHeader(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        string? combined = null;
+        foreach (var header in _headers)
+        {
+            if (string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                combined = combined is null ? header.Value : $"{combined}, {header.Value}";
+            }
+        }
+
+        return combined;
+    }
+}
