@@ -88,6 +88,11 @@ public abstract class ConnectionOptions
         Require(LoggerFactory is not null, nameof(LoggerFactory), "must not be null");
     }
 
+    /// <summary>Validates, then copies, so later changes to this object do not reach connections made from it.</summary>
+    internal ConnectionOptions ValidatedCopy() => CopyValidated();
+
+    private protected abstract ConnectionOptions CopyValidated();
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming <paramref name="property"/> unless <paramref name="condition"/> holds.</summary>
     protected static void Require(bool condition, string property, string rule)
     {

@@ -1,0 +1,119 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Reactive.Concurrency;
+using RxSockets.Protocol.Handshake;
+
+namespace RxSockets.Transport;
+
+/// <summary>The client's way in: TCP connect (every resolved address), TLS for wss://, the HTTP upgrade, all within
+/// <see cref="ConnectionOptions.HandshakeTimeout"/> on the connection's clock.</summary>
+internal static class ClientConnector
+{
+    public static async ValueTask<WebSocketConnection> ConnectAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
+    {
+        var handshake = new ClientHandshake(url, options.SubProtocols, options.Headers, options.Origin);
+        using var timeout = new CancellationTokenSource();
+        using var timer = options.HandshakeTimeout == Timeout.InfiniteTimeSpan
+            ? null
+            : options.Scheduler.Schedule(options.HandshakeTimeout, timeout.Cancel);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        SocketTransport? transport = null;
+        try
+        {
+            transport = await OpenAsync(url, linked.Token).ConfigureAwait(false);
+            handshake.WriteRequest(transport.Output);
+            await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
+            var response = await ReadResponseAsync(transport.Input, options.MaxHeaderBytes, linked.Token).ConfigureAwait(false);
+            if (response.StatusCode != 101)
+            {
+                var excerpt = await ReadBodyExcerptAsync(transport.Input, response, linked.Token).ConfigureAwait(false);
+                throw ClientHandshake.Rejected(response, excerpt);
+            }
+
+            var result = handshake.Validate(response);
+            var info = new ConnectionInfo(url, result.SubProtocol, result.Extensions, null, transport.Socket.RemoteEndPoint);
+            var connection = new WebSocketConnection(transport, transport.CloseAsync, ConnectionRole.Client, options, info);
+            transport = null;
+            return connection;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw HandshakeException.TimedOut(options.HandshakeTimeout);
+        }
+        finally
+        {
+            if (transport is not null)
+            {
+                await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async ValueTask<SocketTransport> OpenAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var port = url.IsDefaultPort ? (url.Scheme == "wss" ? 443 : 80) : url.Port;
+        var host = url.IdnHost;
+        if (url.Scheme != "wss")
+        {
+            return await SocketTransport.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
+            var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = url.IdnHost }, cancellationToken).ConfigureAwait(false);
+            return new SocketTransport(socket, tls);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static async ValueTask<HttpHead> ReadResponseAsync(PipeReader input, int maxHeaderBytes, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var status = HttpHead.TryParse(ref buffer, HttpHeadKind.Response, maxHeaderBytes, out var head, out var error);
+            switch (status)
+            {
+                case HttpHeadParseStatus.Complete:
+                    input.AdvanceTo(buffer.Start);
+                    return head!;   // Complete always yields a head
+                case HttpHeadParseStatus.NeedMoreData when !result.IsCompleted:
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    break;
+                case HttpHeadParseStatus.NeedMoreData:
+                    throw HandshakeException.ConnectionClosed();
+                default:
+                    throw HandshakeException.MalformedResponse(error ?? status.ToString());
+            }
+        }
+    }
+
+    private static async ValueTask<byte[]> ReadBodyExcerptAsync(PipeReader input, HttpHead response, CancellationToken cancellationToken)
+    {
+        var wanted = ClientHandshake.GetBodyExcerptLength(response, out _);
+        while (wanted > 0)
+        {
+            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (result.Buffer.Length >= wanted || result.IsCompleted)
+            {
+                var excerpt = result.Buffer.Slice(0, Math.Min(wanted, result.Buffer.Length)).ToArray();
+                input.AdvanceTo(result.Buffer.End);
+                return excerpt;
+            }
+
+            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+
+        return [];
+    }
+}

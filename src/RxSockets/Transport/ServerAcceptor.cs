@@ -1,0 +1,121 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Reactive.Concurrency;
+using Microsoft.Extensions.Logging;
+using RxSockets.Protocol.Handshake;
+
+namespace RxSockets.Transport;
+
+/// <summary>
+/// The server side of one accepted socket: reads the upgrade request (bounded in size and time), validates it,
+/// asks the verification hook, then answers 101 and hands over a connection, or answers the refusal and closes.
+/// Thread-safe: one instance serves every accepted socket.
+/// </summary>
+internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger logger)
+{
+    private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, options.SelectSubProtocol);
+
+    /// <summary>Runs the handshake on <paramref name="socket"/>.</summary>
+    /// <param name="full">True when the server is at its connection limit: the request is answered 503.</param>
+    /// <returns>The open connection, or null when the request was refused or failed (the socket is closed then).</returns>
+    public async Task<WebSocketConnection?> AcceptAsync(Socket socket, bool full, CancellationToken cancellationToken)
+    {
+        var transport = new SocketTransport(socket, new NetworkStream(socket, ownsSocket: false));
+        var remote = socket.RemoteEndPoint as IPEndPoint;
+        using var timeout = new CancellationTokenSource();
+        using var timer = options.HandshakeTimeout == Timeout.InfiniteTimeSpan ? null : options.Scheduler.Schedule(options.HandshakeTimeout, timeout.Cancel);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            var (request, rejection) = await ReadRequestAsync(transport.Input, remote, linked.Token).ConfigureAwait(false);
+            if (request is null && rejection is null)
+            {
+                // The client left before finishing its request: nobody to answer.
+                await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
+                return null;
+            }
+
+            if (rejection is null && full)
+            {
+                rejection = new HandshakeRejection(503, "the server is at its connection limit");
+            }
+
+            if (rejection is null && options.VerifyClient is { } verify)
+            {
+                rejection = await VerifyAsync(verify, request!.Request!, linked.Token).ConfigureAwait(false);   // no rejection: accepted, Request set
+            }
+
+            if (rejection is not null)
+            {
+                Diagnostics.Log.HandshakeRejected(logger, remote, rejection.StatusCode, rejection.Reason ?? "");
+                ServerHandshake.WriteRejection(transport.Output, rejection);
+                await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
+                await transport.CloseAsync(shutdownFirst: true).ConfigureAwait(false);
+                return null;
+            }
+
+            ServerHandshake.WriteAccept(transport.Output, request!.AcceptKey!, request.SubProtocol, extensions: null);
+            await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
+            var url = new Uri($"ws://{request.Request!.Host}{request.Request.Path}{(request.Request.Query.Length > 0 ? "?" + request.Request.Query : "")}", UriKind.Absolute);
+            var info = new ConnectionInfo(url, request.SubProtocol, null, request.Request, remote);
+            return new WebSocketConnection(transport, transport.CloseAsync, ConnectionRole.Server, options, info);
+        }
+        catch (Exception error) when (error is OperationCanceledException or IOException or SocketException or UriFormatException or InvalidOperationException)
+        {
+            Diagnostics.Log.HandshakeFailed(logger, remote, error);
+            await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    private async ValueTask<(ServerHandshakeResult? Result, HandshakeRejection? Rejection)> ReadRequestAsync(
+        PipeReader input, IPEndPoint? remote, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var read = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = read.Buffer;
+            var status = HttpHead.TryParse(ref buffer, HttpHeadKind.Request, options.MaxHeaderBytes, out var head, out var error);
+            if (status == HttpHeadParseStatus.NeedMoreData)
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (read.IsCompleted)
+                {
+                    return (null, null);
+                }
+
+                continue;
+            }
+
+            input.AdvanceTo(buffer.Start);
+            if (status != HttpHeadParseStatus.Complete)
+            {
+                return (null, ServerHandshake.RejectionFor(status, error));
+            }
+
+            var result = _handshake.Validate(head!, remote);   // Complete always yields a head
+            return result.IsAccepted ? (result, null) : (null, result.Rejection);
+        }
+    }
+
+    private async ValueTask<HandshakeRejection?> VerifyAsync(
+        Func<HandshakeRequest, CancellationToken, ValueTask<HandshakeRejection?>> verify, HandshakeRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await verify(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // A failing user hook answers 500 instead of tearing down the accept loop.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            Diagnostics.Log.HandshakeFailed(logger, request.RemoteEndPoint, error);
+            return new HandshakeRejection(500, "client verification failed");
+        }
+    }
+}

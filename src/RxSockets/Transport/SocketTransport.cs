@@ -1,0 +1,75 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+
+namespace RxSockets.Transport;
+
+/// <summary>
+/// A connected socket (optionally wrapped in TLS) as an <see cref="IDuplexPipe"/>. Reads use zero-byte reads, so an
+/// idle connection holds no receive buffer; writes are buffered until the session flushes, so frames queued together
+/// leave in one send.
+/// </summary>
+internal sealed class SocketTransport : IDuplexPipe
+{
+    private readonly Socket _socket;
+    private readonly Stream _stream;
+    private int _closed;
+
+    public SocketTransport(Socket socket, Stream stream)
+    {
+        _socket = socket;
+        _stream = stream;
+        Input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 2048, leaveOpen: true, useZeroByteReads: true));
+        Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+    }
+
+    public PipeReader Input { get; }
+
+    public PipeWriter Output { get; }
+
+    public Socket Socket => _socket;
+
+    /// <summary>Connects a socket (trying every address the host resolves to) with Nagle off.</summary>
+    public static async ValueTask<SocketTransport> ConnectAsync(string host, int port, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
+            return new SocketTransport(socket, new NetworkStream(socket, ownsSocket: false));
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Closes the connection; <paramref name="shutdownFirst"/> sends FIN before closing (the server's
+    /// duty at the end of a clean close, RFC 6455 §7.1.1). Idempotent.</summary>
+    public async ValueTask CloseAsync(bool shutdownFirst)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            if (shutdownFirst)
+            {
+                _socket.Shutdown(SocketShutdown.Send);
+            }
+        }
+        catch (SocketException)
+        {
+            // Already reset by the peer: closing is all that is left.
+        }
+        finally
+        {
+            await Input.CompleteAsync().ConfigureAwait(false);
+            await Output.CompleteAsync().ConfigureAwait(false);
+            await _stream.DisposeAsync().ConfigureAwait(false);
+            _socket.Dispose();
+        }
+    }
+}

@@ -1,0 +1,48 @@
+namespace RxSockets;
+
+/// <summary>Options of a client connection: what to offer in the opening handshake, plus the shared
+/// <see cref="ConnectionOptions"/>.</summary>
+/// <example>
+/// <code>
+/// var options = new WebSocketClientOptions
+/// {
+///     SubProtocols = { "chat.v2" },
+///     Headers = { ["Authorization"] = "Bearer abc" },
+///     KeepAliveInterval = TimeSpan.FromSeconds(10),
+/// };
+/// </code>
+/// </example>
+public sealed class WebSocketClientOptions : ConnectionOptions
+{
+    /// <summary>Subprotocols to offer, most preferred first; the server must pick one of them or none.</summary>
+    /// <value>The default is empty.</value>
+    public IList<string> SubProtocols { get; private set; } = [];
+
+    /// <summary>Extra request headers: Authorization, Cookie, User-Agent… The handshake's own headers
+    /// (Sec-WebSocket-*, Upgrade, Connection, Host) are refused.</summary>
+    /// <value>The default is empty.</value>
+    public IDictionary<string, string> Headers { get; private set; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The <c>Origin</c> header to send, as a browser would; null sends none.</summary>
+    /// <value>The default is null.</value>
+    public string? Origin { get; set; }
+
+    /// <inheritdoc />
+    protected internal override void Validate()
+    {
+        base.Validate();
+        Require(SubProtocols.All(p => !string.IsNullOrWhiteSpace(p)), nameof(SubProtocols), "must hold non-empty tokens");
+        Require(SubProtocols.Distinct(StringComparer.Ordinal).Count() == SubProtocols.Count, nameof(SubProtocols), "must not repeat a subprotocol");
+    }
+
+    internal new WebSocketClientOptions ValidatedCopy()
+    {
+        Validate();
+        var copy = (WebSocketClientOptions)MemberwiseClone();
+        copy.SubProtocols = [.. SubProtocols];
+        copy.Headers = new Dictionary<string, string>(Headers, StringComparer.OrdinalIgnoreCase);
+        return copy;
+    }
+
+    private protected override ConnectionOptions CopyValidated() => ValidatedCopy();
+}

@@ -1,0 +1,244 @@
+using System.IO.Pipelines;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using RxSockets.Protocol;
+using RxSockets.Reactive;
+using RxSockets.Transport;
+
+namespace RxSockets;
+
+/// <summary>
+/// One open WebSocket, client or server side, exposed three ways: <see cref="Incoming"/> (a hot
+/// <see cref="IObservable{T}"/>), <see cref="Outgoing"/> (an <see cref="IObserver{T}"/> sink) and
+/// <see cref="ReadAllAsync"/> (<c>await foreach</c>).
+/// </summary>
+/// <remarks>
+/// <para><b>Thread safety.</b> Every member may be called from any thread. Sends from several threads are each
+/// queued whole (messages never interleave) in the order the queue accepted them.</para>
+/// <para><b>Consuming.</b> Received messages wait in a bounded queue until consumed; a slow consumer stops the socket
+/// from being read (backpressure) rather than growing memory. Consume either through <see cref="Incoming"/> (any
+/// number of subscribers) or through <see cref="ReadAllAsync"/> (one enumerator at a time), not both. Observers are
+/// called on the connection's delivery loop, one message at a time; use <c>ObserveOn</c> to move elsewhere. An
+/// observer that throws is unsubscribed and logged; its exception never reaches the socket.</para>
+/// <para><b>Sending.</b> <see cref="SendAsync(Message, CancellationToken)"/> completes when the message is queued,
+/// and waits while the queue is full. <see cref="Outgoing"/> never blocks: a full queue fails the connection with
+/// 1011 unless <see cref="ConnectionOptions.OutgoingOverflow"/> says to drop (and count) instead.</para>
+/// </remarks>
+public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
+{
+    private static long s_nextId;
+
+    private readonly Session _session;
+    private readonly StateObservable<ConnectionState> _states;
+    private readonly ObserverList<ReadOnlyMemory<byte>> _pings;
+    private readonly ObserverList<ReadOnlyMemory<byte>> _pongs;
+    private readonly ChannelObservable<Message> _incoming;
+    private readonly ILogger _logger;
+    private int _disposed;
+
+    internal WebSocketConnection(IDuplexPipe transport, Func<bool, ValueTask> closeTransport, ConnectionRole role,
+        ConnectionOptions options, ConnectionInfo info)
+    {
+        Id = Interlocked.Increment(ref s_nextId);
+        Role = role;
+        Url = info.Url;
+        SubProtocol = info.SubProtocol;
+        Extensions = info.Extensions ?? "";
+        Request = info.Request;
+        RemoteEndPoint = info.RemoteEndPoint;
+        _logger = options.LoggerFactory.CreateLogger("RxSockets.Connection");
+        Action<Exception> onObserverFault = error => Diagnostics.Log.ObserverFaulted(_logger, Id, error);
+        _states = new StateObservable<ConnectionState>(ConnectionState.Open, onObserverFault);
+        _pings = new ObserverList<ReadOnlyMemory<byte>>(onObserverFault);
+        _pongs = new ObserverList<ReadOnlyMemory<byte>>(onObserverFault);
+        _session = new Session(transport, closeTransport, role, options, this);
+        _incoming = new ChannelObservable<Message>(_session.Inbound, _session.Completion, onObserverFault, nameof(Incoming));
+        Outgoing = new OutgoingObserver(_session, options.OutgoingOverflow);
+        _session.Start();
+    }
+
+    /// <summary>A number unique within the process, for logs.</summary>
+    public long Id { get; }
+
+    /// <summary>Which end of the connection this is.</summary>
+    public ConnectionRole Role { get; }
+
+    /// <summary>The URL connected to (client), or the URL the client asked for (server).</summary>
+    public Uri Url { get; }
+
+    /// <summary>The subprotocol both ends agreed on, or null.</summary>
+    public string? SubProtocol { get; }
+
+    /// <summary>The negotiated <c>Sec-WebSocket-Extensions</c>; empty when none.</summary>
+    public string Extensions { get; }
+
+    /// <summary>On a server, the handshake request the client sent; null on a client.</summary>
+    public HandshakeRequest? Request { get; }
+
+    /// <summary>The peer's address, when the transport is a socket.</summary>
+    public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>The current state.</summary>
+    public ConnectionState State => _session.State;
+
+    /// <summary>The current state, then every change; completes after <see cref="ConnectionState.Closed"/>.</summary>
+    public IObservable<ConnectionState> States => _states;
+
+    /// <summary>The close status the peer sent, once it arrived; null before, or when the connection dropped.</summary>
+    public CloseStatus? CloseStatus => _session.ReceivedClose;
+
+    /// <summary>Payload bytes queued for sending but not yet handed to the socket.</summary>
+    public long BufferedAmount => _session.BufferedAmount;
+
+    /// <summary>Messages <see cref="Outgoing"/> dropped under <see cref="OutgoingOverflow.DropNewest"/>.</summary>
+    public long DroppedOutgoing => _session.DroppedOutgoing;
+
+    /// <summary>Messages that arrived after we started closing while nobody was consuming, and so were discarded.</summary>
+    public long DroppedIncoming => _session.DroppedIncoming;
+
+    /// <summary>Completes when the connection ended with a clean close handshake (whatever its code, see
+    /// <see cref="CloseStatus"/>); faults with <see cref="ConnectionClosedException"/> otherwise.</summary>
+    public Task Completion => _session.Completion;
+
+    /// <summary>Received messages: hot and multicast. Messages wait until the first subscription, so none is lost.
+    /// Completes on a clean close; fails with <see cref="ConnectionClosedException"/> otherwise.</summary>
+    public IObservable<Message> Incoming => _incoming;
+
+    /// <summary>The send sink: <c>OnNext</c> queues, <c>OnCompleted</c> closes with 1000, <c>OnError</c> closes with 1011.</summary>
+    public IObserver<Message> Outgoing { get; }
+
+    /// <summary>Payloads of pings received (answered automatically unless <see cref="ConnectionOptions.AutoPong"/> is off).</summary>
+    public IObservable<ReadOnlyMemory<byte>> Pings => _pings;
+
+    /// <summary>Payloads of pongs received.</summary>
+    public IObservable<ReadOnlyMemory<byte>> Pongs => _pongs;
+
+    /// <summary>Connects to a WebSocket server and completes when the opening handshake succeeded.</summary>
+    /// <param name="uri">A <c>ws://</c> URL (see <see cref="WebSocketUrl"/>).</param>
+    /// <param name="options">Client options; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the connection attempt.</param>
+    /// <exception cref="ArgumentException">The URL is not an absolute ws:// URL, or an option is invalid.</exception>
+    /// <exception cref="HandshakeException">The server refused the upgrade; carries the HTTP status.</exception>
+    public static ValueTask<WebSocketConnection> ConnectAsync(Uri uri, WebSocketClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var url = WebSocketUrl.Validate(uri, nameof(uri));
+        var validated = (options ?? new WebSocketClientOptions()).ValidatedCopy();
+        return ClientConnector.ConnectAsync(url, validated, cancellationToken);
+    }
+
+    /// <summary>Connects to a WebSocket server given its URL as a string.</summary>
+    /// <inheritdoc cref="ConnectAsync(Uri, WebSocketClientOptions?, CancellationToken)"/>
+    public static ValueTask<WebSocketConnection> ConnectAsync(string url, WebSocketClientOptions? options = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(WebSocketUrl.Parse(url, nameof(url)), options, cancellationToken);
+
+    /// <summary>Runs the WebSocket protocol over a transport that has already been upgraded (the opening handshake
+    /// is done), as <c>WebSocket.CreateFromStream</c> does.</summary>
+    /// <param name="transport">The upgraded byte stream.</param>
+    /// <param name="role">Which end this is.</param>
+    /// <param name="options">Options; null for the role's defaults.</param>
+    /// <returns>The open connection. Disposing it completes the transport.</returns>
+    public static WebSocketConnection Create(IDuplexPipe transport, ConnectionRole role, ConnectionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        options ??= role == ConnectionRole.Client ? new WebSocketClientOptions() : new WebSocketServerOptions();
+        var validated = options.ValidatedCopy();
+        return new WebSocketConnection(transport, _ => CompleteAsync(transport), role, validated,
+            new ConnectionInfo(new Uri("ws://localhost/"), null, null, null, null));
+    }
+
+    /// <summary>Reads received messages with <c>await foreach</c>. Ends after a clean close; throws
+    /// <see cref="ConnectionClosedException"/> (after the last queued message) otherwise.</summary>
+    /// <param name="cancellationToken">Stops the enumeration (not the connection).</param>
+    /// <exception cref="InvalidOperationException">The messages are already consumed through <see cref="Incoming"/>,
+    /// or another enumeration is running.</exception>
+    public IAsyncEnumerable<Message> ReadAllAsync(CancellationToken cancellationToken = default) =>
+        _incoming.ReadAllAsync(cancellationToken);
+
+    /// <summary>Queues a message; completes when queued, waiting while the send queue is full.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels the wait for room in the queue.</param>
+    /// <exception cref="ConnectionClosedException">In the task: the connection is closing or closed.</exception>
+    public ValueTask SendAsync(Message message, CancellationToken cancellationToken = default) =>
+        _session.SendAsync(message, cancellationToken);
+
+    /// <summary>Queues a text message.</summary>
+    /// <inheritdoc cref="SendAsync(Message, CancellationToken)"/>
+    public ValueTask SendAsync(string text, CancellationToken cancellationToken = default) =>
+        _session.SendAsync(Message.Text(text), cancellationToken);
+
+    /// <summary>Queues a binary message. The bytes are not copied: do not change them until the task completes.</summary>
+    /// <inheritdoc cref="SendAsync(Message, CancellationToken)"/>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        _session.SendAsync(Message.Binary(data), cancellationToken);
+
+    internal bool TrySend(PreparedFrame frame) => _session.TrySend(frame);
+
+    internal ValueTask SendAsync(PreparedFrame frame, CancellationToken cancellationToken) => _session.SendAsync(frame, cancellationToken);
+
+    /// <summary>Sends a ping and completes with the round-trip time when its pong arrives.</summary>
+    /// <param name="payload">Up to 125 bytes; empty to let the connection choose a unique payload.</param>
+    /// <param name="cancellationToken">Stops waiting for the pong.</param>
+    /// <returns>The round-trip time, measured on the connection's clock.</returns>
+    public ValueTask<TimeSpan> PingAsync(ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, FrameHeader.MaxControlPayloadLength, nameof(payload));
+        return _session.PingAsync(payload, cancellationToken);
+    }
+
+    /// <summary>Closes with the close handshake after the messages already queued, and waits until the connection
+    /// has ended (at most <see cref="ConnectionOptions.CloseTimeout"/>).</summary>
+    /// <param name="code">The code to send: 1000–1003, 1007–1014 or 3000–4999.</param>
+    /// <param name="reason">At most 123 UTF-8 bytes.</param>
+    /// <param name="cancellationToken">Stops waiting (the close goes on).</param>
+    /// <exception cref="ArgumentException">The code may not be sent or the reason is too long.</exception>
+    public Task CloseAsync(CloseCode code = CloseCode.NormalClosure, string reason = "", CancellationToken cancellationToken = default)
+    {
+        var status = new CloseStatus(code, reason);
+        ClosePayload.ValidateOutgoing(status);
+        return _session.CloseAsync(status, cancellationToken);
+    }
+
+    /// <summary>Drops the connection at once without a close handshake (ws's <c>terminate()</c>).</summary>
+    public void Abort() => _session.Abort();
+
+    /// <summary>Closes with 1000 if still open (bounded by the close timeout), then releases the transport. Never throws.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        if (State == ConnectionState.Open)
+        {
+            _session.BeginClose(new CloseStatus(CloseCode.NormalClosure));
+        }
+
+        await Task.WhenAny(_session.Completion).ConfigureAwait(false);
+        await _session.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>"WebSocketConnection #3 Open ws://host/path".</summary>
+    public override string ToString() => $"WebSocketConnection #{Id} {State} {Url}";
+
+    void ISessionObserver.OnStateChanged(ConnectionState state)
+    {
+        var closed = state == ConnectionState.Closed;
+        _states.Set(state, final: closed);
+        if (closed)
+        {
+            _pings.Complete();
+            _pongs.Complete();
+        }
+    }
+
+    void ISessionObserver.OnPing(ReadOnlyMemory<byte> payload) => _pings.Next(payload);
+
+    void ISessionObserver.OnPong(ReadOnlyMemory<byte> payload) => _pongs.Next(payload);
+
+    private static async ValueTask CompleteAsync(IDuplexPipe transport)
+    {
+        await transport.Input.CompleteAsync().ConfigureAwait(false);
+        await transport.Output.CompleteAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,80 @@
+namespace RxSockets;
+
+/// <summary>Options of an embedded <see cref="WebSocketServer"/>: where to listen, whom to accept, and the shared
+/// <see cref="ConnectionOptions"/> of every connection it accepts.</summary>
+/// <example>
+/// <code>
+/// var options = new WebSocketServerOptions
+/// {
+///     Port = 8080,
+///     Path = "/chat",
+///     AllowedOrigins = { "https://example.com" },
+///     VerifyClient = (request, _) => ValueTask.FromResult(
+///         request.GetHeader("Authorization") is null ? new HandshakeRejection(401) : null),
+/// };
+/// </code>
+/// </example>
+public sealed class WebSocketServerOptions : ConnectionOptions
+{
+    /// <summary>The address to listen on: an IP literal, <c>localhost</c>, <c>0.0.0.0</c> or <c>::</c> (all interfaces).</summary>
+    /// <value>The default is 127.0.0.1 (loopback only): listening on every interface is a deliberate choice.</value>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>The TCP port; 0 picks a free one (see <see cref="WebSocketServer.LocalEndPoint"/>).</summary>
+    /// <value>The default is 0.</value>
+    public int Port { get; set; }
+
+    /// <summary>The only request path served (others get 404); null or empty serves every path.</summary>
+    /// <value>The default is null.</value>
+    public string? Path { get; set; }
+
+    /// <summary>Connections open at once; a client beyond the limit is answered 503.</summary>
+    /// <value>The default is 10,000.</value>
+    public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>The listen backlog: connections the OS queues before they are accepted.</summary>
+    /// <value>The default is 512.</value>
+    public int Backlog { get; set; } = 512;
+
+    /// <summary>Origins allowed to connect (compared case-insensitively); a browser page from another origin is
+    /// answered 403. Empty allows any origin, and requests without Origin (non-browser clients) always pass.</summary>
+    /// <value>The default is empty.</value>
+    public IList<string> AllowedOrigins { get; private set; } = [];
+
+    /// <summary>Subprotocols the server speaks; the first one the client offers that is in this list is selected.</summary>
+    /// <value>The default is empty: no subprotocol is selected.</value>
+    public IList<string> SubProtocols { get; private set; } = [];
+
+    /// <summary>Picks a subprotocol from the client's offers (most preferred first), or null for none; when set it
+    /// replaces the <see cref="SubProtocols"/> rule. It must return one of the offers.</summary>
+    /// <value>The default is null.</value>
+    public Func<IReadOnlyList<string>, string?>? SelectSubProtocol { get; set; }
+
+    /// <summary>Decides whether to accept a client after the handshake request passed the protocol checks: return null
+    /// to accept, or a <see cref="HandshakeRejection"/> (401, 403, …) to refuse. It sees the path, query, headers,
+    /// origin and remote address. Exceptions answer 500.</summary>
+    /// <value>The default is null: every valid request is accepted.</value>
+    public Func<HandshakeRequest, CancellationToken, ValueTask<HandshakeRejection?>>? VerifyClient { get; set; }
+
+    /// <inheritdoc />
+    protected internal override void Validate()
+    {
+        base.Validate();
+        Require(!string.IsNullOrWhiteSpace(Host), nameof(Host), "must name an address such as 127.0.0.1, localhost or 0.0.0.0");
+        Require(Port is >= 0 and <= 65535, nameof(Port), "must be between 0 and 65535");
+        Require(string.IsNullOrEmpty(Path) || Path.StartsWith('/'), nameof(Path), "must start with '/'");
+        Require(MaxConnections > 0, nameof(MaxConnections), "must be positive");
+        Require(Backlog > 0, nameof(Backlog), "must be positive");
+    }
+
+    internal new WebSocketServerOptions ValidatedCopy()
+    {
+        Validate();
+        var copy = (WebSocketServerOptions)MemberwiseClone();
+        copy.AllowedOrigins = [.. AllowedOrigins];
+        copy.SubProtocols = [.. SubProtocols];
+        return copy;
+    }
+
+    private protected override ConnectionOptions CopyValidated() => ValidatedCopy();
+}
