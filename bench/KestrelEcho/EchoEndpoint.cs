@@ -7,7 +7,7 @@ namespace RxSockets.Bench.KestrelEcho;
 /// <remarks>Stateless and thread-safe; each connection owns its buffer.</remarks>
 internal static class EchoEndpoint
 {
-    // Small at first so that idle connections stay cheap; grows (and stays grown) for larger messages.
+    // Rented per message; doubled while a message is larger.
     private const int InitialBufferSize = 4096;
 
     /// <summary>Accepts the upgrade and runs the echo loop.</summary>
@@ -34,14 +34,23 @@ internal static class EchoEndpoint
 
     private static async Task EchoAsync(WebSocket socket, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
-        try
+        while (true)
         {
-            while (true)
+            // A zero-byte receive waits for the next frame without holding a buffer, so idle
+            // connections cost only what Kestrel and the WebSocket itself keep.
+            var first = await socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+            if (first.MessageType == WebSocketMessageType.Close)
+            {
+                await socket.CloseOutputAsync(socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, socket.CloseStatusDescription, cancellationToken);
+                return;
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+            try
             {
                 var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
+                var result = first;
+                while (!result.EndOfMessage)
                 {
                     if (length == buffer.Length)
                     {
@@ -51,20 +60,13 @@ internal static class EchoEndpoint
                     result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
                     length += result.Count;
                 }
-                while (!result.EndOfMessage);
 
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    await socket.CloseOutputAsync(socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, socket.CloseStatusDescription, cancellationToken);
-                    return;
-                }
-
-                await socket.SendAsync(buffer.AsMemory(0, length), result.MessageType, endOfMessage: true, cancellationToken);
+                await socket.SendAsync(buffer.AsMemory(0, length), first.MessageType, endOfMessage: true, cancellationToken);
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
