@@ -125,15 +125,20 @@ run_load() {
   echo "$line" | sed -E 's/result: msgs_per_s=([^ ]+) MB_per_s=([^ ]+) p50_us=([^ ]+) p99_us=([^ ]+) p999_us=([^ ]+)/\1 \2 \3 \4 \5/'
 }
 
-# One measurement: start the server, run the load generator, stop the server. Sets FIGURES to
-# the five figures or "failed". Runs in this shell, so the EXIT trap knows about the server.
+# One measurement: start the server, run the load generator, stop the server; one retry with a
+# fresh server, because an occasional connect on a busy 2-core machine fails. Sets FIGURES to the
+# five figures or "failed". Runs in this shell, so the EXIT trap knows about the server.
 measure() {
-  local server=$1 client=$2
+  local server=$1 client=$2 attempt
   shift 2
-  FIGURES=failed
-  start_server "$(command_of "$server")" || return 0
-  FIGURES=$(run_load "$(command_of "$client")" "$SERVER_URL" "$@") || FIGURES=failed
-  stop_server
+  for attempt in 1 2; do
+    FIGURES=failed
+    [ "$attempt" = 2 ] && say "retrying once"
+    start_server "$(command_of "$server")" || continue
+    FIGURES=$(run_load "$(command_of "$client")" "$SERVER_URL" "$@") || FIGURES=failed
+    stop_server
+    [ "$FIGURES" != failed ] && return 0
+  done
 }
 
 workload_flags() {

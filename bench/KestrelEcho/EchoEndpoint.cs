@@ -4,7 +4,7 @@ using System.Net.WebSockets;
 namespace RxSockets.Bench.KestrelEcho;
 
 /// <summary>Echoes every message back whole, with its type, until the client closes.</summary>
-/// <remarks>Stateless and thread-safe; each connection owns its buffer.</remarks>
+/// <remarks>Stateless and thread-safe; each message rents its own buffer.</remarks>
 internal static class EchoEndpoint
 {
     // Rented per message; doubled while a message is larger.
