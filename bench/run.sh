@@ -1,0 +1,366 @@
+#!/usr/bin/env bash
+# End-to-end echo benchmark on loopback. Compares servers under one load generator, then load
+# generators against one server, then server memory per idle connection. Tables go to stdout
+# (markdown), progress to stderr. See bench/README.md.
+#
+# Usage: bench/run.sh [--with-rxsockets] [--no-build]
+# Environment: BENCH_DURATION (5s) BENCH_WARMUP (1s) BENCH_WINDOW (64) BENCH_SIZES ("32 1024 65536")
+#   BENCH_LATENCY_SIZE (32) BENCH_IDLE_CONNECTIONS (10000) BENCH_SECTIONS ("servers clients idle")
+#   BENCH_SERVER_LOADGEN (ClientWebSocket) BENCH_WITH_RXSOCKETS (0)
+set -uo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+BIN=bin/Release/net10.0
+KESTREL_ECHO="$BENCH_DIR/KestrelEcho/$BIN/KestrelEcho"
+CWS_LOAD="$BENCH_DIR/ClientWebSocketLoad/$BIN/ClientWebSocketLoad"
+RXSOCKETS_CLI="$ROOT/src/RxSockets.Cli/$BIN/rxsockets"
+
+# The contenders: "display name|command". Servers get `--port 0` appended; load generators get
+# `URL` and the workload's flags. The first entry of each list is the baseline for the ratios.
+SERVERS=(
+  "Kestrel|$KESTREL_ECHO"
+  "node ws|node $BENCH_DIR/peers/ws-echo-server.js"
+)
+CLIENTS=(
+  "ClientWebSocket|$CWS_LOAD"
+  "node ws|node $BENCH_DIR/peers/ws-load.js"
+)
+RXSOCKETS_SERVER="RxSockets|$RXSOCKETS_CLI serve --echo"
+RXSOCKETS_CLIENT="RxSockets|$RXSOCKETS_CLI bench"
+
+DURATION=${BENCH_DURATION:-5s}
+WARMUP=${BENCH_WARMUP:-1s}
+WINDOW=${BENCH_WINDOW:-64}
+SIZES=${BENCH_SIZES:-32 1024 65536}
+LATENCY_SIZE=${BENCH_LATENCY_SIZE:-32}
+IDLE_CONNECTIONS=${BENCH_IDLE_CONNECTIONS:-10000}
+SECTIONS=${BENCH_SECTIONS:-servers clients idle}
+SERVER_LOADGEN=${BENCH_SERVER_LOADGEN:-ClientWebSocket}
+WITH_RXSOCKETS=${BENCH_WITH_RXSOCKETS:-0}
+BUILD=1
+IDLE_HOLD=120s
+IDLE_SETTLE_SECONDS=2
+
+for arg in "$@"; do
+  case "$arg" in
+    --with-rxsockets) WITH_RXSOCKETS=1 ;;
+    --no-build) BUILD=0 ;;
+    *) echo "usage: $0 [--with-rxsockets] [--no-build]" >&2; exit 2 ;;
+  esac
+done
+
+WORK=$(mktemp -d)
+SERVER_PID=
+SERVER_URL=
+HOLDER_PID=
+FIGURES=
+cleanup() {
+  [ -n "$HOLDER_PID" ] && kill -KILL "$HOLDER_PID" 2>/dev/null
+  [ -n "$SERVER_PID" ] && kill -KILL "$SERVER_PID" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { echo "# $*" >&2; }
+
+# Prints a duration such as 250us, 500ms, 3s or 1m in whole seconds, rounded up.
+seconds_of() {
+  awk -v d="$1" 'BEGIN {
+    n = d + 0; u = d; sub(/^[0-9.]+/, "", u)
+    f = (u == "us") ? 1e-6 : (u == "ms") ? 1e-3 : (u == "s") ? 1 : (u == "m") ? 60 : -1
+    if (f < 0) { print "bad duration " d > "/dev/stderr"; exit 1 }
+    s = n * f; print (s == int(s)) ? s : int(s) + 1 }'
+}
+
+name_of() { echo "${1%%|*}"; }
+command_of() { echo "${1#*|}"; }
+
+# Starts a server command with --port 0 and waits for its `listening ws://...` line.
+# Sets SERVER_PID and SERVER_URL; returns 1 if the server exits or stays silent for 15 s.
+start_server() {
+  local cmd log
+  read -ra cmd <<<"$1"
+  log="$WORK/server.log"
+  "${cmd[@]}" --port 0 >"$log" 2>&1 </dev/null &
+  SERVER_PID=$!
+  for _ in $(seq 150); do
+    SERVER_URL=$(grep -m1 -o 'listening ws://[^ ]*' "$log" 2>/dev/null | cut -d' ' -f2)
+    [ -n "$SERVER_URL" ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  say "server '$1' did not print a listening line: $(tail -c 300 "$log" | tr '\n' ' ')"
+  stop_server
+  return 1
+}
+
+stop_server() {
+  [ -z "$SERVER_PID" ] && return 0
+  kill -TERM "$SERVER_PID" 2>/dev/null
+  for _ in $(seq 50); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$SERVER_PID" 2>/dev/null
+  wait "$SERVER_PID" 2>/dev/null
+  SERVER_PID=
+}
+
+# Runs a load generator and prints "msgs MB p50 p99 p999" from its result line; returns 1 on failure.
+run_load() {
+  local cmd limit out
+  read -ra cmd <<<"$1"
+  shift
+  limit=$(( $(seconds_of "$WARMUP") + $(seconds_of "$DURATION") + 30 ))
+  out="$WORK/load.out"
+  timeout --kill-after=5 "$limit" "${cmd[@]}" "$@" >"$out" 2>"$WORK/load.err" </dev/null
+  local line
+  line=$(tail -n1 "$out")
+  if [[ "$line" != result:* ]]; then
+    say "load generator failed: $(tail -c 300 "$WORK/load.err" | tr '\n' ' ')"
+    return 1
+  fi
+  echo "$line" | sed -E 's/result: msgs_per_s=([^ ]+) MB_per_s=([^ ]+) p50_us=([^ ]+) p99_us=([^ ]+) p999_us=([^ ]+)/\1 \2 \3 \4 \5/'
+}
+
+# One measurement: start the server, run the load generator, stop the server; one retry with a
+# fresh server, because an occasional connect on a busy 2-core machine fails. Sets FIGURES to the
+# five figures or "failed". Runs in this shell, so the EXIT trap knows about the server.
+measure() {
+  local server=$1 client=$2 attempt
+  shift 2
+  for attempt in 1 2; do
+    FIGURES=failed
+    [ "$attempt" = 2 ] && say "retrying once"
+    start_server "$(command_of "$server")" || continue
+    FIGURES=$(run_load "$(command_of "$client")" "$SERVER_URL" "$@") || FIGURES=failed
+    stop_server
+    [ "$FIGURES" != failed ] && return 0
+  done
+}
+
+workload_flags() {
+  case "$1" in
+    latency) echo "--latency --size $LATENCY_SIZE --duration $DURATION --warmup $WARMUP" ;;
+    *) echo "--size $1 --window $WINDOW --duration $DURATION --warmup $WARMUP" ;;
+  esac
+}
+
+workload_label() {
+  case "$1" in
+    latency) echo "latency ${LATENCY_SIZE} B" ;;
+    *) echo "W=$WINDOW × $1 B" ;;
+  esac
+}
+
+# A latency figure with one decimal, "–" when it was not measured.
+dash() { awk -v v="$1" 'BEGIN { if (v + 0 > 0) printf "%.1f", v; else printf "–" }'; }
+
+# ratio VALUE BASE: VALUE / BASE with two decimals, "–" when either is missing or zero.
+ratio() {
+  awk -v v="$1" -v b="$2" 'BEGIN { if (v + 0 > 0 && b + 0 > 0) printf "%.2f", v / b; else printf "–" }'
+}
+
+# Prints one markdown row: label, contender name, five figures, ratios against the baseline figures.
+table_row() {
+  local label=$1 name=$2 figures=$3 base=$4
+  if [ "$figures" = failed ]; then
+    echo "| $label | $name | failed | | | | | | |"
+    return
+  fi
+  local msgs mb p50 p99 p999 bmsgs bmb bp50 bp99 bp999
+  read -r msgs mb p50 p99 p999 <<<"$figures"
+  read -r bmsgs bmb bp50 bp99 bp999 <<<"${base:-0 0 0 0 0}"
+  [ "$base" = failed ] && read -r bmsgs bmb bp50 bp99 bp999 <<<"0 0 0 0 0"
+  printf '| %s | %s | %.0f | %.1f | %s | %s | %s | %s | %s |\n' "$label" "$name" "$msgs" "$mb" \
+    "$(dash "$p50")" "$(dash "$p99")" "$(dash "$p999")" "$(ratio "$msgs" "$bmsgs")" "$(ratio "$p99" "$bp99")"
+}
+
+table_header() {
+  echo
+  echo "| workload | $1 | msgs/s | MB/s | p50 µs | p99 µs | p99.9 µs | msgs/s ÷ $2 | p99 ÷ $2 |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+}
+
+find_entry() {
+  local wanted=$1 entry
+  shift
+  for entry in "$@"; do
+    [ "$(name_of "$entry")" = "$wanted" ] && { echo "$entry"; return 0; }
+  done
+  return 1
+}
+
+# Adds the RxSockets rows when asked for and when the CLI already offers the verbs; says why not otherwise.
+add_rxsockets() {
+  [ "$WITH_RXSOCKETS" = 1 ] || return 0
+  if [ "$BUILD" = 1 ]; then
+    say "building src/RxSockets.Cli (Release)"
+    if ! dotnet build "$ROOT/src/RxSockets.Cli/RxSockets.Cli.csproj" -c Release --nologo -v q >"$WORK/rx-build.log" 2>&1; then
+      say "src/RxSockets.Cli does not build; skipping the RxSockets rows"
+      return 0
+    fi
+  fi
+  if [ ! -x "$RXSOCKETS_CLI" ]; then
+    say "no RxSockets CLI at $RXSOCKETS_CLI; skipping the RxSockets rows"
+    return 0
+  fi
+  if start_server "$(command_of "$RXSOCKETS_SERVER")" 2>/dev/null; then
+    stop_server
+    SERVERS+=("$RXSOCKETS_SERVER")
+  else
+    say "'rxsockets serve --echo' is not available yet; skipping the RxSockets server rows"
+  fi
+  if start_server "$(command_of "${SERVERS[0]}")"; then
+    local probe
+    probe=$(run_load "$(command_of "$RXSOCKETS_CLIENT")" "$SERVER_URL" --duration 200ms --warmup 0ms 2>/dev/null)
+    stop_server
+    if [ -n "$probe" ]; then
+      CLIENTS+=("$RXSOCKETS_CLIENT")
+    else
+      say "'rxsockets bench' is not available yet; skipping the RxSockets client rows"
+    fi
+  fi
+}
+
+build() {
+  say "building bench projects (Release)"
+  dotnet build "$BENCH_DIR/KestrelEcho/KestrelEcho.csproj" -c Release --nologo -v q >"$WORK/build.log" 2>&1 &&
+    dotnet build "$BENCH_DIR/ClientWebSocketLoad/ClientWebSocketLoad.csproj" -c Release --nologo -v q >>"$WORK/build.log" 2>&1 ||
+    { cat "$WORK/build.log" >&2; exit 1; }
+  if [ ! -d "$BENCH_DIR/peers/node_modules/ws" ]; then
+    say "installing node ws from the lockfile"
+    (cd "$BENCH_DIR/peers" && npm ci --no-audit --no-fund --loglevel=error) >&2 || exit 1
+  fi
+}
+
+servers_section() {
+  local loadgen
+  loadgen=$(find_entry "$SERVER_LOADGEN" "${CLIENTS[@]}") || { say "unknown BENCH_SERVER_LOADGEN '$SERVER_LOADGEN'"; exit 2; }
+  echo
+  echo "## Servers (load generator: $(name_of "$loadgen"); $DURATION measured after $WARMUP warm-up)"
+  table_header server "$(name_of "${SERVERS[0]}")"
+  local workload server base flags
+  for workload in $SIZES latency; do
+    base=
+    for server in "${SERVERS[@]}"; do
+      say "servers: $(workload_label "$workload") on $(name_of "$server")"
+      read -ra flags <<<"$(workload_flags "$workload")"
+      measure "$server" "$loadgen" "${flags[@]}"
+      [ -z "$base" ] && base=$FIGURES
+      table_row "$(workload_label "$workload")" "$(name_of "$server")" "$FIGURES" "$base"
+    done
+  done
+}
+
+clients_section() {
+  echo
+  echo "## Clients (server: $(name_of "${SERVERS[0]}"); $DURATION measured after $WARMUP warm-up)"
+  table_header client "$(name_of "${CLIENTS[0]}")"
+  local workload client base flags
+  for workload in $SIZES latency; do
+    base=
+    for client in "${CLIENTS[@]}"; do
+      say "clients: $(workload_label "$workload") from $(name_of "$client")"
+      read -ra flags <<<"$(workload_flags "$workload")"
+      measure "${SERVERS[0]}" "$client" "${flags[@]}"
+      [ -z "$base" ] && base=$FIGURES
+      table_row "$(workload_label "$workload")" "$(name_of "$client")" "$FIGURES" "$base"
+    done
+  done
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# Server RSS per idle connection: VmRSS after holding N connections minus VmRSS before, over N.
+# Sets FIGURES to "before_kib after_kib" or "failed".
+idle_measure() {
+  local server=$1 loadgen=$2 cmd before fifo out
+  FIGURES=failed
+  start_server "$(command_of "$server")" || return 0
+  read -ra cmd <<<"$(command_of "$loadgen")"
+  # A few connections first, so JIT and first-use allocations do not count as per-connection memory.
+  timeout 30 "${cmd[@]}" "$SERVER_URL" --idle --connections 16 --duration 0ms </dev/null >/dev/null 2>&1
+  sleep 1
+  before=$(rss_kib "$SERVER_PID")
+  fifo="$WORK/idle.in"
+  out="$WORK/idle.out"
+  rm -f "$fifo"
+  mkfifo "$fifo"
+  timeout --kill-after=5 "$(( $(seconds_of "$IDLE_HOLD") + 30 ))" \
+    "${cmd[@]}" "$SERVER_URL" --idle --connections "$IDLE_CONNECTIONS" --duration "$IDLE_HOLD" <"$fifo" >"$out" 2>"$WORK/idle.err" &
+  HOLDER_PID=$!
+  exec 7>"$fifo"
+  for _ in $(seq 1200); do
+    grep -q "^connected $IDLE_CONNECTIONS\$" "$out" && break
+    kill -0 "$HOLDER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if grep -q "^connected $IDLE_CONNECTIONS\$" "$out"; then
+    sleep "$IDLE_SETTLE_SECONDS"
+    FIGURES="$before $(rss_kib "$SERVER_PID")"
+  else
+    say "idle load generator failed: $(tail -c 300 "$WORK/idle.err" | tr '\n' ' ')"
+  fi
+  exec 7>&-
+  wait "$HOLDER_PID" 2>/dev/null
+  HOLDER_PID=
+  stop_server
+}
+
+idle_section() {
+  local loadgen
+  loadgen=$(find_entry "$SERVER_LOADGEN" "${CLIENTS[@]}") || exit 2
+  echo
+  echo "## Idle connections ($IDLE_CONNECTIONS held open by $(name_of "$loadgen"); server VmRSS)"
+  echo
+  echo "| server | RSS before MiB | RSS after MiB | KiB per connection | ÷ $(name_of "${SERVERS[0]}") |"
+  echo "|---|---:|---:|---:|---:|"
+  local server before after per base=
+  for server in "${SERVERS[@]}"; do
+    say "idle: $IDLE_CONNECTIONS connections to $(name_of "$server")"
+    idle_measure "$server" "$loadgen"
+    if [ "$FIGURES" = failed ]; then
+      echo "| $(name_of "$server") | failed | | | |"
+      continue
+    fi
+    read -r before after <<<"$FIGURES"
+    per=$(awk -v b="$before" -v a="$after" -v n="$IDLE_CONNECTIONS" 'BEGIN { printf "%.2f", (a - b) / n }')
+    [ -z "$base" ] && base=$per
+    printf '| %s | %.1f | %.1f | %s | %s |\n' "$(name_of "$server")" "$(awk -v k="$before" 'BEGIN { print k / 1024 }')" \
+      "$(awk -v k="$after" 'BEGIN { print k / 1024 }')" "$per" "$(ratio "$per" "$base")"
+  done
+}
+
+# Each idle connection costs a descriptor in the server and in the load generator; both inherit this limit.
+raise_fd_limit() {
+  local needed=$(( IDLE_CONNECTIONS + 1024 )) hard
+  hard=$(ulimit -Hn)
+  if [ "$hard" != unlimited ] && [ "$hard" -lt "$needed" ]; then
+    ulimit -Hn "$needed" 2>/dev/null || true
+    hard=$(ulimit -Hn)
+  fi
+  ulimit -n "$hard" 2>/dev/null || true
+  if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$needed" ]; then
+    IDLE_CONNECTIONS=$(( $(ulimit -n) - 1024 ))
+    say "open-file limit is $(ulimit -n); holding only $IDLE_CONNECTIONS idle connections"
+  fi
+}
+
+[ "$BUILD" = 1 ] && build
+raise_fd_limit
+add_rxsockets
+
+echo "# RxSockets echo benchmark"
+echo
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r), .NET $(dotnet --version), node $(node --version), loopback 127.0.0.1"
+for section in $SECTIONS; do
+  case "$section" in
+    servers) servers_section ;;
+    clients) clients_section ;;
+    idle) idle_section ;;
+    *) say "unknown section '$section'"; exit 2 ;;
+  esac
+done
