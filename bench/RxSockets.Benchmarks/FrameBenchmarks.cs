@@ -1,0 +1,68 @@
+using System.Buffers;
+using BenchmarkDotNet.Attributes;
+using RxSockets.Protocol;
+
+namespace RxSockets.Benchmarks;
+
+/// <summary>The protocol's hot path: writing and parsing 32-byte and 1 KiB frames. The memory diagnoser must show
+/// 0 B for writing and exactly the payload array for parsing.</summary>
+[MemoryDiagnoser]
+public class FrameBenchmarks
+{
+    private const int FramesPerBatch = 64;
+    private readonly ArrayBufferWriter<byte> _output = new(1 << 20);
+    private readonly MaskKeySource _masks = new();
+    private byte[] _payload = [];
+    private byte[] _clientFrames = [];
+    private WebSocketProtocol _server = null!;
+
+    [Params(32, 1024)]
+    public int Size { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _payload = new byte[Size];
+        var writer = new ArrayBufferWriter<byte>();
+        for (var i = 0; i < FramesPerBatch; i++)
+        {
+            FrameWriter.WriteMessage(writer, MessageType.Binary, _payload, 0, _masks);
+        }
+
+        _clientFrames = writer.WrittenSpan.ToArray();
+        _server = new WebSocketProtocol(ConnectionRole.Server, 1 << 20, 1024);
+    }
+
+    [Benchmark(OperationsPerInvoke = FramesPerBatch, Description = "write masked frame (client)")]
+    public void WriteMasked()
+    {
+        _output.ResetWrittenCount();
+        for (var i = 0; i < FramesPerBatch; i++)
+        {
+            FrameWriter.WriteMessage(_output, MessageType.Binary, _payload, 0, _masks);
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = FramesPerBatch, Description = "write unmasked frame (server)")]
+    public void WriteUnmasked()
+    {
+        _output.ResetWrittenCount();
+        for (var i = 0; i < FramesPerBatch; i++)
+        {
+            FrameWriter.WriteMessage(_output, MessageType.Binary, _payload, 0, null);
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = FramesPerBatch, Description = "parse masked frame into a message (server)")]
+    public int Parse()
+    {
+        var buffer = new ReadOnlySequence<byte>(_clientFrames);
+        var total = 0;
+        while (_server.Read(ref buffer, out var message, out _) == ProtocolEvent.Message)
+        {
+            total += message.Data.Length;
+        }
+
+        return total;
+    }
+}
