@@ -55,7 +55,8 @@ internal static class ClosePayload
     }
 
     /// <summary>Checks a status the application wants to send.</summary>
-    /// <exception cref="ArgumentException">The code may not be sent, or the reason is longer than 123 UTF-8 bytes.</exception>
+    /// <exception cref="ArgumentException">The code may not be sent, or the reason is longer than 123 UTF-8 bytes or
+    /// holds an unpaired surrogate.</exception>
     public static void ValidateOutgoing(CloseStatus status)
     {
         if (!IsValidOnWire((int)status.Code))
@@ -64,7 +65,18 @@ internal static class ClosePayload
         }
 
         ArgumentNullException.ThrowIfNull(status.Reason, nameof(status));
-        if (Encoding.UTF8.GetByteCount(status.Reason) > MaxReasonBytes)
+        int byteCount;
+        try
+        {
+            byteCount = s_strictUtf8.GetByteCount(status.Reason);
+        }
+        catch (EncoderFallbackException error)
+        {
+            // Encoding.UTF8 would silently send U+FFFD in place of the unpaired surrogate.
+            throw new ArgumentException("A close reason holds an unpaired surrogate and cannot be sent as UTF-8.", nameof(status), error);
+        }
+
+        if (byteCount > MaxReasonBytes)
         {
             throw new ArgumentException($"A close reason may hold at most {MaxReasonBytes} UTF-8 bytes.", nameof(status));
         }
