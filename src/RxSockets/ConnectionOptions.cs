@@ -73,7 +73,7 @@ public abstract class ConnectionOptions
     /// <exception cref="ArgumentException">A property is out of range; the message names it.</exception>
     protected internal virtual void Validate()
     {
-        Require(MaxMessageSize is > 0 and <= int.MaxValue, nameof(MaxMessageSize), "must be between 1 and 2,147,483,647 bytes");
+        Require(MaxMessageSize > 0 && MaxMessageSize <= Array.MaxLength, nameof(MaxMessageSize), $"must be between 1 and {Array.MaxLength:N0} bytes (the largest array .NET allows)");
         Require(MaxFragments >= 0, nameof(MaxFragments), "must be 0 (unlimited) or positive");
         Require(ReceiveQueueCapacity > 0, nameof(ReceiveQueueCapacity), "must be positive");
         Require(SendQueueCapacity > 0, nameof(SendQueueCapacity), "must be positive");

@@ -14,7 +14,8 @@ public static class WebSocketUrl
     /// <returns>True when a connection could be attempted to it.</returns>
     public static bool IsValid(Uri? uri) => uri is not null && Problem(uri) is null;
 
-    /// <summary>Converts an http:// or https:// URL to ws:// or wss://; ws:// and wss:// pass unchanged.</summary>
+    /// <summary>Converts an http:// or https:// URL to ws:// or wss://; ws:// and wss:// pass unchanged. A fragment
+    /// is dropped, since WebSocket URLs must not have one (RFC 6455 §3).</summary>
     /// <param name="url">An absolute http, https, ws or wss URL.</param>
     /// <returns>The WebSocket URL.</returns>
     /// <exception cref="ArgumentException">The URL is not absolute or has another scheme.</exception>
@@ -32,7 +33,7 @@ public static class WebSocketUrl
             "https" or "wss" => "wss",
             _ => throw new ArgumentException($"'{url}' has the scheme '{url.Scheme}'; expected http, https, ws or wss.", nameof(url)),
         };
-        return new UriBuilder(url) { Scheme = scheme, Port = url.IsDefaultPort ? -1 : url.Port }.Uri;
+        return new UriBuilder(url) { Scheme = scheme, Port = url.IsDefaultPort ? -1 : url.Port, Fragment = "" }.Uri;
     }
 
     /// <summary>Converts an http:// or https:// URL string to ws:// or wss://.</summary>

@@ -65,6 +65,15 @@ public class WebSocketUrlTests
     }
 
     [Test]
+    public void FromHttp_UrlWithFragment_DropsTheFragment()
+    {
+        var uri = WebSocketUrl.FromHttp("https://example.com/feed?x=1#section");
+
+        Assert.That(uri, Is.EqualTo(new Uri("wss://example.com/feed?x=1")));
+        Assert.That(WebSocketUrl.IsValid(uri), Is.True);
+    }
+
+    [Test]
     public void Parse_WsUrl_ReturnsIt()
     {
         var uri = WebSocketUrl.Parse("wss://example.com:8443/chat?x=1", "url");
