@@ -39,17 +39,21 @@ public static class TradingDemo
                 .Buffer(options.Window, scheduler)
                 .Where(window => window.Count > 0)
                 .Select(window => Quote.From(symbol.Key, window)))
-            .Scan(ImmutableSortedDictionary<string, Quote>.Empty, (quotes, quote) => quotes.SetItem(quote.Symbol, quote))
-            .Replay(1);
+            .Scan(ImmutableSortedDictionary<string, Quote>.Empty, (quotes, quote) => quotes.SetItem(quote.Symbol, quote));
+        var printer = new BoardPrinter(output, scheduler);
+        ImmutableSortedDictionary<string, Quote>? latest = null;
+        // Print the latest board once per window, half a window after the per-symbol windows close.
+        using var printing = board
+            .Do(quotes => latest = quotes)
+            .Sample(Observable.Timer(options.Window * 1.5, options.Window, scheduler))
+            .Subscribe(printer.Show);
+
+        // Subscribed after the board, so the board has taken the last ticks when the counts complete.
         var counts = ticks
             .GroupBy(tick => tick.Symbol)
             .SelectMany(symbol => symbol.Count().Select(count => KeyValuePair.Create(symbol.Key, count)))
             .ToDictionary(pair => pair.Key, pair => pair.Value)
             .ToTask(cancellationToken);
-        var started = scheduler.Now;
-        ImmutableSortedDictionary<string, Quote>? printed = null;
-        using var printing = board.Sample(options.Window, scheduler).Subscribe(quotes => Print(printed = quotes, scheduler.Now - started, output));
-        using var boardConnection = board.Connect();
         using var ticksConnection = ticks.Connect();
 
         // Outgoing is an IObserver<Message>; AsJsonObserver makes it an IObserver<SubscribeRequest>.
@@ -60,22 +64,7 @@ public static class TradingDemo
         await connection.CloseAsync(CloseCode.NormalClosure, "demo over", cancellationToken);
 
         var received = await counts;   // Incoming completed with the close, so every count is final
-        var last = await board.FirstOrDefaultAsync().ToTask(cancellationToken);
-        if (last is not null && !ReferenceEquals(last, Volatile.Read(ref printed)))
-        {
-            Print(last, scheduler.Now - started, output);
-        }
-
-        output.WriteLine($"Received {received.Values.Sum()} ticks ({string.Join(", ", received.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"))}) of {feed.Published} published; closed {connection.CloseStatus}");
+        printer.Finish(latest, $"Received {received.Values.Sum()} ticks ({string.Join(", ", received.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"))}); closed {connection.CloseStatus}");
         return new DemoResult(new Dictionary<string, int>(received), connection.State);
-    }
-
-    private static void Print(ImmutableSortedDictionary<string, Quote> quotes, TimeSpan elapsed, TextWriter output)
-    {
-        output.WriteLine($"── {elapsed.TotalSeconds,4:F1} s ── SYMBOL       LAST        MIN        MAX       VWAP  TICKS");
-        foreach (var quote in quotes.Values)
-        {
-            output.WriteLine($"              {quote.Symbol,-8} {quote.Last,9:F2}  {quote.Min,9:F2}  {quote.Max,9:F2}  {quote.Vwap,9:F2}  {quote.Ticks,5}");
-        }
     }
 }

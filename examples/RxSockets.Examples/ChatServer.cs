@@ -46,8 +46,9 @@ public sealed class ChatServer : IAsyncDisposable
         _log.WriteLine($"[chat] {name} joined");
         try
         {
-            await member.SendAsync($"Welcome, {name}! {_server.ClientCount} user(s) online.");
+            // Announce first, welcome second: once the newcomer reads the welcome, the others have been told.
             await _server.BroadcastAsync(Message.Text($"{name} joined"), others => others != member);
+            await member.SendAsync($"Welcome, {name}! {_server.ClientCount} user(s) online.");
             await foreach (var message in member.ReadAllAsync())
             {
                 if (message.IsText)
