@@ -23,9 +23,6 @@ public sealed class MarketFeed : IAsyncDisposable
     /// <summary>The feed's URL.</summary>
     public Uri Url => _server.Url;
 
-    /// <summary>Ticks broadcast so far (each counted once, however many clients received it).</summary>
-    public long Published { get; private set; }
-
     /// <summary>Starts the server on a free loopback port and begins trading.</summary>
     public static async Task<MarketFeed> StartAsync(DemoOptions options, CancellationToken cancellationToken)
     {
@@ -76,7 +73,6 @@ public sealed class MarketFeed : IAsyncDisposable
                     var price = prices[symbol] = Math.Round(prices[symbol] * (1 + (decimal)(random.NextDouble() - 0.5) / 100), 2);
                     var tick = JsonMessage.Serialize(new Tick(symbol, price, random.Next(1, 50) * 100), DemoJsonContext.Default.Tick);
                     await _server.BroadcastAsync(tick, client => _subscribers.ContainsKey(client), cancellationToken);
-                    Published++;
                 }
             }
         }
