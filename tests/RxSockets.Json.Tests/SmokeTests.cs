@@ -1,7 +1,0 @@
-namespace RxSockets.Json.Tests;
-
-public class SmokeTests
-{
-    [Test]
-    public void MessageType_Values_MatchOpcodes() => Assert.That((int)MessageType.Binary, Is.EqualTo(2));
-}
