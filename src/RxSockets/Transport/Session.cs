@@ -314,11 +314,19 @@ internal sealed class Session : IAsyncDisposable
 
     private void SetState(ConnectionState state)
     {
-        var previous = (ConnectionState)Interlocked.Exchange(ref _state, (int)state);
-        if (previous != state && previous != ConnectionState.Closed)
+        // Closed is final: a close requested after the connection ended must not move it back to Closing.
+        int previous;
+        do
         {
-            _observer.OnStateChanged(state);
+            previous = Volatile.Read(ref _state);
+            if (previous == (int)ConnectionState.Closed || previous == (int)state)
+            {
+                return;
+            }
         }
+        while (Interlocked.CompareExchange(ref _state, (int)state, previous) != previous);
+
+        _observer.OnStateChanged(state);
     }
 
     private async Task ReadLoopAsync()
