@@ -152,6 +152,8 @@ internal sealed class Session : IAsyncDisposable
             _failure ??= failure;
         }
 
+        // Nothing queued from now on would be written: refuse it rather than accept and lose it.
+        _outbound.Writer.TryComplete();
         _closing.Cancel();
         _abort.Cancel();
         _writeSignal.Set();
