@@ -20,12 +20,6 @@ internal static class SessionProbe
     public static bool IsReadPaused(WebSocketConnection connection) => (bool)s_readPaused.GetValue(Of(connection))!;   // a bool field
 
     /// <summary>Waits until the read loop has stopped reading because the receive queue is full.</summary>
-    public static async Task WaitUntilReadPausedAsync(WebSocketConnection connection, CancellationToken cancellationToken)
-    {
-        while (!IsReadPaused(connection))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            await Task.Yield();
-        }
-    }
+    public static Task WaitUntilReadPausedAsync(WebSocketConnection connection, CancellationToken cancellationToken) =>
+        Until.TrueAsync(() => IsReadPaused(connection), cancellationToken);
 }
