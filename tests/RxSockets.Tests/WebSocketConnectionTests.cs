@@ -374,4 +374,43 @@ public class WebSocketConnectionTests
 
         await Assert.ThrowsAsync<ConnectionClosedException>(async () => await rtt);
     }
+
+    [Test, CancelAfter(10_000)]
+    public async Task SendAsync_FromSeveralThreads_EveryMessageArrivesWholeAndInPerSenderOrder(CancellationToken cancellationToken)
+    {
+        var (connection, peer) = InMemory.Open(ConnectionRole.Client, new TestScheduler(), o => o.FragmentSize = 16);
+        const int senders = 4;
+        const int perSender = 100;
+
+        var sending = Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
+        {
+            for (var i = 0; i < perSender; i++)
+            {
+                await connection.SendAsync($"sender {s} message {i:D3} with some padding", cancellationToken);
+            }
+        }, cancellationToken)).ToArray();
+        var texts = new List<string>();
+        var fragments = new StringBuilder();
+        while (texts.Count < senders * perSender)
+        {
+            var frame = await peer.ReadFrameAsync(cancellationToken);
+            Assert.That(frame, Is.Not.Null);
+            fragments.Append(Encoding.UTF8.GetString(frame!.Value.Payload));   // checked non-null just above
+            if (frame.Value.Header.Fin)
+            {
+                texts.Add(fragments.ToString());
+                fragments.Clear();
+            }
+        }
+
+        await Task.WhenAll(sending);
+
+        for (var s = 0; s < senders; s++)
+        {
+            var mine = texts.Where(t => t.StartsWith($"sender {s} ", StringComparison.Ordinal)).ToList();
+            Assert.That(mine, Is.EqualTo(Enumerable.Range(0, perSender).Select(i => $"sender {s} message {i:D3} with some padding")));
+        }
+
+        connection.Abort();
+    }
 }

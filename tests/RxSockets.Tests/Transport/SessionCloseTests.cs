@@ -265,4 +265,71 @@ public class SessionCloseTests
 
         Assert.That(connection.State, Is.EqualTo(ConnectionState.Closed));
     }
+
+    [Test, CancelAfter(5_000)]
+    public async Task ProtocolError_WhileWaitingForCloseEcho_IsTheReportedCause(CancellationToken cancellationToken)
+    {
+        var (connection, peer) = InMemory.Open(ConnectionRole.Server, new TestScheduler());
+        var closing = connection.CloseAsync(cancellationToken: cancellationToken);
+        await peer.ExpectCloseAsync(cancellationToken);
+
+        await peer.WriteAsync(peer.BuildFrame(Opcode.Text, "unmasked"u8, masked: false), cancellationToken);
+
+        var error = await Assert.ThrowsAsync<ConnectionClosedException>(() => closing);
+        Assert.That(error?.InnerException, Is.InstanceOf<ProtocolException>());
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task AbortCloseAndDispose_Racing_AlwaysEndClosedWithoutThrowing(CancellationToken cancellationToken)
+    {
+        for (var round = 0; round < 200; round++)
+        {
+            var (connection, peer) = InMemory.Open(round % 2 == 0 ? ConnectionRole.Client : ConnectionRole.Server, new TestScheduler());
+            var echo = Task.Run(async () =>
+            {
+                while (await peer.ReadFrameAsync(cancellationToken) is { } frame)
+                {
+                    if (frame.Header.Opcode == Opcode.Close)
+                    {
+                        await peer.SendFrameAsync(Opcode.Close, frame.Payload, cancellationToken);
+                        await peer.CompleteAsync();
+                        return;
+                    }
+                }
+            }, cancellationToken);
+
+            var racers = new[]
+            {
+                Task.Run(connection.Abort, cancellationToken),
+                Task.Run(async () =>
+                {
+                    try
+                    {
+                        await connection.CloseAsync(cancellationToken: cancellationToken);
+                    }
+                    catch (ConnectionClosedException)
+                    {
+                    }
+                }, cancellationToken),
+                Task.Run(async () => await connection.DisposeAsync(), cancellationToken),
+                Task.Run(async () =>
+                {
+                    try
+                    {
+                        await connection.SendAsync("racing", cancellationToken);
+                    }
+                    catch (ConnectionClosedException)
+                    {
+                    }
+                }, cancellationToken),
+            };
+            await Task.WhenAll(racers);
+            await connection.DisposeAsync();
+            await Task.WhenAny(connection.Completion);
+            await echo;
+
+            Assert.That(connection.State, Is.EqualTo(ConnectionState.Closed), $"round {round}");
+            Assert.That(connection.Completion.IsCompleted, Is.True, $"round {round}");
+        }
+    }
 }
