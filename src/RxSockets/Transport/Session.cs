@@ -232,6 +232,8 @@ internal sealed class Session : IAsyncDisposable
         {
             if (_closeQueued)
             {
+                // Our close is already on its way, but a failure meanwhile (a protocol error) is still the cause to report.
+                _failure ??= error;
                 return;
             }
 
