@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -29,5 +31,30 @@ internal static class RawHttp
         using var received = new MemoryStream();
         await stream.CopyToAsync(received, cancellationToken);
         return Encoding.ASCII.GetString(received.ToArray());
+    }
+
+    /// <summary>Upgrades a raw TCP connection by hand and returns a <see cref="RawPeer"/> playing the client over it.</summary>
+    public static async Task<(TcpClient Client, RawPeer Peer)> UpgradeAsync(IPEndPoint server, CancellationToken cancellationToken)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(server, cancellationToken);
+        var stream = client.GetStream();
+        var pipe = new DuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream));
+        await pipe.Output.WriteAsync(Encoding.ASCII.GetBytes(UpgradeRequest()), cancellationToken);
+        while (true)
+        {
+            var result = await pipe.Input.ReadAsync(cancellationToken);
+            var text = Encoding.ASCII.GetString(result.Buffer.ToArray());
+            var headEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (headEnd >= 0)
+            {
+                Assert.That(text, Does.StartWith("HTTP/1.1 101 "));
+                pipe.Input.AdvanceTo(result.Buffer.GetPosition(headEnd + 4));
+                return (client, RawPeer.Client(pipe));
+            }
+
+            Assert.That(result.IsCompleted, Is.False, "the server closed before answering");
+            pipe.Input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
     }
 }
