@@ -19,8 +19,9 @@ public class WebSocketConnectionTests
         await peer.SendBinaryAsync([1, 2, 3], cancellationToken);
         await received.WaitForCountAsync(2, cancellationToken);
 
-        Assert.That(received.Values[0].IsText && received.Values[0].GetText() == "hello", Is.True);
-        Assert.That(received.Values[1].IsBinary, Is.True);
+        Assert.That(received.Values[0].Type, Is.EqualTo(MessageType.Text));
+        Assert.That(received.Values[0].GetText(), Is.EqualTo("hello"));
+        Assert.That(received.Values[1].Type, Is.EqualTo(MessageType.Binary));
         Assert.That(received.Values[1].Data.ToArray(), Is.EqualTo(new byte[] { 1, 2, 3 }));
         connection.Abort();
     }
@@ -292,7 +293,6 @@ public class WebSocketConnectionTests
 
         connection.Outgoing.OnNext(Message.Text("m2"));
         gated.ReleaseFirstFlush();
-        connection.Outgoing.OnNext(Message.Text("m3"));   // may or may not find room: order is still kept
         await connection.SendAsync("end", cancellationToken);
         var texts = new List<string>();
         while (texts.LastOrDefault() != "end")
@@ -300,9 +300,8 @@ public class WebSocketConnectionTests
             texts.Add(await peer.ExpectTextAsync(cancellationToken));
         }
 
-        Assert.That(texts.Take(2), Is.EqualTo(new[] { "m0", "m1" }));
-        Assert.That(texts, Does.Not.Contain("m2"));
-        Assert.That(connection.DroppedOutgoing, Is.EqualTo(texts.Contains("m3") ? 1 : 2));
+        Assert.That(texts, Is.EqualTo(new[] { "m0", "m1", "end" }));
+        Assert.That(connection.DroppedOutgoing, Is.EqualTo(1));
         Assert.That(connection.State, Is.EqualTo(ConnectionState.Open));
         connection.Abort();
     }

@@ -59,20 +59,25 @@ public class HeartbeatTests
         await peer.SendTextAsync("m3", cancellationToken);
         await SessionProbe.WaitUntilReadPausedAsync(connection, cancellationToken);
 
-        clock.AdvanceTo(TimeSpan.FromSeconds(200));
+        for (var step = 1; step <= 10; step++)
+        {
+            clock.AdvanceBy(TimeSpan.FromSeconds(20));
+            await peer.SendTextAsync($"m{3 + step}", cancellationToken);   // the peer keeps sending; nobody reads it
+        }
+
         var stateWhilePaused = connection.State;
         var texts = new List<string>();
         await foreach (var message in connection.ReadAllAsync(cancellationToken))
         {
             texts.Add(message.GetText());
-            if (texts.Count == 3)
+            if (texts.Count == 13)
             {
                 break;
             }
         }
 
         Assert.That(stateWhilePaused, Is.EqualTo(ConnectionState.Open));
-        Assert.That(texts, Is.EqualTo(new[] { "m1", "m2", "m3" }));
+        Assert.That(texts, Is.EqualTo(Enumerable.Range(1, 13).Select(i => $"m{i}")));
         Assert.That(connection.State, Is.EqualTo(ConnectionState.Open));
         connection.Abort();
     }
