@@ -111,6 +111,26 @@ public class ServerAcceptorTests
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task Accept_VerifyClientThrows_Answers500AndServerKeepsAccepting(CancellationToken cancellationToken)
+    {
+        var calls = 0;
+        var options = new WebSocketServerOptions
+        {
+            VerifyClient = (_, _) => Interlocked.Increment(ref calls) == 1
+                ? throw new InvalidOperationException("hook bug")
+                : ValueTask.FromResult<HandshakeRejection?>(null),
+        };
+        await using var server = await WebSocketServer.StartAsync(options, cancellationToken);
+
+        var error = await Assert.ThrowsAsync<HandshakeException>(async () => await WebSocketConnection.ConnectAsync(server.Url, cancellationToken: cancellationToken));
+        await using var next = await WebSocketConnection.ConnectAsync(server.Url, cancellationToken: cancellationToken);
+
+        Assert.That(error?.StatusCode, Is.EqualTo(500));
+        Assert.That(error?.IsTransient, Is.True);
+        Assert.That(next.State, Is.EqualTo(ConnectionState.Open));
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task Accept_VerifyClientAccepts_RequestHeadersVisibleOnServer(CancellationToken cancellationToken)
     {
         var options = new WebSocketServerOptions
