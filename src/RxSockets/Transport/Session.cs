@@ -152,6 +152,8 @@ internal sealed class Session : IAsyncDisposable
             _failure ??= failure;
         }
 
+        // Nothing queued from now on would be written: refuse it rather than accept and lose it.
+        _outbound.Writer.TryComplete();
         _closing.Cancel();
         _abort.Cancel();
         _writeSignal.Set();
@@ -230,6 +232,8 @@ internal sealed class Session : IAsyncDisposable
         {
             if (_closeQueued)
             {
+                // Our close is already on its way, but a failure meanwhile (a protocol error) is still the cause to report.
+                _failure ??= error;
                 return;
             }
 
@@ -314,11 +318,19 @@ internal sealed class Session : IAsyncDisposable
 
     private void SetState(ConnectionState state)
     {
-        var previous = (ConnectionState)Interlocked.Exchange(ref _state, (int)state);
-        if (previous != state && previous != ConnectionState.Closed)
+        // Closed is final: a close requested after the connection ended must not move it back to Closing.
+        int previous;
+        do
         {
-            _observer.OnStateChanged(state);
+            previous = Volatile.Read(ref _state);
+            if (previous == (int)ConnectionState.Closed || previous == (int)state)
+            {
+                return;
+            }
         }
+        while (Interlocked.CompareExchange(ref _state, (int)state, previous) != previous);
+
+        _observer.OnStateChanged(state);
     }
 
     private async Task ReadLoopAsync()

@@ -1,0 +1,31 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace RxSockets.Tests.Server;
+
+public class ClientConnectorTests
+{
+    [Test, CancelAfter(10_000)]
+    public async Task ConnectAsync_NothingListening_ThrowsSocketException(CancellationToken cancellationToken)
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var error = await Assert.ThrowsAsync<SocketException>(async () =>
+            await WebSocketConnection.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"), cancellationToken: cancellationToken));
+
+        Assert.That(error?.SocketErrorCode, Is.EqualTo(SocketError.ConnectionRefused));
+    }
+
+    [Test]
+    public async Task ConnectAsync_HttpUrl_ThrowsArgumentExceptionMentioningWs()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () => await WebSocketConnection.ConnectAsync("http://127.0.0.1:1/"));
+
+        Assert.That(error?.Message, Does.Contain("ws://"));
+    }
+}

@@ -1,0 +1,153 @@
+using RxSockets.Protocol;
+using RxSockets.Tests.Support;
+using RxSockets.Transport;
+
+namespace RxSockets.Tests.Transport;
+
+public class HeartbeatTests
+{
+    private static readonly ConnectionRole[] s_roles = [ConnectionRole.Client, ConnectionRole.Server];
+
+    [TestCaseSource(nameof(s_roles)), CancelAfter(5_000)]
+    public async Task Connection_SilentPeer_FailsAfterIntervalPlusTimeoutAndNotBefore(ConnectionRole role, CancellationToken cancellationToken)
+    {
+        var clock = new TestScheduler();
+        var (connection, peer) = InMemory.Open(role, clock);
+
+        clock.AdvanceTo(TimeSpan.FromSeconds(20));
+        var ping = await peer.ExpectFrameAsync(Opcode.Ping, cancellationToken);
+        clock.AdvanceTo(TimeSpan.FromSeconds(39));
+        var stateAt39 = connection.State;
+        var completedAt39 = connection.Completion.IsCompleted;
+        clock.AdvanceTo(TimeSpan.FromSeconds(41));
+
+        Assert.That(ping.Payload, Has.Length.EqualTo(8));
+        Assert.That(stateAt39, Is.EqualTo(ConnectionState.Open));
+        Assert.That(completedAt39, Is.False);
+        var error = await Assert.ThrowsAsync<ConnectionClosedException>(() => connection.Completion.WaitAsync(cancellationToken));
+        Assert.That(error?.InnerException, Is.InstanceOf<TimeoutException>());
+        Assert.That(error?.Code, Is.EqualTo(CloseCode.AbnormalClosure));
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task Connection_PeerAnswersEveryPing_IsNeverDeclaredDead(CancellationToken cancellationToken)
+    {
+        var clock = new TestScheduler();
+        var (connection, peer) = InMemory.Open(ConnectionRole.Client, clock);
+
+        for (var round = 0; round < 10; round++)
+        {
+            clock.AdvanceBy(TimeSpan.FromSeconds(20));
+            var ping = await peer.ExpectFrameAsync(Opcode.Ping, cancellationToken);
+            var pong = InMemory.NextAsync(connection.Pongs, cancellationToken);
+            await peer.SendPongAsync(ping.Payload, cancellationToken);
+            await pong;
+        }
+
+        Assert.That(connection.State, Is.EqualTo(ConnectionState.Open));
+        Assert.That(connection.Completion.IsCompleted, Is.False);
+        connection.Abort();
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task Connection_SlowConsumerHoldsBackReading_IsNotDeclaredDead(CancellationToken cancellationToken)
+    {
+        var clock = new TestScheduler();
+        var (connection, peer) = InMemory.Open(ConnectionRole.Server, clock, o => o.ReceiveQueueCapacity = 1);
+        await peer.SendTextAsync("m1", cancellationToken);
+        await peer.SendTextAsync("m2", cancellationToken);
+        await peer.SendTextAsync("m3", cancellationToken);
+        await SessionProbe.WaitUntilReadPausedAsync(connection, cancellationToken);
+
+        for (var step = 1; step <= 10; step++)
+        {
+            clock.AdvanceBy(TimeSpan.FromSeconds(20));
+            await peer.SendTextAsync($"m{3 + step}", cancellationToken);   // the peer keeps sending; nobody reads it
+        }
+
+        var stateWhilePaused = connection.State;
+        var texts = new List<string>();
+        await foreach (var message in connection.ReadAllAsync(cancellationToken))
+        {
+            texts.Add(message.GetText());
+            if (texts.Count == 13)
+            {
+                break;
+            }
+        }
+
+        Assert.That(stateWhilePaused, Is.EqualTo(ConnectionState.Open));
+        Assert.That(texts, Is.EqualTo(Enumerable.Range(1, 13).Select(i => $"m{i}")));
+        Assert.That(connection.State, Is.EqualTo(ConnectionState.Open));
+        connection.Abort();
+    }
+
+    [Test]
+    public void Heartbeat_ActivityAfterPing_KeepsPeerAlive()
+    {
+        var clock = new TestScheduler();
+        var pings = 0;
+        TimeoutException? dead = null;
+        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), () => pings++, e => dead = e, () => false);
+        heartbeat.Start();
+
+        for (var second = 1; second <= 200; second++)
+        {
+            clock.AdvanceTo(TimeSpan.FromSeconds(second));
+            if (second % 20 == 5)
+            {
+                heartbeat.OnActivity();
+            }
+        }
+
+        Assert.That(dead, Is.Null);
+        Assert.That(pings, Is.EqualTo(10));
+    }
+
+    [Test]
+    public void Heartbeat_NoActivity_DeclaresDeadOnceTimeoutAfterFirstPing()
+    {
+        var clock = new TestScheduler();
+        TimeoutException? dead = null;
+        TimeSpan? diedAt = null;
+        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), () => { }, e =>
+        {
+            dead ??= e;
+            diedAt ??= clock.Elapsed;
+        }, () => false);
+        heartbeat.Start();
+
+        clock.AdvanceTo(TimeSpan.FromSeconds(30));
+
+        Assert.That(dead, Is.Not.Null);
+        Assert.That(diedAt, Is.EqualTo(TimeSpan.FromSeconds(8)));
+    }
+
+    [Test]
+    public void Heartbeat_PausedReading_IsNotDeclaredDead()
+    {
+        var clock = new TestScheduler();
+        TimeoutException? dead = null;
+        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), () => { }, e => dead = e, () => true);
+        heartbeat.Start();
+
+        clock.AdvanceTo(TimeSpan.FromMinutes(10));
+
+        Assert.That(dead, Is.Null);
+    }
+
+    [Test]
+    public void Heartbeat_Disposed_StopsPinging()
+    {
+        var clock = new TestScheduler();
+        var pings = 0;
+        var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), () => pings++, _ => { }, () => false);
+        heartbeat.Start();
+        clock.AdvanceTo(TimeSpan.FromSeconds(20));
+
+        heartbeat.Dispose();
+        clock.AdvanceTo(TimeSpan.FromSeconds(100));
+
+        Assert.That(pings, Is.EqualTo(1));
+    }
+}
