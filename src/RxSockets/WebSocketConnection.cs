@@ -36,7 +36,7 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
     private readonly ILogger _logger;
     private int _disposed;
 
-    internal WebSocketConnection(IDuplexPipe transport, Func<bool, ValueTask> closeTransport, ConnectionRole role,
+    internal WebSocketConnection(ITransport transport, ConnectionRole role,
         ConnectionOptions options, ConnectionInfo info)
     {
         Id = Interlocked.Increment(ref s_nextId);
@@ -51,7 +51,7 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
         _states = new StateObservable<ConnectionState>(ConnectionState.Open, onObserverFault);
         _pings = new ObserverList<ReadOnlyMemory<byte>>(onObserverFault);
         _pongs = new ObserverList<ReadOnlyMemory<byte>>(onObserverFault);
-        _session = new Session(transport, closeTransport, role, options, this);
+        _session = new Session(transport, role, options, this);
         _incoming = new ChannelObservable<Message>(_session.Inbound, _session.Completion, onObserverFault, nameof(Incoming));
         Outgoing = new OutgoingObserver(_session, options.OutgoingOverflow);
         _session.Start();
@@ -142,7 +142,7 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
         ArgumentNullException.ThrowIfNull(transport);
         options ??= role == ConnectionRole.Client ? new WebSocketClientOptions() : new WebSocketServerOptions();
         var validated = options.ValidatedCopy();
-        return new WebSocketConnection(transport, _ => CompleteAsync(transport), role, validated,
+        return new WebSocketConnection(new PipeTransport(transport), role, validated,
             new ConnectionInfo(new Uri("ws://localhost/"), null, null, null, null));
     }
 
@@ -235,10 +235,4 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
     void ISessionObserver.OnPing(ReadOnlyMemory<byte> payload) => _pings.Next(payload);
 
     void ISessionObserver.OnPong(ReadOnlyMemory<byte> payload) => _pongs.Next(payload);
-
-    private static async ValueTask CompleteAsync(IDuplexPipe transport)
-    {
-        await transport.Input.CompleteAsync().ConfigureAwait(false);
-        await transport.Output.CompleteAsync().ConfigureAwait(false);
-    }
 }

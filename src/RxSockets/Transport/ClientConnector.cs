@@ -34,7 +34,7 @@ internal static class ClientConnector
 
             var result = handshake.Validate(response);
             var info = new ConnectionInfo(url, result.SubProtocol, result.Extensions, null, transport.Socket.RemoteEndPoint);
-            var connection = new WebSocketConnection(transport, transport.CloseAsync, ConnectionRole.Client, options, info);
+            var connection = new WebSocketConnection(transport, ConnectionRole.Client, options, info);
             transport = null;
             return connection;
         }

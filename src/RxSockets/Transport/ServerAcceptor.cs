@@ -51,7 +51,9 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
                 Diagnostics.Log.HandshakeRejected(logger, remote, rejection.StatusCode, rejection.Reason ?? "");
                 ServerHandshake.WriteRejection(transport.Output, rejection);
                 await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
-                await transport.CloseAsync(shutdownFirst: true).ConfigureAwait(false);
+                transport.ShutdownOutput();
+                await transport.DrainAsync(linked.Token).ConfigureAwait(false);   // bounded by the handshake timeout
+                await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
                 return null;
             }
 
@@ -59,7 +61,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
             await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
             var url = new Uri($"ws://{request.Request!.Host}{request.Request.Path}{(request.Request.Query.Length > 0 ? "?" + request.Request.Query : "")}", UriKind.Absolute);
             var info = new ConnectionInfo(url, request.SubProtocol, null, request.Request, remote);
-            return new WebSocketConnection(transport, transport.CloseAsync, ConnectionRole.Server, options, info);
+            return new WebSocketConnection(transport, ConnectionRole.Server, options, info);
         }
         catch (Exception error) when (error is OperationCanceledException or IOException or SocketException or UriFormatException or InvalidOperationException)
         {

@@ -17,8 +17,7 @@ internal sealed class Session : IAsyncDisposable
 {
     private const int FlushThreshold = 64 * 1024;
 
-    private readonly IDuplexPipe _transport;
-    private readonly Func<bool, ValueTask> _closeTransport;
+    private readonly ITransport _transport;
     private readonly ConnectionRole _role;
     private readonly ConnectionOptions _options;
     private readonly ISessionObserver _observer;
@@ -50,13 +49,10 @@ internal sealed class Session : IAsyncDisposable
     private long _droppedIncoming;
     private long _droppedOutgoing;
 
-    /// <param name="transport">The upgraded byte stream.</param>
-    /// <param name="closeTransport">Closes the underlying socket; its argument says whether to shut down sending
-    /// first, as a server does at the end of a clean close (RFC 6455 §7.1.1: the server closes TCP first).</param>
-    public Session(IDuplexPipe transport, Func<bool, ValueTask> closeTransport, ConnectionRole role, ConnectionOptions options, ISessionObserver observer)
+    /// <param name="transport">The upgraded byte stream and control over its end.</param>
+    public Session(ITransport transport, ConnectionRole role, ConnectionOptions options, ISessionObserver observer)
     {
         _transport = transport;
-        _closeTransport = closeTransport;
         _role = role;
         _options = options;
         _observer = observer;
@@ -285,7 +281,7 @@ internal sealed class Session : IAsyncDisposable
         var clean = _closeReceived && _closeSent && _failure is null;
         try
         {
-            await _closeTransport(clean && _role == ConnectionRole.Server).ConfigureAwait(false);
+            await _transport.CloseAsync(clean && _role == ConnectionRole.Server).ConfigureAwait(false);
         }
         catch (Exception error) when (error is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
         {
@@ -366,6 +362,7 @@ internal sealed class Session : IAsyncDisposable
         catch (ProtocolException error)
         {
             RequestClose(new CloseStatus(error.Code, Truncate(error.Message)), failFast: true, error);
+            await DrainAsync(input).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
@@ -373,6 +370,31 @@ internal sealed class Session : IAsyncDisposable
         catch (Exception error) when (error is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
             Abort(error);
+        }
+    }
+
+    /// <summary>
+    /// After failing the connection the peer's bytes cannot be parsed any more, yet closing with unread bytes would
+    /// reset the connection and could destroy our close frame on its way. So discard them until the peer closes, within
+    /// the close timeout.
+    /// </summary>
+    private async ValueTask DrainAsync(PipeReader input)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(_abort.Token).ConfigureAwait(false);
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception error) when (error is OperationCanceledException or IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            // The close timeout or a reset ended the wait; the outcome is already decided.
         }
     }
 
@@ -466,6 +488,12 @@ internal sealed class Session : IAsyncDisposable
                 if (closing)
                 {
                     _closeSent = true;
+                    if (_failFast && _role == ConnectionRole.Server)
+                    {
+                        // We failed the connection and are draining the peer's bytes: FIN tells it we are done.
+                        _transport.ShutdownOutput();
+                    }
+
                     return;
                 }
 

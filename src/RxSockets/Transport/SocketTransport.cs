@@ -8,7 +8,7 @@ namespace RxSockets.Transport;
 /// idle connection holds no receive buffer; writes are buffered until the session flushes, so frames queued together
 /// leave in one send.
 /// </summary>
-internal sealed class SocketTransport : IDuplexPipe
+internal sealed class SocketTransport : ITransport
 {
     private readonly Socket _socket;
     private readonly Stream _stream;
@@ -44,8 +44,33 @@ internal sealed class SocketTransport : IDuplexPipe
         }
     }
 
-    /// <summary>Closes the connection; <paramref name="shutdownFirst"/> sends FIN before closing (the server's
-    /// duty at the end of a clean close, RFC 6455 §7.1.1). Idempotent.</summary>
+    public void ShutdownOutput()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception error) when (error is SocketException or ObjectDisposedException)
+        {
+            // Already reset or closed: there is nothing left to half-close.
+        }
+    }
+
+    /// <summary>Sends what remains to be read from the peer into the void until it closes its side, so closing our
+    /// socket does not reset the connection and destroy an answer or close frame still on its way to the peer.</summary>
+    public async ValueTask DrainAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            Input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return;
+            }
+        }
+    }
+
     public async ValueTask CloseAsync(bool shutdownFirst)
     {
         if (Interlocked.Exchange(ref _closed, 1) == 1)
