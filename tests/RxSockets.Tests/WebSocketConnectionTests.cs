@@ -306,6 +306,18 @@ public class WebSocketConnectionTests
         connection.Abort();
     }
 
+    [Test, CancelAfter(5_000)]
+    public async Task OutgoingOnNext_AfterAbort_CountsTheDrop(CancellationToken cancellationToken)
+    {
+        var (connection, _) = InMemory.Open(ConnectionRole.Client, new TestScheduler());
+        connection.Abort();
+        await connection.Completion.ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(cancellationToken);
+
+        connection.Outgoing.OnNext(Message.Text("too late"));
+
+        Assert.That(connection.DroppedOutgoing, Is.EqualTo(1));
+    }
+
     [TestCaseSource(nameof(s_roles)), CancelAfter(5_000)]
     public async Task Ping_FromPeer_IsAnsweredWithSamePayloadAndObserved(ConnectionRole role, CancellationToken cancellationToken)
     {

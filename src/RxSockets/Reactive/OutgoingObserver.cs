@@ -14,13 +14,14 @@ internal sealed class OutgoingObserver(Session session, OutgoingOverflow overflo
 
     public void OnNext(Message value)
     {
-        if (Volatile.Read(ref _stopped) == 1 || session.TrySend(value) || session.State != ConnectionState.Open)
+        if (Volatile.Read(ref _stopped) == 0 && session.TrySend(value))
         {
             return;
         }
 
-        if (overflow == OutgoingOverflow.DropNewest)
+        if (Volatile.Read(ref _stopped) == 1 || session.State != ConnectionState.Open || overflow == OutgoingOverflow.DropNewest)
         {
+            // Closing or closed (or the user chose to drop): the message cannot go out, and that is counted, not hidden.
             session.CountDroppedOutgoing();
             return;
         }
