@@ -60,7 +60,7 @@ internal static class BenchCommand
                     ? await LatencyBench.RunAsync(connection, settings).ConfigureAwait(false)
                     : await ThroughputBench.RunAsync(connection, settings).ConfigureAwait(false);
             }
-            catch (Exception error) when (error is ConnectionClosedException or InvalidOperationException)
+            catch (Exception error) when (error is ConnectionClosedException or InvalidOperationException or TimeoutException)
             {
                 await Console.Error.WriteLineAsync($"error: {error.Message}").ConfigureAwait(false);
                 return ExitCodes.Failure;

@@ -11,27 +11,44 @@ internal static class LatencyBench
     public static async Task<BenchResult> RunAsync(WebSocketConnection connection, BenchSettings settings)
     {
         var payload = BenchPayload.Create(settings.Size);
-        var samples = new List<double>(Math.Min(settings.Count, 1 << 20));
-        var echoes = connection.ReadAllAsync().GetAsyncEnumerator();
+
+        // Keepalive is off during a benchmark, so a server that stops answering must not hang the run forever.
+        var grace = TimeSpan.FromSeconds(10);
+        using var stalled = new CancellationTokenSource(settings.Warmup + settings.Duration + grace);
+        var echoes = connection.ReadAllAsync(stalled.Token).GetAsyncEnumerator(stalled.Token);
         await using (echoes.ConfigureAwait(false))
         {
-            var warmup = Stopwatch.StartNew();
-            while (warmup.Elapsed < settings.Warmup)
+            try
             {
-                await RoundTripAsync(connection, payload, echoes).ConfigureAwait(false);
+                return await MeasureAsync(connection, settings, payload, echoes).ConfigureAwait(false);
             }
-
-            var measuring = Stopwatch.StartNew();
-            while (samples.Count < settings.Count && measuring.Elapsed < settings.Duration)
+            catch (OperationCanceledException) when (stalled.IsCancellationRequested)
             {
-                samples.Add(await RoundTripAsync(connection, payload, echoes).ConfigureAwait(false));
+                throw new TimeoutException($"No echo arrived within {Duration.Format(grace)} after the measurement time.");
             }
-
-            var perSecond = samples.Count / measuring.Elapsed.TotalSeconds;
-            samples.Sort();
-            return new BenchResult(perSecond, perSecond * settings.Size / 1_000_000,
-                Percentiles.Of(samples, 50), Percentiles.Of(samples, 99), Percentiles.Of(samples, 99.9));
         }
+    }
+
+    private static async Task<BenchResult> MeasureAsync(WebSocketConnection connection, BenchSettings settings, byte[] payload,
+        IAsyncEnumerator<Message> echoes)
+    {
+        var warmup = Stopwatch.StartNew();
+        while (warmup.Elapsed < settings.Warmup)
+        {
+            await RoundTripAsync(connection, payload, echoes).ConfigureAwait(false);
+        }
+
+        var samples = new List<double>(Math.Min(settings.Count, 1 << 20));
+        var measuring = Stopwatch.StartNew();
+        while (samples.Count < settings.Count && measuring.Elapsed < settings.Duration)
+        {
+            samples.Add(await RoundTripAsync(connection, payload, echoes).ConfigureAwait(false));
+        }
+
+        var perSecond = samples.Count / measuring.Elapsed.TotalSeconds;
+        samples.Sort();
+        return new BenchResult(perSecond, perSecond * settings.Size / 1_000_000,
+            Percentiles.Of(samples, 50), Percentiles.Of(samples, 99), Percentiles.Of(samples, 99.9));
     }
 
     private static async Task<double> RoundTripAsync(WebSocketConnection connection, ReadOnlyMemory<byte> payload, IAsyncEnumerator<Message> echoes)

@@ -14,7 +14,8 @@ internal static class ServeCommand
         When ready it prints exactly one line to stdout:
           listening on ws://HOST:PORT/PATH
         with the real port (useful with --port 0) and the --path given, or / when none was given
-        (without --path every request path is accepted).
+        (without --path every request path is accepted). Each connection and disconnection is logged to
+        stderr ("connected #ID ADDRESS PATH", "disconnected #ID CODE") unless --quiet is given.
 
         Modes (exactly one):
           --echo                 send every message back to its sender, with the same type
@@ -26,6 +27,7 @@ internal static class ServeCommand
           --path /p              only accept upgrades to this path (default: any path)
           --max-message BYTES    largest message accepted (default 1048576)
           --queue N              send and receive queue capacity per connection, in messages (default 256)
+          --quiet                do not log connections to stderr
           -h, --help             show this help
         """;
 
@@ -62,16 +64,16 @@ internal static class ServeCommand
             var address = server.LocalEndPoint.Address;
             var host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
             await Console.Out.WriteLineAsync($"listening on ws://{host}:{server.LocalEndPoint.Port}{settings.Path ?? "/"}").ConfigureAwait(false);
-            await ServeUntilSignalAsync(server, settings.Broadcast, shutdown).ConfigureAwait(false);
+            await ServeUntilSignalAsync(server, settings, shutdown).ConfigureAwait(false);
         }
 
         return ExitCodes.Success;
     }
 
-    private static async Task ServeUntilSignalAsync(WebSocketServer server, bool broadcast, ShutdownSignal shutdown)
+    private static async Task ServeUntilSignalAsync(WebSocketServer server, ServeSettings settings, ShutdownSignal shutdown)
     {
         var handlers = new ConcurrentDictionary<Task, bool>();
-        var accepting = AcceptAsync(server, broadcast, handlers);
+        var accepting = AcceptAsync(server, settings, handlers);
         var signal = await shutdown.Requested.ConfigureAwait(false);
         await Console.Error.WriteLineAsync($"{signal}: stopping, closing {server.ClientCount} client(s) with 1001").ConfigureAwait(false);
         await server.StopAsync().ConfigureAwait(false);
@@ -79,15 +81,31 @@ internal static class ServeCommand
         await Task.WhenAll(handlers.Keys).ConfigureAwait(false);
     }
 
-    private static async Task AcceptAsync(WebSocketServer server, bool broadcast, ConcurrentDictionary<Task, bool> handlers)
+    private static async Task AcceptAsync(WebSocketServer server, ServeSettings settings, ConcurrentDictionary<Task, bool> handlers)
     {
         // Ends when StopAsync completes the stream of accepted connections.
         await foreach (var connection in server.AcceptAllAsync().ConfigureAwait(false))
         {
-            var handler = Task.Run(() => broadcast ? RelayAsync(server, connection) : EchoAsync(connection));
+            var handler = Task.Run(() => HandleAsync(server, connection, settings));
             handlers[handler] = true;
             _ = handler.ContinueWith(done => handlers.TryRemove(done, out _), CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private static async Task HandleAsync(WebSocketServer server, WebSocketConnection connection, ServeSettings settings)
+    {
+        // Logged only once the server lists the connection, so a broadcast sent after this line reaches it.
+        if (!settings.Quiet)
+        {
+            await Console.Error.WriteLineAsync($"connected #{connection.Id} {connection.RemoteEndPoint} {connection.Request?.Path}").ConfigureAwait(false);
+        }
+
+        await (settings.Broadcast ? RelayAsync(server, connection) : EchoAsync(connection)).ConfigureAwait(false);
+        if (!settings.Quiet)
+        {
+            var code = connection.CloseStatus?.Code ?? CloseCode.AbnormalClosure;
+            await Console.Error.WriteLineAsync($"disconnected #{connection.Id} {(int)code}").ConfigureAwait(false);
         }
     }
 
@@ -136,6 +154,7 @@ internal static class ServeCommand
         long maxMessage = 1024 * 1024;
         int queue = 256;
         bool? broadcast = null;
+        var quiet = false;
         while (reader.TryRead(out var token))
         {
             switch (token)
@@ -162,6 +181,9 @@ internal static class ServeCommand
                 case "--queue":
                     queue = (int)reader.Number(1, 1_000_000);
                     break;
+                case "--quiet":
+                    quiet = reader.Switch();
+                    break;
                 case "--echo" or "--broadcast":
                     reader.Switch();
                     if (broadcast is not null && broadcast != (token == "--broadcast"))
@@ -181,6 +203,6 @@ internal static class ServeCommand
             throw new UsageException("'serve' needs a mode: --echo or --broadcast (see 'rxsockets serve --help')");
         }
 
-        return new ServeSettings(host, port, path, maxMessage, queue, broadcast.Value);
+        return new ServeSettings(host, port, path, maxMessage, queue, broadcast.Value, quiet);
     }
 }
