@@ -33,6 +33,27 @@ public class ConnectCommandTests
     }
 
     [Test, CancelAfter(30_000)]
+    public async Task Connect_Subprotocol_IsOfferedAndAgreed(CancellationToken cancellationToken)
+    {
+        var options = new WebSocketServerOptions { SubProtocols = { "chat" } };
+        await using var server = await WebSocketServer.StartAsync(options, cancellationToken);
+        await using var cli = CliProcess.Start("connect", server.Url.ToString(), "--subprotocol", "chat");
+        string? agreed = null;
+
+        await foreach (var connection in server.AcceptAllAsync(cancellationToken))
+        {
+            agreed = connection.SubProtocol;
+            break;
+        }
+
+        cli.Stdin.Close();
+        var exitCode = await cli.WaitForExitAsync(cancellationToken);
+
+        Assert.That(agreed, Is.EqualTo("chat"));
+        Assert.That(exitCode, Is.Zero);
+    }
+
+    [Test, CancelAfter(30_000)]
     public async Task Connect_ServerClosesWithError_PrintsCloseAndExitsNonZero(CancellationToken cancellationToken)
     {
         await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions(), cancellationToken);
