@@ -1,1 +1,3 @@
-return 0;
+using RxSockets.Cli;
+
+return await Dispatcher.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,154 @@
+using System.Text;
+
+namespace RxSockets.Cli;
+
+/// <summary><c>rxsockets connect</c>: an interactive client in the manner of wscat.</summary>
+internal static class ConnectCommand
+{
+    public const string Usage = """
+        Usage: rxsockets connect URL [options]
+
+        Connects to a ws:// or wss:// URL. Every line read from stdin is sent as a text message; every message
+        received is printed to stdout on one line: text as is, binary as
+          <binary N bytes: HEX>
+        with the hex of the first 32 bytes, followed by … when the message is longer.
+
+        When stdin ends (after --wait, if given; or on SIGINT/SIGTERM) it closes with 1000 and exits 0 once the
+        close completes.
+        When the server closes, it prints "closed CODE REASON" to stderr and exits 0 for 1000 or 1001, 1 otherwise.
+        A refused handshake prints the HTTP status, e.g. "error: handshake rejected: HTTP 401 Unauthorized".
+
+        Options:
+          -H, --header "Name: value"   add a header to the upgrade request (repeatable)
+          --subprotocol X              offer a subprotocol (repeatable)
+          --max-message BYTES          largest message accepted (default 1048576)
+          --wait T                     after stdin ends, keep printing replies for T before closing (e.g. 500ms)
+          -h, --help                   show this help
+
+        Exit codes: 0 clean close, 1 connection or handshake failure or unclean close, 2 usage error.
+        """;
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        if (Parse(args) is not { } settings)
+        {
+            await Console.Out.WriteAsync(Usage).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+
+        var options = new WebSocketClientOptions { MaxMessageSize = settings.MaxMessageSize };
+        foreach (var (name, value) in settings.Headers)
+        {
+            options.Headers[name] = options.Headers.TryGetValue(name, out var previous) ? $"{previous}, {value}" : value;
+        }
+
+        foreach (var subProtocol in settings.SubProtocols)
+        {
+            options.SubProtocols.Add(subProtocol);
+        }
+
+        using var shutdown = new ShutdownSignal();
+        if (await Connector.TryConnectAsync(settings.Url, options).ConfigureAwait(false) is not { } connection)
+        {
+            return ExitCodes.Failure;
+        }
+
+        await using (connection.ConfigureAwait(false))
+        {
+            var printing = Task.Run(() => PrintAsync(connection));
+            var stdinEnded = Task.Run(() => SendLinesAsync(connection, settings.Wait));
+            var first = await Task.WhenAny(connection.Completion, stdinEnded, shutdown.Requested).ConfigureAwait(false);
+            var closedByUs = first != connection.Completion && connection.State == ConnectionState.Open;
+            if (closedByUs)
+            {
+                await Connector.CloseNormallyAsync(connection).ConfigureAwait(false);
+            }
+
+            await printing.ConfigureAwait(false);
+            return await Connector.ReportEndAsync(connection, closedByUs).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task PrintAsync(WebSocketConnection connection)
+    {
+        try
+        {
+            await foreach (var message in connection.ReadAllAsync().ConfigureAwait(false))
+            {
+                await Console.Out.WriteLineAsync(MessageFormat.Describe(message)).ConfigureAwait(false);
+            }
+        }
+        catch (ConnectionClosedException)
+        {
+            // Reported from Completion once everything received is printed.
+        }
+    }
+
+    private static async Task SendLinesAsync(WebSocketConnection connection, TimeSpan wait)
+    {
+        using var stdin = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        try
+        {
+            while (await stdin.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                await connection.SendAsync(line).ConfigureAwait(false);
+            }
+
+            // Replies to the last lines are still on their way: closing at once would cut them off.
+            await Task.WhenAny(Task.Delay(wait), connection.Completion).ConfigureAwait(false);
+        }
+        catch (ConnectionClosedException)
+        {
+            // The server closed first; the rest of stdin has nowhere to go.
+        }
+    }
+
+    private static ConnectSettings? Parse(IReadOnlyList<string> args)
+    {
+        var reader = new ArgumentReader("connect", args);
+        string? url = null;
+        var headers = new List<KeyValuePair<string, string>>();
+        var subProtocols = new List<string>();
+        long maxMessage = 1024 * 1024;
+        var wait = TimeSpan.Zero;
+        while (reader.TryRead(out var token))
+        {
+            switch (token)
+            {
+                case "-h" or "--help":
+                    return null;
+                case "-H" or "--header":
+                    headers.Add(ParseHeader(reader.Value()));
+                    break;
+                case "--subprotocol":
+                    subProtocols.Add(reader.Value());
+                    break;
+                case "--max-message":
+                    maxMessage = reader.Number(1, int.MaxValue);
+                    break;
+                case "--wait":
+                    wait = reader.Time(allowZero: true);
+                    break;
+                case var positional when url is null && !ArgumentReader.IsOption(positional):
+                    url = token;
+                    break;
+                default:
+                    throw reader.Unknown(token);
+            }
+        }
+
+        return new ConnectSettings(reader.Url(url), headers, subProtocols, maxMessage, wait);
+    }
+
+    private static KeyValuePair<string, string> ParseHeader(string text)
+    {
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        var name = colon > 0 ? text[..colon].Trim() : "";
+        if (name.Length == 0 || name.Any(char.IsWhiteSpace))
+        {
+            throw new UsageException($"option -H needs \"Name: value\", not '{text}'");
+        }
+
+        return new(name, text[(colon + 1)..].Trim());
+    }
+}

@@ -1,0 +1,84 @@
+namespace RxSockets.Cli;
+
+/// <summary><c>rxsockets echo-client</c>: a client that sends back everything it receives, for testing servers.</summary>
+internal static class EchoClientCommand
+{
+    public const string Usage = """
+        Usage: rxsockets echo-client URL [options]
+
+        Connects to a ws:// or wss:// URL and sends back every message it receives (same type, same bytes)
+        until the server closes. Exits 0 when the server closes cleanly with 1000 or 1001, 1 otherwise;
+        on SIGINT/SIGTERM it closes with 1000 and exits 0. Prints "closed CODE REASON" to stderr at the end.
+
+        Options:
+          --max-message BYTES    largest message accepted (default 1048576)
+          --queue N              send and receive queue capacity, in messages (default 256)
+          -h, --help             show this help
+
+        Exit codes: 0 clean close, 1 connection or handshake failure or unclean close, 2 usage error.
+        """;
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        var reader = new ArgumentReader("echo-client", args);
+        string? url = null;
+        long maxMessage = 1024 * 1024;
+        var queue = 256;
+        while (reader.TryRead(out var token))
+        {
+            switch (token)
+            {
+                case "-h" or "--help":
+                    await Console.Out.WriteAsync(Usage).ConfigureAwait(false);
+                    return ExitCodes.Success;
+                case "--max-message":
+                    maxMessage = reader.Number(1, int.MaxValue);
+                    break;
+                case "--queue":
+                    queue = (int)reader.Number(1, 1_000_000);
+                    break;
+                case var positional when url is null && !ArgumentReader.IsOption(positional):
+                    url = token;
+                    break;
+                default:
+                    throw reader.Unknown(token);
+            }
+        }
+
+        var options = new WebSocketClientOptions { MaxMessageSize = maxMessage, ReceiveQueueCapacity = queue, SendQueueCapacity = queue };
+        using var shutdown = new ShutdownSignal();
+        if (await Connector.TryConnectAsync(reader.Url(url), options).ConfigureAwait(false) is not { } connection)
+        {
+            return ExitCodes.Failure;
+        }
+
+        await using (connection.ConfigureAwait(false))
+        {
+            var echoing = Task.Run(() => EchoAsync(connection));
+            var closedByUs = await Task.WhenAny(echoing, shutdown.Requested).ConfigureAwait(false) != echoing
+                && connection.State == ConnectionState.Open;
+            if (closedByUs)
+            {
+                await Connector.CloseNormallyAsync(connection).ConfigureAwait(false);
+            }
+
+            await echoing.ConfigureAwait(false);
+            return await Connector.ReportEndAsync(connection, closedByUs).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task EchoAsync(WebSocketConnection connection)
+    {
+        try
+        {
+            await foreach (var message in connection.ReadAllAsync().ConfigureAwait(false))
+            {
+                await connection.SendAsync(message).ConfigureAwait(false);
+            }
+        }
+        catch (ConnectionClosedException)
+        {
+            // Reported from Completion.
+        }
+    }
+}

@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace RxSockets.Cli;
+
+/// <summary><c>rxsockets serve</c>: an echo or broadcast server on the RxSockets engine.</summary>
+internal static class ServeCommand
+{
+    public const string Usage = """
+        Usage: rxsockets serve (--echo | --broadcast) [options]
+
+        Runs a WebSocket server until SIGINT or SIGTERM, then closes every client with 1001 and exits 0.
+        When ready it prints exactly one line to stdout:
+          listening on ws://HOST:PORT/PATH
+        with the real port (useful with --port 0) and the --path given, or / when none was given
+        (without --path every request path is accepted). Each connection and disconnection is logged to
+        stderr ("connected #ID ADDRESS PATH", "disconnected #ID CODE") unless --quiet is given.
+
+        Modes (exactly one):
+          --echo                 send every message back to its sender, with the same type
+          --broadcast            send every message to all OTHER connected clients
+
+        Options:
+          --host H               address to listen on (default 127.0.0.1)
+          --port P               port, 0 for any free port (default 8080)
+          --path /p              only accept upgrades to this path (default: any path)
+          --max-message BYTES    largest message accepted (default 1048576)
+          --queue N              send and receive queue capacity per connection, in messages (default 256)
+          --quiet                do not log connections to stderr
+          -h, --help             show this help
+        """;
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        if (Parse(args) is not { } settings)
+        {
+            await Console.Out.WriteAsync(Usage).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+
+        using var shutdown = new ShutdownSignal();
+        WebSocketServer server;
+        try
+        {
+            server = await WebSocketServer.StartAsync(new WebSocketServerOptions
+            {
+                Host = settings.Host,
+                Port = settings.Port,
+                Path = settings.Path,
+                MaxMessageSize = settings.MaxMessageSize,
+                ReceiveQueueCapacity = settings.QueueCapacity,
+                SendQueueCapacity = settings.QueueCapacity,
+            }).ConfigureAwait(false);
+        }
+        catch (SocketException error)
+        {
+            await Console.Error.WriteLineAsync($"error: cannot listen on {settings.Host}:{settings.Port}: {error.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
+        await using (server.ConfigureAwait(false))
+        {
+            var address = server.LocalEndPoint.Address;
+            var host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+            await Console.Out.WriteLineAsync($"listening on ws://{host}:{server.LocalEndPoint.Port}{settings.Path ?? "/"}").ConfigureAwait(false);
+            await ServeUntilSignalAsync(server, settings, shutdown).ConfigureAwait(false);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static async Task ServeUntilSignalAsync(WebSocketServer server, ServeSettings settings, ShutdownSignal shutdown)
+    {
+        var handlers = new ConcurrentDictionary<Task, bool>();
+        var accepting = AcceptAsync(server, settings, handlers);
+        var signal = await shutdown.Requested.ConfigureAwait(false);
+        await Console.Error.WriteLineAsync($"{signal}: stopping, closing {server.ClientCount} client(s) with 1001").ConfigureAwait(false);
+        await server.StopAsync().ConfigureAwait(false);
+        await accepting.ConfigureAwait(false);
+        await Task.WhenAll(handlers.Keys).ConfigureAwait(false);
+    }
+
+    private static async Task AcceptAsync(WebSocketServer server, ServeSettings settings, ConcurrentDictionary<Task, bool> handlers)
+    {
+        // Ends when StopAsync completes the stream of accepted connections.
+        await foreach (var connection in server.AcceptAllAsync().ConfigureAwait(false))
+        {
+            var handler = Task.Run(() => HandleAsync(server, connection, settings));
+            handlers[handler] = true;
+            _ = handler.ContinueWith(done => handlers.TryRemove(done, out _), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private static async Task HandleAsync(WebSocketServer server, WebSocketConnection connection, ServeSettings settings)
+    {
+        // Logged only once the server lists the connection, so a broadcast sent after this line reaches it.
+        if (!settings.Quiet)
+        {
+            await Console.Error.WriteLineAsync($"connected #{connection.Id} {connection.RemoteEndPoint} {connection.Request?.Path}").ConfigureAwait(false);
+        }
+
+        await (settings.Broadcast ? RelayAsync(server, connection) : EchoAsync(connection)).ConfigureAwait(false);
+        if (!settings.Quiet)
+        {
+            var code = connection.CloseStatus?.Code ?? CloseCode.AbnormalClosure;
+            await Console.Error.WriteLineAsync($"disconnected #{connection.Id} {(int)code}").ConfigureAwait(false);
+        }
+    }
+
+    private static async Task EchoAsync(WebSocketConnection connection)
+    {
+        await using (connection.ConfigureAwait(false))
+        {
+            try
+            {
+                await foreach (var message in connection.ReadAllAsync().ConfigureAwait(false))
+                {
+                    await connection.SendAsync(message).ConfigureAwait(false);
+                }
+            }
+            catch (ConnectionClosedException)
+            {
+                // The client went away mid-conversation: nothing left to answer.
+            }
+        }
+    }
+
+    private static async Task RelayAsync(WebSocketServer server, WebSocketConnection sender)
+    {
+        await using (sender.ConfigureAwait(false))
+        {
+            try
+            {
+                await foreach (var message in sender.ReadAllAsync().ConfigureAwait(false))
+                {
+                    await server.BroadcastAsync(message, client => client != sender).ConfigureAwait(false);
+                }
+            }
+            catch (ConnectionClosedException)
+            {
+                // The sender went away: the others have had everything it sent before.
+            }
+        }
+    }
+
+    private static ServeSettings? Parse(IReadOnlyList<string> args)
+    {
+        var reader = new ArgumentReader("serve", args);
+        string host = "127.0.0.1";
+        int port = 8080;
+        string? path = null;
+        long maxMessage = 1024 * 1024;
+        int queue = 256;
+        bool? broadcast = null;
+        var quiet = false;
+        while (reader.TryRead(out var token))
+        {
+            switch (token)
+            {
+                case "-h" or "--help":
+                    return null;
+                case "--host":
+                    host = reader.Value();
+                    break;
+                case "--port":
+                    port = (int)reader.Number(0, IPEndPoint.MaxPort);
+                    break;
+                case "--path":
+                    path = reader.Value();
+                    if (!path.StartsWith('/'))
+                    {
+                        throw new UsageException($"option --path needs a path starting with '/', not '{path}'");
+                    }
+
+                    break;
+                case "--max-message":
+                    maxMessage = reader.Number(1, int.MaxValue);
+                    break;
+                case "--queue":
+                    queue = (int)reader.Number(1, 1_000_000);
+                    break;
+                case "--quiet":
+                    quiet = reader.Switch();
+                    break;
+                case "--echo" or "--broadcast":
+                    reader.Switch();
+                    if (broadcast is not null && broadcast != (token == "--broadcast"))
+                    {
+                        throw new UsageException("'serve' takes only one of --echo and --broadcast");
+                    }
+
+                    broadcast = token == "--broadcast";
+                    break;
+                default:
+                    throw reader.Unknown(token);
+            }
+        }
+
+        if (broadcast is null)
+        {
+            throw new UsageException("'serve' needs a mode: --echo or --broadcast (see 'rxsockets serve --help')");
+        }
+
+        return new ServeSettings(host, port, path, maxMessage, queue, broadcast.Value, quiet);
+    }
+}

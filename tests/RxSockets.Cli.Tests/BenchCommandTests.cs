@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using RxSockets.Cli.Tests.Support;
+
+namespace RxSockets.Cli.Tests;
+
+public partial class BenchCommandTests
+{
+    [Test, CancelAfter(60_000)]
+    public async Task Bench_Throughput_LastLineIsResultWithPositiveRate(CancellationToken cancellationToken)
+    {
+        var (serve, url) = await CliServe.StartAsync(cancellationToken, "--echo", "--quiet");
+        await using var _ = serve;
+        await using var bench = CliProcess.Start("bench", url.ToString(), "--duration", "1s", "--warmup", "200ms");
+
+        var exitCode = await bench.WaitForExitAsync(cancellationToken);
+        var result = ParseLastLine(bench.Stdout);
+
+        Assert.That(exitCode, Is.Zero, bench.Stderr);
+        Assert.That(result["msgs_per_s"], Is.Positive);
+        Assert.That(result["MB_per_s"], Is.Positive);
+        Assert.That(result["p50_us"], Is.Zero);
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task Bench_Latency_LastLineIsResultWithPercentiles(CancellationToken cancellationToken)
+    {
+        var (serve, url) = await CliServe.StartAsync(cancellationToken, "--echo", "--quiet");
+        await using var _ = serve;
+        await using var bench = CliProcess.Start("bench", url.ToString(), "--latency", "--count", "200", "--warmup", "200ms", "--size", "64");
+
+        var exitCode = await bench.WaitForExitAsync(cancellationToken);
+        var result = ParseLastLine(bench.Stdout);
+
+        Assert.That(exitCode, Is.Zero, bench.Stderr);
+        Assert.That(result["msgs_per_s"], Is.Positive);
+        Assert.That(result["p50_us"], Is.Positive);
+        Assert.That(result["p99_us"], Is.GreaterThanOrEqualTo(result["p50_us"]));
+        Assert.That(result["p999_us"], Is.GreaterThanOrEqualTo(result["p99_us"]));
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Bench_HandshakeRejected_ExitsOneWithStatus(CancellationToken cancellationToken)
+    {
+        var options = new WebSocketServerOptions
+        {
+            VerifyClient = (_, _) => ValueTask.FromResult<HandshakeRejection?>(new HandshakeRejection(403)),
+        };
+        await using var server = await WebSocketServer.StartAsync(options, cancellationToken);
+        await using var bench = CliProcess.Start("bench", server.Url.ToString(), "--duration", "1s");
+
+        var exitCode = await bench.WaitForExitAsync(cancellationToken);
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(bench.Stderr, Does.StartWith("error: handshake rejected: HTTP 403"));
+        Assert.That(bench.Stdout, Does.Not.Contain("result:"));
+    }
+
+    private static Dictionary<string, double> ParseLastLine(string stdout)
+    {
+        var last = stdout.TrimEnd('\n').Split('\n')[^1];
+        var match = ResultLine().Match(last);
+        Assert.That(match.Success, Is.True, $"last line: '{last}'");
+        return match.Groups.Cast<Group>().Skip(1).ToDictionary(
+            g => g.Name, g => double.Parse(g.Value, NumberStyles.Float, CultureInfo.InvariantCulture));
+    }
+
+    [GeneratedRegex(@"^result: msgs_per_s=(?<msgs_per_s>\d+(\.\d+)?) MB_per_s=(?<MB_per_s>\d+(\.\d+)?) p50_us=(?<p50_us>\d+(\.\d+)?) p99_us=(?<p99_us>\d+(\.\d+)?) p999_us=(?<p999_us>\d+(\.\d+)?)$", RegexOptions.ExplicitCapture)]
+    private static partial Regex ResultLine();
+}
