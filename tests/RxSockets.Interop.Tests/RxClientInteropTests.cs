@@ -142,6 +142,33 @@ public class RxClientInteropTests(PeerKind kind)
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task KeepAlive_ShortInterval_PeerAnswersKeepAlivePing(CancellationToken cancellationToken)
+    {
+        var options = new WebSocketClientOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(50) };
+        await using var connection = await WebSocketConnection.ConnectAsync(EchoServer.Uri, options, cancellationToken);
+
+        var pong = await connection.Pongs.FirstAsync().ToTask(cancellationToken);
+
+        Assert.That(pong.Length, Is.Positive, "a keepalive ping carries a payload the connection chose");
+        Assert.That(connection.State, Is.EqualTo(ConnectionState.Open));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Completion_PeerProcessKilled_FailsWithAbnormalClosure(CancellationToken cancellationToken)
+    {
+        var server = await PeerProcess.StartServerAsync(kind, [], cancellationToken);
+        await using var connection = await ConnectAsync(server.Uri, new WebSocketClientOptions(), cancellationToken);
+        await server.WaitForLineStartingWithAsync("open ", cancellationToken);
+
+        await server.DisposeAsync();
+
+        var error = await Assert.ThrowsAsync<ConnectionClosedException>(() => connection.Completion.WaitAsync(cancellationToken));
+        Assert.That(error?.Code, Is.EqualTo(CloseCode.AbnormalClosure));
+        Assert.That(connection.CloseStatus, Is.Null);
+        Assert.That(connection.State, Is.EqualTo(ConnectionState.Closed));
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task CloseAsync_WithCodeAndReason_PeerReportsThemAndEchoesCode(CancellationToken cancellationToken)
     {
         var close = InteropScenarios.ClientClose;
@@ -178,6 +205,35 @@ public class RxClientInteropTests(PeerKind kind)
         Assert.That(connection.CloseStatus, Is.EqualTo(new CloseStatus((CloseCode)close.Code, close.Reason)));
         Assert.That((await server.WaitForClosedAsync(cancellationToken)).Code, Is.EqualTo(close.Code), "we echo the code");
         Assert.That(await server.WaitForExitAsync(cancellationToken), Is.Zero, server.Describe());
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CloseAsync_WhileServerAlsoCloses_BothEndsFinishCleanly(CancellationToken cancellationToken)
+    {
+        var server = InteropScenarios.ServerClose;
+        var client = InteropScenarios.ClientClose;
+        await using var peer = await PeerProcess.StartServerAsync(
+            kind, ["--once", "--close-after", "1", "--close-code", $"{server.Code}", "--close-reason", server.Reason], cancellationToken);
+        await using var connection = await ConnectAsync(peer.Uri, new WebSocketClientOptions(), cancellationToken);
+
+        await connection.SendAsync("one", cancellationToken);
+        await connection.CloseAsync((CloseCode)client.Code, client.Reason, cancellationToken);
+
+        // Which close frame each end reads first depends on timing; either way the handshake completes cleanly.
+        Assert.That(connection.CloseStatus?.Code, Is.AnyOf((CloseCode)server.Code, (CloseCode)client.Code));
+        Assert.That((await peer.WaitForClosedAsync(cancellationToken)).Code, Is.AnyOf(server.Code, client.Code), peer.Describe());
+        Assert.That(await peer.WaitForExitAsync(cancellationToken), Is.Zero, peer.Describe());
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task ConnectAsync_PathAndQuery_ReachServerUnchanged(CancellationToken cancellationToken)
+    {
+        await using var server = await PeerProcess.StartServerAsync(kind, [], cancellationToken);
+
+        await using var connection = await ConnectAsync(new Uri(server.Uri, "/chat/room?name=a%20b&x=1"), new WebSocketClientOptions(), cancellationToken);
+
+        Assert.That(await server.WaitForLineStartingWithAsync("open ", cancellationToken), Is.EqualTo("open /chat/room?name=a%20b&x=1 -"));
+        Assert.That(connection.Url.PathAndQuery, Is.EqualTo("/chat/room?name=a%20b&x=1"));
     }
 
     [Test, CancelAfter(10_000)]
@@ -239,6 +295,7 @@ public class RxClientInteropTests(PeerKind kind)
 
         Assert.That(error?.StatusCode, Is.EqualTo(status), server.Describe());
         Assert.That(error?.IsTransient, Is.EqualTo(transient));
+        Assert.That(error?.Body, Does.Contain("missing header").IgnoreCase);
         Assert.That(await server.WaitForLineStartingWithAsync("rejected ", cancellationToken), Is.EqualTo($"rejected {status} missing-header x-api-key"));
     }
 

@@ -118,6 +118,29 @@ public class RxServerInteropTests(PeerKind kind)
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task Request_PathAndQuery_AreVisible(CancellationToken cancellationToken)
+    {
+        await using var server = await StartServerAsync(new WebSocketServerOptions { Path = "/chat" }, cancellationToken);
+        await using var client = await PeerProcess.StartClientAsync(kind, new Uri(server.Url, "/chat?room=a%20b&x=1"), [], cancellationToken);
+
+        await using var connection = await AcceptAsync(server, cancellationToken);
+
+        Assert.That(connection.Request?.Path, Is.EqualTo("/chat"));
+        Assert.That(connection.Request?.GetQueryValue("room"), Is.EqualTo("a b"));
+        Assert.That(connection.Request?.GetQueryValue("x"), Is.EqualTo("1"));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Path_OtherThanServed_PeerSeesNotFound(CancellationToken cancellationToken)
+    {
+        await using var server = await StartServerAsync(new WebSocketServerOptions { Path = "/chat" }, cancellationToken);
+
+        await using var client = await PeerProcess.StartClientAsync(kind, new Uri(server.Url, "/other"), [], cancellationToken);
+
+        Assert.That(await client.WaitForLineStartingWithAsync("fail ", cancellationToken), Is.EqualTo("fail handshake status 404"), client.Describe());
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task VerifyClient_Rejects_PeerSeesHandshakeStatus(CancellationToken cancellationToken)
     {
         var options = new WebSocketServerOptions
