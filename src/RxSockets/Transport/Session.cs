@@ -354,6 +354,35 @@ internal sealed class Session : IAsyncDisposable
         catch (ProtocolException error)
         {
             RequestClose(new CloseStatus(error.Code, Truncate(error.Message)), failFast: true, error);
+            await DiscardUntilClosedAsync(input).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+        }
+        catch (Exception error) when (error is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            Abort(error);
+        }
+    }
+
+    /// <summary>
+    /// After failing the connection, reads and drops everything until the peer closes TCP (or the close timeout
+    /// aborts). RFC 6455 §7.1.7 forbids processing more data, but closing a socket that still holds unread data
+    /// resets it, and a peer that is still sending then sees the reset (1006) instead of our close frame.
+    /// </summary>
+    private async Task DiscardUntilClosedAsync(PipeReader input)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(_abort.Token).ConfigureAwait(false);
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
@@ -454,6 +483,13 @@ internal sealed class Session : IAsyncDisposable
                 if (closing)
                 {
                     _closeSent = true;
+                    if (_failFast && _role == ConnectionRole.Server)
+                    {
+                        // The server closes TCP first (RFC 6455 §7.1.1); half-closing now lets a failed peer that waits
+                        // for it finish, while the read loop drains what the peer still sends.
+                        (_transport as SocketTransport)?.ShutdownSend();
+                    }
+
                     return;
                 }
 

@@ -44,6 +44,19 @@ internal sealed class SocketTransport : IDuplexPipe
         }
     }
 
+    /// <summary>Sends FIN after the bytes already flushed, keeping the receiving side open. Never throws.</summary>
+    public void ShutdownSend()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception error) when (error is SocketException or ObjectDisposedException)
+        {
+            // Reset or closed already: the read loop sees the end.
+        }
+    }
+
     /// <summary>Closes the connection; <paramref name="shutdownFirst"/> sends FIN before closing (the server's
     /// duty at the end of a clean close, RFC 6455 §7.1.1). Idempotent.</summary>
     public async ValueTask CloseAsync(bool shutdownFirst)
