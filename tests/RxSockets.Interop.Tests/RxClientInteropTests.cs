@@ -237,6 +237,21 @@ public class RxClientInteropTests(PeerKind kind)
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task Incoming_EchoLargerThanMaxMessageSize_ClosesWithMessageTooBig(CancellationToken cancellationToken)
+    {
+        await using var server = await PeerProcess.StartServerAsync(kind, ["--once"], cancellationToken);
+        var options = new WebSocketClientOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan };   // MaxMessageSize stays 1 MiB
+        await using var connection = await WebSocketConnection.ConnectAsync(server.Uri, options, cancellationToken);
+
+        await connection.SendAsync(InteropScenarios.Payloads.Binary(2 * 1024 * 1024).AsMemory(), cancellationToken);
+
+        var error = await Assert.ThrowsAsync<ConnectionClosedException>(() => connection.Completion.WaitAsync(cancellationToken));
+        Assert.That(error?.Sent?.Code, Is.EqualTo(CloseCode.MessageTooBig));
+        Assert.That(error?.InnerException, Is.InstanceOf<ProtocolException>());
+        Assert.That((await server.WaitForClosedAsync(cancellationToken)).Code, Is.EqualTo((int)CloseCode.MessageTooBig), server.Describe());
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task SubProtocol_OfferedAndSupported_IsNegotiated(CancellationToken cancellationToken)
     {
         await using var server = await PeerProcess.StartServerAsync(kind, ["--protocols", "chat,superchat"], cancellationToken);

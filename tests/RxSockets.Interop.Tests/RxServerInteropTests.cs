@@ -56,6 +56,22 @@ public class RxServerInteropTests(PeerKind kind)
         }
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task Script_MessageOverMaxMessageSize_PeerSeesMessageTooBig(CancellationToken cancellationToken)
+    {
+        var options = new WebSocketServerOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan };   // MaxMessageSize stays 1 MiB
+        await using var server = await WebSocketServer.StartAsync(options, cancellationToken);
+        await using var client = await PeerProcess.StartClientAsync(kind, server.Url, ["--mode", "script"], cancellationToken);
+        await using var connection = await AcceptAsync(server, cancellationToken);
+
+        var echoing = EchoAsync(connection, cancellationToken);
+
+        var error = await Assert.ThrowsAsync<ConnectionClosedException>(() => echoing);
+        Assert.That(error?.Sent?.Code, Is.EqualTo(CloseCode.MessageTooBig));
+        Assert.That(await client.WaitForLineStartingWithAsync("fail ", cancellationToken),
+            Is.EqualTo($"fail binary-16MiB: expected echo, got close {(int)CloseCode.MessageTooBig}"), client.Describe());
+    }
+
     [Test, CancelAfter(10_000)]
     public async Task CloseAsync_WithCodeAndReason_PeerReportsThemAndEchoesCode(CancellationToken cancellationToken)
     {

@@ -102,7 +102,7 @@ function runScript(ws, options) {
     for (const message of scriptMessages()) {
       ws.send(message.data, { binary: message.binary });
       const echo = await next();
-      if (echo.kind !== 'message') fail(`${message.name}: expected echo, got ${echo.kind}`);
+      if (echo.kind !== 'message') fail(`${message.name}: expected echo, got ${echo.kind}${echo.kind === 'close' ? ` ${echo.code}` : ''}`);
       if (echo.isBinary !== message.binary) fail(`${message.name}: echo type ${echo.isBinary ? 'binary' : 'text'}`);
       if (!Buffer.from(echo.data).equals(message.data)) fail(`${message.name}: echo bytes differ (length ${echo.data.length} vs ${message.data.length})`);
     }
