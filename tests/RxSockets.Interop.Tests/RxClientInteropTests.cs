@@ -185,6 +185,18 @@ public class RxClientInteropTests(PeerKind kind)
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task CloseAsync_MultiByteUtf8Reason_PeerDecodesIt(CancellationToken cancellationToken)
+    {
+        var close = new PeerClosure(1000, "fin \u2713 \u00e9t\u00e9 \U0001F680");
+        await using var server = await PeerProcess.StartServerAsync(kind, ["--once"], cancellationToken);
+        await using var connection = await ConnectAsync(server.Uri, new WebSocketClientOptions(), cancellationToken);
+
+        await connection.CloseAsync((CloseCode)close.Code, close.Reason, cancellationToken);
+
+        Assert.That(await server.WaitForClosedAsync(cancellationToken), Is.EqualTo(close), server.Describe());
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task Completion_ServerClosesAfterTwoMessages_SucceedsWithServerCodeAndReason(CancellationToken cancellationToken)
     {
         var close = InteropScenarios.ServerClose;

@@ -174,6 +174,38 @@ public class RxServerInteropTests(PeerKind kind)
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task MaxConnections_Reached_NextPeerSeesServiceUnavailable(CancellationToken cancellationToken)
+    {
+        await using var server = await StartServerAsync(new WebSocketServerOptions { MaxConnections = 1 }, cancellationToken);
+        await using var first = await PeerProcess.StartClientAsync(kind, server.Url, ["--mode", "echo"], cancellationToken);
+        await using var connection = await AcceptAsync(server, cancellationToken);
+
+        await using var second = await PeerProcess.StartClientAsync(kind, server.Url, ["--mode", "echo"], cancellationToken);
+
+        Assert.That(await second.WaitForLineStartingWithAsync("fail ", cancellationToken), Is.EqualTo("fail handshake status 503"), second.Describe());
+        Assert.That(server.ClientCount, Is.EqualTo(1));
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task BroadcastAsync_TwoPeers_EachEchoesTheMessage(CancellationToken cancellationToken)
+    {
+        var payload = InteropScenarios.Payloads.Binary(65536);
+        await using var server = await StartServerAsync(new WebSocketServerOptions(), cancellationToken);
+        await using var firstPeer = await PeerProcess.StartClientAsync(kind, server.Url, ["--mode", "echo"], cancellationToken);
+        await using var first = await AcceptAsync(server, cancellationToken);
+        await using var secondPeer = await PeerProcess.StartClientAsync(kind, server.Url, ["--mode", "echo"], cancellationToken);
+        await using var second = await AcceptAsync(server, cancellationToken);
+
+        var delivered = await server.BroadcastAsync(Message.Binary(payload), cancellationToken: cancellationToken);
+        var echoes = await Task.WhenAll(
+            first.ReadAllAsync(cancellationToken).FirstAsync(cancellationToken).AsTask(),
+            second.ReadAllAsync(cancellationToken).FirstAsync(cancellationToken).AsTask());
+
+        Assert.That(delivered, Is.EqualTo(2));
+        Assert.That(echoes.Select(e => e.Data.ToArray()), Is.All.EqualTo(payload));
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task StopAsync_WithConnectedPeer_PeerSeesGoingAway(CancellationToken cancellationToken)
     {
         await using var server = await StartServerAsync(new WebSocketServerOptions(), cancellationToken);
