@@ -35,6 +35,21 @@ public class RxServerInteropTests(PeerKind kind)
     }
 
     [Test, CancelAfter(30_000)]
+    public async Task Script_ClientOffersPerMessageDeflate_ServerDeclinesAndScriptPasses(CancellationToken cancellationToken)
+    {
+        await using var server = await StartServerAsync(new WebSocketServerOptions(), cancellationToken);
+        await using var client = await PeerProcess.StartClientAsync(kind, server.Url, ["--mode", "script", "--offer-deflate"], cancellationToken);
+        await using var connection = await AcceptAsync(server, cancellationToken);
+
+        await EchoAsync(connection, cancellationToken);
+
+        Assert.That(connection.Request?.Extensions, Does.Contain("permessage-deflate"), "the offer reached the server");
+        Assert.That(connection.Extensions, Is.Empty);
+        Assert.That(await client.WaitForExitAsync(cancellationToken), Is.Zero, client.Describe());
+        Assert.That(client.StandardOutput, Does.Contain("ok"), client.Describe());
+    }
+
+    [Test, CancelAfter(30_000)]
     public async Task SendAsync_EveryEchoCase_PeerEchoesSameTypeAndBytes(CancellationToken cancellationToken)
     {
         await using var server = await StartServerAsync(new WebSocketServerOptions(), cancellationToken);

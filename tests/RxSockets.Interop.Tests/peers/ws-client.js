@@ -16,6 +16,7 @@ function parseArgs(argv) {
     ping: 'ping-payload',
     closeCode: 1000,
     closeReason: 'done',
+    offerDeflate: false,
   };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
@@ -36,6 +37,7 @@ function parseArgs(argv) {
       case '--ping': options.ping = value(); break;
       case '--close-code': options.closeCode = Number.parseInt(value(), 10); break;
       case '--close-reason': options.closeReason = value(); break;
+      case '--offer-deflate': options.offerDeflate = true; break;
       default: throw new Error(`unknown argument ${arg}`);
     }
   }
@@ -124,7 +126,7 @@ const options = parseArgs(process.argv.slice(2));
 const ws = new WebSocket(options.url, options.protocols, {
   headers: options.headers,
   maxPayload: MAX_PAYLOAD,
-  perMessageDeflate: false,
+  perMessageDeflate: options.offerDeflate,
 });
 
 ws.on('unexpected-response', (req, res) => fail(`handshake status ${res.statusCode}`));
