@@ -107,6 +107,21 @@ public class RxServerInteropTests(PeerKind kind)
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task Completion_PeerProcessKilled_FailsWithAbnormalClosure(CancellationToken cancellationToken)
+    {
+        await using var server = await StartServerAsync(new WebSocketServerOptions(), cancellationToken);
+        var client = await PeerProcess.StartClientAsync(kind, server.Url, ["--mode", "echo"], cancellationToken);
+        await using var connection = await AcceptAsync(server, cancellationToken);
+        await client.WaitForLineStartingWithAsync("open ", cancellationToken);
+
+        await client.DisposeAsync();
+
+        var error = await Assert.ThrowsAsync<ConnectionClosedException>(() => connection.Completion.WaitAsync(cancellationToken));
+        Assert.That(error?.Code, Is.EqualTo(CloseCode.AbnormalClosure));
+        Assert.That(connection.CloseStatus, Is.Null);
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task PingAsync_WithPayload_PeerAnswersWithSamePayload(CancellationToken cancellationToken)
     {
         var payload = Encoding.UTF8.GetBytes(InteropScenarios.PingPayload);
