@@ -6,6 +6,9 @@ namespace RxSockets.Interop.Tests.Support;
 /// <param name="Payload">The exact bytes; UTF-8 for text.</param>
 public sealed record EchoCase(string Name, MessageType Type, ReadOnlyMemory<byte> Payload)
 {
+    /// <summary>Returns the RxSockets message with this case's type and payload.</summary>
+    public Message ToMessage() => Type == MessageType.Text ? Message.Text(Payload) : Message.Binary(Payload);
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

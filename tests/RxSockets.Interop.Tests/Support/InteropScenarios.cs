@@ -3,8 +3,8 @@ using System.Text;
 namespace RxSockets.Interop.Tests.Support;
 
 /// <summary>
-/// Scenarios shared by every client/server pairing, so that the harness tests (BCL WebSocket) and the later
-/// RxSockets tests exercise the same sizes, payloads and close codes. The peers' script mode sends the same
+/// Scenarios shared by every client/server pairing, so that the RxSockets tests and the peer harness tests (BCL
+/// WebSocket) exercise the same sizes, payloads and close codes. The peers' script mode sends the same
 /// sequence as <see cref="EchoCases"/>. Thread-safe: everything is immutable.
 /// </summary>
 public static class InteropScenarios

@@ -86,11 +86,12 @@ public sealed class PeerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the client script of <paramref name="kind"/>, with <paramref name="uri"/> as its first argument.</summary>
+    /// <summary>Starts the client script of <paramref name="kind"/>, with <paramref name="uri"/> as its first argument
+    /// (escaped, as <see cref="Uri.AbsoluteUri"/>: <see cref="Uri.ToString"/> would unescape %20 into a space).</summary>
     public static Task<PeerProcess> StartClientAsync(PeerKind kind, Uri uri, IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(uri);
-        return StartAsync(kind, PeerInstallation.ClientScript(kind), [uri.ToString(), .. arguments], cancellationToken);
+        return StartAsync(kind, PeerInstallation.ClientScript(kind), [uri.AbsoluteUri, .. arguments], cancellationToken);
     }
 
     /// <summary>Starts <paramref name="script"/> from the peers folder with the runtime of <paramref name="kind"/>.</summary>

@@ -27,6 +27,7 @@ def parse_args(argv):
     parser.add_argument("--ping", default="ping-payload")
     parser.add_argument("--close-code", type=int, default=1000)
     parser.add_argument("--close-reason", default="done")
+    parser.add_argument("--offer-deflate", action="store_true")
     options = parser.parse_args(argv)
     headers = []
     for header in options.header:
@@ -107,7 +108,7 @@ async def main(argv):
             subprotocols=options.protocol or None,
             extra_headers=options.headers,
             max_size=MAX_SIZE,
-            compression=None,
+            compression="deflate" if options.offer_deflate else None,
         ) as websocket:
             say(f"open {websocket.subprotocol or '-'}")
             if options.mode == "echo":

@@ -25,6 +25,7 @@ def parse_args(argv):
     parser.add_argument("--reject-status", type=int, default=403)
     parser.add_argument("--report-headers", action="store_true")
     parser.add_argument("--ping")
+    parser.add_argument("--ping-after", type=int, default=0)
     parser.add_argument("--close-after", type=int, default=0)
     parser.add_argument("--close-code", type=int, default=1000)
     parser.add_argument("--close-reason", default="")
@@ -94,13 +95,16 @@ def make_handler(options, finished):
                 headers = json.dumps({k.lower(): v for k, v in websocket.request_headers.raw_items()})
                 say(f"headers {headers}")
                 await websocket.send(headers)
-            if options.ping is not None:
+            if options.ping is not None and options.ping_after == 0:
                 waiter = await websocket.ping(options.ping.encode("utf-8"))
                 pong_task = asyncio.create_task(report_pong(waiter, options.ping))
             received = 0
             async for message in websocket:
                 received += 1
                 await websocket.send(message)
+                if options.ping is not None and options.ping_after == received:
+                    waiter = await websocket.ping(options.ping.encode("utf-8"))
+                    pong_task = asyncio.create_task(report_pong(waiter, options.ping))
                 if options.close_after > 0 and received == options.close_after:
                     await websocket.close(options.close_code, options.close_reason)
         except websockets.ConnectionClosed:

@@ -16,6 +16,7 @@ function parseArgs(argv) {
     ping: 'ping-payload',
     closeCode: 1000,
     closeReason: 'done',
+    offerDeflate: false,
   };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
@@ -36,6 +37,7 @@ function parseArgs(argv) {
       case '--ping': options.ping = value(); break;
       case '--close-code': options.closeCode = Number.parseInt(value(), 10); break;
       case '--close-reason': options.closeReason = value(); break;
+      case '--offer-deflate': options.offerDeflate = true; break;
       default: throw new Error(`unknown argument ${arg}`);
     }
   }
@@ -102,7 +104,7 @@ function runScript(ws, options) {
     for (const message of scriptMessages()) {
       ws.send(message.data, { binary: message.binary });
       const echo = await next();
-      if (echo.kind !== 'message') fail(`${message.name}: expected echo, got ${echo.kind}`);
+      if (echo.kind !== 'message') fail(`${message.name}: expected echo, got ${echo.kind}${echo.kind === 'close' ? ` ${echo.code}` : ''}`);
       if (echo.isBinary !== message.binary) fail(`${message.name}: echo type ${echo.isBinary ? 'binary' : 'text'}`);
       if (!Buffer.from(echo.data).equals(message.data)) fail(`${message.name}: echo bytes differ (length ${echo.data.length} vs ${message.data.length})`);
     }
@@ -124,7 +126,7 @@ const options = parseArgs(process.argv.slice(2));
 const ws = new WebSocket(options.url, options.protocols, {
   headers: options.headers,
   maxPayload: MAX_PAYLOAD,
-  perMessageDeflate: false,
+  perMessageDeflate: options.offerDeflate,
 });
 
 ws.on('unexpected-response', (req, res) => fail(`handshake status ${res.statusCode}`));

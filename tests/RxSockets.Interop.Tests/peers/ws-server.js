@@ -14,6 +14,7 @@ function parseArgs(argv) {
     rejectStatus: 403,
     reportHeaders: false,
     ping: null,
+    pingAfter: 0,
     closeAfter: 0,
     closeCode: 1000,
     closeReason: '',
@@ -32,6 +33,7 @@ function parseArgs(argv) {
       case '--reject-status': options.rejectStatus = Number.parseInt(value(), 10); break;
       case '--report-headers': options.reportHeaders = true; break;
       case '--ping': options.ping = value(); break;
+      case '--ping-after': options.pingAfter = Number.parseInt(value(), 10); break;
       case '--close-after': options.closeAfter = Number.parseInt(value(), 10); break;
       case '--close-code': options.closeCode = Number.parseInt(value(), 10); break;
       case '--close-reason': options.closeReason = value(); break;
@@ -93,13 +95,17 @@ server.on('connection', (ws, req) => {
     console.log(`pong ${data.toString('utf8')}`);
   });
 
-  if (options.ping !== null) {
-    ws.ping(Buffer.from(options.ping, 'utf8'));
+  const ping = () => ws.ping(Buffer.from(options.ping, 'utf8'));
+  if (options.ping !== null && options.pingAfter === 0) {
+    ping();
   }
 
   ws.on('message', (data, isBinary) => {
     received++;
     ws.send(data, { binary: isBinary }, () => {
+      if (options.ping !== null && options.pingAfter > 0 && received === options.pingAfter) {
+        ping();
+      }
       if (options.closeAfter > 0 && received === options.closeAfter) {
         ws.close(options.closeCode, options.closeReason);
       }
