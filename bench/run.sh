@@ -86,7 +86,7 @@ start_server() {
   "${cmd[@]}" --port 0 >"$log" 2>&1 </dev/null &
   SERVER_PID=$!
   for _ in $(seq 150); do
-    SERVER_URL=$(grep -m1 -o 'listening ws://[^ ]*' "$log" 2>/dev/null | cut -d' ' -f2)
+    SERVER_URL=$(grep -m1 -oE 'listening (on )?ws://[^ ]*' "$log" 2>/dev/null | awk '{ print $NF }')
     [ -n "$SERVER_URL" ] && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.1
