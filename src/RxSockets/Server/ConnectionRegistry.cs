@@ -40,8 +40,14 @@ internal sealed class ConnectionRegistry
     {
         _connections[connection.Id] = connection;
         Interlocked.Increment(ref _count);
-        connection.Completion.ContinueWith(_ => Remove(connection), CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        // States reports Closed before Completion completes, so whoever awaits Completion sees the count updated.
+        connection.States.Subscribe(state =>
+        {
+            if (state == ConnectionState.Closed)
+            {
+                Remove(connection);
+            }
+        });
     }
 
     private void Remove(WebSocketConnection connection)

@@ -23,14 +23,7 @@ internal static class ClientConnector
         try
         {
             transport = await OpenAsync(url, linked.Token).ConfigureAwait(false);
-            handshake.WriteRequest(transport.Output);
-            await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
-            var response = await ReadResponseAsync(transport.Input, options.MaxHeaderBytes, linked.Token).ConfigureAwait(false);
-            if (response.StatusCode != 101)
-            {
-                var excerpt = await ReadBodyExcerptAsync(transport.Input, response, linked.Token).ConfigureAwait(false);
-                throw ClientHandshake.Rejected(response, excerpt);
-            }
+            var response = await ExchangeAsync(transport, handshake, options.MaxHeaderBytes, linked.Token).ConfigureAwait(false);
 
             var result = handshake.Validate(response);
             var info = new ConnectionInfo(url, result.SubProtocol, result.Extensions, null, transport.Socket.RemoteEndPoint);
@@ -48,6 +41,28 @@ internal static class ClientConnector
             {
                 await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>The HTTP upgrade exchange. A connection lost on the way is a transient <see cref="HandshakeException"/>.</summary>
+    private static async ValueTask<HttpHead> ExchangeAsync(SocketTransport transport, ClientHandshake handshake, int maxHeaderBytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            handshake.WriteRequest(transport.Output);
+            await transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var response = await ReadResponseAsync(transport.Input, maxHeaderBytes, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode != 101)
+            {
+                var excerpt = await ReadBodyExcerptAsync(transport.Input, response, cancellationToken).ConfigureAwait(false);
+                throw ClientHandshake.Rejected(response, excerpt);
+            }
+
+            return response;
+        }
+        catch (Exception error) when (error is IOException or SocketException)
+        {
+            throw HandshakeException.ConnectionClosed(error);
         }
     }
 

@@ -71,6 +71,21 @@ public class WebSocketServerTests
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task ClientCount_AfterServerSideCompletion_NoLongerCountsTheConnection(CancellationToken cancellationToken)
+    {
+        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions(), cancellationToken);
+        var accepted = InMemory.NextAsync(server.Connections, cancellationToken);
+        await using var client = await WebSocketConnection.ConnectAsync(server.Url, cancellationToken: cancellationToken);
+        var connection = await accepted;
+
+        await client.CloseAsync(cancellationToken: cancellationToken);
+        await connection.Completion.WaitAsync(cancellationToken);
+
+        Assert.That(server.ClientCount, Is.Zero);
+        Assert.That(server.Clients, Is.Empty);
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task BroadcastAsync_AllAndFiltered_EachClientGetsExactlyOneCopy(CancellationToken cancellationToken)
     {
         await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions(), cancellationToken);
