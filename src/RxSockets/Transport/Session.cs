@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Reactive.Concurrency;
 using System.Text;
@@ -24,7 +23,7 @@ internal sealed class Session : IAsyncDisposable
     private readonly WebSocketProtocol _protocol;
     private readonly Channel<Message> _inbound;
     private readonly Channel<Outbound> _outbound;
-    private readonly ConcurrentQueue<(Opcode Opcode, byte[] Payload)> _control = new();
+    private readonly ControlLane _control = new();
     private readonly AsyncSignal _writeSignal = new();
     private readonly MaskKeySource? _masks;
     private readonly PingTracker _pings;
@@ -209,7 +208,7 @@ internal sealed class Session : IAsyncDisposable
 
     private void EnqueueControl(Opcode opcode, byte[] payload)
     {
-        _control.Enqueue((opcode, payload));
+        _control.Enqueue(opcode, payload);
         _writeSignal.Set();
     }
 

@@ -1,0 +1,36 @@
+using RxSockets.Protocol;
+
+namespace RxSockets.Transport;
+
+/// <summary>
+/// The priority lane for control frames (pong, ping): drained by the write loop before data. Control frames are rare,
+/// so the lane costs nothing until the first one (an idle connection must stay small) and uses a plain lock.
+/// Thread-safe; one reader.
+/// </summary>
+internal sealed class ControlLane
+{
+    private readonly Lock _gate = new();
+    private Queue<(Opcode Opcode, byte[] Payload)>? _frames;
+
+    public void Enqueue(Opcode opcode, byte[] payload)
+    {
+        lock (_gate)
+        {
+            (_frames ??= new Queue<(Opcode, byte[])>(2)).Enqueue((opcode, payload));
+        }
+    }
+
+    public bool TryDequeue(out (Opcode Opcode, byte[] Payload) frame)
+    {
+        if (Volatile.Read(ref _frames) is null)
+        {
+            frame = default;
+            return false;
+        }
+
+        lock (_gate)
+        {
+            return _frames!.TryDequeue(out frame);   // not null: checked above and never reset
+        }
+    }
+}
