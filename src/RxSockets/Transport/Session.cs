@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Reactive.Concurrency;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using RxSockets.Protocol;
@@ -186,6 +187,7 @@ internal sealed class Session : IAsyncDisposable
         return true;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask EnqueueSlowAsync(Outbound item, CancellationToken cancellationToken)
     {
         try
@@ -399,6 +401,7 @@ internal sealed class Session : IAsyncDisposable
 
     /// <summary>Handles every complete event in <paramref name="buffer"/>, then advances the reader.</summary>
     /// <returns>True when reading should stop: a server has the peer's close frame.</returns>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ProcessAsync(ReadOnlySequence<byte> buffer, PipeReader input)
     {
         while (true)
@@ -439,6 +442,7 @@ internal sealed class Session : IAsyncDisposable
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DeliverSlowAsync(Message message)
     {
         // Backpressure: the consumer is behind, so the socket is not read until it catches up. The keepalive deadline
