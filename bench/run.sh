@@ -6,7 +6,8 @@
 # Usage: bench/run.sh [--with-rxsockets] [--no-build]
 # Environment: BENCH_DURATION (5s) BENCH_WARMUP (1s) BENCH_WINDOW (64) BENCH_SIZES ("32 1024 65536")
 #   BENCH_LATENCY_SIZE (32) BENCH_IDLE_CONNECTIONS (10000) BENCH_SECTIONS ("servers clients idle")
-#   BENCH_SERVER_LOADGEN (ClientWebSocket) BENCH_WITH_RXSOCKETS (0)
+#   BENCH_SERVER_LOADGEN ("C wsload": neutral, none of the compared stacks) BENCH_IDLE_LOADGEN (ClientWebSocket)
+#   BENCH_WITH_RXSOCKETS (0)
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -14,6 +15,7 @@ ROOT=$(dirname "$BENCH_DIR")
 BIN=bin/Release/net10.0
 KESTREL_ECHO="$BENCH_DIR/KestrelEcho/$BIN/KestrelEcho"
 CWS_LOAD="$BENCH_DIR/ClientWebSocketLoad/$BIN/ClientWebSocketLoad"
+C_LOAD="$BENCH_DIR/cload/bin/wsload"
 RXSOCKETS_CLI="$ROOT/src/RxSockets.Cli/$BIN/rxsockets"
 
 # The contenders: "display name|command". Servers get `--port 0` appended; load generators get
@@ -25,6 +27,7 @@ SERVERS=(
 CLIENTS=(
   "ClientWebSocket|$CWS_LOAD"
   "node ws|node $BENCH_DIR/peers/ws-load.js"
+  "C wsload|$C_LOAD"
 )
 RXSOCKETS_SERVER="RxSockets|$RXSOCKETS_CLI serve --echo"
 RXSOCKETS_CLIENT="RxSockets|$RXSOCKETS_CLI bench"
@@ -36,7 +39,8 @@ SIZES=${BENCH_SIZES:-32 1024 65536}
 LATENCY_SIZE=${BENCH_LATENCY_SIZE:-32}
 IDLE_CONNECTIONS=${BENCH_IDLE_CONNECTIONS:-10000}
 SECTIONS=${BENCH_SECTIONS:-servers clients idle}
-SERVER_LOADGEN=${BENCH_SERVER_LOADGEN:-ClientWebSocket}
+SERVER_LOADGEN=${BENCH_SERVER_LOADGEN:-C wsload}
+IDLE_LOADGEN=${BENCH_IDLE_LOADGEN:-ClientWebSocket}
 WITH_RXSOCKETS=${BENCH_WITH_RXSOCKETS:-0}
 BUILD=1
 IDLE_HOLD=120s
@@ -230,6 +234,8 @@ build() {
   dotnet build "$BENCH_DIR/KestrelEcho/KestrelEcho.csproj" -c Release --nologo -v q >"$WORK/build.log" 2>&1 &&
     dotnet build "$BENCH_DIR/ClientWebSocketLoad/ClientWebSocketLoad.csproj" -c Release --nologo -v q >>"$WORK/build.log" 2>&1 ||
     { cat "$WORK/build.log" >&2; exit 1; }
+  mkdir -p "$BENCH_DIR/cload/bin"
+  cc -O2 -Wall -o "$C_LOAD" "$BENCH_DIR/cload/wsload.c" >>"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
   if [ ! -d "$BENCH_DIR/peers/node_modules/ws" ]; then
     say "installing node ws from the lockfile"
     (cd "$BENCH_DIR/peers" && npm ci --no-audit --no-fund --loglevel=error) >&2 || exit 1
@@ -312,7 +318,7 @@ idle_measure() {
 
 idle_section() {
   local loadgen
-  loadgen=$(find_entry "$SERVER_LOADGEN" "${CLIENTS[@]}") || exit 2
+  loadgen=$(find_entry "$IDLE_LOADGEN" "${CLIENTS[@]}") || { say "unknown BENCH_IDLE_LOADGEN '$IDLE_LOADGEN'"; exit 2; }
   echo
   echo "## Idle connections ($IDLE_CONNECTIONS held open by $(name_of "$loadgen"); server VmRSS)"
   echo
