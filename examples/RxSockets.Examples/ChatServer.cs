@@ -1,25 +1,16 @@
-using System.Collections.Concurrent;
-
 namespace RxSockets.Examples;
 
 /// <summary>A chat room: a newcomer is welcomed, the others hear who joined and left, and every message goes to
 /// everyone except its sender. Clients name themselves with <c>?name=alice</c>.</summary>
-public sealed class ChatServer : IAsyncDisposable
+public sealed class ChatServer : HostedServer
 {
-    private readonly WebSocketServer _server;
-    private readonly TextWriter _log;
-    private readonly ConcurrentBag<Task> _members = [];
-    private readonly IDisposable _subscription;
-
-    private ChatServer(WebSocketServer server, TextWriter log)
+    private ChatServer(WebSocketServer server, TextWriter? log)
+        : base(server, log)
     {
-        _server = server;
-        _log = log;
-        _subscription = server.Connections.Subscribe(connection => _members.Add(ServeAsync(connection)));
     }
 
     /// <summary>The URL clients connect to (add <c>?name=…</c>).</summary>
-    public Uri Url => _server.Url;
+    public override Uri Url => base.Url;
 
     /// <summary>Starts the chat server.</summary>
     /// <param name="options">Where to listen; null for 127.0.0.1 on a free port.</param>
@@ -29,31 +20,26 @@ public sealed class ChatServer : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var server = await WebSocketServer.StartAsync(options ?? new WebSocketServerOptions(), cancellationToken);
-        return new ChatServer(server, log ?? TextWriter.Null);
+        var hosted = new ChatServer(server, log);
+        hosted.Serve();
+        return hosted;
     }
 
-    /// <summary>Stops the server and waits for every member's loop to end.</summary>
-    public async ValueTask DisposeAsync()
+    /// <inheritdoc />
+    protected override async Task HandleAsync(WebSocketConnection connection)
     {
-        await _server.DisposeAsync();
-        _subscription.Dispose();
-        await Task.WhenAll(_members);
-    }
-
-    private async Task ServeAsync(WebSocketConnection member)
-    {
-        var name = member.Request?.GetQueryValue("name") ?? $"user{member.Id}";
-        _log.WriteLine($"[chat] {name} joined");
+        var name = connection.Request?.GetQueryValue("name") ?? $"user{connection.Id}";
+        Log.WriteLine($"[chat] {name} joined");
         try
         {
             // Announce first, welcome second: once the newcomer reads the welcome, the others have been told.
-            await _server.BroadcastAsync(Message.Text($"{name} joined"), others => others != member);
-            await member.SendAsync($"Welcome, {name}! {_server.ClientCount} user(s) online.");
-            await foreach (var message in member.ReadAllAsync())
+            await Server.BroadcastAsync(Message.Text($"{name} joined"), others => others != connection);
+            await connection.SendAsync($"Welcome, {name}! {Server.ClientCount} user(s) online.");
+            await foreach (var message in connection.ReadAllAsync())
             {
                 if (message.IsText)
                 {
-                    await _server.BroadcastAsync(Message.Text($"{name}: {message.GetText()}"), others => others != member);
+                    await Server.BroadcastAsync(Message.Text($"{name}: {message.GetText()}"), others => others != connection);
                 }
             }
         }
@@ -62,7 +48,7 @@ public sealed class ChatServer : IAsyncDisposable
             // Dropped without a close handshake: announce the departure all the same.
         }
 
-        _log.WriteLine($"[chat] {name} left");
-        await _server.BroadcastAsync(Message.Text($"{name} left"), others => others != member);
+        Log.WriteLine($"[chat] {name} left");
+        await Server.BroadcastAsync(Message.Text($"{name} left"), others => others != connection);
     }
 }

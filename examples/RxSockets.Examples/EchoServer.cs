@@ -1,25 +1,13 @@
-using System.Collections.Concurrent;
-
 namespace RxSockets.Examples;
 
 /// <summary>An embedded echo server: every message a client sends comes straight back to it. The client examples
 /// start one in-process when no URL is given.</summary>
-public sealed class EchoServer : IAsyncDisposable
+public sealed class EchoServer : HostedServer
 {
-    private readonly WebSocketServer _server;
-    private readonly TextWriter _log;
-    private readonly ConcurrentBag<Task> _clients = [];
-    private readonly IDisposable _subscription;
-
-    private EchoServer(WebSocketServer server, TextWriter log)
+    private EchoServer(WebSocketServer server, TextWriter? log)
+        : base(server, log)
     {
-        _server = server;
-        _log = log;
-        _subscription = server.Connections.Subscribe(connection => _clients.Add(EchoAsync(connection)));
     }
-
-    /// <summary>The URL clients connect to.</summary>
-    public Uri Url => _server.Url;
 
     /// <summary>Starts listening.</summary>
     /// <param name="options">Where to listen; null for 127.0.0.1 on a free port.</param>
@@ -29,20 +17,15 @@ public sealed class EchoServer : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var server = await WebSocketServer.StartAsync(options ?? new WebSocketServerOptions(), cancellationToken);
-        return new EchoServer(server, log ?? TextWriter.Null);
+        var hosted = new EchoServer(server, log);
+        hosted.Serve();
+        return hosted;
     }
 
-    /// <summary>Stops the server (clients are closed with 1001) and waits for every echo loop to end.</summary>
-    public async ValueTask DisposeAsync()
+    /// <inheritdoc />
+    protected override async Task HandleAsync(WebSocketConnection connection)
     {
-        await _server.DisposeAsync();
-        _subscription.Dispose();
-        await Task.WhenAll(_clients);
-    }
-
-    private async Task EchoAsync(WebSocketConnection connection)
-    {
-        _log.WriteLine($"[server] client #{connection.Id} connected from {connection.RemoteEndPoint}");
+        Log.WriteLine($"[server] client #{connection.Id} connected from {connection.RemoteEndPoint}");
         try
         {
             // ReadAllAsync + SendAsync keeps backpressure: a client that does not read its echoes slows itself down.
@@ -51,11 +34,11 @@ public sealed class EchoServer : IAsyncDisposable
                 await connection.SendAsync(message);
             }
 
-            _log.WriteLine($"[server] client #{connection.Id} disconnected: {connection.CloseStatus}");
+            Log.WriteLine($"[server] client #{connection.Id} disconnected: {connection.CloseStatus}");
         }
         catch (ConnectionClosedException error)
         {
-            _log.WriteLine($"[server] client #{connection.Id} dropped: {error.Message}");
+            Log.WriteLine($"[server] client #{connection.Id} dropped: {error.Message}");
         }
     }
 }
