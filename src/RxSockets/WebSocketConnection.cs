@@ -172,6 +172,8 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
     public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
         _session.SendAsync(Message.Binary(data), cancellationToken);
 
+    internal Session Session => _session;
+
     internal bool TrySend(PreparedFrame frame) => _session.TrySend(frame);
 
     internal ValueTask SendAsync(PreparedFrame frame, CancellationToken cancellationToken) => _session.SendAsync(frame, cancellationToken);

@@ -84,6 +84,9 @@ internal sealed class Session : IAsyncDisposable
 
     public long BufferedAmount => Interlocked.Read(ref _bufferedAmount);
 
+    /// <summary>True while the read loop holds back because the receive queue is full (backpressure).</summary>
+    public bool IsReadPaused => _readPaused;
+
     public long DroppedIncoming => Interlocked.Read(ref _droppedIncoming);
 
     public long DroppedOutgoing => Interlocked.Read(ref _droppedOutgoing);

@@ -1,4 +1,3 @@
-using System.Reflection;
 using RxSockets.Transport;
 
 namespace RxSockets.Tests.Support;
@@ -9,15 +8,9 @@ namespace RxSockets.Tests.Support;
 /// </summary>
 internal static class SessionProbe
 {
-    private static readonly FieldInfo s_session = typeof(WebSocketConnection).GetField("_session", BindingFlags.NonPublic | BindingFlags.Instance)
-        ?? throw new MissingFieldException(nameof(WebSocketConnection), "_session");
+    public static Session Of(WebSocketConnection connection) => connection.Session;
 
-    private static readonly FieldInfo s_readPaused = typeof(Session).GetField("_readPaused", BindingFlags.NonPublic | BindingFlags.Instance)
-        ?? throw new MissingFieldException(nameof(Session), "_readPaused");
-
-    public static Session Of(WebSocketConnection connection) => (Session)s_session.GetValue(connection)!;   // always set by the constructor
-
-    public static bool IsReadPaused(WebSocketConnection connection) => (bool)s_readPaused.GetValue(Of(connection))!;   // a bool field
+    public static bool IsReadPaused(WebSocketConnection connection) => connection.Session.IsReadPaused;
 
     /// <summary>Waits until the read loop has stopped reading because the receive queue is full.</summary>
     public static Task WaitUntilReadPausedAsync(WebSocketConnection connection, CancellationToken cancellationToken) =>
