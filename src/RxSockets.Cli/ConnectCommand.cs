@@ -53,20 +53,9 @@ internal static class ConnectCommand
             return ExitCodes.Failure;
         }
 
-        await using (connection.ConfigureAwait(false))
-        {
-            var printing = Task.Run(() => PrintAsync(connection));
-            var stdinEnded = Task.Run(() => SendLinesAsync(connection, settings.Wait));
-            var first = await Task.WhenAny(connection.Completion, stdinEnded, shutdown.Requested).ConfigureAwait(false);
-            var closedByUs = first != connection.Completion && connection.State == ConnectionState.Open;
-            if (closedByUs)
-            {
-                await Connector.CloseNormallyAsync(connection).ConfigureAwait(false);
-            }
-
-            await printing.ConfigureAwait(false);
-            return await Connector.ReportEndAsync(connection, closedByUs).ConfigureAwait(false);
-        }
+        var printing = Task.Run(() => PrintAsync(connection));
+        var stdinEnded = Task.Run(() => SendLinesAsync(connection, settings.Wait));
+        return await Connector.RunUntilEndAsync(connection, printing, stdinEnded, shutdown.Requested).ConfigureAwait(false);
     }
 
     private static async Task PrintAsync(WebSocketConnection connection)

@@ -38,6 +38,26 @@ internal static class Connector
     }
 
     /// <summary>
+    /// Runs a client session: waits until the peer ends it or one of <paramref name="stops"/> completes (then closes
+    /// with 1000), waits for <paramref name="consuming"/> to drain, disposes the connection and returns the exit code.
+    /// </summary>
+    public static async Task<int> RunUntilEndAsync(WebSocketConnection connection, Task consuming, params Task[] stops)
+    {
+        await using (connection.ConfigureAwait(false))
+        {
+            var first = await Task.WhenAny([connection.Completion, consuming, .. stops]).ConfigureAwait(false);
+            var closedByUs = stops.Contains(first) && connection.State == ConnectionState.Open;
+            if (closedByUs)
+            {
+                await CloseNormallyAsync(connection).ConfigureAwait(false);
+            }
+
+            await consuming.ConfigureAwait(false);
+            return await ReportEndAsync(connection, closedByUs).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Waits for the connection to end, prints <c>closed CODE REASON</c> (or the error) to stderr and returns the
     /// exit code: success when we closed it, or when the peer closed cleanly with 1000 or 1001.
     /// </summary>

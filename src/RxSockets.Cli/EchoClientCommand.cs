@@ -52,19 +52,8 @@ internal static class EchoClientCommand
             return ExitCodes.Failure;
         }
 
-        await using (connection.ConfigureAwait(false))
-        {
-            var echoing = Task.Run(() => EchoAsync(connection));
-            var closedByUs = await Task.WhenAny(echoing, shutdown.Requested).ConfigureAwait(false) != echoing
-                && connection.State == ConnectionState.Open;
-            if (closedByUs)
-            {
-                await Connector.CloseNormallyAsync(connection).ConfigureAwait(false);
-            }
-
-            await echoing.ConfigureAwait(false);
-            return await Connector.ReportEndAsync(connection, closedByUs).ConfigureAwait(false);
-        }
+        var echoing = Task.Run(() => EchoAsync(connection));
+        return await Connector.RunUntilEndAsync(connection, echoing, shutdown.Requested).ConfigureAwait(false);
     }
 
     private static async Task EchoAsync(WebSocketConnection connection)
