@@ -52,7 +52,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
                 ServerHandshake.WriteRejection(transport.Output, rejection);
                 await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
                 transport.ShutdownOutput();
-                await transport.DrainAsync(linked.Token).ConfigureAwait(false);   // bounded by the handshake timeout
+                await transport.Input.DrainAsync(linked.Token).ConfigureAwait(false);   // bounded by the handshake timeout
                 await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
                 return null;
             }

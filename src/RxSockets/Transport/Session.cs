@@ -377,24 +377,13 @@ internal sealed class Session : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// After failing the connection the peer's bytes cannot be parsed any more, yet closing with unread bytes would
-    /// reset the connection and could destroy our close frame on its way. So discard them until the peer closes, within
-    /// the close timeout.
-    /// </summary>
+    /// <summary>After failing the connection the peer's bytes cannot be parsed any more; discard them until the peer
+    /// closes, within the close timeout, so our close frame is not destroyed by a reset.</summary>
     private async ValueTask DrainAsync(PipeReader input)
     {
         try
         {
-            while (true)
-            {
-                var result = await input.ReadAsync(_abort.Token).ConfigureAwait(false);
-                input.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    return;
-                }
-            }
+            await input.DrainAsync(_abort.Token).ConfigureAwait(false);
         }
         catch (Exception error) when (error is OperationCanceledException or IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
         {

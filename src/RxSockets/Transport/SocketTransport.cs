@@ -56,21 +56,6 @@ internal sealed class SocketTransport : ITransport
         }
     }
 
-    /// <summary>Sends what remains to be read from the peer into the void until it closes its side, so closing our
-    /// socket does not reset the connection and destroy an answer or close frame still on its way to the peer.</summary>
-    public async ValueTask DrainAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var result = await Input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            Input.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                return;
-            }
-        }
-    }
-
     public async ValueTask CloseAsync(bool shutdownFirst)
     {
         if (Interlocked.Exchange(ref _closed, 1) == 1)
