@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Reactive.Concurrency;
 using RxSockets.Protocol.Handshake;
@@ -66,28 +65,11 @@ internal static class ClientConnector
         }
     }
 
-    private static async ValueTask<SocketTransport> OpenAsync(Uri url, CancellationToken cancellationToken)
+    private static ValueTask<SocketTransport> OpenAsync(Uri url, CancellationToken cancellationToken)
     {
-        var port = url.IsDefaultPort ? (url.Scheme == "wss" ? 443 : 80) : url.Port;
-        var host = url.IdnHost;
-        if (url.Scheme != "wss")
-        {
-            return await SocketTransport.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
-        }
-
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
-            var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
-            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = url.IdnHost }, cancellationToken).ConfigureAwait(false);
-            return new SocketTransport(socket, tls);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        var tls = url.Scheme == "wss";
+        var port = url.IsDefaultPort ? (tls ? 443 : 80) : url.Port;
+        return SocketTransport.ConnectAsync(url.IdnHost, port, tls ? url.IdnHost : null, cancellationToken);
     }
 
     private static async ValueTask<HttpHead> ReadResponseAsync(PipeReader input, int maxHeaderBytes, CancellationToken cancellationToken)

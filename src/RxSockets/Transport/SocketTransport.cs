@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Net.Security;
 using System.Net.Sockets;
 
 namespace RxSockets.Transport;
@@ -28,14 +29,23 @@ internal sealed class SocketTransport : ITransport
 
     public Socket Socket => _socket;
 
-    /// <summary>Connects a socket (trying every address the host resolves to) with Nagle off.</summary>
-    public static async ValueTask<SocketTransport> ConnectAsync(string host, int port, CancellationToken cancellationToken)
+    /// <summary>Connects a socket (trying every address the host resolves to) with Nagle off, then runs TLS over it
+    /// when <paramref name="tlsHost"/> names the server to authenticate.</summary>
+    public static async ValueTask<SocketTransport> ConnectAsync(string host, int port, string? tlsHost, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
-            return new SocketTransport(socket, new NetworkStream(socket, ownsSocket: false));
+            Stream stream = new NetworkStream(socket, ownsSocket: false);
+            if (tlsHost is not null)
+            {
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = tls;
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = tlsHost }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return new SocketTransport(socket, stream);
         }
         catch
         {
