@@ -74,25 +74,13 @@ internal static class ClientConnector
 
     private static async ValueTask<HttpHead> ReadResponseAsync(PipeReader input, int maxHeaderBytes, CancellationToken cancellationToken)
     {
-        while (true)
+        var (status, head, error) = await input.ReadHeadAsync(HttpHeadKind.Response, maxHeaderBytes, cancellationToken).ConfigureAwait(false);
+        return status switch
         {
-            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            var status = HttpHead.TryParse(ref buffer, HttpHeadKind.Response, maxHeaderBytes, out var head, out var error);
-            switch (status)
-            {
-                case HttpHeadParseStatus.Complete:
-                    input.AdvanceTo(buffer.Start);
-                    return head!;   // Complete always yields a head
-                case HttpHeadParseStatus.NeedMoreData when !result.IsCompleted:
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    break;
-                case HttpHeadParseStatus.NeedMoreData:
-                    throw HandshakeException.ConnectionClosed();
-                default:
-                    throw HandshakeException.MalformedResponse(error ?? status.ToString());
-            }
-        }
+            HttpHeadParseStatus.Complete => head!,   // Complete always yields a head
+            HttpHeadParseStatus.NeedMoreData => throw HandshakeException.ConnectionClosed(),
+            _ => throw HandshakeException.MalformedResponse(error ?? status.ToString()),
+        };
     }
 
     private static async ValueTask<byte[]> ReadBodyExcerptAsync(PipeReader input, HttpHead response, CancellationToken cancellationToken)

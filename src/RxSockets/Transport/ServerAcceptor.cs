@@ -74,30 +74,16 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
     private async ValueTask<(ServerHandshakeResult? Result, HandshakeRejection? Rejection)> ReadRequestAsync(
         PipeReader input, IPEndPoint? remote, CancellationToken cancellationToken)
     {
-        while (true)
+        var (status, head, error) = await input.ReadHeadAsync(HttpHeadKind.Request, options.MaxHeaderBytes, cancellationToken).ConfigureAwait(false);
+        switch (status)
         {
-            var read = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = read.Buffer;
-            var status = HttpHead.TryParse(ref buffer, HttpHeadKind.Request, options.MaxHeaderBytes, out var head, out var error);
-            if (status == HttpHeadParseStatus.NeedMoreData)
-            {
-                input.AdvanceTo(buffer.Start, buffer.End);
-                if (read.IsCompleted)
-                {
-                    return (null, null);
-                }
-
-                continue;
-            }
-
-            input.AdvanceTo(buffer.Start);
-            if (status != HttpHeadParseStatus.Complete)
-            {
+            case HttpHeadParseStatus.NeedMoreData:
+                return (null, null);
+            case HttpHeadParseStatus.Complete:
+                var result = _handshake.Validate(head!, remote);   // Complete always yields a head
+                return result.IsAccepted ? (result, null) : (null, result.Rejection);
+            default:
                 return (null, ServerHandshake.RejectionFor(status, error));
-            }
-
-            var result = _handshake.Validate(head!, remote);   // Complete always yields a head
-            return result.IsAccepted ? (result, null) : (null, result.Rejection);
         }
     }
 
