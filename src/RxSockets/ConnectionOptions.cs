@@ -28,6 +28,14 @@ public abstract class ConnectionOptions
     /// <value>The default is 16.</value>
     public int SendQueueCapacity { get; set; } = 16;
 
+    /// <summary>Whether a received message is handed to a waiting consumer (the <c>Incoming</c> observers or an
+    /// <c>await foreach</c> over <c>ReadAllAsync</c>) on the connection's read loop thread, with no thread hop; what the
+    /// consumer sends in reply to one socket read then leaves in one socket write.</summary>
+    /// <value>The default is true, the fastest. The consumer then must not block that thread waiting for something
+    /// the same connection has yet to receive (such as <c>PingAsync().Wait()</c> inside <c>OnNext</c>): use
+    /// <c>await</c>, <c>ObserveOn</c>, or set this to false, which delivers from a thread-pool loop instead.</value>
+    public bool InlineDelivery { get; set; } = true;
+
     /// <summary>What <c>Outgoing.OnNext</c> does when the send queue is full (it never blocks).</summary>
     /// <value>The default is <see cref="OutgoingOverflow.Fail"/>: the connection closes with 1011.</value>
     public OutgoingOverflow OutgoingOverflow { get; set; } = OutgoingOverflow.Fail;

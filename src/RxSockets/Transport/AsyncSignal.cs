@@ -3,7 +3,7 @@ using System.Threading.Tasks.Sources;
 namespace RxSockets.Transport;
 
 /// <summary>
-/// An allocation-free auto-reset event for one waiter and many signallers: <see cref="Set"/> from any thread wakes the
+/// An allocation-free auto-reset event for one waiter and many signallers: <see cref="Set()"/> from any thread wakes the
 /// single loop awaiting <see cref="WaitAsync"/>; a signal sent while nobody waits is remembered once.
 /// </summary>
 internal sealed class AsyncSignal : IValueTaskSource
@@ -15,8 +15,12 @@ internal sealed class AsyncSignal : IValueTaskSource
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
     private int _state;
 
-    /// <summary>Wakes the waiter, or remembers the signal for the next wait.</summary>
-    public void Set()
+    /// <summary>Wakes the waiter on the thread pool, or remembers the signal for the next wait.</summary>
+    public void Set() => Set(inline: false);
+
+    /// <summary>Wakes the waiter, or remembers the signal for the next wait. With <paramref name="inline"/> the
+    /// waiter's continuation runs on this thread, up to its next asynchronous wait, before this call returns.</summary>
+    public void Set(bool inline)
     {
         while (true)
         {
@@ -27,13 +31,15 @@ internal sealed class AsyncSignal : IValueTaskSource
                 case Idle when Interlocked.CompareExchange(ref _state, Signalled, Idle) == Idle:
                     return;
                 case Waiting when Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting:
+                    // Only the thread that won the exchange completes the core, so the flag cannot race.
+                    _core.RunContinuationsAsynchronously = !inline;
                     _core.SetResult(true);
                     return;
             }
         }
     }
 
-    /// <summary>Completes at once if a signal is pending, else at the next <see cref="Set"/>. One waiter at a time.</summary>
+    /// <summary>Completes at once if a signal is pending, else at the next <see cref="Set()"/>. One waiter at a time.</summary>
     public ValueTask WaitAsync()
     {
         if (Interlocked.CompareExchange(ref _state, Idle, Signalled) == Signalled)

@@ -48,6 +48,8 @@ internal sealed class Session : IAsyncDisposable
     private long _bufferedAmount;
     private long _droppedIncoming;
     private long _droppedOutgoing;
+    private int _batchThread;
+    private bool _wakePending;
 
     /// <param name="transport">The upgraded byte stream and control over its end.</param>
     public Session(ITransport transport, ConnectionRole role, ConnectionOptions options, ISessionObserver observer)
@@ -57,14 +59,14 @@ internal sealed class Session : IAsyncDisposable
         _options = options;
         _observer = observer;
         _protocol = new WebSocketProtocol(role, options.MaxMessageSize, options.MaxFragments);
-        _inbound = Channel.CreateBounded<Message>(new BoundedChannelOptions(options.ReceiveQueueCapacity) { SingleWriter = true });
+        _inbound = Channel.CreateBounded<Message>(new BoundedChannelOptions(options.ReceiveQueueCapacity) { SingleWriter = true, AllowSynchronousContinuations = options.InlineDelivery });
         _outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(options.SendQueueCapacity) { SingleReader = true });
         _masks = role == ConnectionRole.Client ? new MaskKeySource() : null;
         _pings = new PingTracker(options.Scheduler);
         if (options.KeepAliveInterval != Timeout.InfiniteTimeSpan)
         {
             _heartbeat = new Heartbeat(options.Scheduler, options.KeepAliveInterval, options.KeepAliveTimeout,
-                SendKeepAlivePing, error => Abort(error), () => _readPaused);
+                SendKeepAlivePing, error => Abort(error), () => _readPaused || Volatile.Read(ref _batchThread) != 0);
         }
 
         _completion.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
@@ -186,7 +188,7 @@ internal sealed class Session : IAsyncDisposable
         }
 
         Interlocked.Add(ref _bufferedAmount, item.Length);
-        _writeSignal.Set();
+        WakeWriter();
         return true;
     }
 
@@ -214,7 +216,37 @@ internal sealed class Session : IAsyncDisposable
     private void EnqueueControl(Opcode opcode, byte[] payload)
     {
         _control.Enqueue(opcode, payload);
+        WakeWriter();
+    }
+
+    /// <summary>Tells the write loop there is work. From inside a batch the read loop is delivering, the wake-up is
+    /// left to the end of the batch, so the replies to a whole batch of messages leave in one write.</summary>
+    private void WakeWriter()
+    {
+        if (Volatile.Read(ref _batchThread) == Environment.CurrentManagedThreadId)
+        {
+            _wakePending = true;
+            return;
+        }
+
         _writeSignal.Set();
+    }
+
+    /// <summary>Marks this thread as the read loop delivering a batch: messages go to a waiting consumer on this
+    /// thread (the inbound queue completes its reader synchronously), and what the consumer sends waits for
+    /// <see cref="EndBatch"/>.</summary>
+    private void BeginBatch() => Volatile.Write(ref _batchThread, Environment.CurrentManagedThreadId);
+
+    /// <summary>Ends the batch. If anything was queued during it, the idle write loop runs on this thread up to its
+    /// next asynchronous wait (normally: one coalesced socket write), saving a thread hop per batch.</summary>
+    private void EndBatch()
+    {
+        Volatile.Write(ref _batchThread, 0);
+        if (_wakePending)
+        {
+            _wakePending = false;
+            _writeSignal.Set(inline: true);
+        }
     }
 
     private void SendKeepAlivePing()
@@ -391,46 +423,58 @@ internal sealed class Session : IAsyncDisposable
         }
     }
 
-    /// <summary>Handles every complete event in <paramref name="buffer"/>, then advances the reader.</summary>
+    /// <summary>Handles every complete event in <paramref name="buffer"/>, then advances the reader. The whole buffer
+    /// is one batch (see <see cref="BeginBatch"/>), interrupted only while waiting for a slow consumer.</summary>
     /// <returns>True when reading should stop: a server has the peer's close frame.</returns>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ProcessAsync(ReadOnlySequence<byte> buffer, PipeReader input)
     {
-        while (true)
+        BeginBatch();
+        try
         {
-            var kind = _protocol.Read(ref buffer, out var message, out var control);
-            switch (kind)
+            while (true)
             {
-                case ProtocolEvent.NeedMoreData:
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    return false;
-                case ProtocolEvent.Message:
-                    if (!_inbound.Writer.TryWrite(message))
-                    {
-                        await DeliverSlowAsync(message).ConfigureAwait(false);
-                    }
+                var kind = _protocol.Read(ref buffer, out var message, out var control);
+                switch (kind)
+                {
+                    case ProtocolEvent.NeedMoreData:
+                        input.AdvanceTo(buffer.Start, buffer.End);
+                        return false;
+                    case ProtocolEvent.Message:
+                        if (!_inbound.Writer.TryWrite(message))
+                        {
+                            // The consumer is behind: let the replies queued so far go out before waiting for it.
+                            EndBatch();
+                            await DeliverSlowAsync(message).ConfigureAwait(false);
+                            BeginBatch();
+                        }
 
-                    break;
-                case ProtocolEvent.Ping:
-                    _observer.OnPing(control);
-                    if (_options.AutoPong && !_closeQueued)
-                    {
-                        EnqueueControl(Opcode.Pong, control);
-                    }
+                        break;
+                    case ProtocolEvent.Ping:
+                        _observer.OnPing(control);
+                        if (_options.AutoPong && !_closeQueued)
+                        {
+                            EnqueueControl(Opcode.Pong, control);
+                        }
 
-                    break;
-                case ProtocolEvent.Pong:
-                    _pings.OnPong(control);
-                    _observer.OnPong(control);
-                    break;
-                case ProtocolEvent.Close:
-                    _received = ClosePayload.Parse(control) ?? new CloseStatus(CloseCode.NoStatusReceived);
-                    _closeReceived = true;
-                    // RFC 6455 §5.5.1: answer with a close frame, echoing the status code received.
-                    RequestClose(control.Length == 0 ? null : new CloseStatus(_received.Value.Code), failFast: false, error: null);
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    return _role == ConnectionRole.Server;
+                        break;
+                    case ProtocolEvent.Pong:
+                        _pings.OnPong(control);
+                        _observer.OnPong(control);
+                        break;
+                    case ProtocolEvent.Close:
+                        _received = ClosePayload.Parse(control) ?? new CloseStatus(CloseCode.NoStatusReceived);
+                        _closeReceived = true;
+                        // RFC 6455 §5.5.1: answer with a close frame, echoing the status code received.
+                        RequestClose(control.Length == 0 ? null : new CloseStatus(_received.Value.Code), failFast: false, error: null);
+                        input.AdvanceTo(buffer.Start, buffer.End);
+                        return _role == ConnectionRole.Server;
+                }
             }
+        }
+        finally
+        {
+            EndBatch();
         }
     }
 
