@@ -69,6 +69,13 @@ public abstract class ConnectionOptions
     /// <value>The default is true.</value>
     public bool AutoPong { get; set; } = true;
 
+    /// <summary>Whether received text messages skip the UTF-8 check of RFC 6455 §8.1 (as node ws's
+    /// <c>skipUTF8Validation</c>), saving its cost on large trusted text.</summary>
+    /// <value>The default is false. When true, invalid UTF-8 from a faulty or hostile peer is delivered instead of
+    /// closing the connection with 1007: <see cref="Message.GetText"/> then substitutes U+FFFD for the bad bytes, and
+    /// code reading <see cref="Message.Data"/> as UTF-8 must not assume it is valid. Only for peers you trust.</value>
+    public bool SkipUtf8Validation { get; set; }
+
     /// <summary>The clock every timer of the connection runs on: keepalive, close and handshake timeouts.</summary>
     /// <value>The default is <see cref="DefaultScheduler.Instance"/>. Tests pass a virtual-time scheduler.</value>
     public IScheduler Scheduler { get; set; } = DefaultScheduler.Instance;

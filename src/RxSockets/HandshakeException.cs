@@ -55,8 +55,11 @@ public sealed class HandshakeException : RxSocketsException
     internal static bool IsTransientStatus(int statusCode) => statusCode is >= 500 or 408 or 429;
 
     /// <summary>The handshake did not complete within <paramref name="timeout"/>.</summary>
-    internal static HandshakeException TimedOut(TimeSpan timeout) =>
-        new($"WebSocket handshake failed: no answer from the server within {timeout}", null, null, null, isTransient: true);
+    internal static HandshakeException TimedOut(TimeSpan timeout)
+    {
+        var message = $"WebSocket handshake failed: no answer from the server within {timeout}";
+        return new(message, null, null, null, isTransient: true, new TimeoutException(message));
+    }
 
     /// <summary>The connection ended before a complete response head arrived.</summary>
     internal static HandshakeException ConnectionClosed(Exception? innerException = null) =>

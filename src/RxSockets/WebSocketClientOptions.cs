@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace RxSockets;
 
 /// <summary>Options of a client connection: what to offer in the opening handshake, plus the shared
@@ -27,10 +29,44 @@ public sealed class WebSocketClientOptions : ConnectionOptions
     /// <value>The default is null.</value>
     public string? Origin { get; set; }
 
+    /// <summary>The HTTP proxy to tunnel through (HTTP <c>CONNECT</c>, for ws:// and wss:// alike; TLS runs end to end
+    /// inside the tunnel), such as <c>new WebProxy("http://proxy:3128") { Credentials = new NetworkCredential("user", "pass") }</c>.
+    /// Its <see cref="IWebProxy.IsBypassed"/> and <see cref="IWebProxy.GetProxy"/> are asked with the http:// or https://
+    /// form of the URL; its credentials, or the user information of the proxy URL, are sent with Basic authentication.
+    /// When set, the environment variables are not read.</summary>
+    /// <value>The default is null: the proxy comes from the environment when <see cref="UseEnvironmentProxy"/> is true.</value>
+    public IWebProxy? Proxy { get; set; }
+
+    /// <summary>Whether, when <see cref="Proxy"/> is null, the proxy is read from the environment as curl and
+    /// <c>HttpClient</c> do: <c>https_proxy</c>/<c>HTTPS_PROXY</c> for wss://, <c>http_proxy</c>/<c>HTTP_PROXY</c>
+    /// for ws:// (lowercase first), skipped for the hosts <c>no_proxy</c>/<c>NO_PROXY</c> lists (comma-separated names,
+    /// which also match their subdomains; <c>.suffix</c>; IP addresses or CIDR ranges; an optional <c>:port</c>; <c>*</c> for all).</summary>
+    /// <value>The default is true. Loopback addresses are not exempt unless <c>NO_PROXY</c> lists them.</value>
+    public bool UseEnvironmentProxy { get; set; } = true;
+
+    /// <summary>Whether a handshake answered with a redirect (301, 302, 303, 307, 308) is retried at its
+    /// <c>Location</c> (relative or absolute; http(s) is mapped to ws(s)). <c>Authorization</c> and <c>Cookie</c> headers
+    /// are not sent to another host or port, nor from wss:// down to ws://.</summary>
+    /// <value>The default is false, as in node ws: a redirect fails the handshake with its status.</value>
+    public bool FollowRedirects { get; set; }
+
+    /// <summary>The most redirects followed in one connection attempt when <see cref="FollowRedirects"/> is true; one
+    /// more, or a loop, fails the handshake with a <see cref="HandshakeException"/> naming the chain.</summary>
+    /// <value>The default is 10.</value>
+    public int MaxRedirects { get; set; } = 10;
+
+    /// <summary>Reads an environment variable; tests replace it so they need not change the process environment.</summary>
+    internal Func<string, string?> EnvironmentVariables { get; set; } = Environment.GetEnvironmentVariable;
+
+    /// <summary>Resolves a host name to its addresses, tried in turn; tests replace it.</summary>
+    internal Func<string, CancellationToken, Task<IPAddress[]>> ResolveHost { get; set; } = Dns.GetHostAddressesAsync;
+
     /// <inheritdoc />
     protected internal override void Validate()
     {
         base.Validate();
+        Require(MaxRedirects >= 0, nameof(MaxRedirects), "must be 0 or positive");
+        Require(Proxy is not WebProxy { Address: { } address } || address.Scheme == Uri.UriSchemeHttp, nameof(Proxy), "must be an http:// proxy (HTTPS and SOCKS proxies are not supported)");
         Require(SubProtocols.All(p => !string.IsNullOrWhiteSpace(p)), nameof(SubProtocols), "must hold non-empty tokens");
         Require(SubProtocols.Distinct(StringComparer.Ordinal).Count() == SubProtocols.Count, nameof(SubProtocols), "must not repeat a subprotocol");
     }

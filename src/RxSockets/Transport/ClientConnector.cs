@@ -6,13 +6,14 @@ using RxSockets.Protocol.Handshake;
 
 namespace RxSockets.Transport;
 
-/// <summary>The client's way in: TCP connect (every resolved address), TLS for wss://, the HTTP upgrade, all within
+/// <summary>The client's way in: TCP connect (every resolved address, or a proxy's tunnel), TLS for wss://, the HTTP
+/// upgrade and any redirects it is answered with, all within
 /// <see cref="ConnectionOptions.HandshakeTimeout"/> on the connection's clock.</summary>
 internal static class ClientConnector
 {
     public static async ValueTask<WebSocketConnection> ConnectAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
     {
-        var handshake = new ClientHandshake(url, options.SubProtocols, options.Headers, options.Origin);
+        var redirects = new RedirectChain(url, options);
         using var timeout = new CancellationTokenSource();
         using var timer = options.HandshakeTimeout == Timeout.InfiniteTimeSpan
             ? null
@@ -21,8 +22,22 @@ internal static class ClientConnector
         SocketTransport? transport = null;
         try
         {
-            transport = await OpenAsync(url, linked.Token).ConfigureAwait(false);
-            var response = await ExchangeAsync(transport, handshake, options.MaxHeaderBytes, linked.Token).ConfigureAwait(false);
+            HttpHead? response;
+            ClientHandshake handshake;
+            do
+            {
+                if (transport is not null)
+                {
+                    await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
+                    transport = null;
+                }
+
+                url = redirects.Current;
+                handshake = new ClientHandshake(url, options.SubProtocols, redirects.Headers, options.Origin);
+                transport = await OpenAsync(url, options, linked.Token).ConfigureAwait(false);
+                response = await ExchangeAsync(transport, handshake, options.MaxHeaderBytes, redirects, linked.Token).ConfigureAwait(false);
+            }
+            while (response is null);
 
             var result = handshake.Validate(response);
             var info = new ConnectionInfo(url, result.SubProtocol, result.Extensions, null, transport.Socket.RemoteEndPoint);
@@ -43,14 +58,21 @@ internal static class ClientConnector
         }
     }
 
-    /// <summary>The HTTP upgrade exchange. A connection lost on the way is a transient <see cref="HandshakeException"/>.</summary>
-    private static async ValueTask<HttpHead> ExchangeAsync(SocketTransport transport, ClientHandshake handshake, int maxHeaderBytes, CancellationToken cancellationToken)
+    /// <summary>The HTTP upgrade exchange; null when the answer is a redirect to follow. A connection lost on the way
+    /// is a transient <see cref="HandshakeException"/>.</summary>
+    private static async ValueTask<HttpHead?> ExchangeAsync(
+        SocketTransport transport, ClientHandshake handshake, int maxHeaderBytes, RedirectChain redirects, CancellationToken cancellationToken)
     {
         try
         {
             handshake.WriteRequest(transport.Output);
             await transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
             var response = await ReadResponseAsync(transport.Input, maxHeaderBytes, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode != 101 && redirects.TryFollow(response))
+            {
+                return null;
+            }
+
             if (response.StatusCode != 101)
             {
                 var excerpt = await ReadBodyExcerptAsync(transport.Input, response, cancellationToken).ConfigureAwait(false);
@@ -65,11 +87,10 @@ internal static class ClientConnector
         }
     }
 
-    private static ValueTask<SocketTransport> OpenAsync(Uri url, CancellationToken cancellationToken)
+    private static ValueTask<SocketTransport> OpenAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
     {
-        var tls = url.Scheme == "wss";
-        var port = url.IsDefaultPort ? (tls ? 443 : 80) : url.Port;
-        return SocketTransport.ConnectAsync(url.IdnHost, port, tls ? url.IdnHost : null, cancellationToken);
+        var route = new ClientRoute(url, options);
+        return SocketTransport.ConnectAsync(route, route.TlsHost, cancellationToken);
     }
 
     private static async ValueTask<HttpHead> ReadResponseAsync(PipeReader input, int maxHeaderBytes, CancellationToken cancellationToken)

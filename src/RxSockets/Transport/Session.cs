@@ -58,7 +58,7 @@ internal sealed class Session : IAsyncDisposable
         _role = role;
         _options = options;
         _observer = observer;
-        _protocol = new WebSocketProtocol(role, options.MaxMessageSize, options.MaxFragments);
+        _protocol = new WebSocketProtocol(role, options.MaxMessageSize, options.MaxFragments, validateUtf8: !options.SkipUtf8Validation);
         _inbound = Channel.CreateBounded<Message>(new BoundedChannelOptions(options.ReceiveQueueCapacity) { SingleWriter = true, AllowSynchronousContinuations = options.InlineDelivery });
         _outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(options.SendQueueCapacity) { SingleReader = true });
         _masks = role == ConnectionRole.Client ? new MaskKeySource() : null;

@@ -29,14 +29,14 @@ internal sealed class SocketTransport : ITransport
 
     public Socket Socket => _socket;
 
-    /// <summary>Connects a socket (trying every address the host resolves to) with Nagle off, then runs TLS over it
-    /// when <paramref name="tlsHost"/> names the server to authenticate.</summary>
-    public static async ValueTask<SocketTransport> ConnectAsync(string host, int port, string? tlsHost, CancellationToken cancellationToken)
+    /// <summary>Connects a socket along <paramref name="route"/> (directly, trying every address the host resolves to,
+    /// or through a proxy's tunnel) with Nagle off, then runs TLS over it when <paramref name="tlsHost"/> names the
+    /// server to authenticate.</summary>
+    public static async ValueTask<SocketTransport> ConnectAsync(ClientRoute route, string? tlsHost, CancellationToken cancellationToken)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = await route.ConnectAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
             Stream stream = new NetworkStream(socket, ownsSocket: false);
             if (tlsHost is not null)
             {
