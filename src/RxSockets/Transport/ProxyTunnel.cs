@@ -95,7 +95,7 @@ internal static class ProxyTunnel
             headers[name] = headers.TryGetValue(name, out var previous) ? $"{previous}, {value}" : value;
         }
 
-        var hint = status == 407 ? (proxy.Credential is null ? " (the proxy wants credentials)" : " (the proxy refused the credentials)") : "";
+        var hint = status is 401 or 407 ? (proxy.Credential is null ? " (the proxy wants credentials)" : " (the proxy refused the credentials)") : "";
         return new HandshakeException(
             string.Create(CultureInfo.InvariantCulture, $"WebSocket handshake failed: the proxy {Describe(proxy)} refused CONNECT {authority}: HTTP {status} {phrase}{hint}"),
             status, headers, null, HandshakeException.IsTransientStatus(status));
