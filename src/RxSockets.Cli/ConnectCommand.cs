@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 
 namespace RxSockets.Cli;
@@ -21,6 +22,8 @@ internal static class ConnectCommand
         Options:
           -H, --header "Name: value"   add a header to the upgrade request (repeatable)
           --subprotocol X              offer a subprotocol (repeatable)
+          --proxy URL                  tunnel through this HTTP proxy (http://[user:pass@]host:port) instead of
+                                       the one HTTP_PROXY / HTTPS_PROXY name (NO_PROXY applies to those only)
           --max-message BYTES          largest message accepted (default 1048576)
           --wait T                     after stdin ends, keep printing replies for T before closing (e.g. 500ms)
           -h, --help                   show this help
@@ -36,7 +39,11 @@ internal static class ConnectCommand
             return ExitCodes.Success;
         }
 
-        var options = new WebSocketClientOptions { MaxMessageSize = settings.MaxMessageSize };
+        var options = new WebSocketClientOptions
+        {
+            MaxMessageSize = settings.MaxMessageSize,
+            Proxy = settings.Proxy is null ? null : new WebProxy(settings.Proxy),
+        };
         foreach (var (name, value) in settings.Headers)
         {
             options.Headers[name] = options.Headers.TryGetValue(name, out var previous) ? $"{previous}, {value}" : value;
@@ -100,6 +107,7 @@ internal static class ConnectCommand
         var subProtocols = new List<string>();
         long maxMessage = 1024 * 1024;
         var wait = TimeSpan.Zero;
+        Uri? proxy = null;
         while (reader.TryRead(out var token))
         {
             switch (token)
@@ -118,6 +126,9 @@ internal static class ConnectCommand
                 case "--wait":
                     wait = reader.Time(allowZero: true);
                     break;
+                case "--proxy":
+                    proxy = ParseProxy(reader.Value());
+                    break;
                 case var positional when url is null && !ArgumentReader.IsOption(positional):
                     url = token;
                     break;
@@ -126,8 +137,13 @@ internal static class ConnectCommand
             }
         }
 
-        return new ConnectSettings(reader.Url(url), headers, subProtocols, maxMessage, wait);
+        return new ConnectSettings(reader.Url(url), headers, subProtocols, maxMessage, wait, proxy);
     }
+
+    private static Uri ParseProxy(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var proxy) && proxy.Scheme == Uri.UriSchemeHttp && proxy.Host.Length > 0
+            ? proxy
+            : throw new UsageException($"option --proxy needs an http:// proxy URL such as http://proxy:3128, not '{text}'");
 
     private static KeyValuePair<string, string> ParseHeader(string text)
     {

@@ -22,13 +22,14 @@ internal static class Connector
         }
         catch (SocketException error)
         {
-            problem = $"cannot connect to {url.Host}:{url.Port}: {error.Message}";
+            var via = options.Proxy is System.Net.WebProxy { Address: { } proxy } ? $" through the proxy {proxy.Authority}" : "";
+            problem = $"cannot connect to {url.Host}:{url.Port}{via}: {error.Message}";
         }
         catch (ArgumentException error)
         {
             throw new UsageException(error.Message, error);
         }
-        catch (Exception error) when (error is IOException or AuthenticationException)
+        catch (Exception error) when (error is IOException or AuthenticationException or NotSupportedException)
         {
             problem = $"cannot connect to {url}: {error.Message}";
         }

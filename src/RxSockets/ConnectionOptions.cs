@@ -57,7 +57,8 @@ public abstract class ConnectionOptions
     /// <value>The default is 10 seconds.</value>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long the opening handshake may take (connect and HTTP exchange).</summary>
+    /// <summary>How long the opening handshake may take: for a client, name resolution, TCP connect, the proxy tunnel,
+    /// TLS, the HTTP exchange and any redirects followed, all together.</summary>
     /// <value>The default is 10 seconds.</value>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

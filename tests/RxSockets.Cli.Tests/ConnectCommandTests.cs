@@ -90,6 +90,33 @@ public class ConnectCommandTests
         Assert.That(exitCode, Is.EqualTo(1));
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task Connect_ProxyOption_ConnectsThroughTheProxy(CancellationToken cancellationToken)
+    {
+        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions(), cancellationToken);
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var deadProxy = $"http://127.0.0.1:{((System.Net.IPEndPoint)probe.LocalEndpoint).Port}";
+        probe.Stop();   // nothing listens there now: a connection that uses the proxy is refused
+        await using var cli = CliProcess.Start("connect", server.Url.ToString(), "--proxy", deadProxy);
+
+        var exitCode = await cli.WaitForExitAsync(cancellationToken);
+
+        Assert.That(cli.Stderr, Does.Contain("error: cannot connect").And.Contain("through the proxy 127.0.0.1:"));
+        Assert.That(exitCode, Is.EqualTo(1));
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Connect_ProxyNotHttp_IsAUsageError(CancellationToken cancellationToken)
+    {
+        await using var cli = CliProcess.Start("connect", "ws://127.0.0.1:1/", "--proxy", "socks5://127.0.0.1:1080");
+
+        var exitCode = await cli.WaitForExitAsync(cancellationToken);
+
+        Assert.That(cli.Stderr, Does.Contain("--proxy"));
+        Assert.That(exitCode, Is.EqualTo(2));
+    }
+
     private static byte[] Sequence(int length) => [.. Enumerable.Range(0, length).Select(i => (byte)i)];
 
     // Answers "echo: TEXT", except "binary please", answered with two binary messages; returns the client's close code.
