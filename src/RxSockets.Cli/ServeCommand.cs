@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
@@ -72,40 +71,52 @@ internal static class ServeCommand
 
     private static async Task ServeUntilSignalAsync(WebSocketServer server, ServeSettings settings, ShutdownSignal shutdown)
     {
-        var handlers = new ConcurrentDictionary<Task, bool>();
+        var handlers = new RunningHandlers();
         var accepting = AcceptAsync(server, settings, handlers);
         var signal = await shutdown.Requested.ConfigureAwait(false);
         await Console.Error.WriteLineAsync($"{signal}: stopping, closing {server.ClientCount} client(s) with 1001").ConfigureAwait(false);
         await server.StopAsync().ConfigureAwait(false);
         await accepting.ConfigureAwait(false);
-        await Task.WhenAll(handlers.Keys).ConfigureAwait(false);
+        await handlers.CompleteAsync().ConfigureAwait(false);
     }
 
-    private static async Task AcceptAsync(WebSocketServer server, ServeSettings settings, ConcurrentDictionary<Task, bool> handlers)
+    private static async Task AcceptAsync(WebSocketServer server, ServeSettings settings, RunningHandlers handlers)
     {
-        // Ends when StopAsync completes the stream of accepted connections.
+        // Ends when StopAsync completes the stream of accepted connections. Each handler runs on its own from its
+        // first await; the count, not a task per connection, is what shutdown waits for.
         await foreach (var connection in server.AcceptAllAsync().ConfigureAwait(false))
         {
-            var handler = Task.Run(() => HandleAsync(server, connection, settings));
-            handlers[handler] = true;
-            _ = handler.ContinueWith(done => handlers.TryRemove(done, out _), CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            handlers.Enter();
+            _ = HandleAsync(server, connection, settings, handlers);
         }
     }
 
-    private static async Task HandleAsync(WebSocketServer server, WebSocketConnection connection, ServeSettings settings)
+    private static async Task HandleAsync(WebSocketServer server, WebSocketConnection connection, ServeSettings settings, RunningHandlers handlers)
     {
-        // Logged only once the server lists the connection, so a broadcast sent after this line reaches it.
-        if (!settings.Quiet)
+        try
         {
-            await Console.Error.WriteLineAsync($"connected #{connection.Id} {connection.RemoteEndPoint} {connection.Request?.Path}").ConfigureAwait(false);
-        }
+            // Logged only once the server lists the connection, so a broadcast sent after this line reaches it.
+            if (!settings.Quiet)
+            {
+                await Console.Error.WriteLineAsync($"connected #{connection.Id} {connection.RemoteEndPoint} {connection.Request?.Path}").ConfigureAwait(false);
+            }
 
-        await (settings.Broadcast ? RelayAsync(server, connection) : EchoAsync(connection)).ConfigureAwait(false);
-        if (!settings.Quiet)
+            await (settings.Broadcast ? RelayAsync(server, connection) : EchoAsync(connection)).ConfigureAwait(false);
+            if (!settings.Quiet)
+            {
+                var code = connection.CloseStatus?.Code ?? CloseCode.AbnormalClosure;
+                await Console.Error.WriteLineAsync($"disconnected #{connection.Id} {(int)code}").ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // One connection's unexpected failure is reported and must not end the server.
+        catch (Exception error)
+#pragma warning restore CA1031
         {
-            var code = connection.CloseStatus?.Code ?? CloseCode.AbnormalClosure;
-            await Console.Error.WriteLineAsync($"disconnected #{connection.Id} {(int)code}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"error: connection #{connection.Id}: {error.Message}").ConfigureAwait(false);
+        }
+        finally
+        {
+            handlers.Exit();
         }
     }
 

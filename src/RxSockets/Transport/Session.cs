@@ -13,7 +13,7 @@ namespace RxSockets.Transport;
 /// bounded inbound queue, a bounded outbound queue, a priority lane for control frames, keepalive and the close
 /// handshake with its timeout. Thread-safe: every public member may be called from any thread.
 /// </summary>
-internal sealed class Session : IAsyncDisposable
+internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 {
     private const int FlushThreshold = 64 * 1024;
 
@@ -65,12 +65,8 @@ internal sealed class Session : IAsyncDisposable
         _pings = new PingTracker(options.Scheduler);
         if (options.KeepAliveInterval != Timeout.InfiniteTimeSpan)
         {
-            _heartbeat = new Heartbeat(options.Scheduler, options.KeepAliveInterval, options.KeepAliveTimeout,
-                SendKeepAlivePing, error => Abort(error), () => _readPaused || Volatile.Read(ref _batchThread) != 0);
+            _heartbeat = new Heartbeat(options.Scheduler, options.KeepAliveInterval, options.KeepAliveTimeout, this);
         }
-
-        _completion.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public ConnectionState State => (ConnectionState)Volatile.Read(ref _state);
@@ -249,7 +245,11 @@ internal sealed class Session : IAsyncDisposable
         }
     }
 
-    private void SendKeepAlivePing()
+    bool IHeartbeatOwner.IsKeepAlivePaused => _readPaused || Volatile.Read(ref _batchThread) != 0;
+
+    void IHeartbeatOwner.OnKeepAliveTimeout(TimeoutException error) => Abort(error);
+
+    void IHeartbeatOwner.SendKeepAlivePing()
     {
         if (!_closeQueued)
         {
@@ -337,6 +337,9 @@ internal sealed class Session : IAsyncDisposable
         else
         {
             _completion.TrySetException(outcome);
+
+            // Reading the exception marks it observed: nobody has to await Completion to avoid UnobservedTaskException.
+            _ = _completion.Task.Exception;
         }
     }
 
