@@ -22,8 +22,8 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     private readonly ConnectionOptions _options;
     private readonly ISessionObserver _observer;
     private readonly WebSocketProtocol _protocol;
-    private readonly Channel<Message> _inbound;
-    private readonly Channel<Outbound> _outbound;
+    private readonly BoundedQueue<Message> _inbound;
+    private readonly BoundedQueue<Outbound> _outbound;
     private readonly ControlLane _control = new();
     private readonly AsyncSignal _writeSignal = new();
     private readonly MaskKeySource? _masks;
@@ -59,8 +59,8 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         _options = options;
         _observer = observer;
         _protocol = new WebSocketProtocol(role, options.MaxMessageSize, options.MaxFragments);
-        _inbound = Channel.CreateBounded<Message>(new BoundedChannelOptions(options.ReceiveQueueCapacity) { SingleWriter = true, AllowSynchronousContinuations = options.InlineDelivery });
-        _outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(options.SendQueueCapacity) { SingleReader = true });
+        _inbound = new BoundedQueue<Message>(options.ReceiveQueueCapacity, inline: options.InlineDelivery);
+        _outbound = new BoundedQueue<Outbound>(options.SendQueueCapacity, inline: false);
         _masks = role == ConnectionRole.Client ? new MaskKeySource() : null;
         _pings = new PingTracker(options.Scheduler);
         if (options.KeepAliveInterval != Timeout.InfiniteTimeSpan)
@@ -71,7 +71,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
     public ConnectionState State => (ConnectionState)Volatile.Read(ref _state);
 
-    public ChannelReader<Message> Inbound => _inbound.Reader;
+    public ChannelReader<Message> Inbound => _inbound;
 
     /// <summary>Completes on a clean close handshake; faults with <see cref="ConnectionClosedException"/> otherwise.</summary>
     public Task Completion => _completion.Task;
@@ -150,7 +150,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         }
 
         // Nothing queued from now on would be written: refuse it rather than accept and lose it.
-        _outbound.Writer.TryComplete();
+        _outbound.TryComplete();
         _closing.Cancel();
         _abort.Cancel();
         _writeSignal.Set();
@@ -178,7 +178,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
     private bool TryEnqueue(Outbound item)
     {
-        if (!_outbound.Writer.TryWrite(item))
+        if (!_outbound.TryWrite(item))
         {
             return false;
         }
@@ -193,7 +193,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     {
         try
         {
-            await _outbound.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+            await _outbound.WriteAsync(item, cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
@@ -274,7 +274,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
             _sendEmptyClose = status is null;
             _failFast = failFast;
             _failure ??= error;
-            _outbound.Writer.TryComplete();
+            _outbound.TryComplete();
             if (_options.CloseTimeout != Timeout.InfiniteTimeSpan)
             {
                 _closeTimer = _options.Scheduler.Schedule(_options.CloseTimeout, OnCloseTimeout);
@@ -325,8 +325,8 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         }
 
         _protocol.Reset();
-        _inbound.Writer.TryComplete();
-        _outbound.Writer.TryComplete();
+        _inbound.TryComplete();
+        _outbound.TryComplete();
         var outcome = clean ? null : new ConnectionClosedException(Describe(), SentClose, _received, _failure);
         _pings.FailAll(outcome ?? new ConnectionClosedException("The connection closed before the pong arrived.", SentClose, _received));
         SetState(ConnectionState.Closed);
@@ -444,7 +444,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
                         input.AdvanceTo(buffer.Start, buffer.End);
                         return false;
                     case ProtocolEvent.Message:
-                        if (!_inbound.Writer.TryWrite(message))
+                        if (!_inbound.TryWrite(message))
                         {
                             // The consumer is behind: let the replies queued so far go out before waiting for it.
                             EndBatch();
@@ -489,7 +489,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         _readPaused = true;
         try
         {
-            await _inbound.Writer.WriteAsync(message, _closing.Token).ConfigureAwait(false);
+            await _inbound.WriteAsync(message, _closing.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -511,7 +511,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
             while (!_abort.IsCancellationRequested)
             {
                 var wrote = WriteControlFrames(output) | WriteDataFrames(output);
-                var closing = _closeQueued && (_failFast || _outbound.Reader.Completion.IsCompleted);
+                var closing = _closeQueued && (_failFast || _outbound.IsDrained);
                 if (closing)
                 {
                     FrameWriter.WriteClose(output, _sendEmptyClose ? null : _closeToSend, _masks?.Next());
@@ -570,7 +570,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     {
         var written = 0L;
         var wrote = false;
-        while (written < FlushThreshold && _outbound.Reader.TryRead(out var item))
+        while (written < FlushThreshold && _outbound.TryRead(out var item))
         {
             Interlocked.Add(ref _bufferedAmount, -item.Length);
             if (_failFast)
