@@ -36,10 +36,11 @@ internal sealed class SocketTransport : ITransport
         string host, int port, string? tlsHost, SslClientAuthenticationOptions? tlsOptions, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Stream? stream = null;
         try
         {
             await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
-            Stream stream = new NetworkStream(socket, ownsSocket: false);
+            stream = new NetworkStream(socket, ownsSocket: false);
             if (tlsHost is not null)
             {
                 var tls = new SslStream(stream, leaveInnerStreamOpen: false);
@@ -51,6 +52,11 @@ internal sealed class SocketTransport : ITransport
         }
         catch
         {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);   // a failed TLS handshake leaves an SslStream to release
+            }
+
             socket.Dispose();
             throw;
         }
