@@ -2,8 +2,8 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
 using System.Reactive.Concurrency;
+using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using RxSockets.Protocol.Handshake;
 

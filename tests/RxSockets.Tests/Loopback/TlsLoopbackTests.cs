@@ -173,6 +173,26 @@ public class TlsLoopbackTests
         Assert.That(server.ClientCount, Is.Zero);
     }
 
+    [TestCase(SslProtocols.Tls12, SslProtocols.Tls12, true)]
+    [TestCase(SslProtocols.Tls13, SslProtocols.Tls13, true)]
+    [TestCase(SslProtocols.Tls12, SslProtocols.Tls13, false)]
+    [CancelAfter(10_000)]
+    public async Task Wss_EnabledSslProtocols_AreHonouredOnBothSides(SslProtocols server, SslProtocols client, bool connects, CancellationToken cancellationToken)
+    {
+        await using var listening = await WebSocketServer.StartAsync(new WebSocketServerOptions { Certificate = _server, EnabledSslProtocols = server }, cancellationToken);
+        var options = ClientWith(null);
+        options.SslOptions!.EnabledSslProtocols = client;
+
+        var connecting = WebSocketConnection.ConnectAsync(listening.Url, options, cancellationToken).AsTask();
+        var error = await CatchAsync(connecting);
+
+        Assert.That(error, connects ? Is.Null : Is.InstanceOf<HandshakeException>());
+        if (connecting.IsCompletedSuccessfully)
+        {
+            await connecting.Result.DisposeAsync();
+        }
+    }
+
     [Test, CancelAfter(10_000)]
     public async Task Wss_PlainHttpClientAtTlsServer_IsDroppedAndServerKeepsServing(CancellationToken cancellationToken)
     {
@@ -204,6 +224,19 @@ public class TlsLoopbackTests
         Assert.That(openBeforeTimeout, Is.True);
         Assert.That(await reading, Is.Empty);
         Assert.That(server.ClientCount, Is.Zero);
+    }
+
+    private static async Task<Exception?> CatchAsync(Task task)
+    {
+        try
+        {
+            await task;
+            return null;
+        }
+        catch (HandshakeException error)
+        {
+            return error;
+        }
     }
 
     private WebSocketClientOptions ClientWith(X509Certificate2? clientCertificate) => new()
