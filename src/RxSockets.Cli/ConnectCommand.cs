@@ -23,6 +23,7 @@ internal static class ConnectCommand
           --subprotocol X              offer a subprotocol (repeatable)
           --max-message BYTES          largest message accepted (default 1048576)
           --wait T                     after stdin ends, keep printing replies for T before closing (e.g. 500ms)
+          -k, --insecure                 do not check the server's TLS certificate (like curl -k), for self-signed servers
           -h, --help                   show this help
 
         Exit codes: 0 clean close, 1 connection or handshake failure or unclean close, 2 usage error.
@@ -36,7 +37,7 @@ internal static class ConnectCommand
             return ExitCodes.Success;
         }
 
-        var options = new WebSocketClientOptions { MaxMessageSize = settings.MaxMessageSize };
+        var options = new WebSocketClientOptions { MaxMessageSize = settings.MaxMessageSize, SslOptions = settings.Insecure ? Insecure.SslOptions() : null };
         foreach (var (name, value) in settings.Headers)
         {
             options.Headers[name] = options.Headers.TryGetValue(name, out var previous) ? $"{previous}, {value}" : value;
@@ -100,6 +101,7 @@ internal static class ConnectCommand
         var subProtocols = new List<string>();
         long maxMessage = 1024 * 1024;
         var wait = TimeSpan.Zero;
+        var insecure = false;
         while (reader.TryRead(out var token))
         {
             switch (token)
@@ -118,6 +120,9 @@ internal static class ConnectCommand
                 case "--wait":
                     wait = reader.Time(allowZero: true);
                     break;
+                case "-k" or "--insecure":
+                    insecure = reader.Switch();
+                    break;
                 case var positional when url is null && !ArgumentReader.IsOption(positional):
                     url = token;
                     break;
@@ -126,7 +131,7 @@ internal static class ConnectCommand
             }
         }
 
-        return new ConnectSettings(reader.Url(url), headers, subProtocols, maxMessage, wait);
+        return new ConnectSettings(reader.Url(url), headers, subProtocols, maxMessage, wait, insecure);
     }
 
     private static KeyValuePair<string, string> ParseHeader(string text)

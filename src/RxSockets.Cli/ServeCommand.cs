@@ -12,7 +12,7 @@ internal static class ServeCommand
         Runs a WebSocket server until SIGINT or SIGTERM, then closes every client with 1001 and exits 0.
         When ready it prints exactly one line to stdout:
           listening on ws://HOST:PORT/PATH
-        with the real port (useful with --port 0) and the --path given, or / when none was given
+        (wss:// with --cert) with the real port (useful with --port 0) and the --path given, or / when none was given
         (without --path every request path is accepted). Each connection and disconnection is logged to
         stderr ("connected #ID ADDRESS PATH", "disconnected #ID CODE") unless --quiet is given.
 
@@ -26,6 +26,8 @@ internal static class ServeCommand
           --path /p              only accept upgrades to this path (default: any path)
           --max-message BYTES    largest message accepted (default 1048576)
           --queue N              send and receive queue capacity per connection, in messages (default 256)
+          --cert FILE.pfx        serve wss:// with the certificate and private key in this PKCS#12 file
+          --cert-password PW     the password of the --cert file
           --quiet                do not log connections to stderr
           -h, --help             show this help
         """;
@@ -50,7 +52,14 @@ internal static class ServeCommand
                 MaxMessageSize = settings.MaxMessageSize,
                 ReceiveQueueCapacity = settings.QueueCapacity,
                 SendQueueCapacity = settings.QueueCapacity,
+                CertificatePath = settings.CertificatePath,
+                CertificatePassword = settings.CertificatePassword,
             }).ConfigureAwait(false);
+        }
+        catch (ArgumentException error) when (error.ParamName is nameof(WebSocketServerOptions.CertificatePath))
+        {
+            await Console.Error.WriteLineAsync($"error: cannot use --cert: {error.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
         }
         catch (SocketException error)
         {
@@ -62,7 +71,7 @@ internal static class ServeCommand
         {
             var address = server.LocalEndPoint.Address;
             var host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
-            await Console.Out.WriteLineAsync($"listening on ws://{host}:{server.LocalEndPoint.Port}{settings.Path ?? "/"}").ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"listening on {server.Url.Scheme}://{host}:{server.LocalEndPoint.Port}{settings.Path ?? "/"}").ConfigureAwait(false);
             await ServeUntilSignalAsync(server, settings, shutdown).ConfigureAwait(false);
         }
 
@@ -166,6 +175,8 @@ internal static class ServeCommand
         int queue = 256;
         bool? broadcast = null;
         var quiet = false;
+        string? certificate = null;
+        string? password = null;
         while (reader.TryRead(out var token))
         {
             switch (token)
@@ -195,6 +206,12 @@ internal static class ServeCommand
                 case "--quiet":
                     quiet = reader.Switch();
                     break;
+                case "--cert":
+                    certificate = reader.Value();
+                    break;
+                case "--cert-password":
+                    password = reader.Value();
+                    break;
                 case "--echo" or "--broadcast":
                     reader.Switch();
                     if (broadcast is not null && broadcast != (token == "--broadcast"))
@@ -214,6 +231,11 @@ internal static class ServeCommand
             throw new UsageException("'serve' needs a mode: --echo or --broadcast (see 'rxsockets serve --help')");
         }
 
-        return new ServeSettings(host, port, path, maxMessage, queue, broadcast.Value, quiet);
+        if (password is not null && certificate is null)
+        {
+            throw new UsageException("option --cert-password needs --cert");
+        }
+
+        return new ServeSettings(host, port, path, maxMessage, queue, broadcast.Value, quiet, certificate, password);
     }
 }

@@ -1,3 +1,6 @@
+using System.Net.Security;
+using RxSockets.Transport;
+
 namespace RxSockets;
 
 /// <summary>Options of a client connection: what to offer in the opening handshake, plus the shared
@@ -27,10 +30,21 @@ public sealed class WebSocketClientOptions : ConnectionOptions
     /// <value>The default is null.</value>
     public string? Origin { get; set; }
 
+    /// <summary>TLS settings for <c>wss://</c> URLs (ignored for <c>ws://</c>): a
+    /// <see cref="SslClientAuthenticationOptions.RemoteCertificateValidationCallback"/> to trust a private or
+    /// self-signed certificate, <see cref="SslClientAuthenticationOptions.ClientCertificates"/> for mutual TLS, a
+    /// <see cref="SslClientAuthenticationOptions.TargetHost"/> that overrides the URL's host for SNI and the name check,
+    /// <see cref="SslClientAuthenticationOptions.EnabledSslProtocols"/>… A rejected server certificate fails the
+    /// connection with a <see cref="HandshakeException"/> whose message names the <see cref="SslPolicyErrors"/>.</summary>
+    /// <value>The default is null: the system's defaults, the URL's host as TargetHost, and only certificates the
+    /// system trusts for that host.</value>
+    public SslClientAuthenticationOptions? SslOptions { get; set; }
+
     /// <inheritdoc />
     protected internal override void Validate()
     {
         base.Validate();
+        Require(SslOptions?.TargetHost is null || !string.IsNullOrWhiteSpace(SslOptions.TargetHost), nameof(SslOptions), "TargetHost must be null (the URL's host) or a host name");
         Require(SubProtocols.All(p => !string.IsNullOrWhiteSpace(p)), nameof(SubProtocols), "must hold non-empty tokens");
         Require(SubProtocols.Distinct(StringComparer.Ordinal).Count() == SubProtocols.Count, nameof(SubProtocols), "must not repeat a subprotocol");
     }
@@ -41,6 +55,7 @@ public sealed class WebSocketClientOptions : ConnectionOptions
         var copy = (WebSocketClientOptions)MemberwiseClone();
         copy.SubProtocols = [.. SubProtocols];
         copy.Headers = new Dictionary<string, string>(Headers, StringComparer.OrdinalIgnoreCase);
+        copy.SslOptions = SslOptions is null ? null : ClientTls.Copy(SslOptions);
         return copy;
     }
 

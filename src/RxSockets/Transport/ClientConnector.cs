@@ -21,7 +21,7 @@ internal static class ClientConnector
         SocketTransport? transport = null;
         try
         {
-            transport = await OpenAsync(url, linked.Token).ConfigureAwait(false);
+            transport = await OpenAsync(url, options, linked.Token).ConfigureAwait(false);
             var response = await ExchangeAsync(transport, handshake, options.MaxHeaderBytes, linked.Token).ConfigureAwait(false);
 
             var result = handshake.Validate(response);
@@ -65,11 +65,11 @@ internal static class ClientConnector
         }
     }
 
-    private static ValueTask<SocketTransport> OpenAsync(Uri url, CancellationToken cancellationToken)
+    private static ValueTask<SocketTransport> OpenAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
     {
         var tls = url.Scheme == "wss";
         var port = url.IsDefaultPort ? (tls ? 443 : 80) : url.Port;
-        return SocketTransport.ConnectAsync(url.IdnHost, port, tls ? url.IdnHost : null, cancellationToken);
+        return SocketTransport.ConnectAsync(url.IdnHost, port, tls ? url.IdnHost : null, options.SslOptions, cancellationToken);
     }
 
     private static async ValueTask<HttpHead> ReadResponseAsync(PipeReader input, int maxHeaderBytes, CancellationToken cancellationToken)

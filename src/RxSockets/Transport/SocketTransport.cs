@@ -30,25 +30,33 @@ internal sealed class SocketTransport : ITransport
     public Socket Socket => _socket;
 
     /// <summary>Connects a socket (trying every address the host resolves to) with Nagle off, then runs TLS over it
-    /// when <paramref name="tlsHost"/> names the server to authenticate.</summary>
-    public static async ValueTask<SocketTransport> ConnectAsync(string host, int port, string? tlsHost, CancellationToken cancellationToken)
+    /// when <paramref name="tlsHost"/> names the server to authenticate, with <paramref name="tlsOptions"/> (null for the
+    /// defaults; see <see cref="ClientTls"/>).</summary>
+    public static async ValueTask<SocketTransport> ConnectAsync(
+        string host, int port, string? tlsHost, SslClientAuthenticationOptions? tlsOptions, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Stream? stream = null;
         try
         {
             await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
-            Stream stream = new NetworkStream(socket, ownsSocket: false);
+            stream = new NetworkStream(socket, ownsSocket: false);
             if (tlsHost is not null)
             {
                 var tls = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = tls;
-                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = tlsHost }, cancellationToken).ConfigureAwait(false);
+                await ClientTls.AuthenticateAsync(tls, tlsOptions, tlsHost, cancellationToken).ConfigureAwait(false);
             }
 
             return new SocketTransport(socket, stream);
         }
         catch
         {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);   // a failed TLS handshake leaves an SslStream to release
+            }
+
             socket.Dispose();
             throw;
         }
