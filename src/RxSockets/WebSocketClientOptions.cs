@@ -33,6 +33,7 @@ public sealed class WebSocketClientOptions : ConnectionOptions
         base.Validate();
         Require(SubProtocols.All(p => !string.IsNullOrWhiteSpace(p)), nameof(SubProtocols), "must hold non-empty tokens");
         Require(SubProtocols.Distinct(StringComparer.Ordinal).Count() == SubProtocols.Count, nameof(SubProtocols), "must not repeat a subprotocol");
+        PerMessageDeflate?.Validate(ConnectionRole.Client);
     }
 
     internal new WebSocketClientOptions ValidatedCopy()
@@ -41,6 +42,7 @@ public sealed class WebSocketClientOptions : ConnectionOptions
         var copy = (WebSocketClientOptions)MemberwiseClone();
         copy.SubProtocols = [.. SubProtocols];
         copy.Headers = new Dictionary<string, string>(Headers, StringComparer.OrdinalIgnoreCase);
+        copy.PerMessageDeflate = PerMessageDeflate?.Clone();
         return copy;
     }
 

@@ -51,7 +51,7 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
         _states = new StateObservable<ConnectionState>(ConnectionState.Open, onObserverFault);
         _pings = new ObserverList<ReadOnlyMemory<byte>>(onObserverFault);
         _pongs = new ObserverList<ReadOnlyMemory<byte>>(onObserverFault);
-        _session = new Session(transport, role, options, this);
+        _session = new Session(transport, role, options, this, info.Deflate);
         _incoming = new ChannelObservable<Message>(_session.Inbound, _session.Completion, onObserverFault, nameof(Incoming));
         Outgoing = new OutgoingObserver(_session, options.OutgoingOverflow);
         _session.Start();
