@@ -22,6 +22,8 @@ internal static class ConnectCommand
           -H, --header "Name: value"   add a header to the upgrade request (repeatable)
           --subprotocol X              offer a subprotocol (repeatable)
           --max-message BYTES          largest message accepted (default 1048576)
+          --max-fragments N            most frames per message, 0 = unlimited (default 1024)
+          --deflate                    offer permessage-deflate compression (RFC 7692)
           --wait T                     after stdin ends, keep printing replies for T before closing (e.g. 500ms)
           -h, --help                   show this help
 
@@ -36,7 +38,12 @@ internal static class ConnectCommand
             return ExitCodes.Success;
         }
 
-        var options = new WebSocketClientOptions { MaxMessageSize = settings.MaxMessageSize };
+        var options = new WebSocketClientOptions
+        {
+            MaxMessageSize = settings.MaxMessageSize,
+            MaxFragments = settings.MaxFragments,
+            PerMessageDeflate = settings.Deflate ? new PerMessageDeflateOptions() : null,
+        };
         foreach (var (name, value) in settings.Headers)
         {
             options.Headers[name] = options.Headers.TryGetValue(name, out var previous) ? $"{previous}, {value}" : value;
@@ -100,6 +107,8 @@ internal static class ConnectCommand
         var subProtocols = new List<string>();
         long maxMessage = 1024 * 1024;
         var wait = TimeSpan.Zero;
+        var maxFragments = 1024;
+        var deflate = false;
         while (reader.TryRead(out var token))
         {
             switch (token)
@@ -115,6 +124,12 @@ internal static class ConnectCommand
                 case "--max-message":
                     maxMessage = reader.Number(1, int.MaxValue);
                     break;
+                case "--max-fragments":
+                    maxFragments = (int)reader.Number(0, int.MaxValue);
+                    break;
+                case "--deflate":
+                    deflate = reader.Switch();
+                    break;
                 case "--wait":
                     wait = reader.Time(allowZero: true);
                     break;
@@ -126,7 +141,7 @@ internal static class ConnectCommand
             }
         }
 
-        return new ConnectSettings(reader.Url(url), headers, subProtocols, maxMessage, wait);
+        return new ConnectSettings(reader.Url(url), headers, subProtocols, maxMessage, wait, maxFragments, deflate);
     }
 
     private static KeyValuePair<string, string> ParseHeader(string text)

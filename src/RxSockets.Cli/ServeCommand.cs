@@ -26,6 +26,8 @@ internal static class ServeCommand
           --port P               port, 0 for any free port (default 8080)
           --path /p              only accept upgrades to this path (default: any path)
           --max-message BYTES    largest message accepted (default 1048576)
+          --max-fragments N      most frames per message, 0 = unlimited (default 1024)
+          --deflate              accept permessage-deflate compression (RFC 7692) when a client offers it
           --queue N              send and receive queue capacity per connection, in messages (default 256)
           --quiet                do not log connections to stderr
           -h, --help             show this help
@@ -49,6 +51,8 @@ internal static class ServeCommand
                 Port = settings.Port,
                 Path = settings.Path,
                 MaxMessageSize = settings.MaxMessageSize,
+                MaxFragments = settings.MaxFragments,
+                PerMessageDeflate = settings.Deflate ? new PerMessageDeflateOptions() : null,
                 ReceiveQueueCapacity = settings.QueueCapacity,
                 SendQueueCapacity = settings.QueueCapacity,
             }).ConfigureAwait(false);
@@ -155,6 +159,8 @@ internal static class ServeCommand
         int queue = 256;
         bool? broadcast = null;
         var quiet = false;
+        var maxFragments = 1024;
+        var deflate = false;
         while (reader.TryRead(out var token))
         {
             switch (token)
@@ -181,6 +187,12 @@ internal static class ServeCommand
                 case "--queue":
                     queue = (int)reader.Number(1, 1_000_000);
                     break;
+                case "--max-fragments":
+                    maxFragments = (int)reader.Number(0, int.MaxValue);
+                    break;
+                case "--deflate":
+                    deflate = reader.Switch();
+                    break;
                 case "--quiet":
                     quiet = reader.Switch();
                     break;
@@ -203,6 +215,6 @@ internal static class ServeCommand
             throw new UsageException("'serve' needs a mode: --echo or --broadcast (see 'rxsockets serve --help')");
         }
 
-        return new ServeSettings(host, port, path, maxMessage, queue, broadcast.Value, quiet);
+        return new ServeSettings(host, port, path, maxMessage, queue, broadcast.Value, quiet, maxFragments, deflate);
     }
 }
