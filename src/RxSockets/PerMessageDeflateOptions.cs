@@ -14,6 +14,10 @@ namespace RxSockets;
 /// this end never agrees to compress with a smaller one: a server declines an offer that asks for
 /// <c>server_max_window_bits</c> below 15, and a client never offers <c>client_max_window_bits</c>. Decompression
 /// handles every window size, so the peer's window may be limited freely.</para>
+/// <para>A compressed message that inflates beyond <see cref="ConnectionOptions.MaxMessageSize"/> fails the connection
+/// with 1009 as soon as the limit is passed (the rest is never inflated); data that is not valid DEFLATE fails it with
+/// 1007, as node <c>ws</c> does. <c>WebSocketServer.BroadcastAsync</c> compresses a message once for all its
+/// recipients, without context; a connection's own compression context is restarted after such a message.</para>
 /// <para>Not thread-safe while being configured; copied when the connection or server is created.</para>
 /// </remarks>
 /// <example>
