@@ -62,8 +62,12 @@ internal sealed class PerMessageInflater : IDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(output);
+
+            // A sender may end a message with a final block (BFINAL, RFC 7692 §7.2.3.3); zlib's stream is then over
+            // and leaves the rest of the input (at least our tail) unread. The next message starts a new stream.
+            var ended = _input.Remaining > 0;
             _input.Clear();
-            if (_noContextTakeover)
+            if (_noContextTakeover || ended)
             {
                 Reset();
             }

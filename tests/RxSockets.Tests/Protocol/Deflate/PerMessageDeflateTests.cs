@@ -199,6 +199,20 @@ public class PerMessageDeflateTests
     }
 
     [Test]
+    public void Read_MessagesEndingWithFinalBlock_EachIsInflatedWithAFreshStream()
+    {
+        // RawDeflate ends with a BFINAL block, which RFC 7692 §7.2.3.3 allows; the next message must still inflate.
+        var protocol = ClientProtocol(noContext: false);
+        var wire = ClientFrame.Unmasked(Opcode.Binary, RawDeflate(s_compressible), rsv: 4)
+            .Concat(ClientFrame.Unmasked(Opcode.Text, RawDeflate(Encoding.UTF8.GetBytes("Hello")), rsv: 4)).ToArray();
+
+        var messages = new List<Message>();
+        ProtocolFeed.AllAtOnce(protocol, wire, messages);
+
+        Assert.That(messages.Select(m => m.Data.ToArray()), Is.EqualTo(new[] { s_compressible, Encoding.UTF8.GetBytes("Hello") }));
+    }
+
+    [Test]
     public void Read_InvalidDeflateData_ThrowsInvalidPayloadData()
     {
         // Block type 3 is reserved (RFC 1951 §3.2.3): zlib reports a data error, which node ws answers with 1007.
