@@ -22,8 +22,10 @@ internal static class ConnectCommand
           -H, --header "Name: value"   add a header to the upgrade request (repeatable)
           --subprotocol X              offer a subprotocol (repeatable)
           --max-message BYTES          largest message accepted (default 1048576)
+          --max-fragments N            most frames per message, 0 = unlimited (default 1024)
+          --deflate                    offer permessage-deflate compression (RFC 7692)
           --wait T                     after stdin ends, keep printing replies for T before closing (e.g. 500ms)
-          -k, --insecure                 do not check the server's TLS certificate (like curl -k), for self-signed servers
+          -k, --insecure               do not check the server's TLS certificate (like curl -k), for self-signed servers
           -h, --help                   show this help
 
         Exit codes: 0 clean close, 1 connection or handshake failure or unclean close, 2 usage error.
@@ -37,7 +39,13 @@ internal static class ConnectCommand
             return ExitCodes.Success;
         }
 
-        var options = new WebSocketClientOptions { MaxMessageSize = settings.MaxMessageSize, SslOptions = settings.Insecure ? Insecure.SslOptions() : null };
+        var options = new WebSocketClientOptions
+        {
+            MaxMessageSize = settings.MaxMessageSize,
+            MaxFragments = settings.MaxFragments,
+            PerMessageDeflate = settings.Deflate ? new PerMessageDeflateOptions() : null,
+            SslOptions = settings.Insecure ? Insecure.SslOptions() : null,
+        };
         foreach (var (name, value) in settings.Headers)
         {
             options.Headers[name] = options.Headers.TryGetValue(name, out var previous) ? $"{previous}, {value}" : value;
@@ -102,6 +110,8 @@ internal static class ConnectCommand
         long maxMessage = 1024 * 1024;
         var wait = TimeSpan.Zero;
         var insecure = false;
+        var maxFragments = 1024;
+        var deflate = false;
         while (reader.TryRead(out var token))
         {
             switch (token)
@@ -117,6 +127,12 @@ internal static class ConnectCommand
                 case "--max-message":
                     maxMessage = reader.Number(1, int.MaxValue);
                     break;
+                case "--max-fragments":
+                    maxFragments = (int)reader.Number(0, int.MaxValue);
+                    break;
+                case "--deflate":
+                    deflate = reader.Switch();
+                    break;
                 case "--wait":
                     wait = reader.Time(allowZero: true);
                     break;
@@ -131,7 +147,7 @@ internal static class ConnectCommand
             }
         }
 
-        return new ConnectSettings(reader.Url(url), headers, subProtocols, maxMessage, wait, insecure);
+        return new ConnectSettings(reader.Url(url), headers, subProtocols, maxMessage, wait, maxFragments, deflate, insecure);
     }
 
     private static KeyValuePair<string, string> ParseHeader(string text)

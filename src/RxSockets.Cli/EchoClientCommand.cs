@@ -12,6 +12,8 @@ internal static class EchoClientCommand
 
         Options:
           --max-message BYTES    largest message accepted (default 1048576)
+          --max-fragments N      most frames per message, 0 = unlimited (default 1024)
+          --deflate              offer permessage-deflate compression (RFC 7692)
           --queue N              send and receive queue capacity, in messages (default 256)
           -k, --insecure         do not check the server's TLS certificate (like curl -k), for self-signed servers
           -h, --help             show this help
@@ -26,6 +28,8 @@ internal static class EchoClientCommand
         long maxMessage = 1024 * 1024;
         var queue = 256;
         var insecure = false;
+        var maxFragments = 1024;
+        var deflate = false;
         while (reader.TryRead(out var token))
         {
             switch (token)
@@ -42,6 +46,12 @@ internal static class EchoClientCommand
                 case "-k" or "--insecure":
                     insecure = reader.Switch();
                     break;
+                case "--max-fragments":
+                    maxFragments = (int)reader.Number(0, int.MaxValue);
+                    break;
+                case "--deflate":
+                    deflate = reader.Switch();
+                    break;
                 case var positional when url is null && !ArgumentReader.IsOption(positional):
                     url = token;
                     break;
@@ -50,8 +60,15 @@ internal static class EchoClientCommand
             }
         }
 
-        var options = new WebSocketClientOptions { MaxMessageSize = maxMessage, ReceiveQueueCapacity = queue, SendQueueCapacity = queue };
-        options.SslOptions = insecure ? Insecure.SslOptions() : null;
+        var options = new WebSocketClientOptions
+        {
+            MaxMessageSize = maxMessage,
+            MaxFragments = maxFragments,
+            PerMessageDeflate = deflate ? new PerMessageDeflateOptions() : null,
+            ReceiveQueueCapacity = queue,
+            SendQueueCapacity = queue,
+            SslOptions = insecure ? Insecure.SslOptions() : null,
+        };
         using var shutdown = new ShutdownSignal();
         if (await Connector.TryConnectAsync(reader.Url(url), options).ConfigureAwait(false) is not { } connection)
         {

@@ -25,6 +25,8 @@ internal static class ServeCommand
           --port P               port, 0 for any free port (default 8080)
           --path /p              only accept upgrades to this path (default: any path)
           --max-message BYTES    largest message accepted (default 1048576)
+          --max-fragments N      most frames per message, 0 = unlimited (default 1024)
+          --deflate              accept permessage-deflate compression (RFC 7692) when a client offers it
           --queue N              send and receive queue capacity per connection, in messages (default 256)
           --cert FILE.pfx        serve wss:// with the certificate and private key in this PKCS#12 file
           --cert-password PW     the password of the --cert file
@@ -50,6 +52,8 @@ internal static class ServeCommand
                 Port = settings.Port,
                 Path = settings.Path,
                 MaxMessageSize = settings.MaxMessageSize,
+                MaxFragments = settings.MaxFragments,
+                PerMessageDeflate = settings.Deflate ? new PerMessageDeflateOptions() : null,
                 ReceiveQueueCapacity = settings.QueueCapacity,
                 SendQueueCapacity = settings.QueueCapacity,
                 CertificatePath = settings.CertificatePath,
@@ -177,6 +181,8 @@ internal static class ServeCommand
         var quiet = false;
         string? certificate = null;
         string? password = null;
+        var maxFragments = 1024;
+        var deflate = false;
         while (reader.TryRead(out var token))
         {
             switch (token)
@@ -202,6 +208,12 @@ internal static class ServeCommand
                     break;
                 case "--queue":
                     queue = (int)reader.Number(1, 1_000_000);
+                    break;
+                case "--max-fragments":
+                    maxFragments = (int)reader.Number(0, int.MaxValue);
+                    break;
+                case "--deflate":
+                    deflate = reader.Switch();
                     break;
                 case "--quiet":
                     quiet = reader.Switch();
@@ -236,6 +248,6 @@ internal static class ServeCommand
             throw new UsageException("option --cert-password needs --cert");
         }
 
-        return new ServeSettings(host, port, path, maxMessage, queue, broadcast.Value, quiet, certificate, password);
+        return new ServeSettings(host, port, path, maxMessage, queue, broadcast.Value, quiet, maxFragments, deflate, certificate, password);
     }
 }

@@ -47,6 +47,7 @@ public sealed class WebSocketClientOptions : ConnectionOptions
         Require(SslOptions?.TargetHost is null || !string.IsNullOrWhiteSpace(SslOptions.TargetHost), nameof(SslOptions), "TargetHost must be null (the URL's host) or a host name");
         Require(SubProtocols.All(p => !string.IsNullOrWhiteSpace(p)), nameof(SubProtocols), "must hold non-empty tokens");
         Require(SubProtocols.Distinct(StringComparer.Ordinal).Count() == SubProtocols.Count, nameof(SubProtocols), "must not repeat a subprotocol");
+        PerMessageDeflate?.Validate(ConnectionRole.Client);
     }
 
     internal new WebSocketClientOptions ValidatedCopy()
@@ -56,6 +57,7 @@ public sealed class WebSocketClientOptions : ConnectionOptions
         copy.SubProtocols = [.. SubProtocols];
         copy.Headers = new Dictionary<string, string>(Headers, StringComparer.OrdinalIgnoreCase);
         copy.SslOptions = SslOptions is null ? null : ClientTls.Copy(SslOptions);
+        copy.PerMessageDeflate = PerMessageDeflate?.Clone();
         return copy;
     }
 

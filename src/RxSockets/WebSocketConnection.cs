@@ -51,7 +51,7 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
         _logger = options.LoggerFactory.CreateLogger("RxSockets.Connection");
         _onObserverFault = error => Diagnostics.Log.ObserverFaulted(_logger, Id, error);
         _states = new StateObservable<ConnectionState>(ConnectionState.Open, _onObserverFault);
-        _session = new Session(transport, role, options, this);
+        _session = new Session(transport, role, options, this, info.Deflate);
         _incoming = new ChannelObservable<Message>(_session.Inbound, _session.Completion, _onObserverFault, nameof(Incoming));
         Outgoing = new OutgoingObserver(_session, options.OutgoingOverflow);
         _session.Start();

@@ -110,6 +110,7 @@ public sealed class WebSocketServerOptions : ConnectionOptions
         Require(string.IsNullOrEmpty(Path) || Path.StartsWith('/'), nameof(Path), "must start with '/'");
         Require(MaxConnections > 0, nameof(MaxConnections), "must be positive");
         Require(Backlog > 0, nameof(Backlog), "must be positive");
+        PerMessageDeflate?.Validate(ConnectionRole.Server);
     }
 
     internal new WebSocketServerOptions ValidatedCopy()
@@ -118,6 +119,7 @@ public sealed class WebSocketServerOptions : ConnectionOptions
         var copy = (WebSocketServerOptions)MemberwiseClone();
         copy.AllowedOrigins = [.. AllowedOrigins];
         copy.SubProtocols = [.. SubProtocols];
+        copy.PerMessageDeflate = PerMessageDeflate?.Clone();
         return copy;
     }
 

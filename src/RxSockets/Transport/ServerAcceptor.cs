@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Reactive.Concurrency;
 using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
+using RxSockets.Protocol.Deflate;
 using RxSockets.Protocol.Handshake;
 
 namespace RxSockets.Transport;
@@ -67,10 +68,11 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
                 return null;
             }
 
-            ServerHandshake.WriteAccept(transport.Output, request!.AcceptKey!, request.SubProtocol, extensions: null);
+            var deflate = options.PerMessageDeflate is { } offered ? DeflateNegotiation.SelectOffer(request!.Request!.Extensions, offered) : null;
+            ServerHandshake.WriteAccept(transport.Output, request!.AcceptKey!, request.SubProtocol, deflate?.Extension);
             await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
             var url = new Uri($"{(tls is null ? "ws" : "wss")}://{request.Request!.Host}{request.Request.Path}{(request.Request.Query.Length > 0 ? "?" + request.Request.Query : "")}", UriKind.Absolute);
-            var info = new ConnectionInfo(url, request.SubProtocol, null, request.Request, remote);
+            var info = new ConnectionInfo(url, request.SubProtocol, deflate?.Extension, request.Request, remote, deflate);
             return new WebSocketConnection(transport, ConnectionRole.Server, options, info);
         }
         catch (Exception error) when (error is OperationCanceledException or IOException or SocketException or UriFormatException or InvalidOperationException

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Deflate;
 
 namespace RxSockets.Transport;
 
@@ -29,6 +30,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     private readonly MaskKeySource? _masks;
     private readonly PingTracker _pings;
     private readonly Heartbeat? _heartbeat;
+    private readonly DeflateFrameWriter? _deflate;
     private readonly CancellationTokenSource _abort = new();
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -52,13 +54,15 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     private bool _wakePending;
 
     /// <param name="transport">The upgraded byte stream and control over its end.</param>
-    public Session(ITransport transport, ConnectionRole role, ConnectionOptions options, ISessionObserver observer)
+    /// <param name="deflate">What permessage-deflate settled, or null when it was not negotiated.</param>
+    public Session(ITransport transport, ConnectionRole role, ConnectionOptions options, ISessionObserver observer, DeflateSettings? deflate = null)
     {
         _transport = transport;
         _role = role;
         _options = options;
         _observer = observer;
-        _protocol = new WebSocketProtocol(role, options.MaxMessageSize, options.MaxFragments);
+        _protocol = new WebSocketProtocol(role, options.MaxMessageSize, options.MaxFragments, inflater: deflate is null ? null : new PerMessageInflater(deflate.InflateNoContext));
+        _deflate = deflate is null ? null : new DeflateFrameWriter(deflate);
         _inbound = new BoundedQueue<Message>(options.ReceiveQueueCapacity, inline: options.InlineDelivery);
         _outbound = new BoundedQueue<Outbound>(options.SendQueueCapacity, inline: false);
         _masks = role == ConnectionRole.Client ? new MaskKeySource() : null;
@@ -325,6 +329,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         }
 
         _protocol.Reset();
+        _deflate?.Dispose();
         _inbound.TryComplete();
         _outbound.TryComplete();
         var outcome = clean ? null : new ConnectionClosedException(Describe(), SentClose, _received, _failure);
@@ -580,9 +585,9 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
             if (item.Prepared is { } prepared)
             {
-                output.Write(prepared.Bytes);
+                output.Write(_deflate is null ? prepared.Bytes : _deflate.Select(prepared));
             }
-            else
+            else if (_deflate?.TryWriteMessage(output, item.Message, _options.FragmentSize, _masks) != true)
             {
                 FrameWriter.WriteMessage(output, item.Message.Type, item.Message.Data.Span, _options.FragmentSize, _masks);
             }
