@@ -48,6 +48,21 @@ internal sealed class ConformanceExchange : IDisposable
     public Task SendAsync(CancellationToken cancellationToken, params byte[][] parts) =>
         Peer.WriteAsync(HexHelper.Concat(parts), cancellationToken);
 
+    /// <summary>Waits until the consumer has <paramref name="count"/> messages; fails at once if the connection ends
+    /// first (rather than waiting for the test's timeout).</summary>
+    public async Task WaitForMessagesAsync(int count, CancellationToken cancellationToken)
+    {
+        var arrived = Incoming.WaitForCountAsync(count, cancellationToken);
+        var first = await Task.WhenAny(arrived, Incoming.Terminated);
+        if (first != arrived && Incoming.Values.Count < count)
+        {
+            var error = await Incoming.Terminated;
+            Assert.Fail($"the connection ended after {Incoming.Values.Count} of {count} messages: {error?.Message}");
+        }
+
+        await arrived;
+    }
+
     /// <summary>
     /// Asserts that our side failed the connection with <paramref name="code"/>: its close frame carries that code and
     /// is preceded by exactly <paramref name="before"/> (pongs, say), <see cref="WebSocketConnection.Completion"/> faults

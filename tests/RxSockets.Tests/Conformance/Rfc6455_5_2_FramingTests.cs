@@ -34,7 +34,7 @@ public class Rfc6455_5_2_FramingTests
         var payload = Enumerable.Range(0, length).Select(i => (byte)(i * 7)).ToArray();
 
         await exchange.SendAsync(cancellationToken, exchange.Frame(0x2, payload));
-        await exchange.Incoming.WaitForCountAsync(1, cancellationToken);
+        await exchange.WaitForMessagesAsync(1, cancellationToken);
         var (messages, before) = await exchange.CloseCleanlyAsync(cancellationToken);
 
         Assert.That(messages, Has.Count.EqualTo(1));
@@ -52,7 +52,7 @@ public class Rfc6455_5_2_FramingTests
         var payload = Enumerable.Repeat((byte)'a', length).ToArray();
 
         await exchange.SendAsync(cancellationToken, exchange.Frame(0x1, payload, lengthBytes: lengthBytes));
-        await exchange.Incoming.WaitForCountAsync(1, cancellationToken);
+        await exchange.WaitForMessagesAsync(1, cancellationToken);
         var (messages, _) = await exchange.CloseCleanlyAsync(cancellationToken);
 
         Assert.That(messages.Select(m => m.GetText()), Is.EqualTo(new[] { new string('a', length) }));
@@ -120,7 +120,7 @@ public class Rfc6455_5_2_FramingTests
         using var exchange = ConformanceExchange.Open(role);
 
         await exchange.SendAsync(cancellationToken, exchange.Frame(0x1, "ok"u8.ToArray()));
-        await exchange.Incoming.WaitForCountAsync(1, cancellationToken);
+        await exchange.WaitForMessagesAsync(1, cancellationToken);
         await exchange.SendAsync(cancellationToken, exchange.Frame(opcode, []));
         var (before, close) = await exchange.ReadUntilCloseAsync(cancellationToken);
         await exchange.Peer.CompleteAsync();

@@ -30,7 +30,7 @@ public class Rfc6455_5_4_FragmentationTests
         var frames = fragments.Select((text, i) => exchange.Frame(i == 0 ? 0x1 : 0x0, Encoding.UTF8.GetBytes(text), fin: i == fragments.Length - 1));
 
         await exchange.SendAsync(cancellationToken, [.. frames]);
-        await exchange.Incoming.WaitForCountAsync(1, cancellationToken);
+        await exchange.WaitForMessagesAsync(1, cancellationToken);
         var (messages, _) = await exchange.CloseCleanlyAsync(cancellationToken);
 
         Assert.That(messages, Has.Count.EqualTo(1));
@@ -53,7 +53,7 @@ public class Rfc6455_5_4_FragmentationTests
         var pong2 = await exchange.Peer.ExpectFrameAsync(Opcode.Pong, cancellationToken);
         var deliveredBeforeFinal = exchange.Incoming.Values.Count;
         await exchange.SendAsync(cancellationToken, exchange.Frame(0x0, [4], fin: true));
-        await exchange.Incoming.WaitForCountAsync(1, cancellationToken);
+        await exchange.WaitForMessagesAsync(1, cancellationToken);
         var (messages, before) = await exchange.CloseCleanlyAsync(cancellationToken);
 
         Assert.That(Encoding.ASCII.GetString(pong1.Payload), Is.EqualTo("p1"));
@@ -91,7 +91,7 @@ public class Rfc6455_5_4_FragmentationTests
         using var exchange = ConformanceExchange.Open(role);
 
         await exchange.SendAsync(cancellationToken, exchange.Frame(0x1, "a"u8.ToArray(), fin: false), exchange.Frame(0x0, "b"u8.ToArray()));
-        await exchange.Incoming.WaitForCountAsync(1, cancellationToken);
+        await exchange.WaitForMessagesAsync(1, cancellationToken);
         await exchange.SendAsync(cancellationToken, exchange.Frame(0x0, "c"u8.ToArray()));
         var (before, close) = await exchange.ReadUntilCloseAsync(cancellationToken);
         await exchange.Peer.CompleteAsync();

@@ -92,7 +92,7 @@ public class Rfc6455_5_5_ControlFramesTests
         using var exchange = ConformanceExchange.Open(role);
 
         await exchange.SendAsync(cancellationToken, exchange.Frame(0xA, "unasked"u8.ToArray()), exchange.Frame(0x1, "after"u8.ToArray()));
-        await exchange.Incoming.WaitForCountAsync(1, cancellationToken);
+        await exchange.WaitForMessagesAsync(1, cancellationToken);
         var (messages, before) = await exchange.CloseCleanlyAsync(cancellationToken);
 
         Assert.That(messages.Select(m => m.GetText()), Is.EqualTo(new[] { "after" }));
