@@ -93,7 +93,7 @@ internal static class FrameStreams
         select Encoding.UTF8.GetBytes(string.Concat(pieces));
 
     private static Gen<byte[]> Binary() =>
-        from length in Gen.Frequency((6, Gen.Choose(0, 64)), (2, Gen.Choose(120, 300)), (1, Gen.Choose(60_000, 70_000)))
+        from length in Gen.Frequency((6, Gen.Choose(0, 64)), (2, Gen.Choose(120, 300)), (2, Gen.Choose(60_000, 70_000)))
         from seed in Gen.Choose(0, int.MaxValue)
         select Pattern(length, seed);
 
