@@ -32,10 +32,14 @@ public class EngineFuzzTests
         // A small pipe: if the engine ever stopped consuming (buffering the peer's bytes instead), the peer's flush
         // would block and the case would time out.
         var (local, remote) = PipePair.Create(PipePair.SmallBuffer(8 * 1024));
+        // Delivery settings vary with the case (deterministically, so a printed case replays the same way): inline or
+        // from a loop, into a queue with room for one to three messages.
         await using var connection = InMemory.Create(local, fuzz.Target, new TestScheduler(), o =>
         {
             o.MaxMessageSize = FuzzSettings.MaxMessageSize;
             o.MaxFragments = FuzzSettings.MaxFragments;
+            o.InlineDelivery = fuzz.Stream.Length % 2 == 0;
+            o.ReceiveQueueCapacity = 1 + fuzz.Stream.Length % 3;
         });
         var incoming = new RecordingObserver<Message>();
         using var subscription = connection.Incoming.Subscribe(incoming);
