@@ -37,10 +37,16 @@ public class Rfc6455_5_5_ControlFramesTests
         var pings = Enumerable.Range(0, 10).Select(i => exchange.Frame(0x9, [(byte)i])).ToArray();
 
         await exchange.SendAsync(cancellationToken, pings);
+        var pongs = new List<byte[]>();
+        for (var i = 0; i < 10; i++)
+        {
+            pongs.Add((await exchange.Peer.ExpectFrameAsync(Opcode.Pong, cancellationToken)).Payload);
+        }
+
         var (_, before) = await exchange.CloseCleanlyAsync(cancellationToken);
 
-        Assert.That(before.Select(f => f.Header.Opcode), Is.All.EqualTo(Opcode.Pong));
-        Assert.That(before.Select(f => (int)f.Payload.Single()), Is.EqualTo(Enumerable.Range(0, 10)));
+        Assert.That(pongs.Select(p => (int)p.Single()), Is.EqualTo(Enumerable.Range(0, 10)));
+        Assert.That(before, Is.Empty);
     }
 
     // 126 bytes needs the 16-bit length form, which a control frame may not use (§5.5: at most 125 bytes).
@@ -106,9 +112,10 @@ public class Rfc6455_5_5_ControlFramesTests
         var payload = new byte[125];
 
         await exchange.SendAsync(cancellationToken, exchange.Frame(0x9, payload));
+        var pong = await exchange.Peer.ExpectFrameAsync(Opcode.Pong, cancellationToken);
         var (_, before) = await exchange.CloseCleanlyAsync(cancellationToken);
 
-        Assert.That(before.Select(f => f.Header.Opcode), Is.EqualTo(new[] { Opcode.Pong }));
-        Assert.That(before[0].Payload, Has.Length.EqualTo(125));
+        Assert.That(pong.Payload, Has.Length.EqualTo(125));
+        Assert.That(before, Is.Empty);
     }
 }
