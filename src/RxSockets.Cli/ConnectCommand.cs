@@ -25,7 +25,10 @@ internal static class ConnectCommand
           --proxy URL                  tunnel through this HTTP proxy (http://[user:pass@]host:port) instead of
                                        the one HTTP_PROXY / HTTPS_PROXY name (NO_PROXY applies to those only)
           --max-message BYTES          largest message accepted (default 1048576)
+          --max-fragments N            most frames per message, 0 = unlimited (default 1024)
+          --deflate                    offer permessage-deflate compression (RFC 7692)
           --wait T                     after stdin ends, keep printing replies for T before closing (e.g. 500ms)
+          -k, --insecure               do not check the server's TLS certificate (like curl -k), for self-signed servers
           -h, --help                   show this help
 
         Exit codes: 0 clean close, 1 connection or handshake failure or unclean close, 2 usage error.
@@ -42,6 +45,9 @@ internal static class ConnectCommand
         var options = new WebSocketClientOptions
         {
             MaxMessageSize = settings.MaxMessageSize,
+            MaxFragments = settings.MaxFragments,
+            PerMessageDeflate = settings.Deflate ? new PerMessageDeflateOptions() : null,
+            SslOptions = settings.Insecure ? Insecure.SslOptions() : null,
             Proxy = settings.Proxy is null ? null : new WebProxy(settings.Proxy),
         };
         foreach (var (name, value) in settings.Headers)
@@ -107,6 +113,9 @@ internal static class ConnectCommand
         var subProtocols = new List<string>();
         long maxMessage = 1024 * 1024;
         var wait = TimeSpan.Zero;
+        var insecure = false;
+        var maxFragments = 1024;
+        var deflate = false;
         Uri? proxy = null;
         while (reader.TryRead(out var token))
         {
@@ -123,11 +132,20 @@ internal static class ConnectCommand
                 case "--max-message":
                     maxMessage = reader.Number(1, int.MaxValue);
                     break;
+                case "--max-fragments":
+                    maxFragments = (int)reader.Number(0, int.MaxValue);
+                    break;
+                case "--deflate":
+                    deflate = reader.Switch();
+                    break;
                 case "--wait":
                     wait = reader.Time(allowZero: true);
                     break;
                 case "--proxy":
                     proxy = ParseProxy(reader.Value());
+                    break;
+                case "-k" or "--insecure":
+                    insecure = reader.Switch();
                     break;
                 case var positional when url is null && !ArgumentReader.IsOption(positional):
                     url = token;
@@ -137,7 +155,7 @@ internal static class ConnectCommand
             }
         }
 
-        return new ConnectSettings(reader.Url(url), headers, subProtocols, maxMessage, wait, proxy);
+        return new ConnectSettings(reader.Url(url), headers, subProtocols, maxMessage, wait, maxFragments, deflate, insecure, proxy);
     }
 
     private static Uri ParseProxy(string text) =>

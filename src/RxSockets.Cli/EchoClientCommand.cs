@@ -12,7 +12,10 @@ internal static class EchoClientCommand
 
         Options:
           --max-message BYTES    largest message accepted (default 1048576)
+          --max-fragments N      most frames per message, 0 = unlimited (default 1024)
+          --deflate              offer permessage-deflate compression (RFC 7692)
           --queue N              send and receive queue capacity, in messages (default 256)
+          -k, --insecure         do not check the server's TLS certificate (like curl -k), for self-signed servers
           -h, --help             show this help
 
         Exit codes: 0 clean close, 1 connection or handshake failure or unclean close, 2 usage error.
@@ -24,6 +27,9 @@ internal static class EchoClientCommand
         string? url = null;
         long maxMessage = 1024 * 1024;
         var queue = 256;
+        var insecure = false;
+        var maxFragments = 1024;
+        var deflate = false;
         while (reader.TryRead(out var token))
         {
             switch (token)
@@ -37,6 +43,15 @@ internal static class EchoClientCommand
                 case "--queue":
                     queue = (int)reader.Number(1, 1_000_000);
                     break;
+                case "-k" or "--insecure":
+                    insecure = reader.Switch();
+                    break;
+                case "--max-fragments":
+                    maxFragments = (int)reader.Number(0, int.MaxValue);
+                    break;
+                case "--deflate":
+                    deflate = reader.Switch();
+                    break;
                 case var positional when url is null && !ArgumentReader.IsOption(positional):
                     url = token;
                     break;
@@ -45,7 +60,15 @@ internal static class EchoClientCommand
             }
         }
 
-        var options = new WebSocketClientOptions { MaxMessageSize = maxMessage, ReceiveQueueCapacity = queue, SendQueueCapacity = queue };
+        var options = new WebSocketClientOptions
+        {
+            MaxMessageSize = maxMessage,
+            MaxFragments = maxFragments,
+            PerMessageDeflate = deflate ? new PerMessageDeflateOptions() : null,
+            ReceiveQueueCapacity = queue,
+            SendQueueCapacity = queue,
+            SslOptions = insecure ? Insecure.SslOptions() : null,
+        };
         using var shutdown = new ShutdownSignal();
         if (await Connector.TryConnectAsync(reader.Url(url), options).ConfigureAwait(false) is not { } connection)
         {

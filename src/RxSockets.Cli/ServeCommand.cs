@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
@@ -13,7 +12,7 @@ internal static class ServeCommand
         Runs a WebSocket server until SIGINT or SIGTERM, then closes every client with 1001 and exits 0.
         When ready it prints exactly one line to stdout:
           listening on ws://HOST:PORT/PATH
-        with the real port (useful with --port 0) and the --path given, or / when none was given
+        (wss:// with --cert) with the real port (useful with --port 0) and the --path given, or / when none was given
         (without --path every request path is accepted). Each connection and disconnection is logged to
         stderr ("connected #ID ADDRESS PATH", "disconnected #ID CODE") unless --quiet is given.
 
@@ -26,7 +25,11 @@ internal static class ServeCommand
           --port P               port, 0 for any free port (default 8080)
           --path /p              only accept upgrades to this path (default: any path)
           --max-message BYTES    largest message accepted (default 1048576)
+          --max-fragments N      most frames per message, 0 = unlimited (default 1024)
+          --deflate              accept permessage-deflate compression (RFC 7692) when a client offers it
           --queue N              send and receive queue capacity per connection, in messages (default 256)
+          --cert FILE.pfx        serve wss:// with the certificate and private key in this PKCS#12 file
+          --cert-password PW     the password of the --cert file
           --quiet                do not log connections to stderr
           -h, --help             show this help
         """;
@@ -49,9 +52,18 @@ internal static class ServeCommand
                 Port = settings.Port,
                 Path = settings.Path,
                 MaxMessageSize = settings.MaxMessageSize,
+                MaxFragments = settings.MaxFragments,
+                PerMessageDeflate = settings.Deflate ? new PerMessageDeflateOptions() : null,
                 ReceiveQueueCapacity = settings.QueueCapacity,
                 SendQueueCapacity = settings.QueueCapacity,
+                CertificatePath = settings.CertificatePath,
+                CertificatePassword = settings.CertificatePassword,
             }).ConfigureAwait(false);
+        }
+        catch (ArgumentException error) when (error.ParamName is nameof(WebSocketServerOptions.CertificatePath))
+        {
+            await Console.Error.WriteLineAsync($"error: cannot use --cert: {error.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
         }
         catch (SocketException error)
         {
@@ -63,7 +75,7 @@ internal static class ServeCommand
         {
             var address = server.LocalEndPoint.Address;
             var host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
-            await Console.Out.WriteLineAsync($"listening on ws://{host}:{server.LocalEndPoint.Port}{settings.Path ?? "/"}").ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"listening on {server.Url.Scheme}://{host}:{server.LocalEndPoint.Port}{settings.Path ?? "/"}").ConfigureAwait(false);
             await ServeUntilSignalAsync(server, settings, shutdown).ConfigureAwait(false);
         }
 
@@ -72,40 +84,52 @@ internal static class ServeCommand
 
     private static async Task ServeUntilSignalAsync(WebSocketServer server, ServeSettings settings, ShutdownSignal shutdown)
     {
-        var handlers = new ConcurrentDictionary<Task, bool>();
+        var handlers = new RunningHandlers();
         var accepting = AcceptAsync(server, settings, handlers);
         var signal = await shutdown.Requested.ConfigureAwait(false);
         await Console.Error.WriteLineAsync($"{signal}: stopping, closing {server.ClientCount} client(s) with 1001").ConfigureAwait(false);
         await server.StopAsync().ConfigureAwait(false);
         await accepting.ConfigureAwait(false);
-        await Task.WhenAll(handlers.Keys).ConfigureAwait(false);
+        await handlers.CompleteAsync().ConfigureAwait(false);
     }
 
-    private static async Task AcceptAsync(WebSocketServer server, ServeSettings settings, ConcurrentDictionary<Task, bool> handlers)
+    private static async Task AcceptAsync(WebSocketServer server, ServeSettings settings, RunningHandlers handlers)
     {
-        // Ends when StopAsync completes the stream of accepted connections.
+        // Ends when StopAsync completes the stream of accepted connections. Each handler runs on its own from its
+        // first await; the count, not a task per connection, is what shutdown waits for.
         await foreach (var connection in server.AcceptAllAsync().ConfigureAwait(false))
         {
-            var handler = Task.Run(() => HandleAsync(server, connection, settings));
-            handlers[handler] = true;
-            _ = handler.ContinueWith(done => handlers.TryRemove(done, out _), CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            handlers.Enter();
+            _ = HandleAsync(server, connection, settings, handlers);
         }
     }
 
-    private static async Task HandleAsync(WebSocketServer server, WebSocketConnection connection, ServeSettings settings)
+    private static async Task HandleAsync(WebSocketServer server, WebSocketConnection connection, ServeSettings settings, RunningHandlers handlers)
     {
-        // Logged only once the server lists the connection, so a broadcast sent after this line reaches it.
-        if (!settings.Quiet)
+        try
         {
-            await Console.Error.WriteLineAsync($"connected #{connection.Id} {connection.RemoteEndPoint} {connection.Request?.Path}").ConfigureAwait(false);
-        }
+            // Logged only once the server lists the connection, so a broadcast sent after this line reaches it.
+            if (!settings.Quiet)
+            {
+                await Console.Error.WriteLineAsync($"connected #{connection.Id} {connection.RemoteEndPoint} {connection.Request?.Path}").ConfigureAwait(false);
+            }
 
-        await (settings.Broadcast ? RelayAsync(server, connection) : EchoAsync(connection)).ConfigureAwait(false);
-        if (!settings.Quiet)
+            await (settings.Broadcast ? RelayAsync(server, connection) : EchoAsync(connection)).ConfigureAwait(false);
+            if (!settings.Quiet)
+            {
+                var code = connection.CloseStatus?.Code ?? CloseCode.AbnormalClosure;
+                await Console.Error.WriteLineAsync($"disconnected #{connection.Id} {(int)code}").ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // One connection's unexpected failure is reported and must not end the server.
+        catch (Exception error)
+#pragma warning restore CA1031
         {
-            var code = connection.CloseStatus?.Code ?? CloseCode.AbnormalClosure;
-            await Console.Error.WriteLineAsync($"disconnected #{connection.Id} {(int)code}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"error: connection #{connection.Id}: {error.Message}").ConfigureAwait(false);
+        }
+        finally
+        {
+            handlers.Exit();
         }
     }
 
@@ -155,6 +179,10 @@ internal static class ServeCommand
         int queue = 256;
         bool? broadcast = null;
         var quiet = false;
+        string? certificate = null;
+        string? password = null;
+        var maxFragments = 1024;
+        var deflate = false;
         while (reader.TryRead(out var token))
         {
             switch (token)
@@ -181,8 +209,20 @@ internal static class ServeCommand
                 case "--queue":
                     queue = (int)reader.Number(1, 1_000_000);
                     break;
+                case "--max-fragments":
+                    maxFragments = (int)reader.Number(0, int.MaxValue);
+                    break;
+                case "--deflate":
+                    deflate = reader.Switch();
+                    break;
                 case "--quiet":
                     quiet = reader.Switch();
+                    break;
+                case "--cert":
+                    certificate = reader.Value();
+                    break;
+                case "--cert-password":
+                    password = reader.Value();
                     break;
                 case "--echo" or "--broadcast":
                     reader.Switch();
@@ -203,6 +243,11 @@ internal static class ServeCommand
             throw new UsageException("'serve' needs a mode: --echo or --broadcast (see 'rxsockets serve --help')");
         }
 
-        return new ServeSettings(host, port, path, maxMessage, queue, broadcast.Value, quiet);
+        if (password is not null && certificate is null)
+        {
+            throw new UsageException("option --cert-password needs --cert");
+        }
+
+        return new ServeSettings(host, port, path, maxMessage, queue, broadcast.Value, quiet, maxFragments, deflate, certificate, password);
     }
 }

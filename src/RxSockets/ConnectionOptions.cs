@@ -66,6 +66,10 @@ public abstract class ConnectionOptions
     /// <value>The default is 16 KiB.</value>
     public int MaxHeaderBytes { get; set; } = 16 * 1024;
 
+    /// <summary>permessage-deflate compression (RFC 7692): a client offers it, a server accepts it when offered.</summary>
+    /// <value>The default is null: no compression is offered or accepted.</value>
+    public PerMessageDeflateOptions? PerMessageDeflate { get; set; }
+
     /// <summary>Whether a ping is answered with a pong automatically (RFC 6455 §5.5.2).</summary>
     /// <value>The default is true.</value>
     public bool AutoPong { get; set; } = true;

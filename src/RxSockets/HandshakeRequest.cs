@@ -13,8 +13,14 @@ namespace RxSockets;
 /// </remarks>
 public sealed class HandshakeRequest
 {
-    private readonly ReadOnlyCollection<KeyValuePair<string, string>> _headers;
-    private readonly ReadOnlyDictionary<string, string> _queryParameters;
+    private static readonly ReadOnlyCollection<string> s_noSubProtocols = new([]);
+    private static readonly ReadOnlyDictionary<string, string> s_noQueryParameters = new(new Dictionary<string, string>());
+
+    private readonly KeyValuePair<string, string>[] _headers;
+
+    // Built on first use: a server keeps every connection's request, and most are never asked for these.
+    private ReadOnlyCollection<KeyValuePair<string, string>>? _headerList;
+    private ReadOnlyDictionary<string, string>? _queryParameters;
 
     internal HandshakeRequest(
         string path, string query, string host, IPEndPoint? remoteEndPoint, IReadOnlyList<string> subProtocols,
@@ -24,9 +30,8 @@ public sealed class HandshakeRequest
         Query = query;
         Host = host;
         RemoteEndPoint = remoteEndPoint;
-        SubProtocols = subProtocols.ToArray().AsReadOnly();
-        _headers = headers.AsReadOnly();
-        _queryParameters = Protocol.Handshake.RequestTarget.ParseQuery(query).AsReadOnly();
+        SubProtocols = subProtocols.Count == 0 ? s_noSubProtocols : subProtocols.ToArray().AsReadOnly();
+        _headers = headers;
         Origin = GetHeader("Origin");
         Extensions = GetHeader("Sec-WebSocket-Extensions");
     }
@@ -41,7 +46,7 @@ public sealed class HandshakeRequest
     /// The query parameters, percent-decoded as UTF-8 with '+' read as a space. Names compare ordinally (as URLs
     /// do); a parameter that occurs several times has its values joined with ','.
     /// </summary>
-    public IReadOnlyDictionary<string, string> QueryParameters => _queryParameters;
+    public IReadOnlyDictionary<string, string> QueryParameters => QueryParameterMap;
 
     /// <summary>The value of the <c>Host</c> header, as sent.</summary>
     public string Host { get; }
@@ -59,7 +64,13 @@ public sealed class HandshakeRequest
     public string? Extensions { get; }
 
     /// <summary>Every header field of the request in arrival order, names as sent.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Headers => _headers;
+    public IReadOnlyList<KeyValuePair<string, string>> Headers =>
+        LazyInitializer.EnsureInitialized(ref _headerList, () => _headers.AsReadOnly());
+
+    private ReadOnlyDictionary<string, string> QueryParameterMap =>
+        LazyInitializer.EnsureInitialized(ref _queryParameters, () => Query.Length == 0
+            ? s_noQueryParameters
+            : Protocol.Handshake.RequestTarget.ParseQuery(Query).AsReadOnly());
 
     /// <summary>Gets a query parameter's decoded value.</summary>
     /// <param name="name">The parameter name, compared ordinally.</param>
@@ -67,7 +78,7 @@ public sealed class HandshakeRequest
     public string? GetQueryValue(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return _queryParameters.GetValueOrDefault(name);
+        return QueryParameterMap.GetValueOrDefault(name);
     }
 
     /// <summary>Gets a header's value.</summary>

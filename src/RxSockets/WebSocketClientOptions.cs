@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Security;
+using RxSockets.Transport;
 
 namespace RxSockets;
 
@@ -28,6 +30,16 @@ public sealed class WebSocketClientOptions : ConnectionOptions
     /// <summary>The <c>Origin</c> header to send, as a browser would; null sends none.</summary>
     /// <value>The default is null.</value>
     public string? Origin { get; set; }
+
+    /// <summary>TLS settings for <c>wss://</c> URLs (ignored for <c>ws://</c>): a
+    /// <see cref="SslClientAuthenticationOptions.RemoteCertificateValidationCallback"/> to trust a private or
+    /// self-signed certificate, <see cref="SslClientAuthenticationOptions.ClientCertificates"/> for mutual TLS, a
+    /// <see cref="SslClientAuthenticationOptions.TargetHost"/> that overrides the URL's host for SNI and the name check,
+    /// <see cref="SslClientAuthenticationOptions.EnabledSslProtocols"/>… A rejected server certificate fails the
+    /// connection with a <see cref="HandshakeException"/> whose message names the <see cref="SslPolicyErrors"/>.</summary>
+    /// <value>The default is null: the system's defaults, the URL's host as TargetHost, and only certificates the
+    /// system trusts for that host.</value>
+    public SslClientAuthenticationOptions? SslOptions { get; set; }
 
     /// <summary>The HTTP proxy to tunnel through (HTTP <c>CONNECT</c>, for ws:// and wss:// alike; TLS runs end to end
     /// inside the tunnel), such as <c>new WebProxy("http://proxy:3128") { Credentials = new NetworkCredential("user", "pass") }</c>.
@@ -65,10 +77,12 @@ public sealed class WebSocketClientOptions : ConnectionOptions
     protected internal override void Validate()
     {
         base.Validate();
+        Require(SslOptions?.TargetHost is null || !string.IsNullOrWhiteSpace(SslOptions.TargetHost), nameof(SslOptions), "TargetHost must be null (the URL's host) or a host name");
         Require(MaxRedirects >= 0, nameof(MaxRedirects), "must be 0 or positive");
         Require(Proxy is not WebProxy { Address: { } address } || address.Scheme == Uri.UriSchemeHttp, nameof(Proxy), "must be an http:// proxy (HTTPS and SOCKS proxies are not supported)");
         Require(SubProtocols.All(p => !string.IsNullOrWhiteSpace(p)), nameof(SubProtocols), "must hold non-empty tokens");
         Require(SubProtocols.Distinct(StringComparer.Ordinal).Count() == SubProtocols.Count, nameof(SubProtocols), "must not repeat a subprotocol");
+        PerMessageDeflate?.Validate(ConnectionRole.Client);
     }
 
     internal new WebSocketClientOptions ValidatedCopy()
@@ -77,6 +91,8 @@ public sealed class WebSocketClientOptions : ConnectionOptions
         var copy = (WebSocketClientOptions)MemberwiseClone();
         copy.SubProtocols = [.. SubProtocols];
         copy.Headers = new Dictionary<string, string>(Headers, StringComparer.OrdinalIgnoreCase);
+        copy.SslOptions = SslOptions is null ? null : ClientTls.Copy(SslOptions);
+        copy.PerMessageDeflate = PerMessageDeflate?.Clone();
         return copy;
     }
 

@@ -30,8 +30,10 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
 
     private readonly Session _session;
     private readonly StateObservable<ConnectionState> _states;
-    private readonly ObserverList<ReadOnlyMemory<byte>> _pings;
-    private readonly ObserverList<ReadOnlyMemory<byte>> _pongs;
+    private readonly Action<Exception> _onObserverFault;
+    private ObserverList<ReadOnlyMemory<byte>>? _pings;
+    private ObserverList<ReadOnlyMemory<byte>>? _pongs;
+    private int _closed;
     private readonly ChannelObservable<Message> _incoming;
     private readonly ILogger _logger;
     private int _disposed;
@@ -47,12 +49,10 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
         Request = info.Request;
         RemoteEndPoint = info.RemoteEndPoint;
         _logger = options.LoggerFactory.CreateLogger("RxSockets.Connection");
-        Action<Exception> onObserverFault = error => Diagnostics.Log.ObserverFaulted(_logger, Id, error);
-        _states = new StateObservable<ConnectionState>(ConnectionState.Open, onObserverFault);
-        _pings = new ObserverList<ReadOnlyMemory<byte>>(onObserverFault);
-        _pongs = new ObserverList<ReadOnlyMemory<byte>>(onObserverFault);
-        _session = new Session(transport, role, options, this);
-        _incoming = new ChannelObservable<Message>(_session.Inbound, _session.Completion, onObserverFault, nameof(Incoming));
+        _onObserverFault = error => Diagnostics.Log.ObserverFaulted(_logger, Id, error);
+        _states = new StateObservable<ConnectionState>(ConnectionState.Open, _onObserverFault);
+        _session = new Session(transport, role, options, this, info.Deflate);
+        _incoming = new ChannelObservable<Message>(_session.Inbound, _session.Completion, _onObserverFault, nameof(Incoming));
         Outgoing = new OutgoingObserver(_session, options.OutgoingOverflow);
         _session.Start();
     }
@@ -109,10 +109,10 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
     public IObserver<Message> Outgoing { get; }
 
     /// <summary>Payloads of pings received (answered automatically unless <see cref="ConnectionOptions.AutoPong"/> is off).</summary>
-    public IObservable<ReadOnlyMemory<byte>> Pings => _pings;
+    public IObservable<ReadOnlyMemory<byte>> Pings => ControlObservers(ref _pings);
 
     /// <summary>Payloads of pongs received.</summary>
-    public IObservable<ReadOnlyMemory<byte>> Pongs => _pongs;
+    public IObservable<ReadOnlyMemory<byte>> Pongs => ControlObservers(ref _pongs);
 
     /// <summary>Connects to a WebSocket server and completes when the opening handshake succeeded.</summary>
     /// <param name="uri">A <c>ws://</c> URL (see <see cref="WebSocketUrl"/>).</param>
@@ -230,12 +230,33 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
         _states.Set(state, final: closed);
         if (closed)
         {
-            _pings.Complete();
-            _pongs.Complete();
+            // A full fence before reading the lists: a list created concurrently either is seen here or sees _closed.
+            Interlocked.Exchange(ref _closed, 1);
+            Volatile.Read(ref _pings)?.Complete();
+            Volatile.Read(ref _pongs)?.Complete();
         }
     }
 
-    void ISessionObserver.OnPing(ReadOnlyMemory<byte> payload) => _pings.Next(payload);
+    void ISessionObserver.OnPing(ReadOnlyMemory<byte> payload) => Volatile.Read(ref _pings)?.Next(payload);
 
-    void ISessionObserver.OnPong(ReadOnlyMemory<byte> payload) => _pongs.Next(payload);
+    void ISessionObserver.OnPong(ReadOnlyMemory<byte> payload) => Volatile.Read(ref _pongs)?.Next(payload);
+
+    /// <summary>Creates a control-frame observer list on first use: most connections never watch pings or pongs, and
+    /// an idle connection should cost as little as possible.</summary>
+    private ObserverList<ReadOnlyMemory<byte>> ControlObservers(ref ObserverList<ReadOnlyMemory<byte>>? field)
+    {
+        if (Volatile.Read(ref field) is { } existing)
+        {
+            return existing;
+        }
+
+        var created = new ObserverList<ReadOnlyMemory<byte>>(_onObserverFault);
+        var list = Interlocked.CompareExchange(ref field, created, null) ?? created;
+        if (Volatile.Read(ref _closed) == 1)
+        {
+            list.Complete();
+        }
+
+        return list;
+    }
 }

@@ -24,6 +24,7 @@ public sealed class WebSocketServer : IAsyncDisposable
 {
     private readonly WebSocketServerOptions _options;
     private readonly Listener _listener;
+    private readonly ServerTls? _tls;
     private readonly ServerAcceptor _acceptor;
     private readonly ILogger _logger;
     private readonly ConnectionRegistry _registry = new();
@@ -35,12 +36,13 @@ public sealed class WebSocketServer : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
     private int _stopRequested;
 
-    private WebSocketServer(WebSocketServerOptions options, Listener listener)
+    private WebSocketServer(WebSocketServerOptions options, Listener listener, ServerTls? tls, ILogger logger)
     {
         _options = options;
         _listener = listener;
-        _logger = options.LoggerFactory.CreateLogger("RxSockets.Server");
-        _acceptor = new ServerAcceptor(options, _logger);
+        _tls = tls;
+        _logger = logger;
+        _acceptor = new ServerAcceptor(options, _logger, tls);
         _connections = new ChannelObservable<WebSocketConnection>(_accepted.Reader, _stopped.Task,
             error => Diagnostics.Log.ObserverFaulted(_logger, 0, error), nameof(Connections));
     }
@@ -48,8 +50,9 @@ public sealed class WebSocketServer : IAsyncDisposable
     /// <summary>The address and port the server listens on (the real port when 0 was asked for).</summary>
     public IPEndPoint LocalEndPoint => _listener.LocalEndPoint;
 
-    /// <summary>The URL clients connect to, such as <c>ws://127.0.0.1:8080/chat</c>.</summary>
-    public Uri Url => new($"ws://{FormatHost(LocalEndPoint.Address)}:{LocalEndPoint.Port}{_options.Path}");
+    /// <summary>The URL clients connect to, such as <c>ws://127.0.0.1:8080/chat</c>, or <c>wss://…</c> when the server
+    /// has a certificate.</summary>
+    public Uri Url => new($"{(_tls is null ? "ws" : "wss")}://{FormatHost(LocalEndPoint.Address)}:{LocalEndPoint.Port}{_options.Path}");
 
     /// <summary>New connections, each once its handshake succeeded. Hot; connections wait until the first
     /// subscription. Completes when the server stops.</summary>
@@ -68,14 +71,27 @@ public sealed class WebSocketServer : IAsyncDisposable
     /// <param name="options">Where to listen and whom to accept; validated and copied.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running server.</returns>
-    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    /// <exception cref="ArgumentException">An option is invalid, or the <see cref="WebSocketServerOptions.CertificatePath"/>
+    /// file cannot be loaded; the message names the property.</exception>
     /// <exception cref="SocketException">The address cannot be bound (for example, the port is in use).</exception>
     public static async ValueTask<WebSocketServer> StartAsync(WebSocketServerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var validated = options.ValidatedCopy();
-        var listener = await Listener.StartAsync(validated.Host, validated.Port, validated.Backlog, cancellationToken).ConfigureAwait(false);
-        var server = new WebSocketServer(validated, listener);
+        var logger = validated.LoggerFactory.CreateLogger("RxSockets.Server");
+        var tls = ServerTls.Create(validated, logger);
+        Listener listener;
+        try
+        {
+            listener = await Listener.StartAsync(validated.Host, validated.Port, validated.Backlog, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            tls?.Dispose();
+            throw;
+        }
+
+        var server = new WebSocketServer(validated, listener, tls, logger);
         Diagnostics.Log.Listening(server._logger, listener.LocalEndPoint);
         server._acceptLoop = server.AcceptLoopAsync();
         return server;
@@ -157,6 +173,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
         finally
         {
+            _tls?.Dispose();
             _accepted.Writer.TryComplete();
             _stopped.TrySetResult();
         }

@@ -1,3 +1,7 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+
 namespace RxSockets;
 
 /// <summary>Options of an embedded <see cref="WebSocketServer"/>: where to listen, whom to accept, and the shared
@@ -16,7 +20,8 @@ namespace RxSockets;
 /// </example>
 public sealed class WebSocketServerOptions : ConnectionOptions
 {
-    /// <summary>The address to listen on: an IP literal, <c>localhost</c>, <c>0.0.0.0</c> or <c>::</c> (all interfaces).</summary>
+    /// <summary>The address to listen on: an IP literal such as <c>::1</c>, <c>localhost</c>, <c>0.0.0.0</c> (all IPv4
+    /// interfaces) or <c>::</c> (all interfaces, IPv6 and IPv4: the socket is dual-stack).</summary>
     /// <value>The default is 127.0.0.1 (loopback only): listening on every interface is a deliberate choice.</value>
     public string Host { get; set; } = "127.0.0.1";
 
@@ -56,15 +61,56 @@ public sealed class WebSocketServerOptions : ConnectionOptions
     /// <value>The default is null: every valid request is accepted.</value>
     public Func<HandshakeRequest, CancellationToken, ValueTask<HandshakeRejection?>>? VerifyClient { get; set; }
 
+    /// <summary>The certificate, with its private key, that serves <c>wss://</c>: when set (or
+    /// <see cref="CertificatePath"/> is), every connection starts with a TLS handshake, bounded by
+    /// <see cref="ConnectionOptions.HandshakeTimeout"/>, and <see cref="WebSocketServer.Url"/> starts with <c>wss://</c>.
+    /// The server does not dispose it.</summary>
+    /// <value>The default is null: plain <c>ws://</c>.</value>
+    public X509Certificate2? Certificate { get; set; }
+
+    /// <summary>A PKCS#12 (.pfx) file holding the certificate and private key that serve <c>wss://</c>, loaded when the
+    /// server starts (an <see cref="ArgumentException"/> naming this property when it cannot be read); the alternative
+    /// to <see cref="Certificate"/>.</summary>
+    /// <value>The default is null.</value>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The password of the <see cref="CertificatePath"/> file.</summary>
+    /// <value>The default is null: no password.</value>
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>Whether every client must present a TLS client certificate (mutual TLS); a client without one, or
+    /// with one that fails validation, is refused during the TLS handshake. Requires a server certificate.</summary>
+    /// <value>The default is false.</value>
+    public bool ClientCertificateRequired { get; set; }
+
+    /// <summary>Decides whether to accept a client's certificate (the certificate is null when the client sent none).
+    /// When set, the server asks every client for a certificate. Exceptions refuse the client.</summary>
+    /// <value>The default is null: a certificate is accepted when the system trusts it
+    /// (<see cref="SslPolicyErrors.None"/>).</value>
+    public RemoteCertificateValidationCallback? ClientCertificateValidation { get; set; }
+
+    /// <summary>The TLS versions the server accepts.</summary>
+    /// <value>The default is null: the operating system's choice.</value>
+    public SslProtocols? EnabledSslProtocols { get; set; }
+
     /// <inheritdoc />
     protected internal override void Validate()
     {
         base.Validate();
+        Require(Certificate is null || CertificatePath is null, nameof(Certificate), "must not be set together with CertificatePath");
+        Require(Certificate?.HasPrivateKey != false, nameof(Certificate), "must hold its private key");
+        Require(CertificatePath is null || File.Exists(CertificatePath), nameof(CertificatePath), $"must name an existing PFX file ('{CertificatePath}' does not exist)");
+        Require(CertificatePassword is null || CertificatePath is not null, nameof(CertificatePassword), "needs CertificatePath");
+        var tls = Certificate is not null || CertificatePath is not null;
+        Require(tls || !ClientCertificateRequired, nameof(ClientCertificateRequired), "needs a server Certificate or CertificatePath");
+        Require(tls || ClientCertificateValidation is null, nameof(ClientCertificateValidation), "needs a server Certificate or CertificatePath");
+        Require(tls || EnabledSslProtocols is null, nameof(EnabledSslProtocols), "needs a server Certificate or CertificatePath");
         Require(!string.IsNullOrWhiteSpace(Host), nameof(Host), "must name an address such as 127.0.0.1, localhost or 0.0.0.0");
         Require(Port is >= 0 and <= 65535, nameof(Port), "must be between 0 and 65535");
         Require(string.IsNullOrEmpty(Path) || Path.StartsWith('/'), nameof(Path), "must start with '/'");
         Require(MaxConnections > 0, nameof(MaxConnections), "must be positive");
         Require(Backlog > 0, nameof(Backlog), "must be positive");
+        PerMessageDeflate?.Validate(ConnectionRole.Server);
     }
 
     internal new WebSocketServerOptions ValidatedCopy()
@@ -73,6 +119,7 @@ public sealed class WebSocketServerOptions : ConnectionOptions
         var copy = (WebSocketServerOptions)MemberwiseClone();
         copy.AllowedOrigins = [.. AllowedOrigins];
         copy.SubProtocols = [.. SubProtocols];
+        copy.PerMessageDeflate = PerMessageDeflate?.Clone();
         return copy;
     }
 

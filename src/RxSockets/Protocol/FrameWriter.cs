@@ -73,12 +73,13 @@ internal static class FrameWriter
     }
 
     /// <summary>Writes a data message, split into frames of at most <paramref name="fragmentSize"/> bytes (0 = one frame).</summary>
-    public static void WriteMessage(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, int fragmentSize, MaskKeySource? masks)
+    /// <param name="compressed">The payload is permessage-deflate data: RSV1 goes on the first frame only (RFC 7692 §6).</param>
+    public static void WriteMessage(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, int fragmentSize, MaskKeySource? masks, bool compressed = false)
     {
         var opcode = type == MessageType.Text ? Opcode.Text : Opcode.Binary;
         if (fragmentSize <= 0 || payload.Length <= fragmentSize)
         {
-            WriteFrame(output, opcode, fin: true, rsv1: false, payload, masks?.Next());
+            WriteFrame(output, opcode, fin: true, rsv1: compressed, payload, masks?.Next());
             return;
         }
 
@@ -86,7 +87,7 @@ internal static class FrameWriter
         {
             var last = payload.Length <= fragmentSize;
             var piece = last ? payload : payload[..fragmentSize];
-            WriteFrame(output, opcode, last, rsv1: false, piece, masks?.Next());
+            WriteFrame(output, opcode, last, rsv1: compressed && opcode != Opcode.Continuation, piece, masks?.Next());
             if (last)
             {
                 return;

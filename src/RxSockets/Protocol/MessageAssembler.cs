@@ -1,17 +1,20 @@
 using System.Buffers;
+using RxSockets.Protocol.Deflate;
 
 namespace RxSockets.Protocol;
 
 /// <summary>
 /// Assembles data frames into messages (RFC 6455 §5.4): continuation rules, the size and fragment-count limits, and
-/// the incremental UTF-8 check of text. A single-frame message is copied once, straight into its own array.
-/// Not thread-safe: owned by one read loop.
+/// the incremental UTF-8 check of text. A single-frame message is copied once, straight into its own array. Under
+/// permessage-deflate a message whose first frame has RSV1 is collected compressed, then inflated whole (capped by
+/// the size limit) and its text checked after inflating. Not thread-safe: owned by one read loop.
 /// </summary>
 internal sealed class MessageAssembler
 {
     private readonly long _maxMessageSize;
     private readonly int _maxFragments;
     private readonly bool _validateUtf8;
+    private readonly PerMessageInflater? _inflater;
     private Utf8Validator _utf8;
     private byte[] _buffer = [];
     private bool _pooled;
@@ -19,12 +22,14 @@ internal sealed class MessageAssembler
     private int _fragments;
     private MessageType? _type;
     private bool _fin;
+    private bool _compressed;
 
-    public MessageAssembler(long maxMessageSize, int maxFragments, bool validateUtf8)
+    public MessageAssembler(long maxMessageSize, int maxFragments, bool validateUtf8, PerMessageInflater? inflater = null)
     {
         _maxMessageSize = maxMessageSize;
         _maxFragments = maxFragments;
         _validateUtf8 = validateUtf8;
+        _inflater = inflater;
     }
 
     /// <summary>True between the first and the final frame of a fragmented message.</summary>
@@ -40,6 +45,12 @@ internal sealed class MessageAssembler
             {
                 throw new ProtocolException(CloseCode.ProtocolError, "A continuation frame arrived with no message to continue.");
             }
+
+            // RFC 7692 §6.1: RSV1 marks a compressed message on its first frame only.
+            if (header.Rsv1)
+            {
+                throw new ProtocolException(CloseCode.ProtocolError, "RSV1 was set on a continuation frame.");
+            }
         }
         else if (_type is not null)
         {
@@ -48,6 +59,7 @@ internal sealed class MessageAssembler
         else
         {
             _type = header.Opcode == Opcode.Text ? MessageType.Text : MessageType.Binary;
+            _compressed = header.Rsv1 && _inflater is not null;
         }
 
         _fragments++;
@@ -74,7 +86,7 @@ internal sealed class MessageAssembler
         chunk.CopyTo(destination);
         maskOffset = Masking.Apply(destination, maskKey, maskOffset);
         _length += destination.Length;
-        if (_validateUtf8 && _type == MessageType.Text && !_utf8.Append(destination))
+        if (_validateUtf8 && _type == MessageType.Text && !_compressed && !_utf8.Append(destination))
         {
             throw new ProtocolException(CloseCode.InvalidPayloadData, "A text message was not valid UTF-8.");
         }
@@ -90,6 +102,13 @@ internal sealed class MessageAssembler
         if (!_fin)
         {
             return false;
+        }
+
+        if (_compressed)
+        {
+            message = Message.Create(_type!.Value, Inflate());   // _type is set: a frame is open
+            Reset();
+            return true;
         }
 
         if (_validateUtf8 && _type == MessageType.Text && !_utf8.IsComplete)
@@ -115,7 +134,26 @@ internal sealed class MessageAssembler
         _length = 0;
         _fragments = 0;
         _type = null;
+        _compressed = false;
         _utf8.Reset();
+    }
+
+    /// <summary>Releases the memory of a partial message and the inflater's zlib stream: the connection is over.</summary>
+    public void Release()
+    {
+        Reset();
+        _inflater?.Dispose();
+    }
+
+    private byte[] Inflate()
+    {
+        var payload = _inflater!.Inflate(_buffer.AsMemory(0, _length), _maxMessageSize);   // _compressed implies an inflater
+        if (_validateUtf8 && _type == MessageType.Text && !System.Text.Unicode.Utf8.IsValid(payload))
+        {
+            throw new ProtocolException(CloseCode.InvalidPayloadData, "A text message was not valid UTF-8.");
+        }
+
+        return payload;
     }
 
     private byte[] TakePayload()
@@ -136,7 +174,7 @@ internal sealed class MessageAssembler
             return;
         }
 
-        if (_fin && _fragments == 1)
+        if (_fin && _fragments == 1 && !_compressed)
         {
             // A whole message in one frame: its array is the message's own, sized exactly.
             _buffer = new byte[total];

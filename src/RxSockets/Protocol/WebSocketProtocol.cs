@@ -1,4 +1,5 @@
 using System.Buffers;
+using RxSockets.Protocol.Deflate;
 
 namespace RxSockets.Protocol;
 
@@ -17,11 +18,14 @@ internal sealed class WebSocketProtocol
     private int _maskKey;
     private int _maskOffset;
 
-    public WebSocketProtocol(ConnectionRole role, long maxMessageSize, int maxFragments, bool validateUtf8 = true)
+    /// <param name="inflater">The permessage-deflate inflater when the extension was negotiated: RSV1 is then
+    /// allowed on data frames (RFC 7692 §6); null otherwise, and RSV1 fails the connection with 1002.</param>
+    public WebSocketProtocol(ConnectionRole role, long maxMessageSize, int maxFragments, bool validateUtf8 = true, PerMessageInflater? inflater = null)
     {
         _expectMasked = role == ConnectionRole.Server;
         _maxMessageSize = maxMessageSize;
-        _assembler = new MessageAssembler(maxMessageSize, maxFragments, validateUtf8);
+        _assembler = new MessageAssembler(maxMessageSize, maxFragments, validateUtf8, inflater);
+        AllowedRsv = inflater is null ? (byte)0 : (byte)0x4;
     }
 
     /// <summary>RSV bits an extension has claimed (RSV1 = 0x4 for permessage-deflate); 0 without extensions.</summary>
@@ -97,5 +101,5 @@ internal sealed class WebSocketProtocol
     }
 
     /// <summary>Releases the memory of a message left unfinished by a closing connection.</summary>
-    public void Reset() => _assembler.Reset();
+    public void Reset() => _assembler.Release();
 }

@@ -9,27 +9,37 @@ namespace RxSockets.Reactive;
 /// </summary>
 internal sealed class ObserverList<T>(Action<Exception>? onObserverFault = null) : IObservable<T>
 {
-    private readonly object _gate = new();
+    /// <summary>The observer array once terminated: a distinct instance, so an empty list is not mistaken for it.</summary>
+#pragma warning disable CA1825 // Array.Empty would be the very instance a live empty list holds; this one must differ.
+    private static readonly IObserver<T>[] s_terminated = new IObserver<T>[0];
+#pragma warning restore CA1825
+    private static readonly object s_completed = new();
+
+    // Copy-on-write, swapped with compare-exchange: no lock object per list (a connection has several lists).
     private IObserver<T>[] _observers = [];
-    private bool _terminated;
-    private Exception? _error;
+
+    // Null while live; then s_completed or the error. Set once, before _observers becomes s_terminated.
+    private object? _terminal;
 
     public bool HasObservers => Volatile.Read(ref _observers).Length > 0;
 
     public IDisposable Subscribe(IObserver<T> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        lock (_gate)
+        while (true)
         {
-            if (!_terminated)
+            var current = Volatile.Read(ref _observers);
+            if (ReferenceEquals(current, s_terminated))
             {
-                _observers = [.. _observers, observer];
+                DeliverTerminal(observer);
+                return Disposable.Empty;
+            }
+
+            if (Interlocked.CompareExchange(ref _observers, [.. current, observer], current) == current)
+            {
                 return Disposable.Create(() => Remove(observer));
             }
         }
-
-        Deliver(observer, o => TerminalOf(o));
-        return Disposable.Empty;
     }
 
     /// <summary>Sends a value to every subscriber.</summary>
@@ -37,70 +47,80 @@ internal sealed class ObserverList<T>(Action<Exception>? onObserverFault = null)
     {
         foreach (var observer in Volatile.Read(ref _observers))
         {
-            Deliver(observer, o => o.OnNext(value));
+            try
+            {
+                observer.OnNext(value);
+            }
+#pragma warning disable CA1031 // A subscriber's exception must never reach the producing loop: it is reported instead.
+            catch (Exception error)
+#pragma warning restore CA1031
+            {
+                Fault(observer, error);
+            }
         }
     }
 
     /// <summary>Completes every subscriber, now and later.</summary>
-    public void Complete() => Terminate(null);
+    public void Complete() => Terminate(s_completed);
 
     /// <summary>Fails every subscriber, now and later.</summary>
     public void Error(Exception error) => Terminate(error);
 
-    private void Terminate(Exception? error)
+    private void Terminate(object terminal)
     {
-        IObserver<T>[] observers;
-        lock (_gate)
+        if (Interlocked.CompareExchange(ref _terminal, terminal, null) is not null)
         {
-            if (_terminated)
-            {
-                return;
-            }
-
-            _terminated = true;
-            _error = error;
-            observers = _observers;
-            _observers = [];
+            return;
         }
 
-        foreach (var observer in observers)
+        foreach (var observer in Interlocked.Exchange(ref _observers, s_terminated))
         {
-            Deliver(observer, o => TerminalOf(o));
+            DeliverTerminal(observer);
         }
     }
 
-    private void TerminalOf(IObserver<T> observer)
-    {
-        if (_error is { } error)
-        {
-            observer.OnError(error);
-        }
-        else
-        {
-            observer.OnCompleted();
-        }
-    }
-
-    private void Deliver(IObserver<T> observer, Action<IObserver<T>> action)
+    private void DeliverTerminal(IObserver<T> observer)
     {
         try
         {
-            action(observer);
+            if (Volatile.Read(ref _terminal) is Exception error)
+            {
+                observer.OnError(error);
+            }
+            else
+            {
+                observer.OnCompleted();
+            }
         }
 #pragma warning disable CA1031 // A subscriber's exception must never reach the producing loop: it is reported instead.
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            Remove(observer);
             onObserverFault?.Invoke(error);
         }
     }
 
+    private void Fault(IObserver<T> observer, Exception error)
+    {
+        Remove(observer);
+        onObserverFault?.Invoke(error);
+    }
+
     private void Remove(IObserver<T> observer)
     {
-        lock (_gate)
+        while (true)
         {
-            _observers = Array.FindAll(_observers, o => !ReferenceEquals(o, observer));
+            var current = Volatile.Read(ref _observers);
+            if (ReferenceEquals(current, s_terminated) || Array.IndexOf(current, observer) < 0)
+            {
+                return;
+            }
+
+            var remaining = Array.FindAll(current, o => !ReferenceEquals(o, observer));
+            if (Interlocked.CompareExchange(ref _observers, remaining, current) == current)
+            {
+                return;
+            }
         }
     }
 }

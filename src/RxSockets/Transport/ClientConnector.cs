@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Reactive.Concurrency;
+using RxSockets.Protocol.Deflate;
 using RxSockets.Protocol.Handshake;
 
 namespace RxSockets.Transport;
@@ -13,6 +14,7 @@ internal static class ClientConnector
 {
     public static async ValueTask<WebSocketConnection> ConnectAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
     {
+        var offer = options.PerMessageDeflate is { } deflateOptions ? DeflateNegotiation.BuildOffer(deflateOptions) : null;
         var redirects = new RedirectChain(url, options);
         using var timeout = new CancellationTokenSource();
         using var timer = options.HandshakeTimeout == Timeout.InfiniteTimeSpan
@@ -33,14 +35,15 @@ internal static class ClientConnector
                 }
 
                 url = redirects.Current;
-                handshake = new ClientHandshake(url, options.SubProtocols, redirects.Headers, options.Origin);
+                handshake = new ClientHandshake(url, options.SubProtocols, redirects.Headers, options.Origin, offer);
                 transport = await OpenAsync(url, options, linked.Token).ConfigureAwait(false);
                 response = await ExchangeAsync(transport, handshake, options.MaxHeaderBytes, redirects, linked.Token).ConfigureAwait(false);
             }
             while (response is null);
 
             var result = handshake.Validate(response);
-            var info = new ConnectionInfo(url, result.SubProtocol, result.Extensions, null, transport.Socket.RemoteEndPoint);
+            var deflate = AcceptDeflate(result.Extensions, options.PerMessageDeflate, response);
+            var info = new ConnectionInfo(url, result.SubProtocol, deflate?.Extension, null, transport.Socket.RemoteEndPoint, deflate);
             var connection = new WebSocketConnection(transport, ConnectionRole.Client, options, info);
             transport = null;
             return connection;
@@ -87,10 +90,28 @@ internal static class ClientConnector
         }
     }
 
+    /// <summary>Checks the server's permessage-deflate answer; an invalid one, or one not offered, fails the handshake.</summary>
+    private static DeflateSettings? AcceptDeflate(string? answer, PerMessageDeflateOptions? offered, HttpHead response)
+    {
+        if (offered is null)
+        {
+            return null;   // ClientHandshake already refused an extension answer to no offer.
+        }
+
+        if (!DeflateNegotiation.TryAcceptResponse(answer, offered, out var settings, out var error))
+        {
+            var headers = response.Headers.GroupBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => g.Key, g => string.Join(", ", g.Select(h => h.Value)), StringComparer.OrdinalIgnoreCase);
+            throw new HandshakeException($"WebSocket handshake failed: {error}", response.StatusCode, headers, null, isTransient: false);
+        }
+
+        return settings;
+    }
+
     private static ValueTask<SocketTransport> OpenAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
     {
         var route = new ClientRoute(url, options);
-        return SocketTransport.ConnectAsync(route, route.TlsHost, cancellationToken);
+        return SocketTransport.ConnectAsync(route, route.TlsHost, options.SslOptions, cancellationToken);
     }
 
     private static async ValueTask<HttpHead> ReadResponseAsync(PipeReader input, int maxHeaderBytes, CancellationToken cancellationToken)

@@ -3,97 +3,65 @@ using System.Reactive.Concurrency;
 namespace RxSockets.Transport;
 
 /// <summary>
-/// Keepalive on the injected clock: a ping every interval; when no frame at all has arrived within the timeout after a
+/// One connection's keepalive: a ping every interval; when no frame at all has arrived within the timeout after a
 /// ping, the peer is declared dead. While the read loop deliberately holds back (backpressure) the deadline is paused,
 /// so a busy but healthy peer is never declared dead. A silent peer is detected within interval + timeout.
-/// Thread-safe: callbacks arrive on the scheduler, activity reports on the read loop.
 /// </summary>
+/// <remarks>
+/// The timers are not per connection: every heartbeat with the same clock, interval and timeout joins one shared
+/// <see cref="HeartbeatClock"/> (as a ws server pings all its clients from one interval), so an idle connection holds
+/// no timer of its own. A connection's first ping therefore comes at the shared clock's next tick, at most one
+/// interval after it started. Thread-safe: ticks arrive on the scheduler, activity reports on the read loop.
+/// </remarks>
 internal sealed class Heartbeat : IDisposable
 {
     private readonly IScheduler _scheduler;
-    private readonly TimeSpan _interval;
-    private readonly TimeSpan _timeout;
-    private readonly Action _sendPing;
-    private readonly Action<TimeoutException> _onDead;
-    private readonly Func<bool> _isPaused;
-    private readonly object _gate = new();
-    private IDisposable? _pingTimer;
-    private IDisposable? _checkTimer;
     private long _lastActivityTicks;
-    private DateTimeOffset? _awaitingSince;
-    private bool _disposed;
+    private HeartbeatClock? _clock;
 
-    public Heartbeat(IScheduler scheduler, TimeSpan interval, TimeSpan timeout, Action sendPing, Action<TimeoutException> onDead, Func<bool> isPaused)
+    public Heartbeat(IScheduler scheduler, TimeSpan interval, TimeSpan timeout, IHeartbeatOwner owner)
     {
         _scheduler = scheduler;
-        _interval = interval;
-        _timeout = timeout;
-        _sendPing = sendPing;
-        _onDead = onDead;
-        _isPaused = isPaused;
+        Interval = interval;
+        Timeout = timeout;
+        Owner = owner;
         _lastActivityTicks = scheduler.Now.UtcTicks;
     }
 
-    /// <summary>Starts pinging; does nothing when the interval is infinite.</summary>
+    public IHeartbeatOwner Owner { get; }
+
+    public TimeSpan Interval { get; }
+
+    public TimeSpan Timeout { get; }
+
+    public IScheduler Scheduler => _scheduler;
+
+    public long LastActivityTicks => Volatile.Read(ref _lastActivityTicks);
+
+    // The clock's intrusive list and the unanswered ping's time (UTC ticks, 0 when none), guarded by the clock.
+    internal Heartbeat? Previous { get; set; }
+
+    internal Heartbeat? Next { get; set; }
+
+    internal long AwaitingSince { get; set; }
+
+    /// <summary>Joins the shared clock; does nothing when the interval is infinite.</summary>
     public void Start()
     {
-        if (_interval != Timeout.InfiniteTimeSpan)
+        if (Interval != System.Threading.Timeout.InfiniteTimeSpan)
         {
-            _pingTimer = _scheduler.SchedulePeriodic(_interval, Tick);
+            _clock = HeartbeatClock.Join(this);
         }
     }
 
     /// <summary>Any inbound frame proves the peer alive.</summary>
     public void OnActivity() => Volatile.Write(ref _lastActivityTicks, _scheduler.Now.UtcTicks);
 
-    private void Tick()
-    {
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _sendPing();
-            if (_awaitingSince is null && _timeout != Timeout.InfiniteTimeSpan)
-            {
-                _awaitingSince = _scheduler.Now;
-                _checkTimer = _scheduler.Schedule(_timeout, Check);
-            }
-        }
-    }
-
-    private void Check()
-    {
-        TimeoutException? dead = null;
-        lock (_gate)
-        {
-            if (_disposed || _awaitingSince is not { } since)
-            {
-                return;
-            }
-
-            _awaitingSince = null;
-            if (Volatile.Read(ref _lastActivityTicks) < since.UtcTicks && !_isPaused())
-            {
-                dead = new TimeoutException($"No pong or other frame arrived within {_timeout} of a keepalive ping.");
-            }
-        }
-
-        if (dead is not null)
-        {
-            _onDead(dead);
-        }
-    }
-
     public void Dispose()
     {
-        lock (_gate)
+        if (Interlocked.Exchange(ref _clock, null) is { } clock)
         {
-            _disposed = true;
-            _pingTimer?.Dispose();
-            _checkTimer?.Dispose();
+            clock.Leave(this);
         }
     }
 }

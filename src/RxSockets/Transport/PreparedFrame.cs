@@ -1,17 +1,26 @@
 using RxSockets.Protocol;
+using RxSockets.Protocol.Deflate;
 
 namespace RxSockets.Transport;
 
 /// <summary>
 /// A server-to-client message framed once (server frames are never masked), so a broadcast serialises and frames
-/// once for all its recipients and each connection only copies bytes. Immutable; safe to share.
+/// once for all its recipients and each connection only copies bytes. Under permessage-deflate it is also compressed
+/// once, on first use, with a fresh context (see <see cref="GetBytes"/>). Thread-safe; safe to share.
 /// </summary>
 internal sealed class PreparedFrame
 {
-    private PreparedFrame(byte[] bytes, int payloadLength)
+    private readonly Message _message;
+    private readonly int _fragmentSize;
+    private readonly Lock _gate = new();
+    private (System.IO.Compression.CompressionLevel Level, byte[] Bytes)? _compressed;
+
+    private PreparedFrame(byte[] bytes, Message message, int fragmentSize)
     {
         Bytes = bytes;
-        PayloadLength = payloadLength;
+        PayloadLength = message.Data.Length;
+        _message = message;
+        _fragmentSize = fragmentSize;
     }
 
     public byte[] Bytes { get; }
@@ -22,6 +31,37 @@ internal sealed class PreparedFrame
     {
         var writer = new System.Buffers.ArrayBufferWriter<byte>(message.Data.Length + FrameHeader.MaxLength);
         FrameWriter.WriteMessage(writer, message.Type, message.Data.Span, fragmentSize, masks: null);
-        return new PreparedFrame(writer.WrittenSpan.ToArray(), message.Data.Length);
+        return new PreparedFrame(writer.WrittenSpan.ToArray(), message, fragmentSize);
+    }
+
+    /// <summary>
+    /// The frame for a connection that negotiated permessage-deflate. A compressed frame is shared by connections
+    /// with different compression contexts, so it is compressed with none (a fresh window, as under no context
+    /// takeover): every inflater can read it whatever its history. All connections of one server share one
+    /// threshold and level, so this compresses once per broadcast.
+    /// </summary>
+    /// <param name="compressed">True when the bytes are compressed (RSV1 set).</param>
+    public byte[] GetBytes(DeflateSettings settings, out bool compressed)
+    {
+        compressed = DeflateFrameWriter.ShouldCompress(PayloadLength, settings);
+        if (!compressed)
+        {
+            return Bytes;
+        }
+
+        lock (_gate)
+        {
+            if (_compressed is not { } cached || cached.Level != settings.Level)
+            {
+                using var deflater = new PerMessageDeflater(settings.Level, noContextTakeover: true);
+                var payload = deflater.Compress(_message.Data.Span);
+                var writer = new System.Buffers.ArrayBufferWriter<byte>(payload.Length + FrameHeader.MaxLength);
+                FrameWriter.WriteMessage(writer, _message.Type, payload, _fragmentSize, masks: null, compressed: true);
+                cached = (settings.Level, writer.WrittenSpan.ToArray());
+                _compressed = cached;
+            }
+
+            return cached.Bytes;
+        }
     }
 }

@@ -1,8 +1,11 @@
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Reactive.Concurrency;
+using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
+using RxSockets.Protocol.Deflate;
 using RxSockets.Protocol.Handshake;
 
 namespace RxSockets.Transport;
@@ -10,9 +13,10 @@ namespace RxSockets.Transport;
 /// <summary>
 /// The server side of one accepted socket: reads the upgrade request (bounded in size and time), validates it,
 /// asks the verification hook, then answers 101 and hands over a connection, or answers the refusal and closes.
+/// With <paramref name="tls"/>, the TLS handshake comes first, within the same handshake timeout.
 /// Thread-safe: one instance serves every accepted socket.
 /// </summary>
-internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger logger)
+internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger logger, ServerTls? tls = null)
 {
     private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, options.SelectSubProtocol);
 
@@ -21,13 +25,20 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
     /// <returns>The open connection, or null when the request was refused or failed (the socket is closed then).</returns>
     public async Task<WebSocketConnection?> AcceptAsync(Socket socket, bool full, CancellationToken cancellationToken)
     {
-        var transport = new SocketTransport(socket, new NetworkStream(socket, ownsSocket: false));
+        Stream stream = new NetworkStream(socket, ownsSocket: false);
+        stream = tls is null ? stream : ServerTls.Wrap(stream);
+        var transport = new SocketTransport(socket, stream);
         var remote = socket.RemoteEndPoint as IPEndPoint;
         using var timeout = new CancellationTokenSource();
         using var timer = options.HandshakeTimeout == Timeout.InfiniteTimeSpan ? null : options.Scheduler.Schedule(options.HandshakeTimeout, timeout.Cancel);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
+            if (stream is SslStream ssl)
+            {
+                await tls!.AuthenticateAsync(ssl, linked.Token).ConfigureAwait(false);   // wrapped only when tls is set
+            }
+
             var (request, rejection) = await ReadRequestAsync(transport.Input, remote, linked.Token).ConfigureAwait(false);
             if (request is null && rejection is null)
             {
@@ -57,13 +68,15 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
                 return null;
             }
 
-            ServerHandshake.WriteAccept(transport.Output, request!.AcceptKey!, request.SubProtocol, extensions: null);
+            var deflate = options.PerMessageDeflate is { } offered ? DeflateNegotiation.SelectOffer(request!.Request!.Extensions, offered) : null;
+            ServerHandshake.WriteAccept(transport.Output, request!.AcceptKey!, request.SubProtocol, deflate?.Extension);
             await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
-            var url = new Uri($"ws://{request.Request!.Host}{request.Request.Path}{(request.Request.Query.Length > 0 ? "?" + request.Request.Query : "")}", UriKind.Absolute);
-            var info = new ConnectionInfo(url, request.SubProtocol, null, request.Request, remote);
+            var url = new Uri($"{(tls is null ? "ws" : "wss")}://{request.Request!.Host}{request.Request.Path}{(request.Request.Query.Length > 0 ? "?" + request.Request.Query : "")}", UriKind.Absolute);
+            var info = new ConnectionInfo(url, request.SubProtocol, deflate?.Extension, request.Request, remote, deflate);
             return new WebSocketConnection(transport, ConnectionRole.Server, options, info);
         }
-        catch (Exception error) when (error is OperationCanceledException or IOException or SocketException or UriFormatException or InvalidOperationException)
+        catch (Exception error) when (error is OperationCanceledException or IOException or SocketException or UriFormatException or InvalidOperationException
+                                       or AuthenticationException)
         {
             Diagnostics.Log.HandshakeFailed(logger, remote, error);
             await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);

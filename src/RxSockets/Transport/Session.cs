@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Deflate;
 
 namespace RxSockets.Transport;
 
@@ -13,7 +14,7 @@ namespace RxSockets.Transport;
 /// bounded inbound queue, a bounded outbound queue, a priority lane for control frames, keepalive and the close
 /// handshake with its timeout. Thread-safe: every public member may be called from any thread.
 /// </summary>
-internal sealed class Session : IAsyncDisposable
+internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 {
     private const int FlushThreshold = 64 * 1024;
 
@@ -22,13 +23,14 @@ internal sealed class Session : IAsyncDisposable
     private readonly ConnectionOptions _options;
     private readonly ISessionObserver _observer;
     private readonly WebSocketProtocol _protocol;
-    private readonly Channel<Message> _inbound;
-    private readonly Channel<Outbound> _outbound;
+    private readonly BoundedQueue<Message> _inbound;
+    private readonly BoundedQueue<Outbound> _outbound;
     private readonly ControlLane _control = new();
     private readonly AsyncSignal _writeSignal = new();
     private readonly MaskKeySource? _masks;
     private readonly PingTracker _pings;
     private readonly Heartbeat? _heartbeat;
+    private readonly DeflateFrameWriter? _deflate;
     private readonly CancellationTokenSource _abort = new();
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -52,30 +54,28 @@ internal sealed class Session : IAsyncDisposable
     private bool _wakePending;
 
     /// <param name="transport">The upgraded byte stream and control over its end.</param>
-    public Session(ITransport transport, ConnectionRole role, ConnectionOptions options, ISessionObserver observer)
+    /// <param name="deflate">What permessage-deflate settled, or null when it was not negotiated.</param>
+    public Session(ITransport transport, ConnectionRole role, ConnectionOptions options, ISessionObserver observer, DeflateSettings? deflate = null)
     {
         _transport = transport;
         _role = role;
         _options = options;
         _observer = observer;
-        _protocol = new WebSocketProtocol(role, options.MaxMessageSize, options.MaxFragments, validateUtf8: !options.SkipUtf8Validation);
-        _inbound = Channel.CreateBounded<Message>(new BoundedChannelOptions(options.ReceiveQueueCapacity) { SingleWriter = true, AllowSynchronousContinuations = options.InlineDelivery });
-        _outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(options.SendQueueCapacity) { SingleReader = true });
+        _protocol = new WebSocketProtocol(role, options.MaxMessageSize, options.MaxFragments, validateUtf8: !options.SkipUtf8Validation, inflater: deflate is null ? null : new PerMessageInflater(deflate.InflateNoContext));
+        _deflate = deflate is null ? null : new DeflateFrameWriter(deflate);
+        _inbound = new BoundedQueue<Message>(options.ReceiveQueueCapacity, inline: options.InlineDelivery);
+        _outbound = new BoundedQueue<Outbound>(options.SendQueueCapacity, inline: false);
         _masks = role == ConnectionRole.Client ? new MaskKeySource() : null;
         _pings = new PingTracker(options.Scheduler);
         if (options.KeepAliveInterval != Timeout.InfiniteTimeSpan)
         {
-            _heartbeat = new Heartbeat(options.Scheduler, options.KeepAliveInterval, options.KeepAliveTimeout,
-                SendKeepAlivePing, error => Abort(error), () => _readPaused || Volatile.Read(ref _batchThread) != 0);
+            _heartbeat = new Heartbeat(options.Scheduler, options.KeepAliveInterval, options.KeepAliveTimeout, this);
         }
-
-        _completion.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public ConnectionState State => (ConnectionState)Volatile.Read(ref _state);
 
-    public ChannelReader<Message> Inbound => _inbound.Reader;
+    public ChannelReader<Message> Inbound => _inbound;
 
     /// <summary>Completes on a clean close handshake; faults with <see cref="ConnectionClosedException"/> otherwise.</summary>
     public Task Completion => _completion.Task;
@@ -154,7 +154,7 @@ internal sealed class Session : IAsyncDisposable
         }
 
         // Nothing queued from now on would be written: refuse it rather than accept and lose it.
-        _outbound.Writer.TryComplete();
+        _outbound.TryComplete();
         _closing.Cancel();
         _abort.Cancel();
         _writeSignal.Set();
@@ -182,7 +182,7 @@ internal sealed class Session : IAsyncDisposable
 
     private bool TryEnqueue(Outbound item)
     {
-        if (!_outbound.Writer.TryWrite(item))
+        if (!_outbound.TryWrite(item))
         {
             return false;
         }
@@ -197,7 +197,7 @@ internal sealed class Session : IAsyncDisposable
     {
         try
         {
-            await _outbound.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+            await _outbound.WriteAsync(item, cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
@@ -249,7 +249,11 @@ internal sealed class Session : IAsyncDisposable
         }
     }
 
-    private void SendKeepAlivePing()
+    bool IHeartbeatOwner.IsKeepAlivePaused => _readPaused || Volatile.Read(ref _batchThread) != 0;
+
+    void IHeartbeatOwner.OnKeepAliveTimeout(TimeoutException error) => Abort(error);
+
+    void IHeartbeatOwner.SendKeepAlivePing()
     {
         if (!_closeQueued)
         {
@@ -274,7 +278,7 @@ internal sealed class Session : IAsyncDisposable
             _sendEmptyClose = status is null;
             _failFast = failFast;
             _failure ??= error;
-            _outbound.Writer.TryComplete();
+            _outbound.TryComplete();
             if (_options.CloseTimeout != Timeout.InfiniteTimeSpan)
             {
                 _closeTimer = _options.Scheduler.Schedule(_options.CloseTimeout, OnCloseTimeout);
@@ -325,8 +329,9 @@ internal sealed class Session : IAsyncDisposable
         }
 
         _protocol.Reset();
-        _inbound.Writer.TryComplete();
-        _outbound.Writer.TryComplete();
+        _deflate?.Dispose();
+        _inbound.TryComplete();
+        _outbound.TryComplete();
         var outcome = clean ? null : new ConnectionClosedException(Describe(), SentClose, _received, _failure);
         _pings.FailAll(outcome ?? new ConnectionClosedException("The connection closed before the pong arrived.", SentClose, _received));
         SetState(ConnectionState.Closed);
@@ -337,6 +342,9 @@ internal sealed class Session : IAsyncDisposable
         else
         {
             _completion.TrySetException(outcome);
+
+            // Reading the exception marks it observed: nobody has to await Completion to avoid UnobservedTaskException.
+            _ = _completion.Task.Exception;
         }
     }
 
@@ -441,7 +449,7 @@ internal sealed class Session : IAsyncDisposable
                         input.AdvanceTo(buffer.Start, buffer.End);
                         return false;
                     case ProtocolEvent.Message:
-                        if (!_inbound.Writer.TryWrite(message))
+                        if (!_inbound.TryWrite(message))
                         {
                             // The consumer is behind: let the replies queued so far go out before waiting for it.
                             EndBatch();
@@ -486,7 +494,7 @@ internal sealed class Session : IAsyncDisposable
         _readPaused = true;
         try
         {
-            await _inbound.Writer.WriteAsync(message, _closing.Token).ConfigureAwait(false);
+            await _inbound.WriteAsync(message, _closing.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -508,7 +516,7 @@ internal sealed class Session : IAsyncDisposable
             while (!_abort.IsCancellationRequested)
             {
                 var wrote = WriteControlFrames(output) | WriteDataFrames(output);
-                var closing = _closeQueued && (_failFast || _outbound.Reader.Completion.IsCompleted);
+                var closing = _closeQueued && (_failFast || _outbound.IsDrained);
                 if (closing)
                 {
                     FrameWriter.WriteClose(output, _sendEmptyClose ? null : _closeToSend, _masks?.Next());
@@ -567,7 +575,7 @@ internal sealed class Session : IAsyncDisposable
     {
         var written = 0L;
         var wrote = false;
-        while (written < FlushThreshold && _outbound.Reader.TryRead(out var item))
+        while (written < FlushThreshold && _outbound.TryRead(out var item))
         {
             Interlocked.Add(ref _bufferedAmount, -item.Length);
             if (_failFast)
@@ -577,9 +585,9 @@ internal sealed class Session : IAsyncDisposable
 
             if (item.Prepared is { } prepared)
             {
-                output.Write(prepared.Bytes);
+                output.Write(_deflate is null ? prepared.Bytes : _deflate.Select(prepared));
             }
-            else
+            else if (_deflate?.TryWriteMessage(output, item.Message, _options.FragmentSize, _masks) != true)
             {
                 FrameWriter.WriteMessage(output, item.Message.Type, item.Message.Data.Span, _options.FragmentSize, _masks);
             }

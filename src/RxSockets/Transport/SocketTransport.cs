@@ -31,24 +31,31 @@ internal sealed class SocketTransport : ITransport
 
     /// <summary>Connects a socket along <paramref name="route"/> (directly, trying every address the host resolves to,
     /// or through a proxy's tunnel) with Nagle off, then runs TLS over it when <paramref name="tlsHost"/> names the
-    /// server to authenticate.</summary>
-    public static async ValueTask<SocketTransport> ConnectAsync(ClientRoute route, string? tlsHost, CancellationToken cancellationToken)
+    /// server to authenticate, with <paramref name="tlsOptions"/> (null for the defaults; see <see cref="ClientTls"/>).</summary>
+    public static async ValueTask<SocketTransport> ConnectAsync(
+        ClientRoute route, string? tlsHost, SslClientAuthenticationOptions? tlsOptions, CancellationToken cancellationToken)
     {
         var socket = await route.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        Stream? stream = null;
         try
         {
-            Stream stream = new NetworkStream(socket, ownsSocket: false);
+            stream = new NetworkStream(socket, ownsSocket: false);
             if (tlsHost is not null)
             {
                 var tls = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = tls;
-                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = tlsHost }, cancellationToken).ConfigureAwait(false);
+                await ClientTls.AuthenticateAsync(tls, tlsOptions, tlsHost, cancellationToken).ConfigureAwait(false);
             }
 
             return new SocketTransport(socket, stream);
         }
         catch
         {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);   // a failed TLS handshake leaves an SslStream to release
+            }
+
             socket.Dispose();
             throw;
         }

@@ -70,9 +70,14 @@ public sealed class PeerProcess : IAsyncDisposable
         StartClientAsync(PeerKind.Python, uri, arguments, cancellationToken);
 
     /// <summary>Starts the server script of <paramref name="kind"/> and returns once it prints <c>listening &lt;port&gt;</c>.</summary>
-    public static async Task<PeerProcess> StartServerAsync(PeerKind kind, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    public static Task<PeerProcess> StartServerAsync(PeerKind kind, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        StartServerAsync(kind, PeerInstallation.ServerScript(kind), arguments, cancellationToken);
+
+    /// <summary>Starts the server <paramref name="script"/> of <paramref name="kind"/> and returns once it prints
+    /// <c>listening &lt;port&gt;</c>.</summary>
+    public static async Task<PeerProcess> StartServerAsync(PeerKind kind, string script, IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
-        var peer = await StartAsync(kind, PeerInstallation.ServerScript(kind), arguments, cancellationToken);
+        var peer = await StartAsync(kind, script, arguments, cancellationToken);
         try
         {
             var line = await peer.WaitForLineAsync(l => l.StartsWith(ListeningPrefix, StringComparison.Ordinal), cancellationToken);
@@ -95,7 +100,13 @@ public sealed class PeerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="script"/> from the peers folder with the runtime of <paramref name="kind"/>.</summary>
-    public static async Task<PeerProcess> StartAsync(PeerKind kind, string script, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    public static Task<PeerProcess> StartAsync(PeerKind kind, string script, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        StartAsync(kind, script, arguments, environment: null, cancellationToken);
+
+    /// <summary>Starts <paramref name="script"/> from the peers folder with the runtime of <paramref name="kind"/>, with
+    /// <paramref name="environment"/> added to its environment variables.</summary>
+    public static async Task<PeerProcess> StartAsync(
+        PeerKind kind, string script, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(script);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -119,6 +130,11 @@ public sealed class PeerProcess : IAsyncDisposable
         }
 
         startInfo.Environment["PYTHONUNBUFFERED"] = "1";
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[variable] = value;
+        }
+
         var name = string.Join(' ', [startInfo.FileName, script, .. startInfo.ArgumentList.Skip(1)]);
         Process process;
         try

@@ -17,6 +17,7 @@ function parseArgs(argv) {
     closeCode: 1000,
     closeReason: 'done',
     offerDeflate: false,
+    noContextTakeover: false,
   };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
@@ -38,6 +39,7 @@ function parseArgs(argv) {
       case '--close-code': options.closeCode = Number.parseInt(value(), 10); break;
       case '--close-reason': options.closeReason = value(); break;
       case '--offer-deflate': options.offerDeflate = true; break;
+      case '--no-context-takeover': options.noContextTakeover = true; break;
       default: throw new Error(`unknown argument ${arg}`);
     }
   }
@@ -126,12 +128,16 @@ const options = parseArgs(process.argv.slice(2));
 const ws = new WebSocket(options.url, options.protocols, {
   headers: options.headers,
   maxPayload: MAX_PAYLOAD,
-  perMessageDeflate: options.offerDeflate,
+  // threshold 0: every non-empty message is compressed, so small ones are exercised too.
+  perMessageDeflate: options.offerDeflate
+    ? { threshold: 0, serverNoContextTakeover: options.noContextTakeover, clientNoContextTakeover: options.noContextTakeover }
+    : false,
 });
 
 ws.on('unexpected-response', (req, res) => fail(`handshake status ${res.statusCode}`));
 ws.on('error', (error) => fail(`error ${error.message}`));
 ws.on('open', () => {
   console.log(`open ${ws.protocol || '-'}`);
+  if (options.offerDeflate) console.log(`extensions ${ws.extensions || '-'}`);
   if (options.mode === 'echo') runEcho(ws); else runScript(ws, options);
 });

@@ -19,6 +19,8 @@ function parseArgs(argv) {
     closeCode: 1000,
     closeReason: '',
     once: false,
+    deflate: false,
+    noContextTakeover: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -38,6 +40,8 @@ function parseArgs(argv) {
       case '--close-code': options.closeCode = Number.parseInt(value(), 10); break;
       case '--close-reason': options.closeReason = value(); break;
       case '--once': options.once = true; break;
+      case '--deflate': options.deflate = true; break;
+      case '--no-context-takeover': options.noContextTakeover = true; break;
       default: throw new Error(`unknown argument ${arg}`);
     }
   }
@@ -55,7 +59,10 @@ const server = new WebSocketServer({
   host: '127.0.0.1',
   port: 0,
   maxPayload: MAX_PAYLOAD,
-  perMessageDeflate: false,
+  // threshold 0: every non-empty message is compressed, so small ones are exercised too.
+  perMessageDeflate: options.deflate
+    ? { threshold: 0, serverNoContextTakeover: options.noContextTakeover, clientNoContextTakeover: options.noContextTakeover }
+    : false,
   handleProtocols: (offered) => {
     for (const protocol of offered) {
       if (options.protocols.includes(protocol)) return protocol;
@@ -83,6 +90,7 @@ server.on('listening', () => {
 
 server.on('connection', (ws, req) => {
   console.log(`open ${req.url} ${ws.protocol || '-'}`);
+  if (options.deflate) console.log(`extensions ${ws.extensions || '-'}`);
   let received = 0;
 
   if (options.reportHeaders) {

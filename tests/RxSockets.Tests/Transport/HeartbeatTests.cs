@@ -88,7 +88,7 @@ public class HeartbeatTests
         var clock = new TestScheduler();
         var pings = 0;
         TimeoutException? dead = null;
-        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), () => pings++, e => dead = e, () => false);
+        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), new HeartbeatOwner(() => pings++, e => dead = e, () => false));
         heartbeat.Start();
 
         for (var second = 1; second <= 200; second++)
@@ -110,11 +110,11 @@ public class HeartbeatTests
         var clock = new TestScheduler();
         TimeoutException? dead = null;
         TimeSpan? diedAt = null;
-        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), () => { }, e =>
+        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), new HeartbeatOwner(() => { }, e =>
         {
             dead ??= e;
             diedAt ??= clock.Elapsed;
-        }, () => false);
+        }, () => false));
         heartbeat.Start();
 
         clock.AdvanceTo(TimeSpan.FromSeconds(30));
@@ -128,7 +128,7 @@ public class HeartbeatTests
     {
         var clock = new TestScheduler();
         TimeoutException? dead = null;
-        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), () => { }, e => dead = e, () => true);
+        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), new HeartbeatOwner(() => { }, e => dead = e, () => true));
         heartbeat.Start();
 
         clock.AdvanceTo(TimeSpan.FromMinutes(10));
@@ -141,7 +141,7 @@ public class HeartbeatTests
     {
         var clock = new TestScheduler();
         var pings = 0;
-        var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), () => pings++, _ => { }, () => false);
+        var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), new HeartbeatOwner(() => pings++, _ => { }, () => false));
         heartbeat.Start();
         clock.AdvanceTo(TimeSpan.FromSeconds(20));
 
@@ -149,5 +149,57 @@ public class HeartbeatTests
         clock.AdvanceTo(TimeSpan.FromSeconds(100));
 
         Assert.That(pings, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void Heartbeats_SameClockIntervalAndTimeout_ShareOneTimerThatStopsWithTheLast()
+    {
+        var clock = new TestScheduler();
+        var pings = new int[2];
+        var first = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), new HeartbeatOwner(() => pings[0]++, _ => { }, () => false));
+        var second = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), new HeartbeatOwner(() => pings[1]++, _ => { }, () => false));
+        var before = HeartbeatClock.Running;
+
+        first.Start();
+        second.Start();
+        var whileRunning = HeartbeatClock.Running;
+        clock.AdvanceTo(TimeSpan.FromSeconds(40));
+        first.Dispose();
+        second.Dispose();
+
+        Assert.That(whileRunning - before, Is.EqualTo(1));
+        Assert.That(pings, Is.EqualTo(new[] { 2, 2 }));
+        Assert.That(HeartbeatClock.Running, Is.EqualTo(before));
+    }
+
+    [Test]
+    public void Heartbeats_JoinedAtDifferentTimes_OnlyTheSilentOneIsDeclaredDead()
+    {
+        var clock = new TestScheduler();
+        TimeoutException? firstDead = null;
+        TimeoutException? secondDead = null;
+        using var first = new Heartbeat(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), new HeartbeatOwner(() => { }, e => firstDead ??= e, () => false));
+        first.Start();
+        clock.AdvanceTo(TimeSpan.FromSeconds(2));
+        using var second = new Heartbeat(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), new HeartbeatOwner(() => { }, e => secondDead ??= e, () => false));
+        second.Start();
+
+        for (var at = 3; at <= 30; at++)
+        {
+            clock.AdvanceTo(TimeSpan.FromSeconds(at));
+            second.OnActivity();
+        }
+
+        Assert.That(firstDead, Is.Not.Null);
+        Assert.That(secondDead, Is.Null);
+    }
+
+    private sealed class HeartbeatOwner(Action ping, Action<TimeoutException> dead, Func<bool> paused) : IHeartbeatOwner
+    {
+        public bool IsKeepAlivePaused => paused();
+
+        public void SendKeepAlivePing() => ping();
+
+        public void OnKeepAliveTimeout(TimeoutException error) => dead(error);
     }
 }

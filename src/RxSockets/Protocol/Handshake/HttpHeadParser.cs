@@ -166,7 +166,7 @@ internal static class HttpHeadParser
         }
 
         error = null;
-        field = new(Encoding.ASCII.GetString(name), s_lossyUtf8.GetString(value));
+        field = new(CommonHeaderStrings.Name(name), CommonHeaderStrings.Value(value) ?? s_lossyUtf8.GetString(value));
         return true;
     }
 

@@ -17,7 +17,8 @@ namespace RxSockets.Protocol.Handshake;
 /// <item>A well-formed request target (origin or absolute form, no fragment) and exactly one Host, else 400.</item>
 /// <item>The configured path, else 404 — so a stray plain request learns that nothing lives there.</item>
 /// <item><c>Upgrade: websocket</c>, <c>Connection: upgrade</c> and one valid Sec-WebSocket-Key, else 400.</item>
-/// <item><c>Sec-WebSocket-Version: 13</c>, else 426 with <c>Sec-WebSocket-Version: 13</c> (RFC 6455 §4.4).</item>
+/// <item><c>Sec-WebSocket-Version: 13</c>, or 8 (the hybi-10 drafts, which frame as 13 does; node <c>ws</c> accepts it
+/// too), else 426 with <c>Sec-WebSocket-Version: 13, 8</c> (RFC 6455 §4.4).</item>
 /// <item>The origin: when allowed origins are configured, an Origin outside them gets 403. A request without Origin
 /// passes, since only browsers send one and the check exists to stop cross-site browser pages.</item>
 /// <item>A well-formed Sec-WebSocket-Protocol offer (tokens), else 400.</item>
@@ -30,7 +31,7 @@ internal sealed class ServerHandshake
         new Dictionary<string, string> { ["Allow"] = "GET" }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
     private static readonly FrozenDictionary<string, string> s_supportedVersion =
-        new Dictionary<string, string> { ["Sec-WebSocket-Version"] = "13" }
+        new Dictionary<string, string> { ["Sec-WebSocket-Version"] = "13, 8" }
             .ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
     private readonly string? _path;
@@ -253,7 +254,7 @@ internal sealed class ServerHandshake
         }
 
         var versions = request.GetValues("Sec-WebSocket-Version");
-        if (versions.Count != 1 || versions[0] != "13")
+        if (versions.Count != 1 || versions[0] is not ("13" or "8"))
         {
             return ServerHandshakeResult.Reject(
                 new HandshakeRejection(426, "unsupported WebSocket version", s_supportedVersion));

@@ -125,7 +125,8 @@ public class ServerHandshakeTests
         Assert.That(result.Rejection?.Reason, Does.Contain(reason));
     }
 
-    [TestCase("Sec-WebSocket-Version: 8\r\n")]
+    [TestCase("Sec-WebSocket-Version: 7\r\n")]
+    [TestCase("Sec-WebSocket-Version: 14\r\n")]
     [TestCase("")]
     [TestCase("Sec-WebSocket-Version: 13\r\nSec-WebSocket-Version: 13\r\n")]
     public void Validate_UnsupportedVersion_Rejects426WithSupportedVersionHeader(string versionHeaders)
@@ -136,7 +137,19 @@ public class ServerHandshakeTests
         var result = server.Validate(Request("GET / HTTP/1.1\r\n" + text), null);
 
         Assert.That(result.Rejection?.StatusCode, Is.EqualTo(426));
-        Assert.That(result.Rejection?.Headers["Sec-WebSocket-Version"], Is.EqualTo("13"));
+        Assert.That(result.Rejection?.Headers["Sec-WebSocket-Version"], Is.EqualTo("13, 8"));
+    }
+
+    [Test]
+    public void Validate_Version8_AcceptsLike13()
+    {
+        var server = new ServerHandshake();
+        var text = UpgradeHeaders.Replace("Sec-WebSocket-Version: 13\r\n", "Sec-WebSocket-Version: 8\r\n", StringComparison.Ordinal);
+
+        var result = server.Validate(Request("GET / HTTP/1.1\r\n" + text), null);
+
+        Assert.That(result.IsAccepted, Is.True);
+        Assert.That(result.AcceptKey, Is.EqualTo("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
     }
 
     [TestCase("Origin: https://evil.example\r\n", false)]

@@ -1,0 +1,285 @@
+using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
+
+namespace RxSockets.Transport;
+
+/// <summary>
+/// A bounded FIFO queue with one reader, which is its own <see cref="ChannelReader{T}"/>: a connection's inbound and
+/// outbound queues. It does what the session needs from a bounded channel at a fraction of an idle channel's memory:
+/// one object and a ring that grows with use up to the capacity, where a bounded channel holds a reader, a writer, a
+/// deque and pooled waiter objects from the start. A waiting reader is completed on the writer's thread when
+/// <c>inline</c> (the read loop then delivers without a thread hop) or on the thread pool otherwise.
+/// </summary>
+/// <remarks>Thread-safe: any number of writers, one reader at a time. Writers that find the queue full wait (rare,
+/// so their waits allocate); the reader's wait does not.</remarks>
+internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
+{
+    private const int InitialSize = 4;
+
+    private readonly int _capacity;
+    private readonly object _gate = new();
+    private ManualResetValueTaskSourceCore<bool> _reader;
+    private T[]? _items;
+    private int _head;
+    private int _count;
+    private bool _completed;
+    private bool _readerWaiting;
+    private CancellationTokenRegistration _readerCancellation;
+    private List<TaskCompletionSource>? _blockedWriters;
+
+    /// <param name="capacity">The most items held; writers wait (or fail to try) beyond it.</param>
+    /// <param name="inline">Whether a waiting reader's continuation runs on the writer's thread.</param>
+    public BoundedQueue(int capacity, bool inline)
+    {
+        _capacity = capacity;
+        _reader.RunContinuationsAsynchronously = !inline;
+    }
+
+    /// <summary>True once completed and emptied: nothing more will ever be read.</summary>
+    public bool IsDrained
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _completed && _count == 0;
+            }
+        }
+    }
+
+    public override bool CanCount => true;
+
+    public override int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _count;
+            }
+        }
+    }
+
+    /// <summary>Adds an item unless the queue is full or completed.</summary>
+    public bool TryWrite(T item)
+    {
+        CancellationTokenRegistration cancellation;
+        lock (_gate)
+        {
+            if (_completed || _count == _capacity)
+            {
+                return false;
+            }
+
+            Enqueue(item);
+            if (!_readerWaiting)
+            {
+                return true;
+            }
+
+            _readerWaiting = false;
+            cancellation = _readerCancellation;
+            _readerCancellation = default;
+        }
+
+        cancellation.Unregister();
+        _reader.SetResult(true);
+        return true;
+    }
+
+    /// <summary>Adds an item, waiting while the queue is full.</summary>
+    /// <exception cref="ChannelClosedException">The queue was completed.</exception>
+    public async ValueTask WriteAsync(T item, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (TryWrite(item))
+            {
+                return;
+            }
+
+            TaskCompletionSource room;
+            lock (_gate)
+            {
+                if (_completed)
+                {
+                    throw new ChannelClosedException();
+                }
+
+                if (_count < _capacity)
+                {
+                    continue;
+                }
+
+                room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                (_blockedWriters ??= []).Add(room);
+            }
+
+            await room.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Refuses further items; the reader still gets those queued, then learns the end.</summary>
+    public bool TryComplete()
+    {
+        List<TaskCompletionSource>? writers;
+        var wakeReader = false;
+        CancellationTokenRegistration cancellation = default;
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                return false;
+            }
+
+            _completed = true;
+            writers = _blockedWriters;
+            _blockedWriters = null;
+            if (_readerWaiting)
+            {
+                _readerWaiting = false;
+                wakeReader = true;
+                cancellation = _readerCancellation;
+                _readerCancellation = default;
+            }
+        }
+
+        foreach (var writer in writers ?? [])
+        {
+            writer.TrySetException(new ChannelClosedException());
+        }
+
+        if (wakeReader)
+        {
+            cancellation.Unregister();
+
+            // A waiting reader had found the queue empty, and nothing can be added now: it is the end.
+            _reader.SetResult(false);
+        }
+
+        return true;
+    }
+
+    public override bool TryRead(out T item)
+    {
+        List<TaskCompletionSource>? writers;
+        lock (_gate)
+        {
+            if (_count == 0)
+            {
+                item = default!;
+                return false;
+            }
+
+            item = _items![_head];
+            _items[_head] = default!;
+            _head = (_head + 1) % _items.Length;
+            _count--;
+            writers = _blockedWriters;
+            _blockedWriters = null;
+        }
+
+        // Every waiting writer retries; those that lose the race for the free slot wait again.
+        foreach (var writer in writers ?? [])
+        {
+            writer.TrySetResult();
+        }
+
+        return true;
+    }
+
+    public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
+        short version;
+        lock (_gate)
+        {
+            if (_count > 0)
+            {
+                return new ValueTask<bool>(true);
+            }
+
+            if (_completed)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            if (_readerWaiting)
+            {
+                throw new InvalidOperationException("The queue has one reader: a wait is already pending.");
+            }
+
+            _reader.Reset();
+            _readerWaiting = true;
+            version = _reader.Version;
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.UnsafeRegister(static (state, token) => ((BoundedQueue<T>)state!).CancelWait(token), this);
+            lock (_gate)
+            {
+                if (_readerWaiting && _reader.Version == version)
+                {
+                    // Still waiting: whoever ends the wait unregisters this.
+                    _readerCancellation = registration;
+                    registration = default;
+                }
+            }
+
+            registration.Unregister();
+        }
+
+        return new ValueTask<bool>(this, version);
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _reader.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _reader.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _reader.OnCompleted(continuation, state, token, flags);
+
+    private void CancelWait(CancellationToken token)
+    {
+        lock (_gate)
+        {
+            if (!_readerWaiting)
+            {
+                return;
+            }
+
+            _readerWaiting = false;
+            _readerCancellation = default;
+        }
+
+        _reader.SetException(new OperationCanceledException(token));
+    }
+
+    private void Enqueue(T item)
+    {
+        if (_items is null)
+        {
+            _items = new T[Math.Min(InitialSize, _capacity)];
+        }
+        else if (_count == _items.Length)
+        {
+            // Grow in order: the ring is full, so its oldest item is at _head.
+            var grown = new T[Math.Min(_items.Length * 2, _capacity)];
+            for (var i = 0; i < _count; i++)
+            {
+                grown[i] = _items[(_head + i) % _items.Length];
+            }
+
+            _items = grown;
+            _head = 0;
+        }
+
+        _items[(_head + _count) % _items.Length] = item;
+        _count++;
+    }
+}

@@ -1,0 +1,153 @@
+using System.Reactive.Concurrency;
+
+namespace RxSockets.Transport;
+
+/// <summary>
+/// The one timer behind every <see cref="Heartbeat"/> that shares a scheduler, interval and timeout: each tick pings
+/// all of them, and one check per tick, a timeout later, declares dead those that stayed silent since. Heartbeats sit
+/// in an intrusive list, so joining and leaving allocate nothing; the clock stops and is forgotten when the last
+/// heartbeat leaves. Thread-safe: one process-wide lock guards every clock (ticks are rare and quick).
+/// </summary>
+internal sealed class HeartbeatClock
+{
+    private static readonly Dictionary<(IScheduler, TimeSpan, TimeSpan), HeartbeatClock> s_clocks = [];
+    private static readonly Lock s_gate = new();
+
+    private readonly (IScheduler Scheduler, TimeSpan Interval, TimeSpan Timeout) _key;
+    private readonly IDisposable _ticker;
+    private Heartbeat? _head;
+    private int _count;
+
+    private HeartbeatClock((IScheduler Scheduler, TimeSpan Interval, TimeSpan Timeout) key)
+    {
+        _key = key;
+        _ticker = key.Scheduler.SchedulePeriodic(key.Interval, Tick);
+    }
+
+    /// <summary>How many clocks are running (for tests).</summary>
+    public static int Running
+    {
+        get
+        {
+            lock (s_gate)
+            {
+                return s_clocks.Count;
+            }
+        }
+    }
+
+    /// <summary>Adds <paramref name="heartbeat"/> to the clock of its scheduler, interval and timeout, starting that
+    /// clock if it is the first.</summary>
+    public static HeartbeatClock Join(Heartbeat heartbeat)
+    {
+        var key = (heartbeat.Scheduler, heartbeat.Interval, heartbeat.Timeout);
+        lock (s_gate)
+        {
+            if (!s_clocks.TryGetValue(key, out var clock))
+            {
+                clock = new HeartbeatClock(key);
+                s_clocks.Add(key, clock);
+            }
+
+            heartbeat.Next = clock._head;
+            heartbeat.Previous = null;
+            heartbeat.AwaitingSince = 0;
+            if (clock._head is { } head)
+            {
+                head.Previous = heartbeat;
+            }
+
+            clock._head = heartbeat;
+            clock._count++;
+            return clock;
+        }
+    }
+
+    /// <summary>Removes <paramref name="heartbeat"/>; the last one out stops the clock.</summary>
+    public void Leave(Heartbeat heartbeat)
+    {
+        lock (s_gate)
+        {
+            if (heartbeat.Previous is { } previous)
+            {
+                previous.Next = heartbeat.Next;
+            }
+            else
+            {
+                _head = heartbeat.Next;
+            }
+
+            if (heartbeat.Next is { } next)
+            {
+                next.Previous = heartbeat.Previous;
+            }
+
+            heartbeat.Previous = heartbeat.Next = null;
+            if (--_count == 0)
+            {
+                _ticker.Dispose();
+                s_clocks.Remove(_key);
+            }
+        }
+    }
+
+    private void Tick()
+    {
+        var awaiting = false;
+        lock (s_gate)
+        {
+            if (_count == 0)
+            {
+                return;
+            }
+
+            var now = _key.Scheduler.Now.UtcTicks;
+            for (var heartbeat = _head; heartbeat is not null; heartbeat = heartbeat.Next)
+            {
+                // Queuing a ping only enqueues a control frame: it never calls back into the clock.
+                heartbeat.Owner.SendKeepAlivePing();
+                if (heartbeat.AwaitingSince == 0 && _key.Timeout != Timeout.InfiniteTimeSpan)
+                {
+                    heartbeat.AwaitingSince = now;
+                    awaiting = true;
+                }
+            }
+
+            if (awaiting)
+            {
+                _key.Scheduler.Schedule((Clock: this, Since: now), _key.Timeout, static (_, state) =>
+                {
+                    state.Clock.Check(state.Since);
+                    return System.Reactive.Disposables.Disposable.Empty;
+                });
+            }
+        }
+    }
+
+    private void Check(long since)
+    {
+        List<Heartbeat>? dead = null;
+        lock (s_gate)
+        {
+            for (var heartbeat = _head; heartbeat is not null; heartbeat = heartbeat.Next)
+            {
+                if (heartbeat.AwaitingSince != since)
+                {
+                    continue;
+                }
+
+                heartbeat.AwaitingSince = 0;
+                if (heartbeat.LastActivityTicks < since && !heartbeat.Owner.IsKeepAlivePaused)
+                {
+                    (dead ??= []).Add(heartbeat);
+                }
+            }
+        }
+
+        // Outside the lock: declaring a peer dead aborts its connection, which leaves the clock.
+        foreach (var heartbeat in dead ?? [])
+        {
+            heartbeat.Owner.OnKeepAliveTimeout(new TimeoutException($"No pong or other frame arrived within {_key.Timeout} of a keepalive ping."));
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using RxSockets.Protocol.Deflate;
+
+namespace RxSockets.Tests.Protocol.Deflate;
+
+public class DeflateNegotiationTests
+{
+    [Test]
+    public void BuildOffer_Defaults_OffersBareExtension()
+    {
+        var offer = DeflateNegotiation.BuildOffer(new PerMessageDeflateOptions());
+
+        Assert.That(offer, Is.EqualTo("permessage-deflate"));
+    }
+
+    [Test]
+    public void BuildOffer_EveryClientParameter_OffersThemButNeverClientWindowBits()
+    {
+        var options = new PerMessageDeflateOptions { ServerNoContextTakeover = true, ClientNoContextTakeover = true, ServerMaxWindowBits = 10 };
+
+        var offer = DeflateNegotiation.BuildOffer(options);
+
+        Assert.That(offer, Is.EqualTo("permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10"));
+    }
+
+    [TestCase("permessage-deflate", "permessage-deflate")]
+    [TestCase("permessage-deflate; server_no_context_takeover", "permessage-deflate; server_no_context_takeover")]
+    [TestCase("permessage-deflate; client_no_context_takeover", "permessage-deflate; client_no_context_takeover")]
+    [TestCase("permessage-deflate; server_max_window_bits=15", "permessage-deflate; server_max_window_bits=15")]
+    [TestCase("permessage-deflate; server_max_window_bits=\"15\"", "permessage-deflate; server_max_window_bits=15")]
+    [TestCase("permessage-deflate; client_max_window_bits", "permessage-deflate")]
+    [TestCase("permessage-deflate; client_max_window_bits=9", "permessage-deflate")]
+    [TestCase("PerMessage-Deflate; Server_No_Context_Takeover", "permessage-deflate; server_no_context_takeover")]
+    public void SelectOffer_DefaultServer_AnswersWhatTheOfferRequires(string header, string expected)
+    {
+        var settings = DeflateNegotiation.SelectOffer(header, new PerMessageDeflateOptions());
+
+        Assert.That(settings?.Extension, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void SelectOffer_ServerOptions_AnswerEveryParameter()
+    {
+        var options = new PerMessageDeflateOptions { ServerNoContextTakeover = true, ClientNoContextTakeover = true, ServerMaxWindowBits = 15, ClientMaxWindowBits = 10 };
+
+        var settings = DeflateNegotiation.SelectOffer("permessage-deflate; client_max_window_bits", options);
+
+        Assert.That(settings?.Extension, Is.EqualTo(
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=15; client_max_window_bits=10"));
+        Assert.That(settings?.CompressNoContext, Is.True);
+        Assert.That(settings?.InflateNoContext, Is.True);
+    }
+
+    [Test]
+    public void SelectOffer_ClientWindowLimitedBelowOurs_AnswersTheSmallerValue()
+    {
+        var settings = DeflateNegotiation.SelectOffer("permessage-deflate; client_max_window_bits=9", new PerMessageDeflateOptions { ClientMaxWindowBits = 12 });
+
+        Assert.That(settings?.Extension, Is.EqualTo("permessage-deflate; client_max_window_bits=9"));
+    }
+
+    [Test]
+    public void SelectOffer_ClientWindowNotAnnounced_DoesNotAskForIt()
+    {
+        var settings = DeflateNegotiation.SelectOffer("permessage-deflate", new PerMessageDeflateOptions { ClientMaxWindowBits = 10 });
+
+        Assert.That(settings?.Extension, Is.EqualTo("permessage-deflate"));
+    }
+
+    [Test]
+    public void SelectOffer_ContextTakeoverDefaults_KeepsBothContexts()
+    {
+        var settings = DeflateNegotiation.SelectOffer("permessage-deflate", new PerMessageDeflateOptions { Threshold = 7 });
+
+        Assert.That(settings?.CompressNoContext, Is.False);
+        Assert.That(settings?.InflateNoContext, Is.False);
+        Assert.That(settings?.Threshold, Is.EqualTo(7));
+    }
+
+    [Test]
+    public void SelectOffer_FirstOfferAsksForSmallServerWindow_DeclinesItAndTakesTheNext()
+    {
+        var header = "permessage-deflate; server_max_window_bits=10; client_max_window_bits, permessage-deflate; client_no_context_takeover";
+
+        var settings = DeflateNegotiation.SelectOffer(header, new PerMessageDeflateOptions());
+
+        Assert.That(settings?.Extension, Is.EqualTo("permessage-deflate; client_no_context_takeover"));
+    }
+
+    [Test]
+    public void SelectOffer_OtherExtensionFirst_SkipsIt()
+    {
+        var settings = DeflateNegotiation.SelectOffer("x-webkit-deflate-frame, permessage-deflate; server_no_context_takeover", new PerMessageDeflateOptions());
+
+        Assert.That(settings?.Extension, Is.EqualTo("permessage-deflate; server_no_context_takeover"));
+    }
+
+    [TestCase("permessage-deflate; server_max_window_bits=8")]
+    [TestCase("permessage-deflate; server_max_window_bits=14")]
+    [TestCase("permessage-deflate; server_max_window_bits")]
+    [TestCase("permessage-deflate; server_max_window_bits=16")]
+    [TestCase("permessage-deflate; server_max_window_bits=7")]
+    [TestCase("permessage-deflate; server_max_window_bits=010")]
+    [TestCase("permessage-deflate; client_max_window_bits=16")]
+    [TestCase("permessage-deflate; client_max_window_bits=abc")]
+    [TestCase("permessage-deflate; server_no_context_takeover=1")]
+    [TestCase("permessage-deflate; client_no_context_takeover; client_no_context_takeover")]
+    [TestCase("permessage-deflate; unknown_parameter")]
+    [TestCase("x-other")]
+    [TestCase("permessage-deflate;;")]
+    public void SelectOffer_OnlyOfferUnacceptable_DeclinesIt(string header)
+    {
+        var settings = DeflateNegotiation.SelectOffer(header, new PerMessageDeflateOptions());
+
+        Assert.That(settings, Is.Null);
+    }
+
+    [TestCase(null, null)]
+    [TestCase("permessage-deflate", "permessage-deflate")]
+    [TestCase("permessage-deflate; server_no_context_takeover", "permessage-deflate; server_no_context_takeover")]
+    [TestCase("permessage-deflate; client_no_context_takeover", "permessage-deflate; client_no_context_takeover")]
+    [TestCase("permessage-deflate; server_max_window_bits=9", "permessage-deflate; server_max_window_bits=9")]
+    public void TryAcceptResponse_ValidAnswerToDefaultOffer_Accepts(string? header, string? expected)
+    {
+        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions(), out var settings, out var error);
+
+        Assert.That(accepted, Is.True, error);
+        Assert.That(settings?.Extension, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void TryAcceptResponse_NoContextTakeoverBothWays_ResetsBothContexts()
+    {
+        var accepted = DeflateNegotiation.TryAcceptResponse(
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover", new PerMessageDeflateOptions(), out var settings, out _);
+
+        Assert.That(accepted, Is.True);
+        Assert.That(settings?.CompressNoContext, Is.True);
+        Assert.That(settings?.InflateNoContext, Is.True);
+    }
+
+    [Test]
+    public void TryAcceptResponse_WeAnnouncedClientNoContextTakeover_CompressWithoutContextEvenIfNotAnswered()
+    {
+        var accepted = DeflateNegotiation.TryAcceptResponse("permessage-deflate", new PerMessageDeflateOptions { ClientNoContextTakeover = true }, out var settings, out _);
+
+        Assert.That(accepted, Is.True);
+        Assert.That(settings?.CompressNoContext, Is.True);
+        Assert.That(settings?.InflateNoContext, Is.False);
+    }
+
+    [TestCase("permessage-deflate; client_max_window_bits=15", "client_max_window_bits")]
+    [TestCase("permessage-deflate; client_max_window_bits", "client_max_window_bits")]
+    [TestCase("permessage-deflate; server_max_window_bits", "server_max_window_bits")]
+    [TestCase("permessage-deflate; server_max_window_bits=16", "server_max_window_bits")]
+    [TestCase("permessage-deflate; foo=1", "foo")]
+    [TestCase("permessage-deflate; server_no_context_takeover; server_no_context_takeover", "server_no_context_takeover")]
+    [TestCase("permessage-deflate, permessage-deflate", "did not offer")]
+    [TestCase("x-webkit-deflate-frame", "did not offer")]
+    [TestCase("permessage-deflate; =", "not a valid extension list")]
+    public void TryAcceptResponse_InvalidOrUnofferedAnswer_Refuses(string header, string reason)
+    {
+        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions(), out var settings, out var error);
+
+        Assert.That(accepted, Is.False);
+        Assert.That(settings, Is.Null);
+        Assert.That(error, Does.Contain(reason));
+    }
+
+    [Test]
+    public void TryAcceptResponse_RequestedServerNoContextTakeoverMissing_Refuses()
+    {
+        var accepted = DeflateNegotiation.TryAcceptResponse("permessage-deflate", new PerMessageDeflateOptions { ServerNoContextTakeover = true }, out _, out var error);
+
+        Assert.That(accepted, Is.False);
+        Assert.That(error, Does.Contain("server_no_context_takeover"));
+    }
+
+    [TestCase("permessage-deflate", false)]
+    [TestCase("permessage-deflate; server_max_window_bits=11", false)]
+    [TestCase("permessage-deflate; server_max_window_bits=10", true)]
+    [TestCase("permessage-deflate; server_max_window_bits=8", true)]
+    public void TryAcceptResponse_RequestedServerWindow_MustBeAnsweredWithSameOrSmaller(string header, bool expected)
+    {
+        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions { ServerMaxWindowBits = 10 }, out _, out _);
+
+        Assert.That(accepted, Is.EqualTo(expected));
+    }
+}

@@ -1,0 +1,173 @@
+using System.Threading.Channels;
+using RxSockets.Transport;
+
+namespace RxSockets.Tests.Transport;
+
+public class BoundedQueueTests
+{
+    [Test]
+    public void TryWrite_BeyondCapacity_RefusesAndKeepsOrderAcrossGrowthAndWrap()
+    {
+        var queue = new BoundedQueue<int>(capacity: 10, inline: false);
+        var read = new List<int>();
+
+        for (var i = 0; i < 3; i++)
+        {
+            queue.TryWrite(i);
+        }
+
+        queue.TryRead(out var first);
+        read.Add(first);
+        var accepted = Enumerable.Range(3, 10).Count(queue.TryWrite);
+        while (queue.TryRead(out var item))
+        {
+            read.Add(item);
+        }
+
+        Assert.That(accepted, Is.EqualTo(8));
+        Assert.That(read, Is.EqualTo(Enumerable.Range(0, 11)));
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task WaitToReadAsync_Empty_CompletesOnTheWrite(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<string>(capacity: 4, inline: false);
+        var waiting = queue.WaitToReadAsync(cancellationToken);
+        var pendingBefore = !waiting.IsCompleted;
+
+        queue.TryWrite("x");
+
+        Assert.That(pendingBefore, Is.True);
+        Assert.That(await waiting, Is.True);
+        Assert.That(queue.TryRead(out var item) ? item : null, Is.EqualTo("x"));
+    }
+
+    [Test]
+    public void WaitToReadAsync_Inline_RunsTheReaderOnTheWritersThreadBeforeTryWriteReturns()
+    {
+        var queue = new BoundedQueue<int>(capacity: 4, inline: true);
+        var log = new List<string>();
+        var waiting = queue.WaitToReadAsync().AsTask();
+        var continued = waiting.ContinueWith(_ => log.Add("reader"), TaskContinuationOptions.ExecuteSynchronously);
+
+        queue.TryWrite(1);
+        log.Add("writer returned");
+
+        Assert.That(log, Is.EqualTo(new[] { "reader", "writer returned" }));
+        Assert.That(continued.IsCompleted, Is.True);
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task TryComplete_ItemsQueued_ReaderDrainsThemThenLearnsTheEnd(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 4, inline: false);
+        queue.TryWrite(1);
+        queue.TryWrite(2);
+
+        queue.TryComplete();
+        var refused = queue.TryWrite(3);
+        var drainedEarly = queue.IsDrained;
+        var items = new List<int>();
+        while (await queue.WaitToReadAsync(cancellationToken))
+        {
+            while (queue.TryRead(out var item))
+            {
+                items.Add(item);
+            }
+        }
+
+        Assert.That(refused, Is.False);
+        Assert.That(drainedEarly, Is.False);
+        Assert.That(items, Is.EqualTo(new[] { 1, 2 }));
+        Assert.That(queue.IsDrained, Is.True);
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task TryComplete_ReaderWaiting_WaitReturnsFalse(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 4, inline: false);
+        var waiting = queue.WaitToReadAsync(cancellationToken);
+
+        queue.TryComplete();
+
+        Assert.That(await waiting, Is.False);
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task WaitToReadAsync_Cancelled_ThrowsAndTheNextWaitStillWorks(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 4, inline: false);
+        using var cancel = new CancellationTokenSource();
+        var waiting = queue.WaitToReadAsync(cancel.Token).AsTask();
+
+        await cancel.CancelAsync();
+        var next = queue.WaitToReadAsync(cancellationToken);
+        queue.TryWrite(7);
+
+        Assert.That(async () => await waiting, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(await next, Is.True);
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task WriteAsync_Full_WaitsForAReadThenAddsInOrder(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 2, inline: false);
+        queue.TryWrite(1);
+        queue.TryWrite(2);
+
+        var writing = queue.WriteAsync(3, cancellationToken).AsTask();
+        var blocked = !writing.IsCompleted;
+        queue.TryRead(out var first);
+        await writing;
+        var rest = new List<int>();
+        while (queue.TryRead(out var item))
+        {
+            rest.Add(item);
+        }
+
+        Assert.That(blocked, Is.True);
+        Assert.That(first, Is.EqualTo(1));
+        Assert.That(rest, Is.EqualTo(new[] { 2, 3 }));
+    }
+
+    [Test, CancelAfter(5_000)]
+    public void WriteAsync_FullThenCompleted_FailsWithChannelClosed(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 1, inline: false);
+        queue.TryWrite(1);
+
+        var writing = queue.WriteAsync(2, cancellationToken).AsTask();
+        queue.TryComplete();
+
+        Assert.That(async () => await writing, Throws.InstanceOf<ChannelClosedException>());
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task WriteAsync_ManyConcurrentWriters_EveryItemArrivesOnce(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 3, inline: false);
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 250; i++)
+            {
+                await queue.WriteAsync(w * 1000 + i, cancellationToken);
+            }
+        }, cancellationToken)).ToArray();
+        var received = new List<int>();
+
+        while (received.Count < 1000 && await queue.WaitToReadAsync(cancellationToken))
+        {
+            while (queue.TryRead(out var item))
+            {
+                received.Add(item);
+            }
+        }
+
+        await Task.WhenAll(writers);
+        Assert.That(received, Is.EquivalentTo(Enumerable.Range(0, 4).SelectMany(w => Enumerable.Range(w * 1000, 250))));
+        for (var w = 0; w < 4; w++)
+        {
+            Assert.That(received.Where(x => x / 1000 == w), Is.Ordered, $"writer {w}'s items in order");
+        }
+    }
+}
