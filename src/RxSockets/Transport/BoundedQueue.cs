@@ -144,9 +144,12 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
             }
         }
 
-        foreach (var writer in writers ?? [])
+        if (writers is not null)
         {
-            writer.TrySetException(new ChannelClosedException());
+            foreach (var writer in writers)
+            {
+                writer.TrySetException(new ChannelClosedException());
+            }
         }
 
         if (wakeReader)
@@ -179,10 +182,14 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
             _blockedWriters = null;
         }
 
-        // Every waiting writer retries; those that lose the race for the free slot wait again.
-        foreach (var writer in writers ?? [])
+        // Every waiting writer retries; those that lose the race for the free slot wait again. (No `?? []` here:
+        // that would allocate an empty list per item read.)
+        if (writers is not null)
         {
-            writer.TrySetResult();
+            foreach (var writer in writers)
+            {
+                writer.TrySetResult();
+            }
         }
 
         return true;
