@@ -44,12 +44,10 @@ internal static class ConnectCommand
 
         var options = new WebSocketClientOptions
         {
-            MaxMessageSize = settings.MaxMessageSize,
-            MaxFragments = settings.MaxFragments,
-            PerMessageDeflate = settings.Deflate ? new PerMessageDeflateOptions() : null,
             SslOptions = settings.Insecure ? Insecure.SslOptions() : null,
             Proxy = settings.Proxy is null ? null : new WebProxy(settings.Proxy),
         };
+        settings.Protocol.ApplyTo(options);
         foreach (var (name, value) in settings.Headers)
         {
             options.Headers[name] = options.Headers.TryGetValue(name, out var previous) ? $"{previous}, {value}" : value;
@@ -111,14 +109,17 @@ internal static class ConnectCommand
         string? url = null;
         var headers = new List<KeyValuePair<string, string>>();
         var subProtocols = new List<string>();
-        long maxMessage = 1024 * 1024;
         var wait = TimeSpan.Zero;
         var insecure = false;
-        var maxFragments = 1024;
-        var deflate = false;
+        var protocol = new ProtocolFlags();
         Uri? proxy = null;
         while (reader.TryRead(out var token))
         {
+            if (protocol.TryRead(token, reader))
+            {
+                continue;
+            }
+
             switch (token)
             {
                 case "-h" or "--help":
@@ -128,15 +129,6 @@ internal static class ConnectCommand
                     break;
                 case "--subprotocol":
                     subProtocols.Add(reader.Value());
-                    break;
-                case "--max-message":
-                    maxMessage = reader.Number(1, int.MaxValue);
-                    break;
-                case "--max-fragments":
-                    maxFragments = (int)reader.Number(0, int.MaxValue);
-                    break;
-                case "--deflate":
-                    deflate = reader.Switch();
                     break;
                 case "--wait":
                     wait = reader.Time(allowZero: true);
@@ -155,7 +147,7 @@ internal static class ConnectCommand
             }
         }
 
-        return new ConnectSettings(reader.Url(url), headers, subProtocols, maxMessage, wait, maxFragments, deflate, insecure, proxy);
+        return new ConnectSettings(reader.Url(url), headers, subProtocols, protocol, wait, insecure, proxy);
     }
 
     private static Uri ParseProxy(string text) =>

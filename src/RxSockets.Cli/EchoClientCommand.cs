@@ -25,32 +25,26 @@ internal static class EchoClientCommand
     {
         var reader = new ArgumentReader("echo-client", args);
         string? url = null;
-        long maxMessage = 1024 * 1024;
         var queue = 256;
         var insecure = false;
-        var maxFragments = 1024;
-        var deflate = false;
+        var protocol = new ProtocolFlags();
         while (reader.TryRead(out var token))
         {
+            if (protocol.TryRead(token, reader))
+            {
+                continue;
+            }
+
             switch (token)
             {
                 case "-h" or "--help":
                     await Console.Out.WriteAsync(Usage).ConfigureAwait(false);
                     return ExitCodes.Success;
-                case "--max-message":
-                    maxMessage = reader.Number(1, int.MaxValue);
-                    break;
                 case "--queue":
                     queue = (int)reader.Number(1, 1_000_000);
                     break;
                 case "-k" or "--insecure":
                     insecure = reader.Switch();
-                    break;
-                case "--max-fragments":
-                    maxFragments = (int)reader.Number(0, int.MaxValue);
-                    break;
-                case "--deflate":
-                    deflate = reader.Switch();
                     break;
                 case var positional when url is null && !ArgumentReader.IsOption(positional):
                     url = token;
@@ -62,13 +56,11 @@ internal static class EchoClientCommand
 
         var options = new WebSocketClientOptions
         {
-            MaxMessageSize = maxMessage,
-            MaxFragments = maxFragments,
-            PerMessageDeflate = deflate ? new PerMessageDeflateOptions() : null,
             ReceiveQueueCapacity = queue,
             SendQueueCapacity = queue,
             SslOptions = insecure ? Insecure.SslOptions() : null,
         };
+        protocol.ApplyTo(options);
         using var shutdown = new ShutdownSignal();
         if (await Connector.TryConnectAsync(reader.Url(url), options).ConfigureAwait(false) is not { } connection)
         {

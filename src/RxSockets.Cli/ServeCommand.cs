@@ -46,19 +46,18 @@ internal static class ServeCommand
         WebSocketServer server;
         try
         {
-            server = await WebSocketServer.StartAsync(new WebSocketServerOptions
+            var options = new WebSocketServerOptions
             {
                 Host = settings.Host,
                 Port = settings.Port,
                 Path = settings.Path,
-                MaxMessageSize = settings.MaxMessageSize,
-                MaxFragments = settings.MaxFragments,
-                PerMessageDeflate = settings.Deflate ? new PerMessageDeflateOptions() : null,
                 ReceiveQueueCapacity = settings.QueueCapacity,
                 SendQueueCapacity = settings.QueueCapacity,
                 CertificatePath = settings.CertificatePath,
                 CertificatePassword = settings.CertificatePassword,
-            }).ConfigureAwait(false);
+            };
+            settings.Protocol.ApplyTo(options);
+            server = await WebSocketServer.StartAsync(options).ConfigureAwait(false);
         }
         catch (ArgumentException error) when (error.ParamName is nameof(WebSocketServerOptions.CertificatePath))
         {
@@ -175,16 +174,19 @@ internal static class ServeCommand
         string host = "127.0.0.1";
         int port = 8080;
         string? path = null;
-        long maxMessage = 1024 * 1024;
         int queue = 256;
         bool? broadcast = null;
         var quiet = false;
         string? certificate = null;
         string? password = null;
-        var maxFragments = 1024;
-        var deflate = false;
+        var protocol = new ProtocolFlags();
         while (reader.TryRead(out var token))
         {
+            if (protocol.TryRead(token, reader))
+            {
+                continue;
+            }
+
             switch (token)
             {
                 case "-h" or "--help":
@@ -203,17 +205,8 @@ internal static class ServeCommand
                     }
 
                     break;
-                case "--max-message":
-                    maxMessage = reader.Number(1, int.MaxValue);
-                    break;
                 case "--queue":
                     queue = (int)reader.Number(1, 1_000_000);
-                    break;
-                case "--max-fragments":
-                    maxFragments = (int)reader.Number(0, int.MaxValue);
-                    break;
-                case "--deflate":
-                    deflate = reader.Switch();
                     break;
                 case "--quiet":
                     quiet = reader.Switch();
@@ -248,6 +241,6 @@ internal static class ServeCommand
             throw new UsageException("option --cert-password needs --cert");
         }
 
-        return new ServeSettings(host, port, path, maxMessage, queue, broadcast.Value, quiet, maxFragments, deflate, certificate, password);
+        return new ServeSettings(host, port, path, protocol, queue, broadcast.Value, quiet, certificate, password);
     }
 }

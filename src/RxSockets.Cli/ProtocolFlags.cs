@@ -1,0 +1,46 @@
+namespace RxSockets.Cli;
+
+/// <summary>
+/// The protocol options <c>serve</c>, <c>connect</c> and <c>echo-client</c> share: <c>--max-message BYTES</c>,
+/// <c>--max-fragments N</c> (0 = unlimited) and <c>--deflate</c>. One reader and one mapping onto the connection
+/// options, so the three commands cannot drift apart.
+/// </summary>
+internal sealed class ProtocolFlags
+{
+    /// <summary>The largest message accepted, in bytes.</summary>
+    public long MaxMessageSize { get; private set; } = 1024 * 1024;
+
+    /// <summary>The most frames per message; 0 = unlimited.</summary>
+    public int MaxFragments { get; private set; } = 1024;
+
+    /// <summary>Whether permessage-deflate is offered (client) or accepted (server).</summary>
+    public bool Deflate { get; private set; }
+
+    /// <summary>Reads <paramref name="token"/> if it is one of these options.</summary>
+    /// <returns>False when the option is not one of them (the caller handles it).</returns>
+    public bool TryRead(string token, ArgumentReader reader)
+    {
+        switch (token)
+        {
+            case "--max-message":
+                MaxMessageSize = reader.Number(1, int.MaxValue);
+                return true;
+            case "--max-fragments":
+                MaxFragments = (int)reader.Number(0, int.MaxValue);
+                return true;
+            case "--deflate":
+                Deflate = reader.Switch();
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Sets the matching properties of <paramref name="options"/>.</summary>
+    public void ApplyTo(ConnectionOptions options)
+    {
+        options.MaxMessageSize = MaxMessageSize;
+        options.MaxFragments = MaxFragments;
+        options.PerMessageDeflate = Deflate ? new PerMessageDeflateOptions() : null;
+    }
+}
