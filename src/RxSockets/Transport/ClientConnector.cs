@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Reactive.Concurrency;
 using RxSockets.Protocol.Deflate;
 using RxSockets.Protocol.Handshake;
 
@@ -16,11 +15,7 @@ internal static class ClientConnector
     {
         var offer = options.PerMessageDeflate is { } deflateOptions ? DeflateNegotiation.BuildOffer(deflateOptions) : null;
         var redirects = new RedirectChain(url, options);
-        using var timeout = new CancellationTokenSource();
-        using var timer = options.HandshakeTimeout == Timeout.InfiniteTimeSpan
-            ? null
-            : options.Scheduler.Schedule(options.HandshakeTimeout, timeout.Cancel);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        using var deadline = new HandshakeDeadline(options, cancellationToken);
         SocketTransport? transport = null;
         try
         {
@@ -36,8 +31,8 @@ internal static class ClientConnector
 
                 url = redirects.Current;
                 handshake = new ClientHandshake(url, options.SubProtocols, redirects.Headers, options.Origin, offer);
-                transport = await OpenAsync(url, options, linked.Token).ConfigureAwait(false);
-                response = await ExchangeAsync(transport, handshake, options.MaxHeaderBytes, redirects, linked.Token).ConfigureAwait(false);
+                transport = await OpenAsync(url, options, deadline.Token).ConfigureAwait(false);
+                response = await ExchangeAsync(transport, handshake, options.MaxHeaderBytes, redirects, deadline.Token).ConfigureAwait(false);
             }
             while (response is null);
 
@@ -48,7 +43,7 @@ internal static class ClientConnector
             transport = null;
             return connection;
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.HasExpired && !cancellationToken.IsCancellationRequested)
         {
             throw HandshakeException.TimedOut(options.HandshakeTimeout);
         }

@@ -2,7 +2,6 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Reactive.Concurrency;
 using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using RxSockets.Protocol.Deflate;
@@ -29,17 +28,15 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
         stream = tls is null ? stream : ServerTls.Wrap(stream);
         var transport = new SocketTransport(socket, stream);
         var remote = socket.RemoteEndPoint as IPEndPoint;
-        using var timeout = new CancellationTokenSource();
-        using var timer = options.HandshakeTimeout == Timeout.InfiniteTimeSpan ? null : options.Scheduler.Schedule(options.HandshakeTimeout, timeout.Cancel);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        using var deadline = new HandshakeDeadline(options, cancellationToken);
         try
         {
             if (stream is SslStream ssl)
             {
-                await tls!.AuthenticateAsync(ssl, linked.Token).ConfigureAwait(false);   // wrapped only when tls is set
+                await tls!.AuthenticateAsync(ssl, deadline.Token).ConfigureAwait(false);   // wrapped only when tls is set
             }
 
-            var (request, rejection) = await ReadRequestAsync(transport.Input, remote, linked.Token).ConfigureAwait(false);
+            var (request, rejection) = await ReadRequestAsync(transport.Input, remote, deadline.Token).ConfigureAwait(false);
             if (request is null && rejection is null)
             {
                 // The client left before finishing its request: nobody to answer.
@@ -54,23 +51,23 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
 
             if (rejection is null && options.VerifyClient is { } verify)
             {
-                rejection = await VerifyAsync(verify, request!.Request!, linked.Token).ConfigureAwait(false);   // no rejection: accepted, Request set
+                rejection = await VerifyAsync(verify, request!.Request!, deadline.Token).ConfigureAwait(false);   // no rejection: accepted, Request set
             }
 
             if (rejection is not null)
             {
                 Diagnostics.Log.HandshakeRejected(logger, remote, rejection.StatusCode, rejection.Reason ?? "");
                 ServerHandshake.WriteRejection(transport.Output, rejection);
-                await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
+                await transport.Output.FlushAsync(deadline.Token).ConfigureAwait(false);
                 transport.ShutdownOutput();
-                await transport.Input.DrainAsync(linked.Token).ConfigureAwait(false);   // bounded by the handshake timeout
+                await transport.Input.DrainAsync(deadline.Token).ConfigureAwait(false);   // bounded by the handshake timeout
                 await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
                 return null;
             }
 
             var deflate = options.PerMessageDeflate is { } offered ? DeflateNegotiation.SelectOffer(request!.Request!.Extensions, offered) : null;
             ServerHandshake.WriteAccept(transport.Output, request!.AcceptKey!, request.SubProtocol, deflate?.Extension);
-            await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
+            await transport.Output.FlushAsync(deadline.Token).ConfigureAwait(false);
             var url = new Uri($"{(tls is null ? "ws" : "wss")}://{request.Request!.Host}{request.Request.Path}{(request.Request.Query.Length > 0 ? "?" + request.Request.Query : "")}", UriKind.Absolute);
             var info = new ConnectionInfo(url, request.SubProtocol, deflate?.Extension, request.Request, remote, deflate);
             return new WebSocketConnection(transport, ConnectionRole.Server, options, info);
