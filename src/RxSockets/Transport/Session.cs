@@ -238,17 +238,28 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     /// <see cref="EndBatch"/>.</summary>
     private void BeginBatch() => Volatile.Write(ref _batchThread, Environment.CurrentManagedThreadId);
 
-    /// <summary>Ends the batch and wakes the write loop once for everything queued during it. When that is a lot of
-    /// data the idle write loop runs on this thread up to its next asynchronous wait (one large coalesced write,
-    /// no thread hop); a few small replies are handed to the thread pool instead, so the read loop goes back to the
-    /// socket at once (measured: better round-trip latency, see bench/README.md).</summary>
-    private void EndBatch()
+    /// <summary>Ends the batch; with <paramref name="wake"/> the write loop is woken at once (on the thread pool) for
+    /// what the batch queued, otherwise the wake-up stays pending for <see cref="WakeAfterBatch"/>.</summary>
+    private void EndBatch(bool wake)
     {
         Volatile.Write(ref _batchThread, 0);
+        if (wake)
+        {
+            WakeAfterBatch(inline: false);
+        }
+    }
+
+    /// <summary>Wakes the write loop once for everything the last batch queued. Inline, the idle write loop runs on
+    /// this thread up to its next asynchronous wait: one coalesced write and no thread hop. The read loop asks for
+    /// that only once its next socket read is already pending, so answering never delays reading; when more data is
+    /// ready at once, a few small replies go to the thread pool and the read loop parses on (a lot of data, 32 KiB
+    /// or more, is still written here; measured in bench/README.md).</summary>
+    private void WakeAfterBatch(bool inline)
+    {
         if (_wakePending)
         {
             _wakePending = false;
-            _writeSignal.Set(inline: BufferedAmount >= InlineWriteThreshold);
+            _writeSignal.Set(inline: inline || BufferedAmount >= InlineWriteThreshold);
         }
     }
 
@@ -383,7 +394,9 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         {
             while (true)
             {
-                var result = await input.ReadAsync(_abort.Token).ConfigureAwait(false);
+                var read = input.ReadAsync(_abort.Token);
+                WakeAfterBatch(inline: !read.IsCompleted);
+                var result = await read.ConfigureAwait(false);
                 var buffer = result.Buffer;
                 _heartbeat?.OnActivity();
                 if (_closeReceived)
@@ -417,6 +430,11 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         catch (Exception error) when (error is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
             Abort(error);
+        }
+        finally
+        {
+            // Whatever way reading ended, replies queued by the last batch still go out (or fail with the connection).
+            WakeAfterBatch(inline: false);
         }
     }
 
@@ -455,7 +473,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
                         if (!_inbound.TryWrite(message))
                         {
                             // The consumer is behind: let the replies queued so far go out before waiting for it.
-                            EndBatch();
+                            EndBatch(wake: true);
                             await DeliverSlowAsync(message).ConfigureAwait(false);
                             BeginBatch();
                         }
@@ -485,7 +503,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         }
         finally
         {
-            EndBatch();
+            EndBatch(wake: false);
         }
     }
 
