@@ -5,7 +5,7 @@
 #
 # Usage: bench/run.sh [--with-rxsockets] [--no-build]
 # Environment: BENCH_DURATION (5s) BENCH_WARMUP (1s) BENCH_WINDOW (64) BENCH_SIZES ("32 1024 65536")
-#   BENCH_LATENCY_SIZE (32) BENCH_IDLE_CONNECTIONS (10000) BENCH_SECTIONS ("servers clients idle")
+#   BENCH_LATENCY_SIZE (32) BENCH_IDLE_CONNECTIONS (10000) BENCH_SECTIONS ("servers clients idle"; also "overhead")
 #   BENCH_SERVER_LOADGEN ("C wsload": neutral, none of the compared stacks) BENCH_IDLE_LOADGEN (ClientWebSocket)
 #   BENCH_WITH_RXSOCKETS (0)
 set -uo pipefail
@@ -81,7 +81,7 @@ seconds_of() {
 name_of() { echo "${1%%|*}"; }
 command_of() { echo "${1#*|}"; }
 
-# Starts a server command with --port 0 and waits for its `listening ws://...` line.
+# Starts a server command with --port 0 and waits for its `listening ws://...` (or wss://) line.
 # Sets SERVER_PID and SERVER_URL; returns 1 if the server exits or stays silent for 15 s.
 start_server() {
   local cmd log
@@ -90,7 +90,7 @@ start_server() {
   "${cmd[@]}" --port 0 >"$log" 2>&1 </dev/null &
   SERVER_PID=$!
   for _ in $(seq 150); do
-    SERVER_URL=$(grep -m1 -oE 'listening (on )?ws://[^ ]*' "$log" 2>/dev/null | awk '{ print $NF }')
+    SERVER_URL=$(grep -m1 -oE 'listening (on )?wss?://[^ ]*' "$log" 2>/dev/null | awk '{ print $NF }')
     [ -n "$SERVER_URL" ] && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.1
@@ -278,6 +278,72 @@ clients_section() {
   done
 }
 
+# Builds (unless --no-build) and checks the RxSockets CLI, for the sections that need it whatever --with-rxsockets says.
+require_rxsockets_cli() {
+  if [ "$BUILD" = 1 ] && [ -z "${RX_CLI_BUILT:-}" ]; then
+    say "building src/RxSockets.Cli (Release)"
+    dotnet build "$ROOT/src/RxSockets.Cli/RxSockets.Cli.csproj" -c Release --nologo -v q >"$WORK/rx-build.log" 2>&1 ||
+      { cat "$WORK/rx-build.log" >&2; exit 1; }
+    RX_CLI_BUILT=1
+  fi
+  [ -x "$RXSOCKETS_CLI" ] || { say "no RxSockets CLI at $RXSOCKETS_CLI (run without --no-build)"; exit 1; }
+}
+
+# A self-signed certificate for the TLS column, made for this run in $WORK (deleted on exit), never checked in.
+make_bench_pfx() {
+  local pfx="$WORK/bench.pfx"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost \
+    -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout "$WORK/bench.key" -out "$WORK/bench.crt" >"$WORK/openssl.log" 2>&1 &&
+    openssl pkcs12 -export -inkey "$WORK/bench.key" -in "$WORK/bench.crt" -out "$pfx" -passout pass:bench >>"$WORK/openssl.log" 2>&1 ||
+    { say "openssl could not make a certificate: $(tail -c 300 "$WORK/openssl.log" | tr '\n' ' ')"; exit 1; }
+  echo "$pfx"
+}
+
+# The cost of permessage-deflate and of TLS: the same RxSockets throughput load against `rxsockets serve` plain,
+# with --deflate, and with --cert (wss://, self-signed, bench -k), in one run, as ratios against plain.
+overhead_section() {
+  require_rxsockets_cli
+  local pfx
+  pfx=$(make_bench_pfx) || exit 1
+  local serve="$RXSOCKETS_CLI serve --echo" load="$RXSOCKETS_CLI bench"
+  local plain_server="plain|$serve" deflate_server="deflate|$serve --deflate" tls_server="TLS|$serve --cert $pfx --cert-password bench"
+  local plain_client="plain|$load" deflate_client="deflate|$load --deflate" tls_client="TLS|$load -k"
+  echo
+  echo "## Overhead of permessage-deflate and TLS (RxSockets bench → rxsockets serve --echo; $DURATION measured after $WARMUP warm-up)"
+  echo
+  echo "Both ends are RxSockets, so each ratio counts the cost on both sides. The payload is bytes 0, 1, … 255 repeated:"
+  echo "highly compressible (best case for deflate's ratio of bytes, not for its CPU). Default deflate options: messages"
+  echo "under 1024 bytes are sent uncompressed, so the 32 B row shows the negotiated-but-unused cost only."
+  echo
+  echo "| workload | plain msgs/s | deflate msgs/s | TLS msgs/s | deflate ÷ plain | TLS ÷ plain |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  local size flags plain deflate tls
+  for size in $SIZES; do
+    read -ra flags <<<"$(workload_flags "$size")"
+    say "overhead: $(workload_label "$size") plain"
+    measure "$plain_server" "$plain_client" "${flags[@]}"
+    plain=$FIGURES
+    say "overhead: $(workload_label "$size") deflate"
+    measure "$deflate_server" "$deflate_client" "${flags[@]}"
+    deflate=$FIGURES
+    if [ "$deflate" != failed ] && ! head -n1 "$WORK/load.out" | grep -q 'extensions=permessage-deflate'; then
+      say "deflate was not negotiated: $(head -n1 "$WORK/load.out")"
+      deflate=failed
+    fi
+    say "overhead: $(workload_label "$size") TLS"
+    measure "$tls_server" "$tls_client" "${flags[@]}"
+    tls=$FIGURES
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$(workload_label "$size")" "$(msgs_of "$plain")" "$(msgs_of "$deflate")" \
+      "$(msgs_of "$tls")" "$(ratio "$(msgs_of "$deflate")" "$(msgs_of "$plain")")" "$(ratio "$(msgs_of "$tls")" "$(msgs_of "$plain")")"
+  done
+}
+
+# The msgs/s figure of a measurement, rounded, or "failed".
+msgs_of() {
+  [ "$1" = failed ] && { echo failed; return; }
+  awk -v v="${1%% *}" 'BEGIN { printf "%.0f", v }'
+}
+
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
 # Server RSS per idle connection: VmRSS after holding N connections minus VmRSS before, over N.
@@ -367,6 +433,7 @@ for section in $SECTIONS; do
     servers) servers_section ;;
     clients) clients_section ;;
     idle) idle_section ;;
+    overhead) overhead_section ;;
     *) say "unknown section '$section'"; exit 2 ;;
   esac
 done

@@ -11,6 +11,8 @@ internal static class BenchCommand
         Measures an echo server (such as 'rxsockets serve --echo') with binary messages.
         Throughput (default): keeps WINDOW messages of SIZE bytes in flight and counts the echoes.
         Latency (--latency): one message at a time, timing each round trip, up to COUNT round trips or DURATION.
+        The payload is bytes 0, 1, 2, … 255, 0, 1, …: highly compressible, so --deflate shows compression at its cheapest.
+        The first line names the negotiated extensions (extensions=-, or extensions=permessage-deflate…).
         Nothing is measured during the warmup. The last line printed to stdout is always
           result: msgs_per_s=… MB_per_s=… p50_us=… p99_us=… p999_us=…
         in the invariant culture, with 0 for what the mode does not measure (percentiles in throughput mode).
@@ -23,6 +25,8 @@ internal static class BenchCommand
           --warmup T        time before measuring (default 1s)
           --latency         measure round-trip latency instead of throughput
           --count N         most round trips recorded, latency mode (default 100000)
+          --deflate         offer permessage-deflate (default options: messages under 1024 bytes go uncompressed)
+          -k, --insecure    do not check the server's TLS certificate (like curl -k), for self-signed wss:// servers
           -h, --help        show this help
 
         Durations are written like 500ms, 3s, 1m or 2m30s.
@@ -44,6 +48,8 @@ internal static class BenchCommand
             SendQueueCapacity = queue,
             ReceiveQueueCapacity = queue,
             KeepAliveInterval = Timeout.InfiniteTimeSpan,
+            PerMessageDeflate = settings.Deflate ? new PerMessageDeflateOptions() : null,
+            SslOptions = settings.Insecure ? Insecure.SslOptions() : null,
         };
         if (await Connector.TryConnectAsync(settings.Url, options).ConfigureAwait(false) is not { } connection)
         {
@@ -52,7 +58,7 @@ internal static class BenchCommand
 
         await using (connection.ConfigureAwait(false))
         {
-            await Console.Out.WriteLineAsync(Describe(settings)).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync(Describe(settings, connection.Extensions)).ConfigureAwait(false);
             BenchResult result;
             try
             {
@@ -71,13 +77,13 @@ internal static class BenchCommand
         }
     }
 
-    private static string Describe(BenchSettings settings)
+    private static string Describe(BenchSettings settings, string extensions)
     {
         var shape = settings.Latency
             ? string.Create(CultureInfo.InvariantCulture, $"latency count={settings.Count}")
             : string.Create(CultureInfo.InvariantCulture, $"throughput window={settings.Window}");
         return string.Create(CultureInfo.InvariantCulture,
-            $"bench {settings.Url} {shape} size={settings.Size} duration={Duration.Format(settings.Duration)} warmup={Duration.Format(settings.Warmup)}");
+            $"bench {settings.Url} {shape} size={settings.Size} duration={Duration.Format(settings.Duration)} warmup={Duration.Format(settings.Warmup)} extensions={(extensions.Length == 0 ? "-" : extensions)}");
     }
 
     private static BenchSettings? Parse(IReadOnlyList<string> args)
@@ -86,7 +92,7 @@ internal static class BenchCommand
         string? url = null;
         int size = 32, window = 64, count = 100_000;
         TimeSpan duration = TimeSpan.FromSeconds(5), warmup = TimeSpan.FromSeconds(1);
-        var latency = false;
+        bool latency = false, deflate = false, insecure = false;
         while (reader.TryRead(out var token))
         {
             switch (token)
@@ -111,6 +117,12 @@ internal static class BenchCommand
                 case "--count":
                     count = (int)reader.Number(1, int.MaxValue);
                     break;
+                case "--deflate":
+                    deflate = reader.Switch();
+                    break;
+                case "-k" or "--insecure":
+                    insecure = reader.Switch();
+                    break;
                 case var positional when url is null && !ArgumentReader.IsOption(positional):
                     url = token;
                     break;
@@ -119,6 +131,6 @@ internal static class BenchCommand
             }
         }
 
-        return new BenchSettings(reader.Url(url), size, window, duration, warmup, latency, count);
+        return new BenchSettings(reader.Url(url), size, window, duration, warmup, latency, count, deflate, insecure);
     }
 }

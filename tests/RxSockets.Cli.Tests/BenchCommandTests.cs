@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using RxSockets.Cli.Tests.Support;
+using RxSockets.Tests.Support;
 
 namespace RxSockets.Cli.Tests;
 
@@ -54,6 +55,62 @@ public partial class BenchCommandTests
         Assert.That(exitCode, Is.EqualTo(1));
         Assert.That(bench.Stderr, Does.StartWith("error: handshake rejected: HTTP 403"));
         Assert.That(bench.Stdout, Does.Not.Contain("result:"));
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task Bench_DeflateAgainstDeflateServe_NegotiatesAndMeasures(CancellationToken cancellationToken)
+    {
+        var (serve, url) = await CliServe.StartAsync(cancellationToken, "--echo", "--deflate", "--quiet");
+        await using var _ = serve;
+        await using var bench = CliProcess.Start("bench", url.ToString(), "--deflate", "--size", "4096", "--duration", "300ms", "--warmup", "0s");
+
+        var exitCode = await bench.WaitForExitAsync(cancellationToken);
+        var result = ParseLastLine(bench.Stdout);
+
+        Assert.That(exitCode, Is.Zero, bench.Stderr);
+        Assert.That(bench.Stdout.Split('\n')[0], Does.EndWith(" extensions=permessage-deflate"));
+        Assert.That(result["msgs_per_s"], Is.Positive);
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task Bench_WithoutDeflate_ReportsNoExtensions(CancellationToken cancellationToken)
+    {
+        var (serve, url) = await CliServe.StartAsync(cancellationToken, "--echo", "--deflate", "--quiet");
+        await using var _ = serve;
+        await using var bench = CliProcess.Start("bench", url.ToString(), "--duration", "300ms", "--warmup", "0s");
+
+        var exitCode = await bench.WaitForExitAsync(cancellationToken);
+
+        Assert.That(exitCode, Is.Zero, bench.Stderr);
+        Assert.That(bench.Stdout.Split('\n')[0], Does.EndWith(" extensions=-"));
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task Bench_InsecureAgainstSelfSignedWss_Measures(CancellationToken cancellationToken)
+    {
+        using var certificate = TestCertificates.Create();
+        var directory = Directory.CreateTempSubdirectory("rxsockets-cli-bench-").FullName;
+        try
+        {
+            var pfx = TestCertificates.WritePfx(certificate, directory, password: null);
+            var (serve, url) = await CliServe.StartAsync(cancellationToken, "--echo", "--quiet", "--cert", pfx);
+            await using var _ = serve;
+            await using var checking = CliProcess.Start("bench", url.ToString(), "--duration", "300ms", "--warmup", "0s");
+            await using var insecure = CliProcess.Start("bench", url.ToString(), "-k", "--duration", "300ms", "--warmup", "0s");
+
+            var checkingExit = await checking.WaitForExitAsync(cancellationToken);
+            var insecureExit = await insecure.WaitForExitAsync(cancellationToken);
+
+            Assert.That(url.Scheme, Is.EqualTo("wss"));
+            Assert.That(checkingExit, Is.EqualTo(1), "without -k the self-signed certificate is refused");
+            Assert.That(checking.Stderr, Does.Contain("RemoteCertificateChainErrors"));
+            Assert.That(insecureExit, Is.Zero, insecure.Stderr);
+            Assert.That(ParseLastLine(insecure.Stdout)["msgs_per_s"], Is.Positive);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     private static Dictionary<string, double> ParseLastLine(string stdout)

@@ -111,6 +111,8 @@ async def main(argv):
             compression="deflate" if options.offer_deflate else None,
         ) as websocket:
             say(f"open {websocket.subprotocol or '-'}")
+            if options.offer_deflate:
+                say(f"extensions {websocket.response_headers.get('Sec-WebSocket-Extensions') or '-'}")
             if options.mode == "echo":
                 return await run_echo(websocket)
             return await run_script(websocket, options)

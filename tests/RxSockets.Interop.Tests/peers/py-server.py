@@ -30,6 +30,7 @@ def parse_args(argv):
     parser.add_argument("--close-code", type=int, default=1000)
     parser.add_argument("--close-reason", default="")
     parser.add_argument("--once", action="store_true")
+    parser.add_argument("--deflate", action="store_true")
     options = parser.parse_args(argv)
     options.protocols = [p for p in options.protocols.split(",") if p]
     return options
@@ -89,6 +90,9 @@ async def report_pong(waiter, payload):
 def make_handler(options, finished):
     async def handler(websocket):
         say(f"open {websocket.path} {websocket.subprotocol or '-'}")
+        if options.deflate:
+            # The whole negotiated header, parameters included (ws-server.js prints extension names only).
+            say(f"extensions {websocket.response_headers.get('Sec-WebSocket-Extensions') or '-'}")
         pong_task = None
         try:
             if options.report_headers:
@@ -133,7 +137,9 @@ async def main(argv):
         select_subprotocol=select_subprotocol(options),
         process_request=make_process_request(options),
         max_size=MAX_SIZE,
-        compression=None,
+        # websockets' defaults when enabled: no threshold (every message is compressed), window bits and memLevel
+        # chosen by the library.
+        compression="deflate" if options.deflate else None,
     ) as server:
         say(f"listening {server.sockets[0].getsockname()[1]}")
         await finished.wait()
