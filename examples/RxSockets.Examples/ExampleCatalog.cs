@@ -10,6 +10,7 @@ public static class ExampleCatalog
     [
         Client("basic-echo", "connect, send a message, print the echo", BasicEchoExample.RunAsync),
         Client("json", "send and receive typed JSON with RxSockets.Json", JsonExample.RunAsync),
+        Client("json-routing", "route JSON by its type field; bad messages go to dead letters", JsonRoutingExample.RunAsync),
         new("timeout", "[url] [ms]", "bound the handshake and the reply wait with timeouts",
             (args, output, token) => ConnectionTimeoutExample.RunAsync(Url(args), Milliseconds(args, 1, 5_000), output, token)),
         Client("several-messages", "send several messages, collect their echoes", SeveralMessagesExample.RunAsync),
