@@ -21,6 +21,9 @@ public static class ExampleCatalog
         Client("retry", "retry the connection with exponential backoff", RetryExample.RunAsync),
         Client("custom-headers", "send an Authorization header the server checks", CustomHeadersExample.RunAsync),
         Client("message-queue", "send the next message only after the previous reply", MessageQueueExample.RunAsync),
+        new("trading-feed", "[rounds]", "binary ticks, GroupBy/Buffer/Sample VWAP, a slow widget kept current by ConflateByKey",
+            (args, output, token) => TradingFeedExample.RunAsync(
+                new TradingFeedOptions { Rounds = args.Count > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2_000 }, output, token)),
         new("echo-server", "[port]", "an echo server (Ctrl+C stops it)",
             (args, output, token) => EchoServerExample.RunAsync(Port(args), output, token)),
         new("chat-server", "[port]", "a chat server: welcome, joined/left notices, broadcast (Ctrl+C stops it)",
