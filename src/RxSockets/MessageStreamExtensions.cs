@@ -28,12 +28,18 @@ public static class MessageStreamExtensions
     /// <param name="cancellationToken">Stops reading and sending.</param>
     /// <returns>How many bytes were queued.</returns>
     /// <exception cref="ConnectionClosedException">In the task: the connection closed before the end.</exception>
-    public static async Task<long> PipeFromAsync(this WebSocketConnection connection, Stream source, int chunkSize = DefaultChunkSize,
+    public static Task<long> PipeFromAsync(this WebSocketConnection connection, Stream source, int chunkSize = DefaultChunkSize,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
+        return SendStreamAsync(connection, source, chunkSize, cancellationToken);
+    }
+
+    private static async Task<long> SendStreamAsync(WebSocketConnection connection, Stream source, int chunkSize,
+        CancellationToken cancellationToken)
+    {
         long total = 0;
         while (true)
         {
@@ -62,12 +68,18 @@ public static class MessageStreamExtensions
     /// <param name="cancellationToken">Stops reading and sending.</param>
     /// <returns>How many bytes were queued.</returns>
     /// <exception cref="ConnectionClosedException">In the task: the connection closed before the end.</exception>
-    public static async Task<long> PipeFromAsync(this WebSocketConnection connection, PipeReader source, int chunkSize = DefaultChunkSize,
+    public static Task<long> PipeFromAsync(this WebSocketConnection connection, PipeReader source, int chunkSize = DefaultChunkSize,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
+        return SendPipeAsync(connection, source, chunkSize, cancellationToken);
+    }
+
+    private static async Task<long> SendPipeAsync(WebSocketConnection connection, PipeReader source, int chunkSize,
+        CancellationToken cancellationToken)
+    {
         long total = 0;
         Exception? failure = null;
         try
@@ -109,10 +121,15 @@ public static class MessageStreamExtensions
     /// <param name="cancellationToken">Stops copying (not the connection).</param>
     /// <returns>How many bytes were written.</returns>
     /// <exception cref="ConnectionClosedException">In the task: the connection failed.</exception>
-    public static async Task<long> PipeToAsync(this WebSocketConnection connection, Stream destination, CancellationToken cancellationToken = default)
+    public static Task<long> PipeToAsync(this WebSocketConnection connection, Stream destination, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(destination);
+        return ReceiveToStreamAsync(connection, destination, cancellationToken);
+    }
+
+    private static async Task<long> ReceiveToStreamAsync(WebSocketConnection connection, Stream destination, CancellationToken cancellationToken)
+    {
         long total = 0;
         await foreach (var message in connection.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -132,10 +149,15 @@ public static class MessageStreamExtensions
     /// <param name="cancellationToken">Stops copying (not the connection).</param>
     /// <returns>How many bytes were written.</returns>
     /// <exception cref="ConnectionClosedException">In the task: the connection failed.</exception>
-    public static async Task<long> PipeToAsync(this WebSocketConnection connection, PipeWriter destination, CancellationToken cancellationToken = default)
+    public static Task<long> PipeToAsync(this WebSocketConnection connection, PipeWriter destination, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(destination);
+        return ReceiveToPipeAsync(connection, destination, cancellationToken);
+    }
+
+    private static async Task<long> ReceiveToPipeAsync(WebSocketConnection connection, PipeWriter destination, CancellationToken cancellationToken)
+    {
         long total = 0;
         Exception? failure = null;
         try

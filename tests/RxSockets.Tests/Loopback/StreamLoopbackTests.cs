@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Security.Cryptography;
+using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Loopback;
 
@@ -133,6 +134,42 @@ public class StreamLoopbackTests
         Assert.That(messages.Select(m => m.Data.ToArray()), Is.EqualTo(new[] { new byte[] { 1, 2, 3 }, new byte[] { 9 } }));
         Assert.That(closeStatus?.Code, Is.EqualTo(CloseCode.NormalClosure));
         Assert.That(client.State, Is.EqualTo(ConnectionState.Closed));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task PipeToAsync_Stream_ConcatenatesMessagesUntilCleanClose(CancellationToken cancellationToken)
+    {
+        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions(), cancellationToken);
+        var serving = Task.Run(async () =>
+        {
+            await foreach (var connection in server.AcceptAllAsync(cancellationToken))
+            {
+                await connection.SendAsync(new byte[] { 1, 2 }.AsMemory(), cancellationToken);
+                await connection.SendAsync(new byte[] { 3 }.AsMemory(), cancellationToken);
+                await connection.CloseAsync(cancellationToken: cancellationToken);
+                return;
+            }
+        }, cancellationToken);
+        await using var client = await WebSocketConnection.ConnectAsync(server.Url, cancellationToken: cancellationToken);
+        using var destination = new MemoryStream();
+
+        var copied = await client.PipeToAsync(destination, cancellationToken);
+        await serving;
+
+        Assert.That(copied, Is.EqualTo(3));
+        Assert.That(destination.ToArray(), Is.EqualTo(new byte[] { 1, 2, 3 }));
+    }
+
+    [Test]
+    public void PipeFromAsync_ZeroChunkSize_ThrowsBeforeReturningATask()
+    {
+        var (local, _) = PipePair.Create();
+        var connection = WebSocketConnection.Create(local, ConnectionRole.Client);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => connection.PipeFromAsync(Stream.Null, chunkSize: 0));
+
+        Assert.That(error?.ParamName, Is.EqualTo("chunkSize"));
+        connection.Abort();
     }
 
     private static byte[] RandomPayload(int size)
