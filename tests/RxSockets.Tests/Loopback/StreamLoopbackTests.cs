@@ -172,6 +172,34 @@ public class StreamLoopbackTests
         connection.Abort();
     }
 
+    [Test, CancelAfter(10_000)]
+    public async Task WebSocketStream_SynchronousWriteAndDispose_SendsAndClosesNormally(CancellationToken cancellationToken)
+    {
+        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions(), cancellationToken);
+        var received = Task.Run(async () =>
+        {
+            await foreach (var connection in server.AcceptAllAsync(cancellationToken))
+            {
+                var payload = new MemoryStream();
+                await connection.PipeToAsync(payload, cancellationToken);
+                return (payload.ToArray(), connection.CloseStatus);
+            }
+
+            throw new InvalidOperationException("no connection");
+        }, cancellationToken);
+        var client = await WebSocketConnection.ConnectAsync(server.Url, cancellationToken: cancellationToken);
+
+        await Task.Run(() =>
+        {
+            using var stream = client.AsStream();
+            stream.Write([7, 8], 0, 2);
+        }, cancellationToken);
+        var (payload, closeStatus) = await received;
+
+        Assert.That(payload, Is.EqualTo(new byte[] { 7, 8 }));
+        Assert.That(closeStatus?.Code, Is.EqualTo(CloseCode.NormalClosure));
+    }
+
     private static byte[] RandomPayload(int size)
     {
         var payload = new byte[size];
