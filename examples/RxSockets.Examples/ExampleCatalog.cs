@@ -10,6 +10,7 @@ public static class ExampleCatalog
     [
         Client("basic-echo", "connect, send a message, print the echo", BasicEchoExample.RunAsync),
         Client("json", "send and receive typed JSON with RxSockets.Json", JsonExample.RunAsync),
+        Client("json-routing", "route JSON by its type field; bad messages go to dead letters", JsonRoutingExample.RunAsync),
         new("timeout", "[url] [ms]", "bound the handshake and the reply wait with timeouts",
             (args, output, token) => ConnectionTimeoutExample.RunAsync(Url(args), Milliseconds(args, 1, 5_000), output, token)),
         Client("several-messages", "send several messages, collect their echoes", SeveralMessagesExample.RunAsync),
@@ -20,6 +21,9 @@ public static class ExampleCatalog
         Client("retry", "retry the connection with exponential backoff", RetryExample.RunAsync),
         Client("custom-headers", "send an Authorization header the server checks", CustomHeadersExample.RunAsync),
         Client("message-queue", "send the next message only after the previous reply", MessageQueueExample.RunAsync),
+        new("trading-feed", "[rounds]", "binary ticks, GroupBy/Buffer/Sample VWAP, a slow widget kept current by ConflateByKey",
+            (args, output, token) => TradingFeedExample.RunAsync(
+                new TradingFeedOptions { Rounds = args.Count > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2_000 }, output, token)),
         new("echo-server", "[port]", "an echo server (Ctrl+C stops it)",
             (args, output, token) => EchoServerExample.RunAsync(Port(args), output, token)),
         new("chat-server", "[port]", "a chat server: welcome, joined/left notices, broadcast (Ctrl+C stops it)",

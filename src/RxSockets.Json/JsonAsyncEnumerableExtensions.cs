@@ -25,6 +25,18 @@ public static class JsonAsyncEnumerableExtensions
         return ResultsCore(source, typeInfo, cancellationToken);
     }
 
+    /// <summary>Parses every message as JSON with reflection, yielding a result per message.</summary>
+    /// <typeparam name="T">The expected type.</typeparam>
+    /// <param name="source">The messages.</param>
+    /// <param name="options">Serialiser options; null for the defaults.</param>
+    /// <param name="cancellationToken">Stops the enumeration.</param>
+    /// <returns>One result per message; ends, or throws, when the source does.</returns>
+    [RequiresUnreferencedCode(JsonReflection.UnreferencedCodeMessage)]
+    [RequiresDynamicCode(JsonReflection.DynamicCodeMessage)]
+    public static IAsyncEnumerable<JsonResult<T>> DeserializeJsonResults<T>(this IAsyncEnumerable<Message> source,
+        JsonSerializerOptions? options = null, CancellationToken cancellationToken = default) =>
+        source.DeserializeJsonResults(JsonReflection.GetTypeInfo<T>(options), cancellationToken);
+
     /// <summary>Parses every message as JSON, yielding the values; invalid messages are skipped and each is reported
     /// to <paramref name="onInvalid"/>.</summary>
     /// <typeparam name="T">The expected type.</typeparam>

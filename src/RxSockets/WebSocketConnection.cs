@@ -167,7 +167,8 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
     public ValueTask SendAsync(string text, CancellationToken cancellationToken = default) =>
         _session.SendAsync(Message.Text(text), cancellationToken);
 
-    /// <summary>Queues a binary message. The bytes are not copied: do not change them until the task completes.</summary>
+    /// <summary>Queues a binary message. The bytes are not copied and are read when the message is written, after the task
+    /// completes: do not change them afterwards (the message owns them).</summary>
     /// <inheritdoc cref="SendAsync(Message, CancellationToken)"/>
     public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
         _session.SendAsync(Message.Binary(data), cancellationToken);

@@ -4,4 +4,6 @@ namespace RxSockets.Json.Tests.Support;
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(Tick))]
+[JsonSerializable(typeof(Chat))]
+[JsonSerializable(typeof(Join))]
 internal sealed partial class TestJsonContext : JsonSerializerContext;

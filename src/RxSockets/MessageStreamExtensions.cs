@@ -1,0 +1,187 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace RxSockets;
+
+/// <summary>Byte streams over a connection: a duplex <see cref="WebSocketStream"/>, and pipe helpers that send a
+/// <see cref="Stream"/> or <see cref="PipeReader"/> as binary messages (<c>PipeFromAsync</c>) or copy received messages
+/// into a <see cref="Stream"/> or <see cref="PipeWriter"/> (<c>PipeToAsync</c>).</summary>
+/// <remarks>Sending waits for room in the send queue before reading more (backpressure end to end); receiving reads
+/// through <see cref="WebSocketConnection.ReadAllAsync"/>, so a connection can feed one receiving helper, and then
+/// not <see cref="WebSocketConnection.Incoming"/>. Message boundaries are not kept on the receiving side.</remarks>
+public static class MessageStreamExtensions
+{
+    /// <summary>The default size of the binary messages sent by <c>PipeFromAsync</c>: 64 KiB.</summary>
+    public const int DefaultChunkSize = 64 * 1024;
+
+    /// <summary>Wraps the connection in a duplex <see cref="Stream"/> (see <see cref="WebSocketStream"/>).</summary>
+    /// <param name="connection">The connection.</param>
+    /// <param name="leaveOpen">True to leave the connection open when the stream is disposed.</param>
+    /// <returns>The stream.</returns>
+    public static WebSocketStream AsStream(this WebSocketConnection connection, bool leaveOpen = false) => new(connection, leaveOpen);
+
+    /// <summary>Reads <paramref name="source"/> to its end and sends it as binary messages of
+    /// <paramref name="chunkSize"/> bytes (the last one may be shorter). The source is not disposed.</summary>
+    /// <param name="connection">The connection.</param>
+    /// <param name="source">The bytes to send.</param>
+    /// <param name="chunkSize">The size of each message; keep it within the peer's maximum message size.</param>
+    /// <param name="cancellationToken">Stops reading and sending.</param>
+    /// <returns>How many bytes were queued.</returns>
+    /// <exception cref="ConnectionClosedException">In the task: the connection closed before the end.</exception>
+    public static Task<long> PipeFromAsync(this WebSocketConnection connection, Stream source, int chunkSize = DefaultChunkSize,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
+        return SendStreamAsync(connection, source, chunkSize, cancellationToken);
+    }
+
+    private static async Task<long> SendStreamAsync(WebSocketConnection connection, Stream source, int chunkSize,
+        CancellationToken cancellationToken)
+    {
+        long total = 0;
+        while (true)
+        {
+            // A fresh array per message: a queued message owns its bytes until the write loop has sent them.
+            var chunk = new byte[chunkSize];
+            var read = await source.ReadAtLeastAsync(chunk, chunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return total;
+            }
+
+            await connection.SendAsync(Message.Binary(chunk.AsMemory(0, read)), cancellationToken).ConfigureAwait(false);
+            total += read;
+            if (read < chunkSize)
+            {
+                return total;
+            }
+        }
+    }
+
+    /// <summary>Reads <paramref name="source"/> to its end and sends it as binary messages of
+    /// <paramref name="chunkSize"/> bytes (the last one may be shorter), then completes the reader.</summary>
+    /// <param name="connection">The connection.</param>
+    /// <param name="source">The bytes to send.</param>
+    /// <param name="chunkSize">The size of each message; keep it within the peer's maximum message size.</param>
+    /// <param name="cancellationToken">Stops reading and sending.</param>
+    /// <returns>How many bytes were queued.</returns>
+    /// <exception cref="ConnectionClosedException">In the task: the connection closed before the end.</exception>
+    public static Task<long> PipeFromAsync(this WebSocketConnection connection, PipeReader source, int chunkSize = DefaultChunkSize,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
+        return SendPipeAsync(connection, source, chunkSize, cancellationToken);
+    }
+
+    private static async Task<long> SendPipeAsync(WebSocketConnection connection, PipeReader source, int chunkSize,
+        CancellationToken cancellationToken)
+    {
+        long total = 0;
+        Exception? failure = null;
+        try
+        {
+            while (true)
+            {
+                var result = await source.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                while (buffer.Length >= chunkSize || (result.IsCompleted && !buffer.IsEmpty))
+                {
+                    var chunk = buffer.Slice(0, Math.Min(chunkSize, buffer.Length));
+                    await connection.SendAsync(Message.Binary(chunk.ToArray()), cancellationToken).ConfigureAwait(false);
+                    total += chunk.Length;
+                    buffer = buffer.Slice(chunk.End);
+                }
+
+                source.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return total;
+                }
+            }
+        }
+        catch (Exception error)
+        {
+            failure = error;
+            throw;
+        }
+        finally
+        {
+            await source.CompleteAsync(failure).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes the payload of every received message into <paramref name="destination"/> until the connection
+    /// closes cleanly, then flushes it. The destination is not disposed.</summary>
+    /// <param name="connection">The connection.</param>
+    /// <param name="destination">Where the bytes go.</param>
+    /// <param name="cancellationToken">Stops copying (not the connection).</param>
+    /// <returns>How many bytes were written.</returns>
+    /// <exception cref="ConnectionClosedException">In the task: the connection failed.</exception>
+    public static Task<long> PipeToAsync(this WebSocketConnection connection, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(destination);
+        return ReceiveToStreamAsync(connection, destination, cancellationToken);
+    }
+
+    private static async Task<long> ReceiveToStreamAsync(WebSocketConnection connection, Stream destination, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        await foreach (var message in connection.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await destination.WriteAsync(message.Data, cancellationToken).ConfigureAwait(false);
+            total += message.Data.Length;
+        }
+
+        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return total;
+    }
+
+    /// <summary>Writes the payload of every received message into <paramref name="destination"/>, flushing after each
+    /// (so a slow reader of the pipe slows the connection), until the connection closes cleanly or the pipe's reader
+    /// completes; then completes the writer (with the error, if the connection failed).</summary>
+    /// <param name="connection">The connection.</param>
+    /// <param name="destination">Where the bytes go.</param>
+    /// <param name="cancellationToken">Stops copying (not the connection).</param>
+    /// <returns>How many bytes were written.</returns>
+    /// <exception cref="ConnectionClosedException">In the task: the connection failed.</exception>
+    public static Task<long> PipeToAsync(this WebSocketConnection connection, PipeWriter destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(destination);
+        return ReceiveToPipeAsync(connection, destination, cancellationToken);
+    }
+
+    private static async Task<long> ReceiveToPipeAsync(WebSocketConnection connection, PipeWriter destination, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        Exception? failure = null;
+        try
+        {
+            await foreach (var message in connection.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var flushed = await destination.WriteAsync(message.Data, cancellationToken).ConfigureAwait(false);
+                total += message.Data.Length;
+                if (flushed.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            return total;
+        }
+        catch (Exception error)
+        {
+            failure = error;
+            throw;
+        }
+        finally
+        {
+            await destination.CompleteAsync(failure).ConfigureAwait(false);
+        }
+    }
+}

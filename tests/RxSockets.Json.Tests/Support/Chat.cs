@@ -1,0 +1,3 @@
+namespace RxSockets.Json.Tests.Support;
+
+public sealed record Chat(string User, string Text);

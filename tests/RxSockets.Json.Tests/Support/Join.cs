@@ -1,0 +1,3 @@
+namespace RxSockets.Json.Tests.Support;
+
+public sealed record Join(string Room);
