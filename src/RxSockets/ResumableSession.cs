@@ -2,7 +2,7 @@ using System.Reactive.Concurrency;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RxSockets.Reactive;
-using RxSockets.Resume;
+using RxSockets.Resumption;
 
 namespace RxSockets;
 
@@ -151,6 +151,7 @@ public sealed class ResumableSession
         }
 
         End(null);
+        await Task.WhenAny(_completion.Task).ConfigureAwait(false);   // the pump may be ending it concurrently
     }
 
     /// <summary>"ResumableSession 1a2b… connected".</summary>

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RxSockets.Reactive;
-using RxSockets.Resume;
+using RxSockets.Resumption;
 using RxSockets.Server;
 using RxSockets.Transport;
 

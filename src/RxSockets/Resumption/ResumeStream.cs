@@ -1,4 +1,4 @@
-namespace RxSockets.Resume;
+namespace RxSockets.Resumption;
 
 /// <summary>
 /// The state one end of a resumable session keeps across connections: the numbering and replay log of what it sends,

@@ -1,4 +1,4 @@
-namespace RxSockets.Resume;
+namespace RxSockets.Resumption;
 
 /// <summary>
 /// One direction's numbering and its bounded replay log: the wire form of every message sent but not yet

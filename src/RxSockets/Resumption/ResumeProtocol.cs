@@ -1,4 +1,4 @@
-namespace RxSockets.Resume;
+namespace RxSockets.Resumption;
 
 /// <summary>The subprotocol that negotiates resumable sessions, and the server's choice of it.</summary>
 internal static class ResumeProtocol

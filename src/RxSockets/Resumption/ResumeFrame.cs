@@ -1,4 +1,4 @@
-namespace RxSockets.Resume;
+namespace RxSockets.Resumption;
 
 /// <summary>One decoded message of the resume protocol.</summary>
 /// <param name="Kind">What it carries.</param>

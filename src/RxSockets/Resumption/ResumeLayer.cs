@@ -2,7 +2,7 @@ using System.Reactive.Concurrency;
 using System.Threading.Channels;
 using RxSockets.Reactive;
 
-namespace RxSockets.Resume;
+namespace RxSockets.Resumption;
 
 /// <summary>
 /// The client's side of resumable sessions, around each connection a reconnecting client opens: offers

@@ -1,4 +1,4 @@
-namespace RxSockets.Resume;
+namespace RxSockets.Resumption;
 
 /// <summary>One connection of a <see cref="ResumableSession"/> while it serves the session: the connection, the pump
 /// that reads it, and the acknowledgement timer.</summary>

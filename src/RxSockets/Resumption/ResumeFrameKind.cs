@@ -1,4 +1,4 @@
-namespace RxSockets.Resume;
+namespace RxSockets.Resumption;
 
 /// <summary>What a message of the resume protocol carries.</summary>
 internal enum ResumeFrameKind

@@ -4,7 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RxSockets.Reactive;
 
-namespace RxSockets.Resume;
+namespace RxSockets.Resumption;
 
 /// <summary>
 /// The server's resumable sessions: reads the hello of every connection that negotiated

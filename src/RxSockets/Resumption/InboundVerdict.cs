@@ -1,4 +1,4 @@
-namespace RxSockets.Resume;
+namespace RxSockets.Resumption;
 
 /// <summary>What a received data number means for the receiving side.</summary>
 internal enum InboundVerdict

@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using System.Globalization;
 
-namespace RxSockets.Resume;
+namespace RxSockets.Resumption;
 
 /// <summary>
 /// Encodes and decodes the messages of the resume protocol (<see cref="ResumeProtocol.Name"/>). Every message starts
