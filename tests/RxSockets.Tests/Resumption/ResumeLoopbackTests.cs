@@ -141,6 +141,72 @@ public class ResumeLoopbackTests
         Assert.That(session.Completion.Status, Is.EqualTo(TaskStatus.RanToCompletion), session.Completion.Exception?.ToString());
     }
 
+    [Test, CancelAfter(20_000)]
+    public async Task Resume_ClientBackBeforeServerNoticedTheDrop_NewConnectionTakesOverTheSession(CancellationToken cancellationToken)
+    {
+        await using var server = await WebSocketServer.StartAsync(ServerOptions(new ResumeOptions()), cancellationToken);
+        var driver = Driver(server, new ResumeOptions());
+        var sessions = server.AcceptAllSessionsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var (halfOpen, _) = await driver.ConnectAsync(cancellationToken);
+        await using var _ = halfOpen;
+        await sessions.MoveNextAsync();
+        var session = sessions.Current;
+        var stale = session.Connection;
+        driver.Layer.Detach();   // the client thinks the connection is gone; the server does not know yet
+
+        var (second, resumed) = await driver.ConnectAsync(cancellationToken);
+        await using var __ = second;
+        var staleEnded = await EndedAsync(halfOpen, cancellationToken);
+        await session.SendAsync("after takeover", cancellationToken);
+        var received = await driver.ReadAsync(second, 1, cancellationToken);
+
+        Assert.That(resumed, Is.True);
+        Assert.That(staleEnded, Is.True);
+        Assert.That(stale?.State, Is.EqualTo(ConnectionState.Closed));
+        Assert.That(session.Connection, Is.Not.Null.And.Not.SameAs(stale));
+        Assert.That(received, Is.EqualTo(new[] { Message.Text("after takeover") }));
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task Ack_ClientAckInterval_OnClientScheduler_AcknowledgesSoServerCloseCompletes(CancellationToken cancellationToken)
+    {
+        await using var server = await WebSocketServer.StartAsync(ServerOptions(new ResumeOptions()), cancellationToken);
+        var clock = new TestScheduler();
+        var resume = new ResumeOptions { AckEvery = 1000, AckInterval = TimeSpan.FromSeconds(1) };
+        var layer = ResumeLayer.Create(new WebSocketClientOptions { Resume = resume, Scheduler = clock })!;   // Resume is set
+        var driver = new ResumeDriver(server.Url, layer, () => new WebSocketClientOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan });
+        var sessions = server.AcceptAllSessionsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var (connection, _) = await driver.ConnectAsync(cancellationToken);
+        await using var _ = connection;
+        await sessions.MoveNextAsync();
+        var session = sessions.Current;
+        await session.SendAsync("unacknowledged", cancellationToken);
+        var received = await driver.ReadAsync(connection, 1, cancellationToken);
+
+        var closing = session.CloseAsync(cancellationToken: cancellationToken);
+        var closedBeforeAck = closing.IsCompleted;
+        clock.AdvanceBy(TimeSpan.FromSeconds(1));
+        await closing;
+
+        Assert.That(received, Has.Count.EqualTo(1));
+        Assert.That(closedBeforeAck, Is.False);
+        Assert.That(session.Completion.Status, Is.EqualTo(TaskStatus.RanToCompletion));
+    }
+
+    private static async Task<bool> EndedAsync(WebSocketConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connection.Completion.WaitAsync(cancellationToken);
+        }
+        catch (ConnectionClosedException)
+        {
+            // Aborted by the server's takeover, as expected.
+        }
+
+        return connection.State == ConnectionState.Closed;
+    }
+
     private static WebSocketServerOptions ServerOptions(ResumeOptions resume) => new()
     {
         Resume = resume,
