@@ -7,7 +7,7 @@ namespace RxSockets.Cli;
 internal static class ServeCommand
 {
     public const string Usage = """
-        Usage: rxsockets serve (--echo | --broadcast) [options]
+        Usage: rxsockets serve (--echo | --broadcast | --count N [--rate R] [--resume]) [options]
 
         Runs a WebSocket server until SIGINT or SIGTERM, then closes every client with 1001 and exits 0.
         When ready it prints exactly one line to stdout:
@@ -19,6 +19,11 @@ internal static class ServeCommand
         Modes (exactly one):
           --echo                 send every message back to its sender, with the same type
           --broadcast            send every message to all OTHER connected clients
+          --count N              counter: send each client session the text messages "1" ... "N", then close it
+                                 with 1000
+          --rate R               counter: at most R messages per second (default: as fast as possible)
+          --resume               counter: accept resumable sessions (rxsockets.resume.v1) from RxSockets clients;
+                                 the count is per session and continues across reconnections
 
         Options:
           --host H               address to listen on (default 127.0.0.1)
@@ -55,6 +60,7 @@ internal static class ServeCommand
                 SendQueueCapacity = settings.QueueCapacity,
                 CertificatePath = settings.CertificatePath,
                 CertificatePassword = settings.CertificatePassword,
+                Resume = settings.Resume ? new ResumeOptions() : null,
             };
             settings.Protocol.ApplyTo(options);
             server = await WebSocketServer.StartAsync(options).ConfigureAwait(false);
@@ -85,10 +91,12 @@ internal static class ServeCommand
     {
         var handlers = new RunningHandlers();
         var accepting = AcceptAsync(server, settings, handlers);
+        var sessions = settings.Resume ? CounterMode.AcceptSessionsAsync(server, settings, handlers) : Task.CompletedTask;
         var signal = await shutdown.Requested.ConfigureAwait(false);
         await Console.Error.WriteLineAsync($"{signal}: stopping, closing {server.ClientCount} client(s) with 1001").ConfigureAwait(false);
         await server.StopAsync().ConfigureAwait(false);
         await accepting.ConfigureAwait(false);
+        await sessions.ConfigureAwait(false);
         await handlers.CompleteAsync().ConfigureAwait(false);
     }
 
@@ -113,7 +121,8 @@ internal static class ServeCommand
                 await Console.Error.WriteLineAsync($"connected #{connection.Id} {connection.RemoteEndPoint} {connection.Request?.Path}").ConfigureAwait(false);
             }
 
-            await (settings.Broadcast ? RelayAsync(server, connection) : EchoAsync(connection)).ConfigureAwait(false);
+            await (settings.Count > 0 ? CounterMode.CountAsync(connection, settings)
+                : settings.Broadcast ? RelayAsync(server, connection) : EchoAsync(connection)).ConfigureAwait(false);
             if (!settings.Quiet)
             {
                 var code = connection.CloseStatus?.Code ?? CloseCode.AbnormalClosure;
@@ -180,6 +189,9 @@ internal static class ServeCommand
         string? certificate = null;
         string? password = null;
         var protocol = new ProtocolFlags();
+        long count = 0;
+        double rate = 0;
+        var resume = false;
         while (reader.TryRead(out var token))
         {
             if (protocol.TryRead(token, reader))
@@ -217,6 +229,15 @@ internal static class ServeCommand
                 case "--cert-password":
                     password = reader.Value();
                     break;
+                case "--count":
+                    count = reader.Number(1, long.MaxValue);
+                    break;
+                case "--rate":
+                    rate = reader.Number(1, 1_000_000);
+                    break;
+                case "--resume":
+                    resume = reader.Switch();
+                    break;
                 case "--echo" or "--broadcast":
                     reader.Switch();
                     if (broadcast is not null && broadcast != (token == "--broadcast"))
@@ -231,9 +252,19 @@ internal static class ServeCommand
             }
         }
 
-        if (broadcast is null)
+        if (count > 0 && broadcast is not null)
         {
-            throw new UsageException("'serve' needs a mode: --echo or --broadcast (see 'rxsockets serve --help')");
+            throw new UsageException("'serve' takes only one of --echo, --broadcast and --count");
+        }
+
+        if (count == 0 && (rate > 0 || resume))
+        {
+            throw new UsageException($"option {(resume ? "--resume" : "--rate")} needs --count");
+        }
+
+        if (broadcast is null && count == 0)
+        {
+            throw new UsageException("'serve' needs a mode: --echo, --broadcast or --count (see 'rxsockets serve --help')");
         }
 
         if (password is not null && certificate is null)
@@ -241,6 +272,6 @@ internal static class ServeCommand
             throw new UsageException("option --cert-password needs --cert");
         }
 
-        return new ServeSettings(host, port, path, protocol, queue, broadcast.Value, quiet, certificate, password);
+        return new ServeSettings(host, port, path, protocol, queue, broadcast ?? false, quiet, certificate, password, count, rate, resume);
     }
 }

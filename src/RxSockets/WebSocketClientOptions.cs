@@ -67,6 +67,12 @@ public sealed class WebSocketClientOptions : ConnectionOptions
     /// <value>The default is 10.</value>
     public int MaxRedirects { get; set; } = 10;
 
+    /// <summary>Resumable sessions with an RxSockets server (see <see cref="ResumeOptions"/>): a reconnecting client
+    /// offers the <c>rxsockets.resume.v1</c> subprotocol before <see cref="SubProtocols"/>, and after a drop resumes the
+    /// session so that no message is lost or duplicated in either direction.</summary>
+    /// <value>The default is null: off; every reconnection is a fresh session.</value>
+    public ResumeOptions? Resume { get; set; }
+
     /// <summary>Reads an environment variable; tests replace it so they need not change the process environment.</summary>
     internal Func<string, string?> EnvironmentVariables { get; set; } = Environment.GetEnvironmentVariable;
 
@@ -83,6 +89,7 @@ public sealed class WebSocketClientOptions : ConnectionOptions
         Require(SubProtocols.All(p => !string.IsNullOrWhiteSpace(p)), nameof(SubProtocols), "must hold non-empty tokens");
         Require(SubProtocols.Distinct(StringComparer.Ordinal).Count() == SubProtocols.Count, nameof(SubProtocols), "must not repeat a subprotocol");
         PerMessageDeflate?.Validate(ConnectionRole.Client);
+        Resume?.Validate(nameof(Resume));
     }
 
     internal new WebSocketClientOptions ValidatedCopy()
@@ -93,6 +100,7 @@ public sealed class WebSocketClientOptions : ConnectionOptions
         copy.Headers = new Dictionary<string, string>(Headers, StringComparer.OrdinalIgnoreCase);
         copy.SslOptions = SslOptions is null ? null : ClientTls.Copy(SslOptions);
         copy.PerMessageDeflate = PerMessageDeflate?.Clone();
+        copy.Resume = Resume?.Clone();
         return copy;
     }
 

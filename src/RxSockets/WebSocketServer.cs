@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RxSockets.Reactive;
+using RxSockets.Resumption;
 using RxSockets.Server;
 using RxSockets.Transport;
 
@@ -28,6 +29,7 @@ public sealed class WebSocketServer : IAsyncDisposable
     private readonly ServerAcceptor _acceptor;
     private readonly ILogger _logger;
     private readonly ConnectionRegistry _registry = new();
+    private readonly ResumeHost _resume;
     private readonly Channel<WebSocketConnection> _accepted = Channel.CreateUnbounded<WebSocketConnection>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ChannelObservable<WebSocketConnection> _connections;
     private readonly ConcurrentDictionary<Task, bool> _handshakes = new();
@@ -43,6 +45,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         _tls = tls;
         _logger = logger;
         _acceptor = new ServerAcceptor(options, _logger, tls);
+        _resume = new ResumeHost(options, _logger);
         _connections = new ChannelObservable<WebSocketConnection>(_accepted.Reader, _stopped.Task,
             error => Diagnostics.Log.ObserverFaulted(_logger, 0, error), nameof(Connections));
     }
@@ -57,6 +60,12 @@ public sealed class WebSocketServer : IAsyncDisposable
     /// <summary>New connections, each once its handshake succeeded. Hot; connections wait until the first
     /// subscription. Completes when the server stops.</summary>
     public IObservable<WebSocketConnection> Connections => _connections;
+
+    /// <summary>New resumable sessions (when <see cref="WebSocketServerOptions.Resume"/> is set), each once its first
+    /// connection opened; a client that resumes continues its existing session and does not appear again. Connections
+    /// that negotiated resumption appear here, wrapped, instead of in <see cref="Connections"/>. Hot; sessions wait until
+    /// the first subscription. Completes when the server stops.</summary>
+    public IObservable<ResumableSession> Sessions => _resume.Sessions;
 
     /// <summary>The connections open now.</summary>
     public IReadOnlyCollection<WebSocketConnection> Clients => _registry.Snapshot;
@@ -103,6 +112,12 @@ public sealed class WebSocketServer : IAsyncDisposable
     public IAsyncEnumerable<WebSocketConnection> AcceptAllAsync(CancellationToken cancellationToken = default) =>
         _connections.ReadAllAsync(cancellationToken);
 
+    /// <summary>Reads new resumable sessions with <c>await foreach</c>; ends when the server stops.</summary>
+    /// <param name="cancellationToken">Stops the enumeration (not the server).</param>
+    /// <exception cref="InvalidOperationException">Sessions are already consumed through <see cref="Sessions"/>.</exception>
+    public IAsyncEnumerable<ResumableSession> AcceptAllSessionsAsync(CancellationToken cancellationToken = default) =>
+        _resume.Sessions.ReadAllAsync(cancellationToken);
+
     /// <summary>Sends a message to every open connection that passes <paramref name="filter"/>. The message is framed
     /// once for all of them. Completes when it is queued on every recipient (waiting for room where a queue is full);
     /// connections that close meanwhile are skipped.</summary>
@@ -117,7 +132,8 @@ public sealed class WebSocketServer : IAsyncDisposable
         var delivered = 0;
         foreach (var connection in _registry.Snapshot)
         {
-            if (connection.State != ConnectionState.Open || (filter is not null && !filter(connection)))
+            // A resumable session's connection carries numbered envelopes: send to the session instead.
+            if (connection.State != ConnectionState.Open || _resume.Owns(connection) || (filter is not null && !filter(connection)))
             {
                 continue;
             }
@@ -174,6 +190,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         finally
         {
             _tls?.Dispose();
+            _resume.Stop();
             _accepted.Writer.TryComplete();
             _stopped.TrySetResult();
         }
@@ -237,6 +254,12 @@ public sealed class WebSocketServer : IAsyncDisposable
 
         Diagnostics.Log.Accepted(_logger, connection.Id, connection.RemoteEndPoint);
         _registry.Add(connection);
+        if (_resume.Owns(connection))
+        {
+            await _resume.AcceptAsync(connection, _stopping.Token).ConfigureAwait(false);
+            return;
+        }
+
         _accepted.Writer.TryWrite(connection);
     }
 

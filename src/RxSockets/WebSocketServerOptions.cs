@@ -93,6 +93,13 @@ public sealed class WebSocketServerOptions : ConnectionOptions
     /// <value>The default is null: the operating system's choice.</value>
     public SslProtocols? EnabledSslProtocols { get; set; }
 
+    /// <summary>Resumable sessions (see <see cref="ResumeOptions"/>): a client that offers the
+    /// <c>rxsockets.resume.v1</c> subprotocol is given a <see cref="ResumableSession"/> (through
+    /// <see cref="WebSocketServer.Sessions"/>, not <see cref="WebSocketServer.Connections"/>) that outlives its
+    /// connections for <see cref="ResumeOptions.SessionTimeout"/> after each drop. Other clients are unaffected.</summary>
+    /// <value>The default is null: off.</value>
+    public ResumeOptions? Resume { get; set; }
+
     /// <inheritdoc />
     protected internal override void Validate()
     {
@@ -111,6 +118,7 @@ public sealed class WebSocketServerOptions : ConnectionOptions
         Require(MaxConnections > 0, nameof(MaxConnections), "must be positive");
         Require(Backlog > 0, nameof(Backlog), "must be positive");
         PerMessageDeflate?.Validate(ConnectionRole.Server);
+        Resume?.Validate(nameof(Resume));
     }
 
     internal new WebSocketServerOptions ValidatedCopy()
@@ -120,6 +128,7 @@ public sealed class WebSocketServerOptions : ConnectionOptions
         copy.AllowedOrigins = [.. AllowedOrigins];
         copy.SubProtocols = [.. SubProtocols];
         copy.PerMessageDeflate = PerMessageDeflate?.Clone();
+        copy.Resume = Resume?.Clone();
         return copy;
     }
 

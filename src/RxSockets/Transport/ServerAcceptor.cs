@@ -17,7 +17,7 @@ namespace RxSockets.Transport;
 /// </summary>
 internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger logger, ServerTls? tls = null)
 {
-    private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, options.SelectSubProtocol);
+    private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, Resumption.ResumeProtocol.ServerSelector(options));
 
     /// <summary>Runs the handshake on <paramref name="socket"/>.</summary>
     /// <param name="full">True when the server is at its connection limit: the request is answered 503.</param>

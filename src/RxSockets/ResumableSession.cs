@@ -1,0 +1,400 @@
+using System.Reactive.Concurrency;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using RxSockets.Reactive;
+using RxSockets.Resumption;
+
+namespace RxSockets;
+
+/// <summary>
+/// A server's resumable session with one RxSockets client (see <see cref="ResumeOptions"/>): one logical,
+/// exactly-once, ordered message stream in each direction that outlives the connections carrying it. When the client
+/// drops, the session waits for it to resume for <see cref="ResumeOptions.SessionTimeout"/>; messages sent meanwhile
+/// wait in the replay log and are delivered on resume.
+/// </summary>
+/// <remarks>
+/// <para><b>Thread safety.</b> Every member may be called from any thread; sends from several threads are numbered in
+/// the order they acquire the session's send path.</para>
+/// <para><b>Consuming.</b> As on <see cref="WebSocketConnection"/>: <see cref="Incoming"/> or
+/// <see cref="ReadAllAsync"/>, not both; messages wait in a bounded queue until consumed, and a slow consumer stops the
+/// current connection from being read.</para>
+/// <para><b>End.</b> A session ends when its client closes a connection with the close handshake, when
+/// <see cref="CloseAsync"/> completes, when the server stops (<see cref="Completion"/> completes), or when it expires:
+/// its client did not come back within the session timeout, or came back too late for the replay log to cover the gap
+/// (<see cref="Completion"/> faults with a <see cref="TimeoutException"/> or a <see cref="ConnectionClosedException"/>).
+/// A client that comes back after the end is given a fresh session.</para>
+/// </remarks>
+#pragma warning disable CA1001 // Its SemaphoreSlim never creates a wait handle (no AvailableWaitHandle), so it holds nothing to dispose.
+public sealed class ResumableSession
+#pragma warning restore CA1001
+{
+    private readonly ResumeStream _stream;
+    private readonly IScheduler _scheduler;
+    private readonly TimeSpan _ackInterval;
+    private readonly TimeSpan _timeout;
+    private readonly Action<ResumableSession> _ended;
+    private readonly Channel<Message> _inbound;
+    private readonly ChannelObservable<Message> _incoming;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly object _gate = new();
+    private ResumeAttachment? _current;
+    private IDisposable? _expiry;
+    private TaskCompletionSource? _drained;
+    private bool _isEnded;
+    private long _resumes;
+
+    internal ResumableSession(string id, WebSocketServerOptions options, ResumeOptions resume, ILogger logger, Action<ResumableSession> ended)
+    {
+        Id = id;
+        _stream = new ResumeStream(resume);
+        _scheduler = options.Scheduler;
+        _ackInterval = resume.AckInterval;
+        _timeout = resume.SessionTimeout;
+        _ended = ended;
+        _inbound = Channel.CreateBounded<Message>(new BoundedChannelOptions(options.ReceiveQueueCapacity) { SingleWriter = true, SingleReader = true });
+        _incoming = new ChannelObservable<Message>(_inbound.Reader, _completion.Task,
+            error => Diagnostics.Log.ObserverFaulted(logger, 0, error), nameof(Incoming));
+    }
+
+    /// <summary>The session id the server issued; the client presents it to resume.</summary>
+    public string Id { get; }
+
+    /// <summary>The connection carrying the session now; null while the client is away.</summary>
+    public WebSocketConnection? Connection
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _current?.Connection;
+            }
+        }
+    }
+
+    /// <summary>How many times the client came back and the session continued.</summary>
+    public long ResumeCount => Interlocked.Read(ref _resumes);
+
+    /// <summary>Received messages, exactly once and in order across reconnections: hot and multicast; messages wait
+    /// until the first subscription. Completes when the session ends cleanly; fails when it expires.</summary>
+    public IObservable<Message> Incoming => _incoming;
+
+    /// <summary>Completes when the session has ended cleanly; faults when it expired (see the remarks).</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Reads received messages with <c>await foreach</c>, across reconnections.</summary>
+    /// <param name="cancellationToken">Stops the enumeration (not the session).</param>
+    /// <exception cref="InvalidOperationException">The messages are already consumed through <see cref="Incoming"/>.</exception>
+    public IAsyncEnumerable<Message> ReadAllAsync(CancellationToken cancellationToken = default) =>
+        _incoming.ReadAllAsync(cancellationToken);
+
+    /// <summary>Numbers a message, keeps it for replay until the client acknowledges it, and sends it on the current
+    /// connection if there is one (otherwise it is delivered when the client resumes). Completes when it is queued on
+    /// the connection or, while the client is away, kept in the log. When the log is full the oldest unacknowledged
+    /// message is discarded, and the client can then no longer resume.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels waiting for the session's send path (a message already numbered is
+    /// sent regardless, so that the stream has no hole).</param>
+    /// <exception cref="ConnectionClosedException">In the task: the session has ended.</exception>
+    public async ValueTask SendAsync(Message message, CancellationToken cancellationToken = default)
+    {
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            WebSocketConnection? connection;
+            lock (_gate)
+            {
+                if (_isEnded)
+                {
+                    throw new ConnectionClosedException($"The resumable session {Id} has ended.");
+                }
+
+                connection = _current?.Connection;
+            }
+
+            var wire = _stream.Wrap(message);
+            if (connection is not null)
+            {
+                await SendQuietlyAsync(connection, wire).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Queues a text message.</summary>
+    /// <inheritdoc cref="SendAsync(Message, CancellationToken)"/>
+    public ValueTask SendAsync(string text, CancellationToken cancellationToken = default) =>
+        SendAsync(Message.Text(text), cancellationToken);
+
+    /// <summary>Ends the session: waits until the client has acknowledged every message sent (resuming as often as it
+    /// needs to, within the session timeout), then closes the current connection with the close handshake.</summary>
+    /// <param name="code">The close code: 1000–1003, 1007–1014 or 3000–4999.</param>
+    /// <param name="reason">At most 123 UTF-8 bytes.</param>
+    /// <param name="cancellationToken">Stops waiting (the session goes on).</param>
+    public async Task CloseAsync(CloseCode code = CloseCode.NormalClosure, string reason = "", CancellationToken cancellationToken = default)
+    {
+        Protocol.ClosePayload.ValidateOutgoing(new CloseStatus(code, reason));
+        await WaitAllAcknowledgedAsync(cancellationToken).ConfigureAwait(false);
+        if (Connection is { } connection)
+        {
+            try
+            {
+                await connection.CloseAsync(code, reason, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConnectionClosedException)
+            {
+                // Dropped during the close: every message was acknowledged already, so the session is complete.
+            }
+        }
+
+        End(null);
+        await Task.WhenAny(_completion.Task).ConfigureAwait(false);   // the pump may be ending it concurrently
+    }
+
+    /// <summary>"ResumableSession 1a2b… connected".</summary>
+    public override string ToString() => $"ResumableSession {Id} {(Connection is null ? "away" : "connected")}";
+
+    /// <summary>Whether a client that received our messages up to <paramref name="clientLastReceived"/> and can
+    /// replay its own from <paramref name="clientFirstRetained"/> continues this session without a gap.</summary>
+    internal bool CanResume(long clientLastReceived, long clientFirstRetained) =>
+        _stream.CanReplayAfter(clientLastReceived) && clientFirstRetained <= _stream.LastReceived + 1;
+
+    /// <summary>Makes <paramref name="connection"/> the session's connection: takes over from a previous one still
+    /// attached, answers the hello, starts reading, then replays what the client missed. False when the session can
+    /// no longer continue (it has ended then, and the caller starts a fresh one).</summary>
+    internal async Task<bool> AttachAsync(WebSocketConnection connection, long clientLastReceived, long clientFirstRetained, bool fresh,
+        CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ResumeAttachment? previous;
+            lock (_gate)
+            {
+                previous = _current;
+                _current = null;
+                _expiry?.Dispose();
+                _expiry = null;
+            }
+
+            if (previous is not null)
+            {
+                // The client came back before we noticed it left (a half-open connection): the new one wins.
+                previous.Stop();
+                await previous.Pump.ConfigureAwait(false);
+            }
+
+            if (!fresh && !CanResume(clientLastReceived, clientFirstRetained))
+            {
+                End(new ConnectionClosedException($"The resumable session {Id} could not continue: its client came back after a gap the replay logs no longer cover."));
+                return false;
+            }
+
+            var replay = fresh ? [] : _stream.Resume(clientLastReceived);
+            await connection.SendAsync(ResumeEnvelope.Welcome(Id, _stream.LastReceived, resumed: !fresh), cancellationToken).ConfigureAwait(false);
+            var attachment = new ResumeAttachment(connection);
+            lock (_gate)
+            {
+                if (_isEnded)
+                {
+                    attachment.Dispose();
+                    return false;
+                }
+
+                _current = attachment;
+                attachment.AckTimer = _scheduler.SchedulePeriodic(_ackInterval, () => SendAck(connection));
+                attachment.Pump = PumpAsync(attachment);
+            }
+
+            if (!fresh)
+            {
+                Interlocked.Increment(ref _resumes);
+            }
+
+            foreach (var message in replay)
+            {
+                await SendQuietlyAsync(connection, message).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Ends the session: cleanly (<paramref name="error"/> null) or with the reason it can no longer go on.</summary>
+    internal void End(Exception? error)
+    {
+        ResumeAttachment? current;
+        lock (_gate)
+        {
+            if (_isEnded)
+            {
+                return;
+            }
+
+            _isEnded = true;
+            current = _current;
+            _current = null;
+            _expiry?.Dispose();
+            _expiry = null;
+            _drained?.TrySetResult();
+        }
+
+        current?.AckTimer?.Dispose();
+        if (error is not null)
+        {
+            current?.Connection.Abort();
+        }
+
+        _ended(this);
+        _inbound.Writer.TryComplete();
+        if (error is null)
+        {
+            _completion.TrySetResult();
+        }
+        else
+        {
+            _completion.TrySetException(error);
+        }
+    }
+
+    private static async ValueTask SendQuietlyAsync(WebSocketConnection connection, Message wire)
+    {
+        try
+        {
+            await connection.SendAsync(wire, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ConnectionClosedException)
+        {
+            // The message stays in the replay log and goes out again when the client resumes.
+        }
+    }
+
+    private async Task PumpAsync(ResumeAttachment attachment)
+    {
+        await Task.Yield();
+        var connection = attachment.Connection;
+        var clean = false;
+        try
+        {
+            clean = true;
+            await foreach (var wire in connection.ReadAllAsync(attachment.Token).ConfigureAwait(false))
+            {
+                if (!await ReceiveAsync(connection, wire, attachment.Token).ConfigureAwait(false))
+                {
+                    clean = false;
+                    break;
+                }
+            }
+        }
+        catch (Exception error) when (error is ConnectionClosedException or OperationCanceledException or ChannelClosedException)
+        {
+            clean = false;
+        }
+
+        OnDetached(attachment, clean);
+        await connection.DisposeAsync().ConfigureAwait(false);
+        attachment.Dispose();
+    }
+
+    /// <summary>Handles one message of the current connection; false when the client broke the protocol.</summary>
+    private async ValueTask<bool> ReceiveAsync(WebSocketConnection connection, Message wire, CancellationToken cancellationToken)
+    {
+        if (!ResumeEnvelope.TryDecode(wire, out var frame))
+        {
+            ResumeProtocol.Violated(connection, "a malformed message");
+            return false;
+        }
+
+        switch (frame.Kind)
+        {
+            case ResumeFrameKind.Data:
+                var verdict = _stream.Check(frame.Sequence);
+                if (verdict == InboundVerdict.Gap)
+                {
+                    ResumeProtocol.Violated(connection, $"message {frame.Sequence} arrived before {_stream.LastReceived + 1}");
+                    return false;
+                }
+
+                if (verdict == InboundVerdict.Next)
+                {
+                    // Counted as received only once queued for the user: a takeover during the wait loses nothing.
+                    await _inbound.Writer.WriteAsync(frame.Payload, cancellationToken).ConfigureAwait(false);
+                    if (_stream.Commit(frame.Sequence))
+                    {
+                        SendAck(connection);
+                    }
+                }
+
+                return true;
+            case ResumeFrameKind.Ack when _stream.Acknowledge(frame.Sequence):
+                if (_stream.AllAcknowledged)
+                {
+                    lock (_gate)
+                    {
+                        _drained?.TrySetResult();
+                        _drained = null;
+                    }
+                }
+
+                return true;
+            default:
+                ResumeProtocol.Violated(connection, $"an unexpected {frame.Kind} message");
+                return false;
+        }
+    }
+
+    private void OnDetached(ResumeAttachment attachment, bool clean)
+    {
+        attachment.AckTimer?.Dispose();
+        lock (_gate)
+        {
+            if (_current != attachment || _isEnded)
+            {
+                return;
+            }
+
+            _current = null;
+            if (!clean)
+            {
+                _expiry = _scheduler.Schedule(_timeout, () => End(new TimeoutException(
+                    $"The resumable session {Id} expired: its client did not come back within {_timeout}.")));
+                return;
+            }
+        }
+
+        // The client closed with the close handshake: it is not coming back.
+        End(null);
+    }
+
+    private void SendAck(WebSocketConnection connection)
+    {
+        if (_stream.TryGetAck(out var sequence) && connection.Session.TrySend(ResumeEnvelope.Ack(sequence)))
+        {
+            _stream.MarkAckSent(sequence);
+        }
+    }
+
+    private async Task WaitAllAcknowledgedAsync(CancellationToken cancellationToken)
+    {
+        Task drained;
+        lock (_gate)
+        {
+            if (_isEnded || _stream.AllAcknowledged)
+            {
+                return;
+            }
+
+            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            drained = _drained.Task;
+        }
+
+        await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
