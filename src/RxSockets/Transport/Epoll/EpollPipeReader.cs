@@ -27,6 +27,9 @@ internal sealed class EpollPipeReader(EpollSocket socket) : PipeReader
     private CancellationToken _registeredToken;
     private CancellationTokenRegistration _registration;
 
+    /// <summary>True while the reader holds received bytes (an idle, fully consumed reader holds none).</summary>
+    internal bool HoldsBuffer => _head is not null;
+
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);

@@ -21,6 +21,9 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
     private int _cancelPending;
     private bool _completed;
 
+    /// <summary>True while the writer holds unsent bytes (after a complete flush it holds none).</summary>
+    internal bool HoldsBuffer => _head is not null;
+
     public override bool CanGetUnflushedBytes => true;
 
     public override long UnflushedBytes => _unflushed;
