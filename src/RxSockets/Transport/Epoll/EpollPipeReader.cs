@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Threading.Tasks.Sources;
 
 namespace RxSockets.Transport.Epoll;
 
@@ -11,8 +11,12 @@ namespace RxSockets.Transport.Epoll;
 /// epoll thread's readiness signal, and then it holds no buffer: an idle connection costs no array.
 /// </summary>
 /// <remarks>One reader at a time, as for any <see cref="PipeReader"/>.</remarks>
-internal sealed class EpollPipeReader(EpollSocket socket) : PipeReader
+internal sealed class EpollPipeReader(EpollSocket socket) : PipeReader, IValueTaskSource<ReadResult>, IThreadPoolWorkItem
 {
+    private const int Running = 0;
+    private const int Parked = 1;
+    private const int Woken = 2;
+
     private const int SegmentSize = 16 * 1024;
     private const int MinimumFree = 2048;
 
@@ -26,6 +30,9 @@ internal sealed class EpollPipeReader(EpollSocket socket) : PipeReader
     private int _cancelPending;
     private CancellationToken _registeredToken;
     private CancellationTokenRegistration _registration;
+    private CancellationToken _waitToken;
+    private ManualResetValueTaskSourceCore<ReadResult> _core;
+    private int _park;
 
     /// <summary>True while the reader holds received bytes (an idle, fully consumed reader holds none).</summary>
     internal bool HoldsBuffer => _head is not null;
@@ -44,7 +51,7 @@ internal sealed class EpollPipeReader(EpollSocket socket) : PipeReader
         }
 
         // The common busy case: the data is already in the kernel, so no event is needed.
-        return Receive() && TryTakeResult(out result) ? new ValueTask<ReadResult>(result) : WaitAndReadAsync(cancellationToken);
+        return Receive() && TryTakeResult(out result) ? new ValueTask<ReadResult>(result) : Park(cancellationToken);
     }
 
     public override bool TryRead(out ReadResult result)
@@ -95,7 +102,17 @@ internal sealed class EpollPipeReader(EpollSocket socket) : PipeReader
     public override void CancelPendingRead()
     {
         Volatile.Write(ref _cancelPending, 1);
-        socket.Readable.Set();
+        OnReadable();
+    }
+
+    /// <summary>The socket may have data (an epoll event), or the waiting read must look again (cancellation,
+    /// close). A parked read is resumed on the thread pool; otherwise the next park sees the wake-up.</summary>
+    public void OnReadable()
+    {
+        if (Interlocked.Exchange(ref _park, Woken) == Parked)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
     }
 
     public override void Complete(Exception? exception = null)
@@ -235,25 +252,69 @@ internal sealed class EpollPipeReader(EpollSocket socket) : PipeReader
         _tail = previous;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ReadResult> WaitAndReadAsync(CancellationToken cancellationToken)
+    /// <summary>Waits without an async state machine: the reader itself is the pending operation, so an idle
+    /// connection's read holds no extra object.</summary>
+    private ValueTask<ReadResult> Park(CancellationToken cancellationToken)
     {
         if (cancellationToken.CanBeCanceled && cancellationToken != _registeredToken)
         {
             // Readers pass the same token every time (the connection's abort token): register once, not per read.
             _registration.Dispose();
             _registeredToken = cancellationToken;
-            _registration = cancellationToken.UnsafeRegister(static state => ((EpollSocket)state!).Readable.Set(), socket);
+            _registration = cancellationToken.UnsafeRegister(static state => ((EpollPipeReader)state!).OnReadable(), this);
         }
 
-        while (true)
+        _waitToken = cancellationToken;
+        _core.Reset();
+        var version = _core.Version;
+        if (Interlocked.CompareExchange(ref _park, Parked, Running) == Woken)
         {
-            await socket.Readable.WaitAsync().ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
+            // An event came in since the last attempt: look again on this thread's behalf, from the pool.
+            Volatile.Write(ref _park, Parked);
+            OnReadable();
+        }
+
+        return new ValueTask<ReadResult>(this, version);
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        // Woken: from now on a new event is remembered (Woken) until we park again.
+        Volatile.Write(ref _park, Running);
+        try
+        {
+            if (_waitToken.IsCancellationRequested)
+            {
+                _core.SetException(new OperationCanceledException(_waitToken));
+                return;
+            }
+
             if (TryTakeResult(out var result) || (Receive() && TryTakeResult(out result)))
             {
-                return result;
+                _core.SetResult(result);
+                return;
             }
         }
+#pragma warning disable CA1031 // Whatever failed is the read's outcome, handed to the awaiting reader.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            _core.SetException(error);
+            return;
+        }
+
+        // A spurious wake-up (EAGAIN again): wait for the next event.
+        if (Interlocked.CompareExchange(ref _park, Parked, Running) == Woken)
+        {
+            Volatile.Write(ref _park, Parked);
+            OnReadable();
+        }
     }
+
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
 }

@@ -14,6 +14,7 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
     private readonly EpollEngine _engine;
     private readonly int _slot;
     private readonly int _fd;
+    private readonly EpollPipeReader _input;
     private int _closed;
 
     public EpollSocket(EpollEngine engine, int fd, IPEndPoint? remoteEndPoint)
@@ -22,7 +23,7 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
         _fd = fd;
         Fd = new SafeFd(fd);
         RemoteEndPoint = remoteEndPoint;
-        Input = new EpollPipeReader(this);
+        _input = new EpollPipeReader(this);
         Output = new EpollPipeWriter(this);
         try
         {
@@ -39,11 +40,9 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
 
     public IPEndPoint? RemoteEndPoint { get; }
 
-    public PipeReader Input { get; }
+    public PipeReader Input => _input;
 
     public PipeWriter Output { get; }
-
-    internal AsyncSignal Readable { get; } = new();
 
     internal AsyncSignal Writable { get; } = new();
 
@@ -51,7 +50,7 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
     {
         if ((events & (Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
         {
-            Readable.Set();
+            _input.OnReadable();
         }
 
         if ((events & (Libc.EPOLLOUT | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
@@ -89,7 +88,7 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
         Fd.Dispose();
 
         // Anyone still waiting wakes up and finds the descriptor closed.
-        Readable.Set();
+        _input.OnReadable();
         Writable.Set();
     }
 }
