@@ -92,7 +92,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         Listener listener;
         try
         {
-            listener = await Listener.StartAsync(validated.Host, validated.Port, validated.Backlog, cancellationToken).ConfigureAwait(false);
+            listener = await Listener.StartAsync(validated.Host, validated.Port, validated.Backlog, useEpoll: tls is null, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -216,7 +216,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         await Task.Yield();
         while (!_stopping.IsCancellationRequested)
         {
-            Socket socket;
+            AcceptedSocket socket;
             try
             {
                 socket = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
@@ -238,7 +238,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
     }
 
-    private async Task HandshakeAsync(Socket socket)
+    private async Task HandshakeAsync(AcceptedSocket socket)
     {
         var reserved = _registry.TryReserve(_options.MaxConnections);
         var connection = await _acceptor.AcceptAsync(socket, full: !reserved, _stopping.Token).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using RxSockets.Transport.Epoll;
 
 namespace RxSockets.Transport;
 
@@ -7,10 +8,12 @@ namespace RxSockets.Transport;
 internal sealed class Listener : IDisposable
 {
     private readonly Socket _socket;
+    private readonly EpollAcceptor? _epoll;
 
-    private Listener(Socket socket)
+    private Listener(Socket socket, EpollAcceptor? epoll)
     {
         _socket = socket;
+        _epoll = epoll;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;   // bound: never null
     }
 
@@ -18,7 +21,7 @@ internal sealed class Listener : IDisposable
 
     /// <summary>Binds and listens.</summary>
     /// <exception cref="SocketException">The address is in use or cannot be bound.</exception>
-    public static async ValueTask<Listener> StartAsync(string host, int port, int backlog, CancellationToken cancellationToken)
+    public static async ValueTask<Listener> StartAsync(string host, int port, int backlog, bool useEpoll, CancellationToken cancellationToken)
     {
         var address = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -31,7 +34,8 @@ internal sealed class Listener : IDisposable
 
             socket.Bind(new IPEndPoint(address, port));
             socket.Listen(backlog);
-            return new Listener(socket);
+            var engine = useEpoll && EpollTransport.Enabled ? EpollEngine.Shared : null;
+            return new Listener(socket, engine is null ? null : new EpollAcceptor(engine, socket));
         }
         catch
         {
@@ -41,14 +45,23 @@ internal sealed class Listener : IDisposable
     }
 
     /// <summary>Accepts the next connection, with Nagle off.</summary>
-    public async ValueTask<Socket> AcceptAsync(CancellationToken cancellationToken)
+    public async ValueTask<AcceptedSocket> AcceptAsync(CancellationToken cancellationToken)
     {
+        if (_epoll is not null)
+        {
+            return new AcceptedSocket(null, await _epoll.AcceptAsync(cancellationToken).ConfigureAwait(false));
+        }
+
         var socket = await _socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
         socket.NoDelay = true;
-        return socket;
+        return new AcceptedSocket(socket, null);
     }
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _epoll?.Dispose();
+        _socket.Dispose();
+    }
 
     private static async ValueTask<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken)
     {

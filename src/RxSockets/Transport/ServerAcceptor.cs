@@ -19,19 +19,28 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
 {
     private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, Resumption.ResumeProtocol.ServerSelector(options));
 
-    /// <summary>Runs the handshake on <paramref name="socket"/>.</summary>
+    /// <summary>Runs the handshake on an accepted connection.</summary>
     /// <param name="full">True when the server is at its connection limit: the request is answered 503.</param>
     /// <returns>The open connection, or null when the request was refused or failed (the socket is closed then).</returns>
-    public async Task<WebSocketConnection?> AcceptAsync(Socket socket, bool full, CancellationToken cancellationToken)
+    public Task<WebSocketConnection?> AcceptAsync(AcceptedSocket accepted, bool full, CancellationToken cancellationToken)
     {
+        if (accepted.Epoll is { } epoll)
+        {
+            return AcceptAsync(epoll, null, epoll.RemoteEndPoint, full, cancellationToken);
+        }
+
+        var socket = accepted.Socket!;
         Stream stream = new NetworkStream(socket, ownsSocket: false);
         stream = tls is null ? stream : ServerTls.Wrap(stream);
-        var transport = new SocketTransport(socket, stream);
-        var remote = socket.RemoteEndPoint as IPEndPoint;
+        return AcceptAsync(new SocketTransport(socket, stream), stream as SslStream, socket.RemoteEndPoint as IPEndPoint, full, cancellationToken);
+    }
+
+    private async Task<WebSocketConnection?> AcceptAsync(ITransport transport, SslStream? ssl, IPEndPoint? remote, bool full, CancellationToken cancellationToken)
+    {
         using var deadline = new HandshakeDeadline(options, cancellationToken);
         try
         {
-            if (stream is SslStream ssl)
+            if (ssl is not null)
             {
                 await tls!.AuthenticateAsync(ssl, deadline.Token).ConfigureAwait(false);   // wrapped only when tls is set
             }

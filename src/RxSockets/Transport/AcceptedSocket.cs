@@ -1,0 +1,8 @@
+using System.Net.Sockets;
+using RxSockets.Transport.Epoll;
+
+namespace RxSockets.Transport;
+
+/// <summary>A connection the listener accepted: a .NET <see cref="System.Net.Sockets.Socket"/> (TLS, or where epoll is
+/// not used) or an <see cref="EpollSocket"/>. Exactly one is set.</summary>
+internal readonly record struct AcceptedSocket(Socket? Socket, EpollSocket? Epoll);

@@ -1,0 +1,320 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks.Sources;
+
+namespace RxSockets.Transport.Epoll;
+
+/// <summary>
+/// The input side of an <see cref="EpollSocket"/>: a <see cref="PipeReader"/> that calls <c>recv</c> itself. A read
+/// first tries the socket at once (busy connections never wait for an event); only on EAGAIN does it wait for the
+/// epoll thread's readiness signal, and then it holds no buffer: an idle connection costs no array.
+/// </summary>
+/// <remarks>One reader at a time, as for any <see cref="PipeReader"/>.</remarks>
+internal sealed class EpollPipeReader(EpollSocket socket) : PipeReader, IValueTaskSource<ReadResult>, IThreadPoolWorkItem
+{
+    private const int Running = 0;
+    private const int Parked = 1;
+    private const int Woken = 2;
+
+    private const int SegmentSize = 16 * 1024;
+    private const int MinimumFree = 2048;
+
+    private PooledSegment? _head;
+    private int _headStart;
+    private PooledSegment? _tail;
+    private bool _examinedAll = true;
+    private bool _endOfStream;
+    private bool _completed;
+    private Exception? _error;
+    private int _cancelPending;
+    private CancellationToken _registeredToken;
+    private CancellationTokenRegistration _registration;
+    private CancellationToken _waitToken;
+    private ManualResetValueTaskSourceCore<ReadResult> _core;
+    private int _park;
+
+    /// <summary>True while the reader holds received bytes (an idle, fully consumed reader holds none).</summary>
+    internal bool HoldsBuffer => _head is not null;
+
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        if (TryTakeResult(out var result))
+        {
+            return new ValueTask<ReadResult>(result);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<ReadResult>(cancellationToken);
+        }
+
+        // The common busy case: the data is already in the kernel, so no event is needed.
+        return Receive() && TryTakeResult(out result) ? new ValueTask<ReadResult>(result) : Park(cancellationToken);
+    }
+
+    public override bool TryRead(out ReadResult result)
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        return TryTakeResult(out result);
+    }
+
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        if (_head is null)
+        {
+            return;
+        }
+
+        var segment = consumed.GetObject() as PooledSegment ?? _head;
+        var index = consumed.GetObject() is null ? _headStart : consumed.GetInteger();
+        while (_head is not null && _head != segment)
+        {
+            var next = _head.Next;
+            _head.Return();
+            _head = next;
+        }
+
+        _headStart = index;
+        if (_head is not null && _headStart == _head.End && (_head == _tail || _head.Next is null))
+        {
+            // Everything consumed: give the array back, so a connection waiting for data holds none.
+            _head.Return();
+            _head = _tail = null;
+            _headStart = 0;
+        }
+        else if (_head is not null && _headStart == _head.End)
+        {
+            var next = _head.Next;
+            _head.Return();
+            _head = next;
+            _headStart = 0;
+        }
+
+        _examinedAll = _head is null
+            || (examined.GetObject() == _tail && examined.GetInteger() == _tail!.End)
+            || (examined.GetObject() is null && _tail is null);
+    }
+
+    public override void CancelPendingRead()
+    {
+        Volatile.Write(ref _cancelPending, 1);
+        OnReadable();
+    }
+
+    /// <summary>The socket may have data (an epoll event), or the waiting read must look again (cancellation,
+    /// close). A parked read is resumed on the thread pool; otherwise the next park sees the wake-up.</summary>
+    public void OnReadable()
+    {
+        if (Interlocked.Exchange(ref _park, Woken) == Parked)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    public override void Complete(Exception? exception = null)
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        _completed = true;
+        _registration.Dispose();
+        while (_head is not null)
+        {
+            var next = _head.Next;
+            _head.Return();
+            _head = next;
+        }
+
+        _tail = null;
+    }
+
+    private ReadOnlySequence<byte> Buffer =>
+        _head is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_head, _headStart, _tail!, _tail!.End);
+
+    private bool TryTakeResult(out ReadResult result)
+    {
+        if (Interlocked.Exchange(ref _cancelPending, 0) == 1)
+        {
+            result = new ReadResult(Buffer, isCanceled: true, isCompleted: false);
+            return true;
+        }
+
+        if (_head is not null && !_examinedAll)
+        {
+            result = new ReadResult(Buffer, isCanceled: false, isCompleted: false);
+            return true;
+        }
+
+        if (_error is not null)
+        {
+            throw new IOException("The connection failed: " + _error.Message, _error);
+        }
+
+        if (_endOfStream)
+        {
+            result = new ReadResult(Buffer, isCanceled: false, isCompleted: true);
+            return true;
+        }
+
+        result = default;
+        return false;
+    }
+
+    /// <summary>One <c>recv</c> into the tail segment. True when something changed (data, end of stream, failure);
+    /// false on EAGAIN, after giving back a tail segment that received nothing.</summary>
+    private unsafe bool Receive()
+    {
+        var rented = false;
+        if (_tail is null || _tail.Free < MinimumFree)
+        {
+            _tail = PooledSegment.Rent(SegmentSize, _tail);
+            _head ??= _tail;
+            rented = true;
+        }
+
+        while (true)
+        {
+            nint received;
+            try
+            {
+                fixed (byte* buffer = _tail.FreeSpan)
+                {
+                    received = Libc.recv(socket.Fd, buffer, _tail.Free, 0);
+                }
+            }
+            catch (ObjectDisposedException error)
+            {
+                _error = error;
+                return true;
+            }
+
+            if (received > 0)
+            {
+                _tail.Commit((int)received);
+                _examinedAll = false;
+                return true;
+            }
+
+            if (received == 0)
+            {
+                _endOfStream = true;
+                DropEmptyTail(rented);
+                return true;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Libc.EINTR)
+            {
+                continue;
+            }
+
+            DropEmptyTail(rented);
+            if (errno == Libc.EAGAIN)
+            {
+                return false;
+            }
+
+            _error = EpollErrors.Socket(errno);
+            return true;
+        }
+    }
+
+    private void DropEmptyTail(bool rented)
+    {
+        if (!rented || _tail is null || _tail.End != 0)
+        {
+            return;
+        }
+
+        if (_head == _tail)
+        {
+            _tail.Return();
+            _head = _tail = null;
+            _headStart = 0;
+            return;
+        }
+
+        // Unlink the empty tail from the segment before it.
+        var previous = _head!;
+        while (previous.Next != _tail)
+        {
+            previous = previous.Next!;
+        }
+
+        _tail.Return();
+        previous.UnlinkNext();
+        _tail = previous;
+    }
+
+    /// <summary>Waits without an async state machine: the reader itself is the pending operation, so an idle
+    /// connection's read holds no extra object.</summary>
+    private ValueTask<ReadResult> Park(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled && cancellationToken != _registeredToken)
+        {
+            // Readers pass the same token every time (the connection's abort token): register once, not per read.
+            _registration.Dispose();
+            _registeredToken = cancellationToken;
+            _registration = cancellationToken.UnsafeRegister(static state => ((EpollPipeReader)state!).OnReadable(), this);
+        }
+
+        _waitToken = cancellationToken;
+        _core.Reset();
+        var version = _core.Version;
+        if (Interlocked.CompareExchange(ref _park, Parked, Running) == Woken)
+        {
+            // An event came in since the last attempt: look again on this thread's behalf, from the pool.
+            Volatile.Write(ref _park, Parked);
+            OnReadable();
+        }
+
+        return new ValueTask<ReadResult>(this, version);
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        // Woken: from now on a new event is remembered (Woken) until we park again.
+        Volatile.Write(ref _park, Running);
+        try
+        {
+            if (_waitToken.IsCancellationRequested)
+            {
+                _core.SetException(new OperationCanceledException(_waitToken));
+                return;
+            }
+
+            if (TryTakeResult(out var result) || (Receive() && TryTakeResult(out result)))
+            {
+                _core.SetResult(result);
+                return;
+            }
+        }
+#pragma warning disable CA1031 // Whatever failed is the read's outcome, handed to the awaiting reader.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            _core.SetException(error);
+            return;
+        }
+
+        // A spurious wake-up (EAGAIN again): wait for the next event.
+        if (Interlocked.CompareExchange(ref _park, Parked, Running) == Woken)
+        {
+            Volatile.Write(ref _park, Parked);
+            OnReadable();
+        }
+    }
+
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}

@@ -1,0 +1,221 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using RxSockets.Transport.Epoll;
+
+namespace RxSockets.Tests.Transport.Epoll;
+
+public class EpollSocketTests
+{
+    [Test, CancelAfter(20_000)]
+    public async Task Input_PeerSendsMegabytes_ArrivesComplete(CancellationToken cancellationToken)
+    {
+        await using var pair = await EpollPair.CreateAsync(cancellationToken);
+        var sent = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+
+        var sending = pair.Peer.SendAsync(sent, cancellationToken).AsTask();
+        var received = await ReadExactlyAsync(pair.Server.Input, sent.Length, cancellationToken);
+        await sending;
+
+        Assert.That(SHA256.HashData(received), Is.EqualTo(SHA256.HashData(sent)));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Input_NothingExamined_ReturnsTheSameBytesAgainAtOnce(CancellationToken cancellationToken)
+    {
+        await using var pair = await EpollPair.CreateAsync(cancellationToken);
+        await pair.Peer.SendAsync("abc"u8.ToArray(), cancellationToken);
+        var first = await pair.Server.Input.ReadAsync(cancellationToken);
+        pair.Server.Input.AdvanceTo(first.Buffer.Start, first.Buffer.Start);
+
+        var again = pair.Server.Input.ReadAsync(cancellationToken);
+        var completedAtOnce = again.IsCompletedSuccessfully;
+        var result = await again;
+
+        Assert.That(completedAtOnce, Is.True);
+        Assert.That(result.Buffer.ToArray(), Is.EqualTo("abc"u8.ToArray()));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Input_AllExamined_WaitsForNewBytesAndKeepsTheOldOnes(CancellationToken cancellationToken)
+    {
+        await using var pair = await EpollPair.CreateAsync(cancellationToken);
+        await pair.Peer.SendAsync("ab"u8.ToArray(), cancellationToken);
+        var first = await pair.Server.Input.ReadAsync(cancellationToken);
+        pair.Server.Input.AdvanceTo(first.Buffer.Start, first.Buffer.End);
+
+        var next = pair.Server.Input.ReadAsync(cancellationToken).AsTask();
+        var waitedForMore = !next.IsCompleted;
+        await pair.Peer.SendAsync("c"u8.ToArray(), cancellationToken);
+        var result = await next.WaitAsync(cancellationToken);
+
+        Assert.That(waitedForMore, Is.True);
+        Assert.That(result.Buffer.ToArray(), Is.EqualTo("abc"u8.ToArray()));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Input_EverythingConsumed_HoldsNoBuffer(CancellationToken cancellationToken)
+    {
+        await using var pair = await EpollPair.CreateAsync(cancellationToken);
+        await pair.Peer.SendAsync(new byte[3000], cancellationToken);
+        var received = await ReadExactlyAsync(pair.Server.Input, 3000, cancellationToken);
+
+        var holds = ((EpollPipeReader)pair.Server.Input).HoldsBuffer;
+
+        Assert.That(received, Has.Length.EqualTo(3000));
+        Assert.That(holds, Is.False);
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Input_PeerShutsDown_CompletesAfterTheLastBytes(CancellationToken cancellationToken)
+    {
+        await using var pair = await EpollPair.CreateAsync(cancellationToken);
+        await pair.Peer.SendAsync("bye"u8.ToArray(), cancellationToken);
+        pair.Peer.Shutdown(SocketShutdown.Send);
+
+        var bytes = new List<byte>();
+        ReadResult result;
+        do
+        {
+            result = await pair.Server.Input.ReadAsync(cancellationToken);
+            bytes.AddRange(result.Buffer.ToArray());
+            pair.Server.Input.AdvanceTo(result.Buffer.End);
+        }
+        while (!result.IsCompleted);
+
+        Assert.That(bytes, Is.EqualTo("bye"u8.ToArray()));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Input_CancelPendingRead_WakesTheWaitingReader(CancellationToken cancellationToken)
+    {
+        await using var pair = await EpollPair.CreateAsync(cancellationToken);
+        var read = pair.Server.Input.ReadAsync(cancellationToken).AsTask();
+
+        pair.Server.Input.CancelPendingRead();
+        var result = await read.WaitAsync(cancellationToken);
+
+        Assert.That(result.IsCanceled, Is.True);
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Input_TokenCancelledWhileWaiting_Throws(CancellationToken cancellationToken)
+    {
+        await using var pair = await EpollPair.CreateAsync(cancellationToken);
+        using var cancel = new CancellationTokenSource();
+        var read = pair.Server.Input.ReadAsync(cancel.Token).AsTask();
+
+        await cancel.CancelAsync();
+
+        Assert.That(async () => await read.WaitAsync(cancellationToken), Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Input_TransportClosedWhileWaiting_EndsTheRead(CancellationToken cancellationToken)
+    {
+        var pair = await EpollPair.CreateAsync(cancellationToken);
+        await using (pair)
+        {
+            var input = pair.Server.Input;
+            using var abort = new CancellationTokenSource();
+            var read = input.ReadAsync(abort.Token).AsTask();
+
+            // The session cancels its read before closing the transport; the read must end either way.
+            await abort.CancelAsync();
+            await pair.Server.CloseAsync(shutdownFirst: false);
+
+            Assert.That(async () => await read.WaitAsync(cancellationToken), Throws.InstanceOf<OperationCanceledException>());
+        }
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Output_MoreThanTheSocketBuffer_FlushCompletesAsThePeerReads(CancellationToken cancellationToken)
+    {
+        await using var pair = await EpollPair.CreateAsync(cancellationToken);
+        var sent = RandomNumberGenerator.GetBytes(16 * 1024 * 1024);
+        pair.Server.Output.Write(sent);
+
+        var flush = pair.Server.Output.FlushAsync(cancellationToken).AsTask();
+        var waitedForThePeer = !flush.IsCompleted;
+        var received = new byte[sent.Length];
+        await ReceiveExactlyAsync(pair.Peer, received, cancellationToken);
+        await flush;
+
+        Assert.That(waitedForThePeer, Is.True);
+        Assert.That(SHA256.HashData(received), Is.EqualTo(SHA256.HashData(sent)));
+        Assert.That(((EpollPipeWriter)pair.Server.Output).HoldsBuffer, Is.False);
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task ShutdownOutput_PeerSeesEndOfStream(CancellationToken cancellationToken)
+    {
+        await using var pair = await EpollPair.CreateAsync(cancellationToken);
+        pair.Server.Output.Write("x"u8);
+        await pair.Server.Output.FlushAsync(cancellationToken);
+
+        pair.Server.ShutdownOutput();
+        var buffer = new byte[8];
+        var first = await pair.Peer.ReceiveAsync(buffer, cancellationToken);
+        var second = await pair.Peer.ReceiveAsync(buffer.AsMemory(1), cancellationToken);
+
+        Assert.That(first, Is.EqualTo(1));
+        Assert.That(second, Is.Zero);
+    }
+
+    [Test]
+    public void ParseAddress_IPv4_ReadsAddressAndPort()
+    {
+        byte[] sockaddr = [2, 0, 0x1F, 0x90, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+
+        var endPoint = EpollAcceptor.ParseAddress(sockaddr);
+
+        Assert.That(endPoint, Is.EqualTo(new IPEndPoint(IPAddress.Loopback, 8080)));
+    }
+
+    [Test]
+    public void ParseAddress_IPv6_ReadsAddressAndPort()
+    {
+        var sockaddr = new byte[28];
+        sockaddr[0] = 10;
+        sockaddr[2] = 0x01;
+        sockaddr[3] = 0xBB;
+        sockaddr[23] = 1;
+
+        var endPoint = EpollAcceptor.ParseAddress(sockaddr);
+
+        Assert.That(endPoint, Is.EqualTo(new IPEndPoint(IPAddress.IPv6Loopback, 443)));
+    }
+
+    private static async Task ReceiveExactlyAsync(Socket socket, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var offset = 0;
+        while (offset < buffer.Length)
+        {
+            var count = await socket.ReceiveAsync(buffer.AsMemory(offset), cancellationToken);
+            Assert.That(count, Is.Positive, "the stream ended early");
+            offset += count;
+        }
+    }
+
+    private static async Task<byte[]> ReadExactlyAsync(PipeReader input, int length, CancellationToken cancellationToken)
+    {
+        var received = new byte[length];
+        var offset = 0;
+        while (offset < length)
+        {
+            var result = await input.ReadAsync(cancellationToken);
+            foreach (var segment in result.Buffer)
+            {
+                segment.Span.CopyTo(received.AsSpan(offset));
+                offset += segment.Length;
+            }
+
+            input.AdvanceTo(result.Buffer.End);
+            Assert.That(result.IsCompleted && offset < length, Is.False, "the stream ended early");
+        }
+
+        return received;
+    }
+}
