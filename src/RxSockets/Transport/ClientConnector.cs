@@ -38,7 +38,7 @@ internal static class ClientConnector
 
             var result = handshake.Validate(response);
             var deflate = AcceptDeflate(result.Extensions, options.PerMessageDeflate, response);
-            var info = new ConnectionInfo(url, result.SubProtocol, deflate?.Extension, null, transport.Socket.RemoteEndPoint, deflate);
+            var info = new ConnectionInfo(url, result.SubProtocol, deflate?.Extension, null, SocketTransport.PeerOf(transport.Socket), deflate);
             var connection = new WebSocketConnection(transport, ConnectionRole.Client, options, info);
             transport = null;
             return connection;

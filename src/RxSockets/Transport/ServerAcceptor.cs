@@ -32,7 +32,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
         var socket = accepted.Socket!;
         Stream stream = new NetworkStream(socket, ownsSocket: false);
         stream = tls is null ? stream : ServerTls.Wrap(stream);
-        return AcceptAsync(new SocketTransport(socket, stream), stream as SslStream, socket.RemoteEndPoint as IPEndPoint, full, cancellationToken);
+        return AcceptAsync(new SocketTransport(socket, stream), stream as SslStream, SocketTransport.PeerOf(socket), full, cancellationToken);
     }
 
     private async Task<WebSocketConnection?> AcceptAsync(ITransport transport, SslStream? ssl, IPEndPoint? remote, bool full, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 
@@ -28,6 +29,20 @@ internal sealed class SocketTransport : ITransport
     public PipeWriter Output { get; }
 
     public Socket Socket => _socket;
+
+    /// <summary>The peer's address, or null when the connection is already gone (reading
+    /// <see cref="System.Net.Sockets.Socket.RemoteEndPoint"/> of a reset socket throws).</summary>
+    public static IPEndPoint? PeerOf(Socket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint as IPEndPoint;
+        }
+        catch (Exception error) when (error is SocketException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Connects a socket along <paramref name="route"/> (directly, trying every address the host resolves to,
     /// or through a proxy's tunnel) with Nagle off, then runs TLS over it when <paramref name="tlsHost"/> names the
