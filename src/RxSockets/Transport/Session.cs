@@ -151,7 +151,12 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     {
         lock (_gate)
         {
-            _failure ??= failure;
+            // Once the peer's close frame is in, that close is the outcome: a transport failure after it (a peer or
+            // proxy that resets instead of ending TCP cleanly) changes nothing, as in node ws.
+            if (!(_closeReceived && failure is IOException or System.Net.Sockets.SocketException or ObjectDisposedException))
+            {
+                _failure ??= failure;
+            }
         }
 
         // Nothing queued from now on would be written: refuse it rather than accept and lose it.
@@ -542,6 +547,9 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
                 {
                     FrameWriter.WriteClose(output, _sendEmptyClose ? null : _closeToSend, _masks?.Next());
                     wrote = true;
+
+                    // Handed to the transport: a peer that already sent its close may reset as soon as it reads ours.
+                    _closeSent = true;
                 }
 
                 if (wrote)
@@ -555,7 +563,6 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
                 if (closing)
                 {
-                    _closeSent = true;
                     if (_failFast && _role == ConnectionRole.Server)
                     {
                         // We failed the connection and are draining the peer's bytes: FIN tells it we are done.

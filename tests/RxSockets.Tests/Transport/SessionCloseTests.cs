@@ -44,6 +44,20 @@ public class SessionCloseTests
         await peer.ExpectEndAsync(cancellationToken);
     }
 
+    [Test, CancelAfter(5_000)]
+    public async Task PeerClose_ResetAfterTheHandshakeCompleted_StillEndsCleanly(CancellationToken cancellationToken)
+    {
+        var (connection, peer) = InMemory.Open(ConnectionRole.Client, new TestScheduler());
+
+        await peer.SendCloseAsync(CloseCode.NormalClosure, "bye", cancellationToken);
+        await peer.ExpectCloseAsync(cancellationToken);
+        await peer.Output.CompleteAsync(new IOException("Connection reset by peer"));   // RST instead of FIN
+        await connection.Completion.WaitAsync(cancellationToken);
+
+        Assert.That(connection.Completion.IsCompletedSuccessfully, Is.True);
+        Assert.That(connection.CloseStatus, Is.EqualTo(new CloseStatus(CloseCode.NormalClosure, "bye")));
+    }
+
     [TestCaseSource(nameof(s_roles)), CancelAfter(5_000)]
     public async Task PeerClose_IsEchoedWithItsCodeAndRecorded(ConnectionRole role, CancellationToken cancellationToken)
     {
