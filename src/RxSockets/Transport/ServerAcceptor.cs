@@ -20,9 +20,10 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
     private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, options.SelectSubProtocol);
 
     /// <summary>Runs the handshake on <paramref name="socket"/>.</summary>
-    /// <param name="full">True when the server is at its connection limit: the request is answered 503.</param>
+    /// <param name="refusal">Set when the server's admission limits refuse this client (503 at the connection limit,
+    /// 429 at the per-address limit): a valid request is answered with it.</param>
     /// <returns>The open connection, or null when the request was refused or failed (the socket is closed then).</returns>
-    public async Task<WebSocketConnection?> AcceptAsync(Socket socket, bool full, CancellationToken cancellationToken)
+    public async Task<WebSocketConnection?> AcceptAsync(Socket socket, HandshakeRejection? refusal, CancellationToken cancellationToken)
     {
         Stream stream = new NetworkStream(socket, ownsSocket: false);
         stream = tls is null ? stream : ServerTls.Wrap(stream);
@@ -44,10 +45,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
                 return null;
             }
 
-            if (rejection is null && full)
-            {
-                rejection = new HandshakeRejection(503, "the server is at its connection limit");
-            }
+            rejection ??= refusal;
 
             if (rejection is null && options.VerifyClient is { } verify)
             {
