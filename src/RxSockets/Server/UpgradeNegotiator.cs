@@ -41,7 +41,17 @@ internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admissio
             return Refuse(request, refusal);
         }
 
-        var rejection = options.VerifyClient is { } verify ? await VerifyAsync(verify, result.Request, cancellationToken).ConfigureAwait(false) : null;
+        HandshakeRejection? rejection;
+        try
+        {
+            rejection = options.VerifyClient is { } verify ? await VerifyAsync(verify, result.Request, cancellationToken).ConfigureAwait(false) : null;
+        }
+        catch (OperationCanceledException)
+        {
+            admission.Leave(address);
+            throw;
+        }
+
         if (rejection is not null)
         {
             admission.Leave(address);

@@ -86,4 +86,25 @@ public class WebSocketTopicTests
         Assert.That((removedWhileOccupied, removedEmpty), Is.EqualTo((false, true)));
         Assert.That(server.Topics.Select(t => t.Name), Is.EqualTo(new[] { "room" }));
     }
+
+    [Test, CancelAfter(5_000)]
+    public async Task PublishAsync_MembersNegotiatedDeflate_CompressesOnceForAll(CancellationToken cancellationToken)
+    {
+        await using var server = Detached.Server(configure: o => o.PerMessageDeflate = new PerMessageDeflateOptions());
+        var offer = new KeyValuePair<string, string>("Sec-WebSocket-Extensions", "permessage-deflate");
+        var (alice, alicePeer) = await Detached.OpenAsync(server, cancellationToken, extra: offer);
+        var (bob, bobPeer) = await Detached.OpenAsync(server, cancellationToken, extra: offer);
+        var room = server.Topic("room");
+        room.Join(alice);
+        room.Join(bob);
+
+        await room.PublishAsync(new string('a', 4096), cancellationToken: cancellationToken);
+        var aliceFrame = (await alicePeer.ReadFrameAsync(cancellationToken, allowedRsv: 0x4)).GetValueOrDefault();   // RSV1: compressed
+        var bobFrame = (await bobPeer.ReadFrameAsync(cancellationToken, allowedRsv: 0x4)).GetValueOrDefault();
+
+        Assert.That(alice.Extensions, Does.StartWith("permessage-deflate"));
+        Assert.That((aliceFrame.Header.Opcode, aliceFrame.Header.Rsv1, bobFrame.Header.Rsv1), Is.EqualTo((RxSockets.Protocol.Opcode.Text, true, true)));
+        Assert.That(aliceFrame.Payload.Length, Is.LessThan(4096));
+        Assert.That(bobFrame.Payload, Is.EqualTo(aliceFrame.Payload), "one compression, shared");
+    }
 }

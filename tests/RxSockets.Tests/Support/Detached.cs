@@ -18,10 +18,11 @@ internal static class Detached
     /// <summary>Negotiates and accepts one connection; <paramref name="wrapOutput"/> may wrap the server's writer
     /// (for example in a <see cref="GatedPipeWriter"/>).</summary>
     public static async Task<(WebSocketConnection Connection, RawPeer Peer)> OpenAsync(
-        WebSocketServer server, CancellationToken cancellationToken, Func<PipeWriter, PipeWriter>? wrapOutput = null, IPEndPoint? remote = null)
+        WebSocketServer server, CancellationToken cancellationToken, Func<PipeWriter, PipeWriter>? wrapOutput = null, IPEndPoint? remote = null,
+        params KeyValuePair<string, string>[] extra)
     {
         var (local, other) = PipePair.Create();
-        using var upgrade = await server.NegotiateAsync(Request(remote: remote), cancellationToken);
+        using var upgrade = await server.NegotiateAsync(Request(remote: remote, extra: extra), cancellationToken);
         Assert.That(upgrade.Rejection, Is.Null);
         var transport = wrapOutput is null ? local : new DuplexPipe(local.Input, wrapOutput(local.Output));
         return (server.Accept(upgrade, transport), RawPeer.Client(other));
