@@ -36,6 +36,43 @@ public sealed class HandshakeRequest
         Extensions = GetHeader("Sec-WebSocket-Extensions");
     }
 
+    /// <summary>
+    /// Creates the request a host received, to hand to a detached server (<see cref="WebSocketServer.CreateDetached"/>):
+    /// the host, not RxSockets, read the HTTP request, as with node ws's <c>handleUpgrade</c>. The server checks it as
+    /// it would check one it read itself (method, upgrade headers, key, version, origin, path).
+    /// </summary>
+    /// <param name="method">The HTTP method, such as <c>GET</c>.</param>
+    /// <param name="target">The raw request target, such as <c>/chat?room=1</c>.</param>
+    /// <param name="headers">The request's header fields, in arrival order; a repeated field may appear several times.</param>
+    /// <param name="remoteEndPoint">The client's address, when known (for the per-address limit and the hooks).</param>
+    /// <returns>The request.</returns>
+    /// <exception cref="ArgumentException">The target is not a valid origin-form or absolute-form target.</exception>
+    public static HandshakeRequest Create(string method, string target, IEnumerable<KeyValuePair<string, string>> headers, IPEndPoint? remoteEndPoint = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(method);
+        ArgumentException.ThrowIfNullOrEmpty(target);
+        ArgumentNullException.ThrowIfNull(headers);
+        if (!Protocol.Handshake.RequestTarget.TryParse(target, out var path, out var query, out var error))
+        {
+            throw new ArgumentException($"The request target is invalid: {error}", nameof(target));
+        }
+
+        KeyValuePair<string, string>[] fields = [.. headers];
+        var head = Protocol.Handshake.HttpHead.CreateRequest(method, target, new Version(1, 1), fields);
+        return new HandshakeRequest(path, query, head.GetValue("Host") ?? "", remoteEndPoint,
+            head.GetListElements("Sec-WebSocket-Protocol"), fields)
+        {
+            Method = method,
+            Target = target,
+        };
+    }
+
+    /// <summary>The method, when the request was created by a host (<see cref="Create"/>); GET otherwise.</summary>
+    internal string Method { get; private init; } = "GET";
+
+    /// <summary>The raw target, when the request was created by a host (<see cref="Create"/>).</summary>
+    internal string? Target { get; private init; }
+
     /// <summary>The path of the request target, still percent-encoded as sent, for example <c>/chat/room%201</c>.</summary>
     public string Path { get; }
 

@@ -90,8 +90,9 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
     /// <summary>Payload bytes queued for sending but not yet handed to the socket.</summary>
     public long BufferedAmount => _session.BufferedAmount;
 
-    /// <summary>Messages <see cref="Outgoing"/> dropped: under <see cref="OutgoingOverflow.DropNewest"/>, or because the
-    /// connection was already closing.</summary>
+    /// <summary>Messages dropped instead of sent: by <see cref="Outgoing"/> under <see cref="OutgoingOverflow.DropNewest"/>
+    /// or because the connection was already closing, and (on a server) broadcasts and topic publishes dropped for this
+    /// connection by <see cref="WebSocketServerOptions.BroadcastOverflow"/>.</summary>
     public long DroppedOutgoing => _session.DroppedOutgoing;
 
     /// <summary>Messages that arrived after we started closing while nobody was consuming, and so were discarded.</summary>

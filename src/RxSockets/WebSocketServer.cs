@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -16,6 +17,11 @@ namespace RxSockets;
 /// </summary>
 /// <remarks>
 /// <para><b>Thread safety.</b> Every member may be called from any thread.</para>
+/// <para><b>Detached (noServer) mode.</b> <see cref="CreateDetached"/> makes a server that does not listen: a host
+/// that reads HTTP itself (ASP.NET Core, a custom listener) hands each upgrade request in with
+/// <see cref="AcceptAsync(HandshakeRequest, IDuplexPipe, CancellationToken)"/>, or with <see cref="NegotiateAsync"/>
+/// and <see cref="Accept"/> when it writes the 101 answer itself. Connections, topics, limits and broadcasts work
+/// the same.</para>
 /// <para><b>New connections.</b> Accepted connections wait in a queue until consumed through
 /// <see cref="Connections"/> (any number of subscribers) or <see cref="AcceptAllAsync"/> (one enumerator), not both;
 /// a connection accepted before anyone subscribed is not lost. Each connection's own messages wait, in turn, until
@@ -24,12 +30,16 @@ namespace RxSockets;
 public sealed class WebSocketServer : IAsyncDisposable
 {
     private readonly WebSocketServerOptions _options;
-    private readonly Listener _listener;
+    private readonly Listener? _listener;
     private readonly ServerTls? _tls;
     private readonly ServerAcceptor _acceptor;
     private readonly ILogger _logger;
     private readonly ConnectionRegistry _registry = new();
     private readonly ResumeHost _resume;
+    private readonly Admission _admission;
+    private readonly BroadcastGate _gate;
+    private readonly TopicRegistry _topics;
+    private readonly UpgradeNegotiator _negotiator;
     private readonly Channel<WebSocketConnection> _accepted = Channel.CreateUnbounded<WebSocketConnection>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ChannelObservable<WebSocketConnection> _connections;
     private readonly ConcurrentDictionary<Task, bool> _handshakes = new();
@@ -38,7 +48,7 @@ public sealed class WebSocketServer : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
     private int _stopRequested;
 
-    private WebSocketServer(WebSocketServerOptions options, Listener listener, ServerTls? tls, ILogger logger)
+    private WebSocketServer(WebSocketServerOptions options, Listener? listener, ServerTls? tls, ILogger logger)
     {
         _options = options;
         _listener = listener;
@@ -46,12 +56,18 @@ public sealed class WebSocketServer : IAsyncDisposable
         _logger = logger;
         _acceptor = new ServerAcceptor(options, _logger, tls);
         _resume = new ResumeHost(options, _logger);
+        _admission = new Admission(_registry, options);
+        _gate = new BroadcastGate(options);
+        _topics = new TopicRegistry(_gate, options.FragmentSize, error => Diagnostics.Log.ObserverFaulted(_logger, 0, error));
+        _negotiator = new UpgradeNegotiator(options, _admission, _logger);
         _connections = new ChannelObservable<WebSocketConnection>(_accepted.Reader, _stopped.Task,
             error => Diagnostics.Log.ObserverFaulted(_logger, 0, error), nameof(Connections));
     }
 
     /// <summary>The address and port the server listens on (the real port when 0 was asked for).</summary>
-    public IPEndPoint LocalEndPoint => _listener.LocalEndPoint;
+    /// <exception cref="InvalidOperationException">The server is detached: its host listens.</exception>
+    public IPEndPoint LocalEndPoint => _listener?.LocalEndPoint
+        ?? throw new InvalidOperationException("A detached server does not listen: its host accepts the connections.");
 
     /// <summary>The URL clients connect to, such as <c>ws://127.0.0.1:8080/chat</c>, or <c>wss://…</c> when the server
     /// has a certificate.</summary>
@@ -72,6 +88,13 @@ public sealed class WebSocketServer : IAsyncDisposable
 
     /// <summary>The number of connections open now.</summary>
     public int ClientCount => _registry.Count;
+
+    /// <summary>The topics (rooms) created so far with <see cref="Topic"/>.</summary>
+    public IReadOnlyCollection<WebSocketTopic> Topics => _topics.Snapshot;
+
+    /// <summary>Messages that broadcasts and topic publishes dropped for slow connections, by the
+    /// <see cref="WebSocketServerOptions.BroadcastOverflow"/> policy.</summary>
+    public long DroppedBroadcasts => _gate.Dropped;
 
     /// <summary>Completes when the server has stopped.</summary>
     public Task Completion => _stopped.Task;
@@ -102,8 +125,109 @@ public sealed class WebSocketServer : IAsyncDisposable
 
         var server = new WebSocketServer(validated, listener, tls, logger);
         Diagnostics.Log.Listening(server._logger, listener.LocalEndPoint);
-        server._acceptLoop = server.AcceptLoopAsync();
+        server._acceptLoop = server.AcceptLoopAsync(listener);
         return server;
+    }
+
+    /// <summary>Creates a server that does not listen (node ws's <c>noServer</c> mode): its host reads each upgrade
+    /// request and hands it in with <see cref="AcceptAsync(HandshakeRequest, IDuplexPipe, CancellationToken)"/> or
+    /// <see cref="NegotiateAsync"/> and <see cref="Accept"/>. The listening and TLS options (<c>Host</c>, <c>Port</c>,
+    /// <c>Backlog</c>, certificates) are not used: the host owns the socket.</summary>
+    /// <param name="options">Whom to accept and the connections' options; validated and copied.</param>
+    /// <returns>The server, ready to accept.</returns>
+    /// <exception cref="ArgumentException">An option is invalid; the message names the property.</exception>
+    public static WebSocketServer CreateDetached(WebSocketServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var validated = options.ValidatedCopy();
+        return new WebSocketServer(validated, null, null, validated.LoggerFactory.CreateLogger("RxSockets.Server"));
+    }
+
+    /// <summary>Gets the topic (room) named <paramref name="name"/>, creating it on first use.</summary>
+    /// <param name="name">The name, compared ordinally.</param>
+    /// <returns>The topic; the same instance for the same name, until <see cref="RemoveTopic"/>.</returns>
+    public WebSocketTopic Topic(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return _topics.GetOrAdd(name);
+    }
+
+    /// <summary>Forgets an empty topic (clients may make up topic names; this bounds the memory they take).</summary>
+    /// <param name="name">The topic's name.</param>
+    /// <returns>True when the topic existed without members and was removed.</returns>
+    public bool RemoveTopic(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return _topics.TryRemoveEmpty(name);
+    }
+
+    /// <summary>Checks an upgrade request the host read (protocol rules, path, origin, the connection limits and
+    /// <see cref="WebSocketServerOptions.VerifyClient"/>), for a host that writes the answer itself: the refusal, or
+    /// the 101's headers, after which the host calls <see cref="Accept"/> with the upgraded stream.</summary>
+    /// <param name="request">The request, from <see cref="HandshakeRequest.Create"/>.</param>
+    /// <param name="cancellationToken">Cancels the verification hook.</param>
+    /// <returns>The answer; dispose it if the upgrade cannot be completed.</returns>
+    public async ValueTask<WebSocketUpgrade> NegotiateAsync(HandshakeRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return await _negotiator.NegotiateAsync(request, _stopping.IsCancellationRequested, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the WebSocket protocol over a transport the host has upgraded, after it sent the 101 answer
+    /// with <see cref="WebSocketUpgrade.ResponseHeaders"/>. The connection joins <see cref="Clients"/> and is
+    /// published on <see cref="Connections"/>.</summary>
+    /// <param name="upgrade">An accepted answer of <see cref="NegotiateAsync"/>, used once.</param>
+    /// <param name="transport">The upgraded byte stream; the connection completes it when it ends.</param>
+    /// <returns>The open connection.</returns>
+    /// <exception cref="InvalidOperationException">The upgrade was refused, disposed or already used.</exception>
+    public WebSocketConnection Accept(WebSocketUpgrade upgrade, IDuplexPipe transport)
+    {
+        ArgumentNullException.ThrowIfNull(upgrade);
+        ArgumentNullException.ThrowIfNull(transport);
+        if (!upgrade.TryConsume())
+        {
+            throw new InvalidOperationException("The upgrade was refused, disposed or already accepted.");
+        }
+
+        var request = upgrade.Request!;   // accepted upgrades carry their request
+        var url = new Uri($"ws://{request.Host}{request.Path}{(request.Query.Length > 0 ? "?" + request.Query : "")}", UriKind.Absolute);
+        var info = new ConnectionInfo(url, upgrade.SubProtocol, upgrade.Deflate?.Extension, request, request.RemoteEndPoint, upgrade.Deflate);
+        var connection = new WebSocketConnection(new PipeTransport(transport), ConnectionRole.Server, _options, info);
+        Register(connection, upgrade.Address);
+        if (_stopping.IsCancellationRequested)
+        {
+            // Stopped while the host was upgrading: the shutdown's snapshot may have missed this one.
+            _ = CloseGoingAwayAsync(connection);
+        }
+
+        return connection;
+    }
+
+    /// <summary>Accepts an upgrade request the host read, writing the answer itself onto <paramref name="transport"/>
+    /// (node ws's <c>handleUpgrade</c>): the 101 and then the WebSocket, or the refusal, after which the transport is
+    /// completed.</summary>
+    /// <param name="request">The request, from <see cref="HandshakeRequest.Create"/>.</param>
+    /// <param name="transport">The raw byte stream the request arrived on, positioned after the request head.</param>
+    /// <param name="cancellationToken">Cancels the handshake.</param>
+    /// <returns>The open connection, or null when the request was refused.</returns>
+    public async ValueTask<WebSocketConnection?> AcceptAsync(HandshakeRequest request, IDuplexPipe transport, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(transport);
+        using var upgrade = await NegotiateAsync(request, cancellationToken).ConfigureAwait(false);
+        if (upgrade.Rejection is { } rejection)
+        {
+            Protocol.Handshake.ServerHandshake.WriteRejection(transport.Output, rejection);
+            await transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await transport.Output.CompleteAsync().ConfigureAwait(false);
+            await transport.Input.CompleteAsync().ConfigureAwait(false);
+            return null;
+        }
+
+        var key = upgrade.ResponseHeaders["Sec-WebSocket-Accept"];
+        Protocol.Handshake.ServerHandshake.WriteAccept(transport.Output, key, upgrade.SubProtocol, upgrade.Deflate?.Extension);
+        await transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return Accept(upgrade, transport);
     }
 
     /// <summary>Reads new connections with <c>await foreach</c>; ends when the server stops.</summary>
@@ -119,8 +243,9 @@ public sealed class WebSocketServer : IAsyncDisposable
         _resume.Sessions.ReadAllAsync(cancellationToken);
 
     /// <summary>Sends a message to every open connection that passes <paramref name="filter"/>. The message is framed
-    /// once for all of them. Completes when it is queued on every recipient (waiting for room where a queue is full);
-    /// connections that close meanwhile are skipped.</summary>
+    /// once for all of them. Completes when it is queued on every recipient, within each one's outbound budget
+    /// (waiting for room, or dropping, as <see cref="WebSocketServerOptions.BroadcastOverflow"/> says); connections
+    /// that close meanwhile are skipped.</summary>
     /// <param name="message">The message.</param>
     /// <param name="filter">Which connections receive it; null for all.</param>
     /// <param name="cancellationToken">Cancels waiting for room in full queues.</param>
@@ -128,35 +253,9 @@ public sealed class WebSocketServer : IAsyncDisposable
     public async ValueTask<int> BroadcastAsync(Message message, Func<WebSocketConnection, bool>? filter = null, CancellationToken cancellationToken = default)
     {
         var frame = PreparedFrame.Create(message, _options.FragmentSize);
-        List<Task<bool>>? waiting = null;
-        var delivered = 0;
-        foreach (var connection in _registry.Snapshot)
-        {
-            // A resumable session's connection carries numbered envelopes: send to the session instead.
-            if (connection.State != ConnectionState.Open || _resume.Owns(connection) || (filter is not null && !filter(connection)))
-            {
-                continue;
-            }
-
-            if (connection.TrySend(frame))
-            {
-                delivered++;
-            }
-            else
-            {
-                (waiting ??= []).Add(SendWhenRoomAsync(connection, frame, cancellationToken));
-            }
-        }
-
-        if (waiting is not null)
-        {
-            foreach (var sent in await Task.WhenAll(waiting).ConfigureAwait(false))
-            {
-                delivered += sent ? 1 : 0;
-            }
-        }
-
-        return delivered;
+        // A resumable session's connection carries numbered envelopes: send to the session instead.
+        var targets = _options.Resume is null ? filter : connection => !_resume.Owns(connection) && (filter is null || filter(connection));
+        return await _gate.DeliverAsync(frame, _registry.Snapshot, targets, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops accepting, closes every connection with 1001 (going away), waits up to the close timeout for
@@ -180,7 +279,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         try
         {
             _stopping.Cancel();
-            _listener.Dispose();
+            _listener?.Dispose();
             await _acceptLoop.ConfigureAwait(false);
             await Task.WhenAll(_handshakes.Keys).ConfigureAwait(false);
             var clients = _registry.Snapshot;
@@ -211,7 +310,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         await connection.DisposeAsync().ConfigureAwait(false);
     }
 
-    private async Task AcceptLoopAsync()
+    private async Task AcceptLoopAsync(Listener listener)
     {
         await Task.Yield();
         while (!_stopping.IsCancellationRequested)
@@ -219,7 +318,7 @@ public sealed class WebSocketServer : IAsyncDisposable
             AcceptedSocket socket;
             try
             {
-                socket = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
             }
             catch (Exception) when (_stopping.IsCancellationRequested)
             {
@@ -240,40 +339,35 @@ public sealed class WebSocketServer : IAsyncDisposable
 
     private async Task HandshakeAsync(AcceptedSocket socket)
     {
-        var reserved = _registry.TryReserve(_options.MaxConnections);
-        var connection = await _acceptor.AcceptAsync(socket, full: !reserved, _stopping.Token).ConfigureAwait(false);
+        var address = Admission.AddressOf(socket.RemoteEndPoint);
+        var refusal = _admission.TryEnter(address);
+        var connection = await _acceptor.AcceptAsync(socket, refusal, _stopping.Token).ConfigureAwait(false);
         if (connection is null)
         {
-            if (reserved)
+            if (refusal is null)
             {
-                _registry.Release();
+                _admission.Leave(address);
             }
 
             return;
         }
 
-        Diagnostics.Log.Accepted(_logger, connection.Id, connection.RemoteEndPoint);
-        _registry.Add(connection);
         if (_resume.Owns(connection))
         {
+            Diagnostics.Log.Accepted(_logger, connection.Id, connection.RemoteEndPoint);
+            _admission.Register(connection, address);
             await _resume.AcceptAsync(connection, _stopping.Token).ConfigureAwait(false);
             return;
         }
 
-        _accepted.Writer.TryWrite(connection);
+        Register(connection, address);
     }
 
-    private static async Task<bool> SendWhenRoomAsync(WebSocketConnection connection, PreparedFrame frame, CancellationToken cancellationToken)
+    private void Register(WebSocketConnection connection, IPAddress? address)
     {
-        try
-        {
-            await connection.SendAsync(frame, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (ConnectionClosedException)
-        {
-            return false;
-        }
+        Diagnostics.Log.Accepted(_logger, connection.Id, connection.RemoteEndPoint);
+        _admission.Register(connection, address);
+        _accepted.Writer.TryWrite(connection);
     }
 
     private static string FormatHost(IPAddress address) =>

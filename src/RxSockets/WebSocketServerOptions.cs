@@ -37,6 +37,44 @@ public sealed class WebSocketServerOptions : ConnectionOptions
     /// <value>The default is 10,000.</value>
     public int MaxConnections { get; set; } = 10_000;
 
+    /// <summary>Connections open at once from one remote IP address (IPv4-mapped IPv6 addresses count as IPv4); a
+    /// client beyond the limit is answered <c>429 Too Many Requests</c> (the per-client answer, whereas the
+    /// server-wide <see cref="MaxConnections"/> answers 503). 0 = unlimited. Behind a reverse proxy every client shares
+    /// the proxy's address.</summary>
+    /// <value>The default is 0 (unlimited).</value>
+    public int MaxConnectionsPerAddress { get; set; }
+
+    /// <summary>The messages per second each client may send, as a token bucket on
+    /// <see cref="ConnectionOptions.Scheduler"/>: it refills at this rate up to <see cref="MessageRateBurst"/> tokens,
+    /// and a message that finds it empty closes the connection with 1008 (policy violation) and the reason
+    /// "message rate limit exceeded". 0 = unlimited.</summary>
+    /// <value>The default is 0 (unlimited).</value>
+    public double MessageRateLimit { get; set; }
+
+    /// <summary>How many messages a client may send at once before <see cref="MessageRateLimit"/> applies (the
+    /// bucket's size); 0 = the limit rounded up (one second's worth).</summary>
+    /// <value>The default is 0.</value>
+    public int MessageRateBurst { get; set; }
+
+    /// <summary>The most messages a connection's send queue may hold when a broadcast or topic publish arrives: beyond
+    /// it <see cref="BroadcastOverflow"/> decides. 0 = <see cref="ConnectionOptions.SendQueueCapacity"/> (the queue's
+    /// own limit, which also bounds this one).</summary>
+    /// <value>The default is 0.</value>
+    public int BroadcastQueueLimit { get; set; }
+
+    /// <summary>The most payload bytes a connection's send queue may hold (<see cref="WebSocketConnection.BufferedAmount"/>)
+    /// for a broadcast or topic publish to be queued without <see cref="BroadcastOverflow"/> deciding; a message is
+    /// always accepted by an empty queue, however large. 0 = unlimited.</summary>
+    /// <value>The default is 0 (unlimited).</value>
+    public long BroadcastByteLimit { get; set; }
+
+    /// <summary>What a broadcast or topic publish does for a connection over its budget
+    /// (<see cref="BroadcastQueueLimit"/>, <see cref="BroadcastByteLimit"/>). Drops are counted in
+    /// <see cref="WebSocketConnection.DroppedOutgoing"/>, <see cref="WebSocketTopic.DroppedMessages"/> and
+    /// <see cref="WebSocketServer.DroppedBroadcasts"/>.</summary>
+    /// <value>The default is <see cref="RxSockets.BroadcastOverflow.Wait"/>.</value>
+    public BroadcastOverflow BroadcastOverflow { get; set; } = BroadcastOverflow.Wait;
+
     /// <summary>The listen backlog: connections the OS queues before they are accepted.</summary>
     /// <value>The default is 512.</value>
     public int Backlog { get; set; } = 512;
@@ -117,6 +155,13 @@ public sealed class WebSocketServerOptions : ConnectionOptions
         Require(string.IsNullOrEmpty(Path) || Path.StartsWith('/'), nameof(Path), "must start with '/'");
         Require(MaxConnections > 0, nameof(MaxConnections), "must be positive");
         Require(Backlog > 0, nameof(Backlog), "must be positive");
+        Require(MaxConnectionsPerAddress >= 0, nameof(MaxConnectionsPerAddress), "must be 0 (unlimited) or positive");
+        Require(MessageRateLimit >= 0 && double.IsFinite(MessageRateLimit), nameof(MessageRateLimit), "must be 0 (unlimited) or a positive number of messages per second");
+        Require(MessageRateBurst >= 0, nameof(MessageRateBurst), "must be 0 (one second's worth) or positive");
+        Require(MessageRateBurst == 0 || MessageRateLimit > 0, nameof(MessageRateBurst), "needs MessageRateLimit");
+        Require(BroadcastQueueLimit >= 0 && BroadcastQueueLimit <= SendQueueCapacity, nameof(BroadcastQueueLimit), "must be between 0 (the send queue's capacity) and SendQueueCapacity");
+        Require(BroadcastByteLimit >= 0, nameof(BroadcastByteLimit), "must be 0 (unlimited) or positive");
+        Require(Enum.IsDefined(BroadcastOverflow), nameof(BroadcastOverflow), "is not a defined value");
         PerMessageDeflate?.Validate(ConnectionRole.Server);
         Resume?.Validate(nameof(Resume));
     }

@@ -195,6 +195,73 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
         return true;
     }
 
+    /// <summary>Removes the oldest item that matches <paramref name="match"/> (a lossy policy evicting it), keeping
+    /// the order of the others.</summary>
+    public bool TryRemoveOldest(Func<T, bool> match, out T item)
+    {
+        List<TaskCompletionSource>? writers;
+        lock (_gate)
+        {
+            var found = -1;
+            for (var i = 0; i < _count && found < 0; i++)
+            {
+                found = match(_items![(_head + i) % _items.Length]) ? i : -1;
+            }
+
+            if (found < 0)
+            {
+                item = default!;
+                return false;
+            }
+
+            item = _items![(_head + found) % _items.Length];
+            for (var i = found; i < _count - 1; i++)
+            {
+                _items[(_head + i) % _items.Length] = _items[(_head + i + 1) % _items.Length];
+            }
+
+            _items[(_head + _count - 1) % _items.Length] = default!;
+            _count--;
+            writers = _blockedWriters;
+            _blockedWriters = null;
+        }
+
+        if (writers is not null)
+        {
+            foreach (var writer in writers)
+            {
+                writer.TrySetResult();
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Completes when the reader next takes an item (at once when the queue is empty): a writer waiting for
+    /// the queue to shrink below a limit of its own, lower than the capacity.</summary>
+    /// <exception cref="ChannelClosedException">The queue was completed.</exception>
+    public Task WaitForReadAsync(CancellationToken cancellationToken)
+    {
+        TaskCompletionSource read;
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                return Task.FromException(new ChannelClosedException());
+            }
+
+            if (_count == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            read = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            (_blockedWriters ??= []).Add(read);
+        }
+
+        return read.Task.WaitAsync(cancellationToken);
+    }
+
     public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)

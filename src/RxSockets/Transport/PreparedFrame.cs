@@ -27,6 +27,10 @@ internal sealed class PreparedFrame
 
     public int PayloadLength { get; }
 
+    /// <summary>The topic that published this frame, or null for a broadcast: where a drop of it is counted. Set once,
+    /// before the frame is shared.</summary>
+    public WebSocketTopic? Topic { get; set; }
+
     public static PreparedFrame Create(Message message, int fragmentSize)
     {
         var writer = new System.Buffers.ArrayBufferWriter<byte>(message.Data.Length + FrameHeader.MaxLength);

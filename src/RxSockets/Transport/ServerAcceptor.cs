@@ -20,22 +20,23 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
     private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, Resumption.ResumeProtocol.ServerSelector(options));
 
     /// <summary>Runs the handshake on an accepted connection.</summary>
-    /// <param name="full">True when the server is at its connection limit: the request is answered 503.</param>
+    /// <param name="refusal">Set when the server's admission limits refuse this client (503 at the connection limit,
+    /// 429 at the per-address limit): a valid request is answered with it.</param>
     /// <returns>The open connection, or null when the request was refused or failed (the socket is closed then).</returns>
-    public Task<WebSocketConnection?> AcceptAsync(AcceptedSocket accepted, bool full, CancellationToken cancellationToken)
+    public Task<WebSocketConnection?> AcceptAsync(AcceptedSocket accepted, HandshakeRejection? refusal, CancellationToken cancellationToken)
     {
         if (accepted.Epoll is { } epoll)
         {
-            return AcceptAsync(epoll, null, epoll.RemoteEndPoint, full, cancellationToken);
+            return AcceptAsync(epoll, null, epoll.RemoteEndPoint, refusal, cancellationToken);
         }
 
         var socket = accepted.Socket!;
         Stream stream = new NetworkStream(socket, ownsSocket: false);
         stream = tls is null ? stream : ServerTls.Wrap(stream);
-        return AcceptAsync(new SocketTransport(socket, stream), stream as SslStream, SocketTransport.PeerOf(socket), full, cancellationToken);
+        return AcceptAsync(new SocketTransport(socket, stream), stream as SslStream, SocketTransport.PeerOf(socket), refusal, cancellationToken);
     }
 
-    private async Task<WebSocketConnection?> AcceptAsync(ITransport transport, SslStream? ssl, IPEndPoint? remote, bool full, CancellationToken cancellationToken)
+    private async Task<WebSocketConnection?> AcceptAsync(ITransport transport, SslStream? ssl, IPEndPoint? remote, HandshakeRejection? refusal, CancellationToken cancellationToken)
     {
         using var deadline = new HandshakeDeadline(options, cancellationToken);
         try
@@ -53,10 +54,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
                 return null;
             }
 
-            if (rejection is null && full)
-            {
-                rejection = new HandshakeRejection(503, "the server is at its connection limit");
-            }
+            rejection ??= refusal;
 
             if (rejection is null && options.VerifyClient is { } verify)
             {

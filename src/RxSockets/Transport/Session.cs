@@ -32,6 +32,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     private readonly PingTracker _pings;
     private readonly Heartbeat? _heartbeat;
     private readonly DeflateFrameWriter? _deflate;
+    private readonly MessageRateLimiter? _rateLimiter;
     private readonly CancellationTokenSource _abort = new();
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -67,6 +68,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         _inbound = new BoundedQueue<Message>(options.ReceiveQueueCapacity, inline: options.InlineDelivery);
         _outbound = new BoundedQueue<Outbound>(options.SendQueueCapacity, inline: false);
         _masks = role == ConnectionRole.Client ? new MaskKeySource() : null;
+        _rateLimiter = MessageRateLimiter.For(options);
         _pings = new PingTracker(options.Scheduler);
         if (options.KeepAliveInterval != Timeout.InfiniteTimeSpan)
         {
@@ -116,6 +118,28 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
     /// <summary>Counts a message dropped by a lossy policy.</summary>
     public void CountDroppedOutgoing() => Interlocked.Increment(ref _droppedOutgoing);
+
+    /// <summary>Messages in the send queue now.</summary>
+    public int QueuedMessages => _outbound.Count;
+
+    /// <summary>Evicts the oldest queued broadcast frame (a lossy broadcast policy), counting it as dropped.</summary>
+    public bool TryDropOldestPrepared([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PreparedFrame? dropped)
+    {
+        if (!_outbound.TryRemoveOldest(static item => item.Prepared is not null, out var item))
+        {
+            dropped = null;
+            return false;
+        }
+
+        Interlocked.Add(ref _bufferedAmount, -item.Length);
+        CountDroppedOutgoing();
+        dropped = item.Prepared!;   // only prepared items match
+        return true;
+    }
+
+    /// <summary>Completes when the write loop next takes a message from the send queue.</summary>
+    /// <exception cref="ChannelClosedException">The connection is closing.</exception>
+    public Task WaitForDequeueAsync(CancellationToken cancellationToken) => _outbound.WaitForReadAsync(cancellationToken);
 
     public ValueTask<TimeSpan> PingAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
@@ -475,6 +499,11 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
                         input.AdvanceTo(buffer.Start, buffer.End);
                         return false;
                     case ProtocolEvent.Message:
+                        if (_rateLimiter?.TryTake() == false)
+                        {
+                            throw new ProtocolException(CloseCode.PolicyViolation, "message rate limit exceeded");
+                        }
+
                         if (!_inbound.TryWrite(message))
                         {
                             // The consumer is behind: let the replies queued so far go out before waiting for it.

@@ -29,7 +29,11 @@ public class FlowControlLoopbackTests
             }
         }, cancellationToken);
         await using var client = await WebSocketConnection.ConnectAsync(server.Url, cancellationToken: cancellationToken);
-        var ticks = client.Incoming.Select(message => message.GetText());
+        // Published, so both subscribers see every message: Incoming holds messages only until its first subscriber.
+        var ticks = client.Incoming.Select(message => message.GetText()).Publish();
+        var fastCount = 0;
+        var fastDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var fast = ticks.Subscribe(_ => fastCount++, () => fastDone.TrySetResult());
         var statistics = new FlowStatistics();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var slowStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -44,9 +48,7 @@ public class FlowControlLoopbackTests
             },
             error => slowDone.TrySetException(error),
             () => slowDone.TrySetResult());
-        var fastCount = 0;
-        var fastDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var fast = ticks.Subscribe(_ => fastCount++, () => fastDone.TrySetResult());
+        using var connected = ticks.Connect();
 
         await fastDone.Task.WaitAsync(cancellationToken);
         await slowStarted.Task.WaitAsync(cancellationToken);

@@ -86,14 +86,14 @@ internal sealed class RawPeer
     public Task CompleteAsync() => _pipe.Output.CompleteAsync().AsTask();
 
     /// <summary>The next frame, or null when the other side ended the stream.</summary>
-    public async Task<Frame?> ReadFrameAsync(CancellationToken cancellationToken)
+    public async Task<Frame?> ReadFrameAsync(CancellationToken cancellationToken, byte allowedRsv = 0)
     {
         var input = _pipe.Input;
         while (true)
         {
             var result = await input.ReadAsync(cancellationToken);
             var buffer = result.Buffer;
-            if (Frame.TryRead(ref buffer, expectMasked: !_masks, maxPayload: long.MaxValue, out var frame))
+            if (Frame.TryRead(ref buffer, expectMasked: !_masks, maxPayload: long.MaxValue, out var frame, allowedRsv))
             {
                 input.AdvanceTo(buffer.Start);
                 return frame;

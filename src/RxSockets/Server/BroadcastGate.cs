@@ -1,0 +1,152 @@
+using System.Threading.Channels;
+using RxSockets.Transport;
+
+namespace RxSockets.Server;
+
+/// <summary>
+/// Queues one prepared frame on many connections (a broadcast or a topic publish) within each connection's outbound
+/// budget (<see cref="WebSocketServerOptions.BroadcastQueueLimit"/> messages, <see cref="WebSocketServerOptions.BroadcastByteLimit"/>
+/// bytes), applying <see cref="WebSocketServerOptions.BroadcastOverflow"/> to a connection over it and counting every
+/// drop per connection, per topic and here. Thread-safe and lock-free itself; the checks and the enqueue are not one
+/// atomic step, so concurrent publishers may overshoot a budget by at most one message each.
+/// </summary>
+internal sealed class BroadcastGate(WebSocketServerOptions options)
+{
+    private readonly int _messageLimit = options.BroadcastQueueLimit > 0 ? options.BroadcastQueueLimit : options.SendQueueCapacity;
+    private readonly long _byteLimit = options.BroadcastByteLimit;
+    private readonly BroadcastOverflow _overflow = options.BroadcastOverflow;
+    private long _dropped;
+
+    private enum Outcome
+    {
+        Queued,
+        Dropped,
+        MustWait,
+    }
+
+    /// <summary>Messages dropped by the overflow policy, over every connection and topic.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Queues <paramref name="frame"/> on every open recipient that passes <paramref name="filter"/>.</summary>
+    /// <returns>The number of connections the frame was queued on.</returns>
+    public async ValueTask<int> DeliverAsync(PreparedFrame frame, IEnumerable<WebSocketConnection> recipients,
+        Func<WebSocketConnection, bool>? filter, CancellationToken cancellationToken)
+    {
+        List<Task<bool>>? waiting = null;
+        var delivered = 0;
+        foreach (var connection in recipients)
+        {
+            if (connection.State != ConnectionState.Open || (filter is not null && !filter(connection)))
+            {
+                continue;
+            }
+
+            switch (TryOffer(connection.Session, frame))
+            {
+                case Outcome.Queued:
+                    delivered++;
+                    break;
+                case Outcome.MustWait:
+                    (waiting ??= []).Add(WaitAndOfferAsync(connection.Session, frame, cancellationToken));
+                    break;
+            }
+        }
+
+        if (waiting is not null)
+        {
+            foreach (var sent in await Task.WhenAll(waiting).ConfigureAwait(false))
+            {
+                delivered += sent ? 1 : 0;
+            }
+        }
+
+        return delivered;
+    }
+
+    private Outcome TryOffer(Session session, PreparedFrame frame)
+    {
+        if (WithinBudget(session, frame) && session.TrySend(frame))
+        {
+            return Outcome.Queued;
+        }
+
+        if (session.State != ConnectionState.Open)
+        {
+            return Outcome.Dropped;   // closing: nobody to deliver to, and not a policy drop
+        }
+
+        switch (_overflow)
+        {
+            case BroadcastOverflow.DropOldest:
+                while (!WithinBudget(session, frame) || !session.TrySend(frame))
+                {
+                    if (!session.TryDropOldestPrepared(out var evicted))
+                    {
+                        // Only the connection's own messages are queued: those are never evicted, so the new one goes.
+                        CountDrop(session, frame);
+                        return Outcome.Dropped;
+                    }
+
+                    CountEvicted(evicted);
+                }
+
+                return Outcome.Queued;
+            case BroadcastOverflow.DropNewest:
+                CountDrop(session, frame);
+                return Outcome.Dropped;
+            case BroadcastOverflow.Disconnect:
+                CountDrop(session, frame);
+                session.Fail(new CloseStatus(CloseCode.TryAgainLater, "slow consumer: outbound budget exceeded"),
+                    new InvalidOperationException("A broadcast found this connection's send queue over its budget (BroadcastOverflow.Disconnect)."));
+                return Outcome.Dropped;
+            default:
+                return Outcome.MustWait;
+        }
+    }
+
+    private async Task<bool> WaitAndOfferAsync(Session session, PreparedFrame frame, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await session.WaitForDequeueAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException)
+            {
+                return false;
+            }
+
+            switch (TryOffer(session, frame))
+            {
+                case Outcome.Queued:
+                    return true;
+                case Outcome.Dropped:
+                    return false;
+            }
+        }
+    }
+
+    private bool WithinBudget(Session session, PreparedFrame frame)
+    {
+        var queued = session.QueuedMessages;
+        if (queued == 0)
+        {
+            return true;   // an empty queue takes any message, however large: it could never go out otherwise
+        }
+
+        return queued < _messageLimit && (_byteLimit == 0 || session.BufferedAmount + frame.PayloadLength <= _byteLimit);
+    }
+
+    private void CountDrop(Session session, PreparedFrame frame)
+    {
+        session.CountDroppedOutgoing();
+        CountEvicted(frame);
+    }
+
+    private void CountEvicted(PreparedFrame frame)
+    {
+        Interlocked.Increment(ref _dropped);
+        frame.Topic?.CountDrop();
+    }
+}

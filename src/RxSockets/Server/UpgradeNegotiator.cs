@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Logging;
+using RxSockets.Protocol.Deflate;
+using RxSockets.Protocol.Handshake;
+
+namespace RxSockets.Server;
+
+/// <summary>
+/// A detached server's handshake (noServer mode): checks a request its host read, as <see cref="Transport.ServerAcceptor"/>
+/// checks one read from a socket (protocol rules, admission limits, the verification hook), and settles the 101
+/// answer for the host to send. Thread-safe.
+/// </summary>
+internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admission admission, ILogger logger)
+{
+    private static readonly HandshakeRejection s_stopping = new(503, "the server is stopping");
+
+    private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, options.SelectSubProtocol);
+
+    public async ValueTask<WebSocketUpgrade> NegotiateAsync(HandshakeRequest request, bool stopping, CancellationToken cancellationToken)
+    {
+        var target = request.Target ?? (request.Query.Length > 0 ? $"{request.Path}?{request.Query}" : request.Path);
+        var head = HttpHead.CreateRequest(request.Method, target, new Version(1, 1), [.. request.Headers]);
+        ServerHandshakeResult result;
+        try
+        {
+            result = _handshake.Validate(head, request.RemoteEndPoint);
+        }
+        catch (InvalidOperationException error)
+        {
+            Diagnostics.Log.HandshakeFailed(logger, request.RemoteEndPoint, error);
+            return Refuse(request, new HandshakeRejection(500, "subprotocol selection failed"));
+        }
+
+        if (!result.IsAccepted)
+        {
+            return Refuse(request, result.Rejection);
+        }
+
+        var address = Admission.AddressOf(request.RemoteEndPoint);
+        if ((stopping ? s_stopping : admission.TryEnter(address)) is { } refusal)
+        {
+            return Refuse(request, refusal);
+        }
+
+        HandshakeRejection? rejection;
+        try
+        {
+            rejection = options.VerifyClient is { } verify ? await VerifyAsync(verify, result.Request, cancellationToken).ConfigureAwait(false) : null;
+        }
+        catch (OperationCanceledException)
+        {
+            admission.Leave(address);
+            throw;
+        }
+
+        if (rejection is not null)
+        {
+            admission.Leave(address);
+            return Refuse(request, rejection);
+        }
+
+        var deflate = options.PerMessageDeflate is { } offered ? DeflateNegotiation.SelectOffer(result.Request.Extensions, offered) : null;
+        return WebSocketUpgrade.Accept(result.Request, result.AcceptKey, result.SubProtocol, deflate, address, () => admission.Leave(address));
+    }
+
+    private WebSocketUpgrade Refuse(HandshakeRequest request, HandshakeRejection rejection)
+    {
+        Diagnostics.Log.HandshakeRejected(logger, request.RemoteEndPoint, rejection.StatusCode, rejection.Reason ?? "");
+        return WebSocketUpgrade.Refuse(rejection);
+    }
+
+    private async ValueTask<HandshakeRejection?> VerifyAsync(
+        Func<HandshakeRequest, CancellationToken, ValueTask<HandshakeRejection?>> verify, HandshakeRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await verify(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // A failing user hook answers 500, as on the embedded server.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            Diagnostics.Log.HandshakeFailed(logger, request.RemoteEndPoint, error);
+            return new HandshakeRejection(500, "client verification failed");
+        }
+    }
+}
