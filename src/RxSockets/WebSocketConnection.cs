@@ -34,6 +34,7 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
     private ObserverList<ReadOnlyMemory<byte>>? _pings;
     private ObserverList<ReadOnlyMemory<byte>>? _pongs;
     private int _closed;
+    private Server.IConnectionOwner? _owner;
     private readonly ChannelObservable<Message> _incoming;
     private readonly ILogger _logger;
     private int _disposed;
@@ -226,6 +227,10 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
     /// <summary>"WebSocketConnection #3 Open ws://host/path".</summary>
     public override string ToString() => $"WebSocketConnection #{Id} {State} {Url}";
 
+    /// <summary>Tells <paramref name="owner"/> when this connection closes (the server's registry). A full fence,
+    /// so either the closing thread sees the owner or the caller sees <see cref="State"/> closed.</summary>
+    internal void SetOwner(Server.IConnectionOwner owner) => Interlocked.Exchange(ref _owner, owner);
+
     void ISessionObserver.OnStateChanged(ConnectionState state)
     {
         var closed = state == ConnectionState.Closed;
@@ -236,6 +241,7 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
             Interlocked.Exchange(ref _closed, 1);
             Volatile.Read(ref _pings)?.Complete();
             Volatile.Read(ref _pongs)?.Complete();
+            Volatile.Read(ref _owner)?.OnConnectionClosed(this);
         }
     }
 

@@ -4,7 +4,7 @@ namespace RxSockets.Server;
 
 /// <summary>The server's open connections: added when the handshake succeeds, removed when the connection ends.
 /// Thread-safe.</summary>
-internal sealed class ConnectionRegistry
+internal sealed class ConnectionRegistry : IConnectionOwner
 {
     private readonly ConcurrentDictionary<long, WebSocketConnection> _connections = new();
     private int _count;
@@ -40,15 +40,17 @@ internal sealed class ConnectionRegistry
     {
         _connections[connection.Id] = connection;
         Interlocked.Increment(ref _count);
-        // States reports Closed before Completion completes, so whoever awaits Completion sees the count updated.
-        connection.States.Subscribe(state =>
+
+        // The connection tells us when it closes, before Completion completes, so whoever awaits Completion sees the
+        // count updated. One that closed before it knew us is removed here.
+        connection.SetOwner(this);
+        if (connection.State == ConnectionState.Closed)
         {
-            if (state == ConnectionState.Closed)
-            {
-                Remove(connection);
-            }
-        });
+            Remove(connection);
+        }
     }
+
+    void IConnectionOwner.OnConnectionClosed(WebSocketConnection connection) => Remove(connection);
 
     private void Remove(WebSocketConnection connection)
     {
