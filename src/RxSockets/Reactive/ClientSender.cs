@@ -121,20 +121,21 @@ internal sealed class ClientSender : IAsyncDisposable
                         continue;
                     }
 
-                    // Wrapped once, when it leaves the queue: the layer numbers it and keeps it for replay.
-                    pending = _layer is { } layer ? layer.WrapOutgoing(next) : next;
+                    pending = next;
                 }
 
                 var connection = await Volatile.Read(ref _ready).Task.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    await connection.SendAsync(pending.Value, cancellationToken).ConfigureAwait(false);
+                    // Wrapped once, for an attached connection: the layer numbers it and keeps it for replay from then on.
+                    var wire = _layer is { } layer ? layer.WrapOutgoing(pending.Value) : pending.Value;
+                    pending = _layer is null ? pending : null;
+                    await connection.SendAsync(wire, cancellationToken).ConfigureAwait(false);
                     pending = null;
                 }
                 catch (ConnectionClosedException)
                 {
-                    // Refused by a closing connection: keep it for the next one (a layer replays it itself).
-                    pending = _layer is null ? pending : null;
+                    // Refused by a closing connection: still pending for the next one (a layer replays it itself).
                     await Task.WhenAny(connection.Completion).ConfigureAwait(false);
                     Detach(connection);
                 }
