@@ -17,6 +17,7 @@ internal sealed class ClientSender : IAsyncDisposable
     private IClientSessionLayer? _layer;
     private Task _loop = Task.CompletedTask;
     private long _dropped;
+    private int _holding;
 
     public ClientSender(int capacity, SendQueueOverflow overflow)
     {
@@ -32,8 +33,8 @@ internal sealed class ClientSender : IAsyncDisposable
     /// <summary>Messages dropped by the overflow policy.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Messages waiting in the client's queue.</summary>
-    public int Queued => _queue.Reader.Count;
+    /// <summary>Messages waiting in the client's queue, including the one the loop holds for the next connection.</summary>
+    public int Queued => _queue.Reader.Count + Volatile.Read(ref _holding);
 
     public void Start(IClientSessionLayer? layer)
     {
@@ -122,6 +123,7 @@ internal sealed class ClientSender : IAsyncDisposable
                     }
 
                     pending = next;
+                    Volatile.Write(ref _holding, 1);
                 }
 
                 var connection = await Volatile.Read(ref _ready).Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -139,6 +141,8 @@ internal sealed class ClientSender : IAsyncDisposable
                     await Task.WhenAny(connection.Completion).ConfigureAwait(false);
                     Detach(connection);
                 }
+
+                Volatile.Write(ref _holding, pending is null ? 0 : 1);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
