@@ -477,6 +477,13 @@ public sealed class WebSocketClient : IAsyncDisposable
         {
             // Disposed: nobody will read what is left.
         }
+#pragma warning disable CA1031 // A session layer that throws fails this connection, never the client's loops.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            Diagnostics.ClientLog.ObserverFaulted(_logger, error);
+            connection.Abort();
+        }
     }
 
     /// <summary>The run is over for good: gave up, or a loss not worth a reconnect.</summary>
