@@ -28,6 +28,16 @@ internal static class ConnectCommand
           --max-fragments N            most frames per message, 0 = unlimited (default 1024)
           --deflate                    offer permessage-deflate compression (RFC 7692)
           --wait T                     after stdin ends, keep printing replies for T before closing (e.g. 500ms)
+          --reconnect                  reconnect after a loss (exponential backoff), report each reconnect on stderr,
+                                       keep stdin's lines queued while disconnected; exits 0 when the server closes
+                                       with 1000, 1 when it gives up or the server refuses
+          --resume                     ask an RxSockets server for a resumable session (implies --reconnect): every
+                                       message exactly once and in order across reconnects; stderr says when a
+                                       reconnect could not resume ("fresh session")
+          --reconnect-delay T          first reconnect delay, doubled each attempt up to 30s (default 1s)
+          --max-reconnect-attempts K   attempts per outage before giving up, 0 = for ever (default 0)
+          --keepalive-interval T       ping the server every T (default 20s)
+          --keepalive-timeout T        declare the server dead when nothing arrives within T after a ping (default 20s)
           -k, --insecure               do not check the server's TLS certificate (like curl -k), for self-signed servers
           -h, --help                   show this help
 
@@ -48,6 +58,7 @@ internal static class ConnectCommand
             Proxy = settings.Proxy is null ? null : new WebProxy(settings.Proxy),
         };
         settings.Protocol.ApplyTo(options);
+        settings.Resilience.ApplyTo(options);
         foreach (var (name, value) in settings.Headers)
         {
             options.Headers[name] = options.Headers.TryGetValue(name, out var previous) ? $"{previous}, {value}" : value;
@@ -59,6 +70,11 @@ internal static class ConnectCommand
         }
 
         using var shutdown = new ShutdownSignal();
+        if (settings.Resilience.Reconnect)
+        {
+            return await ReconnectingConnect.RunAsync(settings, options, shutdown.Requested).ConfigureAwait(false);
+        }
+
         if (await Connector.TryConnectAsync(settings.Url, options).ConfigureAwait(false) is not { } connection)
         {
             return ExitCodes.Failure;
@@ -112,10 +128,11 @@ internal static class ConnectCommand
         var wait = TimeSpan.Zero;
         var insecure = false;
         var protocol = new ProtocolFlags();
+        var resilience = new ResilienceFlags();
         Uri? proxy = null;
         while (reader.TryRead(out var token))
         {
-            if (protocol.TryRead(token, reader))
+            if (protocol.TryRead(token, reader) || resilience.TryRead(token, reader))
             {
                 continue;
             }
@@ -147,7 +164,7 @@ internal static class ConnectCommand
             }
         }
 
-        return new ConnectSettings(reader.Url(url), headers, subProtocols, protocol, wait, insecure, proxy);
+        return new ConnectSettings(reader.Url(url), headers, subProtocols, protocol, wait, insecure, proxy, resilience);
     }
 
     private static Uri ParseProxy(string text) =>

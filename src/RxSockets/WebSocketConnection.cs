@@ -33,6 +33,7 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
     private readonly Action<Exception> _onObserverFault;
     private ObserverList<ReadOnlyMemory<byte>>? _pings;
     private ObserverList<ReadOnlyMemory<byte>>? _pongs;
+    private ObserverList<TimeSpan>? _roundTrips;
     private int _closed;
     private Server.IConnectionOwner? _owner;
     private readonly ChannelObservable<Message> _incoming;
@@ -115,6 +116,14 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
 
     /// <summary>Payloads of pongs received.</summary>
     public IObservable<ReadOnlyMemory<byte>> Pongs => ControlObservers(ref _pongs);
+
+    /// <summary>The round-trip time of every ping answered: keepalive pings and <see cref="PingAsync"/>, measured on
+    /// the connection's clock. Completes when the connection closes.</summary>
+    public IObservable<TimeSpan> Rtt => ControlObservers(ref _roundTrips);
+
+    /// <summary>When bytes last arrived from the peer (any frame, data or control), or when the connection opened, on
+    /// the connection's clock (<see cref="ConnectionOptions.Scheduler"/>).</summary>
+    public DateTimeOffset LastActivity => _session.LastActivity;
 
     /// <summary>Connects to a WebSocket server and completes when the opening handshake succeeded.</summary>
     /// <param name="uri">A <c>ws://</c> URL (see <see cref="WebSocketUrl"/>).</param>
@@ -241,6 +250,7 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
             Interlocked.Exchange(ref _closed, 1);
             Volatile.Read(ref _pings)?.Complete();
             Volatile.Read(ref _pongs)?.Complete();
+            Volatile.Read(ref _roundTrips)?.Complete();
             Volatile.Read(ref _owner)?.OnConnectionClosed(this);
         }
     }
@@ -249,16 +259,18 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
 
     void ISessionObserver.OnPong(ReadOnlyMemory<byte> payload) => Volatile.Read(ref _pongs)?.Next(payload);
 
+    void ISessionObserver.OnRoundTrip(TimeSpan rtt) => Volatile.Read(ref _roundTrips)?.Next(rtt);
+
     /// <summary>Creates a control-frame observer list on first use: most connections never watch pings or pongs, and
     /// an idle connection should cost as little as possible.</summary>
-    private ObserverList<ReadOnlyMemory<byte>> ControlObservers(ref ObserverList<ReadOnlyMemory<byte>>? field)
+    private ObserverList<T> ControlObservers<T>(ref ObserverList<T>? field)
     {
         if (Volatile.Read(ref field) is { } existing)
         {
             return existing;
         }
 
-        var created = new ObserverList<ReadOnlyMemory<byte>>(_onObserverFault);
+        var created = new ObserverList<T>(_onObserverFault);
         var list = Interlocked.CompareExchange(ref field, created, null) ?? created;
         if (Volatile.Read(ref _closed) == 1)
         {

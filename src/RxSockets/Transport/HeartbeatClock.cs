@@ -147,7 +147,7 @@ internal sealed class HeartbeatClock
         // Outside the lock: declaring a peer dead aborts its connection, which leaves the clock.
         foreach (var heartbeat in dead ?? [])
         {
-            heartbeat.Owner.OnKeepAliveTimeout(new TimeoutException($"No pong or other frame arrived within {_key.Timeout} of a keepalive ping."));
+            heartbeat.Owner.OnKeepAliveTimeout(new KeepAliveTimeoutException($"No pong or other frame arrived within {_key.Timeout} of a keepalive ping."));
         }
     }
 }

@@ -9,4 +9,9 @@ internal interface ISessionObserver
     void OnPing(ReadOnlyMemory<byte> payload);
 
     void OnPong(ReadOnlyMemory<byte> payload);
+
+    /// <summary>A pong answered one of our pings (keepalive or <c>PingAsync</c>) after <paramref name="rtt"/>.</summary>
+    void OnRoundTrip(TimeSpan rtt)
+    {
+    }
 }

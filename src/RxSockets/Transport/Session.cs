@@ -54,6 +54,9 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     private long _droppedOutgoing;
     private int _batchThread;
     private bool _wakePending;
+    private long _lastReadTicks;
+    private byte[]? _keepAlivePayload;
+    private long _keepAliveSentTicks;
 
     /// <param name="transport">The upgraded byte stream and control over its end.</param>
     /// <param name="deflate">What permessage-deflate settled, or null when it was not negotiated.</param>
@@ -70,6 +73,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         _masks = role == ConnectionRole.Client ? new MaskKeySource() : null;
         _rateLimiter = MessageRateLimiter.For(options);
         _pings = new PingTracker(options.Scheduler);
+        _lastReadTicks = options.Scheduler.Now.UtcTicks;
         if (options.KeepAliveInterval != Timeout.InfiniteTimeSpan)
         {
             _heartbeat = new Heartbeat(options.Scheduler, options.KeepAliveInterval, options.KeepAliveTimeout, this);
@@ -93,6 +97,10 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     public bool IsReadPaused => _readPaused;
 
     public long DroppedIncoming => Interlocked.Read(ref _droppedIncoming);
+
+    /// <summary>When bytes last arrived from the peer (or the connection opened), on the connection's clock.</summary>
+    public DateTimeOffset LastActivity =>
+        new(_heartbeat?.LastActivityTicks is { } ticks ? Math.Max(ticks, Volatile.Read(ref _lastReadTicks)) : Volatile.Read(ref _lastReadTicks), TimeSpan.Zero);
 
     public long DroppedOutgoing => Interlocked.Read(ref _droppedOutgoing);
 
@@ -300,7 +308,10 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     {
         if (!_closeQueued)
         {
-            EnqueueControl(Opcode.Ping, _pings.NextPayload());
+            var payload = _pings.NextPayload();
+            Volatile.Write(ref _keepAliveSentTicks, _options.Scheduler.Now.UtcTicks);
+            Volatile.Write(ref _keepAlivePayload, payload);
+            EnqueueControl(Opcode.Ping, payload);
         }
     }
 
@@ -427,7 +438,15 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
                 WakeAfterBatch(inline: !read.IsCompleted);
                 var result = await read.ConfigureAwait(false);
                 var buffer = result.Buffer;
-                _heartbeat?.OnActivity();
+                if (_heartbeat is { } heartbeat)
+                {
+                    heartbeat.OnActivity();
+                }
+                else
+                {
+                    Volatile.Write(ref _lastReadTicks, _options.Scheduler.Now.UtcTicks);
+                }
+
                 if (_closeReceived)
                 {
                     // A client waits for the server to close TCP after the close handshake, ignoring anything else.
@@ -522,7 +541,11 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
                         break;
                     case ProtocolEvent.Pong:
-                        _pings.OnPong(control);
+                        if ((_pings.OnPong(control) ?? KeepAliveRoundTrip(control)) is { } rtt)
+                        {
+                            _observer.OnRoundTrip(rtt);
+                        }
+
                         _observer.OnPong(control);
                         break;
                     case ProtocolEvent.Close:
@@ -654,6 +677,20 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         }
 
         return wrote;
+    }
+
+    /// <summary>The round trip of the last keepalive ping when <paramref name="pong"/> answers it; null otherwise.</summary>
+    private TimeSpan? KeepAliveRoundTrip(ReadOnlySpan<byte> pong)
+    {
+        var payload = Volatile.Read(ref _keepAlivePayload);
+        var sentTicks = Volatile.Read(ref _keepAliveSentTicks);
+        if (payload is null || !pong.SequenceEqual(payload) || !ReferenceEquals(payload, Volatile.Read(ref _keepAlivePayload)))
+        {
+            return null;
+        }
+
+        Volatile.Write(ref _keepAlivePayload, null);
+        return TimeSpan.FromTicks(_options.Scheduler.Now.UtcTicks - sentTicks);
     }
 
     private static string Truncate(string reason)

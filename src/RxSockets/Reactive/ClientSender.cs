@@ -1,0 +1,152 @@
+using System.Threading.Channels;
+
+namespace RxSockets.Reactive;
+
+/// <summary>
+/// The reconnecting client's single send path: a bounded queue that outlives connections, and one loop that hands its
+/// messages, in order, to whichever connection is ready (waiting while there is none). A message the dropped connection
+/// refused is sent first on the next one; a message already handed to a connection that then dropped is lost
+/// (at-most-once) unless a session layer replays it. Thread-safe.
+/// </summary>
+internal sealed class ClientSender : IAsyncDisposable
+{
+    private readonly Channel<Message> _queue;
+    private readonly SendQueueOverflow _overflow;
+    private readonly CancellationTokenSource _stop = new();
+    private TaskCompletionSource<WebSocketConnection> _ready = NewReady();
+    private IClientSessionLayer? _layer;
+    private Task _loop = Task.CompletedTask;
+    private long _dropped;
+    private int _holding;
+
+    public ClientSender(int capacity, SendQueueOverflow overflow)
+    {
+        _overflow = overflow;
+        var options = new BoundedChannelOptions(capacity)
+        {
+            FullMode = overflow == SendQueueOverflow.DropOldest ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        };
+        _queue = Channel.CreateBounded<Message>(options, _ => Interlocked.Increment(ref _dropped));
+    }
+
+    /// <summary>Messages dropped by the overflow policy.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Messages waiting in the client's queue, including the one the loop holds for the next connection.</summary>
+    public int Queued => _queue.Reader.Count + Volatile.Read(ref _holding);
+
+    public void Start(IClientSessionLayer? layer)
+    {
+        _layer = layer;
+        _loop = RunAsync(_stop.Token);
+    }
+
+    public ValueTask SendAsync(Message message, CancellationToken cancellationToken)
+    {
+        if (_queue.Writer.TryWrite(message))
+        {
+            return default;
+        }
+
+        if (_stop.IsCancellationRequested)
+        {
+            return ValueTask.FromException(new ObjectDisposedException(nameof(WebSocketClient)));
+        }
+
+        return _overflow == SendQueueOverflow.Fail
+            ? ValueTask.FromException(new InvalidOperationException("The client's send queue is full (SendOverflow is Fail): send slower or raise ReconnectOptions.SendQueueCapacity."))
+            : WaitAsync(message, cancellationToken);
+    }
+
+    /// <summary>Queues without waiting; a message that does not fit is dropped and counted.</summary>
+    public void Post(Message message)
+    {
+        if (!_queue.Writer.TryWrite(message))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    /// <summary>The connection is ready for user messages: the queue starts flushing into it.</summary>
+    public void Attach(WebSocketConnection connection) => Volatile.Read(ref _ready).TrySetResult(connection);
+
+    /// <summary>The connection is gone: the queue holds its messages until the next <see cref="Attach"/>.</summary>
+    public void Detach(WebSocketConnection connection)
+    {
+        var current = Volatile.Read(ref _ready);
+        if (current.Task.IsCompletedSuccessfully && ReferenceEquals(current.Task.Result, connection))
+        {
+            Interlocked.CompareExchange(ref _ready, NewReady(), current);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private static TaskCompletionSource<WebSocketConnection> NewReady() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async ValueTask WaitAsync(Message message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _queue.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(WebSocketClient));
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        Message? pending = null;
+        try
+        {
+            while (true)
+            {
+                if (pending is null)
+                {
+                    if (!await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    if (!_queue.Reader.TryRead(out var next))
+                    {
+                        continue;
+                    }
+
+                    pending = next;
+                    Volatile.Write(ref _holding, 1);
+                }
+
+                var connection = await Volatile.Read(ref _ready).Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    // Wrapped once, for an attached connection: the layer numbers it and keeps it for replay from then on.
+                    var wire = _layer is { } layer ? layer.WrapOutgoing(pending.Value) : pending.Value;
+                    pending = _layer is null ? pending : null;
+                    await connection.SendAsync(wire, cancellationToken).ConfigureAwait(false);
+                    pending = null;
+                }
+                catch (ConnectionClosedException)
+                {
+                    // Refused by a closing connection: still pending for the next one (a layer replays it itself).
+                    await Task.WhenAny(connection.Completion).ConfigureAwait(false);
+                    Detach(connection);
+                }
+
+                Volatile.Write(ref _holding, pending is null ? 0 : 1);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+}
