@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RxSockets.Protocol.Deflate;
 using RxSockets.Protocol.Handshake;
+using RxSockets.Transport;
 
 namespace RxSockets.Server;
 
@@ -44,7 +45,7 @@ internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admissio
         HandshakeRejection? rejection;
         try
         {
-            rejection = options.VerifyClient is { } verify ? await VerifyAsync(verify, result.Request, cancellationToken).ConfigureAwait(false) : null;
+            rejection = options.VerifyClient is { } verify ? await ClientVerification.RunAsync(verify, result.Request, logger, cancellationToken).ConfigureAwait(false) : null;
         }
         catch (OperationCanceledException)
         {
@@ -68,23 +69,4 @@ internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admissio
         return WebSocketUpgrade.Refuse(rejection);
     }
 
-    private async ValueTask<HandshakeRejection?> VerifyAsync(
-        Func<HandshakeRequest, CancellationToken, ValueTask<HandshakeRejection?>> verify, HandshakeRequest request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await verify(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            throw;
-        }
-#pragma warning disable CA1031 // A failing user hook answers 500, as on the embedded server.
-        catch (Exception error)
-#pragma warning restore CA1031
-        {
-            Diagnostics.Log.HandshakeFailed(logger, request.RemoteEndPoint, error);
-            return new HandshakeRejection(500, "client verification failed");
-        }
-    }
 }

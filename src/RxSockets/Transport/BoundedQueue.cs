@@ -182,16 +182,7 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
             _blockedWriters = null;
         }
 
-        // Every waiting writer retries; those that lose the race for the free slot wait again. (No `?? []` here:
-        // that would allocate an empty list per item read.)
-        if (writers is not null)
-        {
-            foreach (var writer in writers)
-            {
-                writer.TrySetResult();
-            }
-        }
-
+        ReleaseWriters(writers);
         return true;
     }
 
@@ -226,14 +217,7 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
             _blockedWriters = null;
         }
 
-        if (writers is not null)
-        {
-            foreach (var writer in writers)
-            {
-                writer.TrySetResult();
-            }
-        }
-
+        ReleaseWriters(writers);
         return true;
     }
 
@@ -355,5 +339,18 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
 
         _items[(_head + _count) % _items.Length] = item;
         _count++;
+    }
+
+    /// <summary>Every waiting writer retries; those that lose the race for the free slot wait again. (No `?? []` at
+    /// the callers: that would allocate an empty list per item read.)</summary>
+    private static void ReleaseWriters(List<TaskCompletionSource>? writers)
+    {
+        if (writers is not null)
+        {
+            foreach (var writer in writers)
+            {
+                writer.TrySetResult();
+            }
+        }
     }
 }

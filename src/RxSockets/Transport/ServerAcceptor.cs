@@ -58,7 +58,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
 
             if (rejection is null && options.VerifyClient is { } verify)
             {
-                rejection = await VerifyAsync(verify, request!.Request!, deadline.Token).ConfigureAwait(false);   // no rejection: accepted, Request set
+                rejection = await ClientVerification.RunAsync(verify, request!.Request!, logger, deadline.Token).ConfigureAwait(false);   // no rejection: accepted, Request set
             }
 
             if (rejection is not null)
@@ -104,23 +104,4 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
         }
     }
 
-    private async ValueTask<HandshakeRejection?> VerifyAsync(
-        Func<HandshakeRequest, CancellationToken, ValueTask<HandshakeRejection?>> verify, HandshakeRequest request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await verify(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            throw;
-        }
-#pragma warning disable CA1031 // A failing user hook answers 500 instead of tearing down the accept loop.
-        catch (Exception error)
-#pragma warning restore CA1031
-        {
-            Diagnostics.Log.HandshakeFailed(logger, request.RemoteEndPoint, error);
-            return new HandshakeRejection(500, "client verification failed");
-        }
-    }
 }
