@@ -46,6 +46,9 @@ public sealed class TickFeedServer : HostedServer
         return ticks;
     }
 
+    /// <summary>The text message that ends the feed (ticks are binary).</summary>
+    public const string MarketClosed = "market closed";
+
     /// <inheritdoc />
     protected override async Task HandleAsync(WebSocketConnection connection)
     {
@@ -57,6 +60,7 @@ public sealed class TickFeedServer : HostedServer
             }
 
             Log.WriteLine($"[feed] sent {_ticks.Count} ticks");
+            await connection.SendAsync(MarketClosed);   // the last message: a reconnecting client's stream outlives the close
             await connection.CloseAsync(CloseCode.NormalClosure, "market closed");
         }
         catch (ConnectionClosedException)

@@ -24,10 +24,12 @@ public static class TradingFeedExample
         options ??= new TradingFeedOptions();
         scheduler ??= Scheduler.Default;
         await using var feed = await TickFeedServer.StartAsync(options, output, cancellationToken);
-        await using var connection = await WebSocketConnection.ConnectAsync(feed.Url, cancellationToken: cancellationToken);
+        // A reconnecting client, as a feed subscriber that lives for days would use: its Incoming spans reconnections,
+        // so the feed's own "market closed" message, not the end of one connection, ends the pipeline.
+        await using var client = new WebSocketClient(feed.Url);
         output.WriteLine($"[client] {options.Rounds} rounds of {string.Join(", ", options.Symbols.Keys)} from {feed.Url}");
 
-        var ticks = connection.Incoming.Select(BinaryTick.Parse).Publish();
+        var ticks = client.Incoming.TakeWhile(message => message.IsBinary).Select(BinaryTick.Parse).Publish();
 
         // Full speed, on the connection's delivery loop: per symbol, cut windows of N ticks and compute their VWAP;
         // print only the latest window every SampleInterval, however fast they come.
@@ -65,6 +67,7 @@ public static class TradingFeedExample
                 error => widgetDone.TrySetException(error),
                 () => widgetDone.TrySetResult());
         using var connected = ticks.Connect();
+        await client.StartAsync(cancellationToken);
 
         var summary = await totals;
         await widgetDone.Task.WaitAsync(cancellationToken);
