@@ -17,10 +17,11 @@ public class ServerLimitsTests
         await peer.SendTextAsync("two", cancellationToken);
         await peer.SendTextAsync("three", cancellationToken);
         var status = await peer.ExpectCloseAsync(cancellationToken);
+        await peer.CompleteAsync();   // the server drains until the peer's FIN (its close timeout is on virtual time)
+        await received.Terminated.WaitAsync(cancellationToken);   // Incoming ends after everything it delivers
 
         Assert.That(status, Is.EqualTo(new CloseStatus(CloseCode.PolicyViolation, "message rate limit exceeded")));
         Assert.That(received.Values.Select(m => m.GetText()), Is.EqualTo(new[] { "one", "two" }));
-        await peer.CompleteAsync();   // the server drains until the peer's FIN (its close timeout is on virtual time)
     }
 
     [Test, CancelAfter(5_000)]
