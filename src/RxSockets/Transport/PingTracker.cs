@@ -9,8 +9,11 @@ namespace RxSockets.Transport;
 /// </summary>
 internal sealed class PingTracker(IScheduler clock)
 {
-    private readonly List<(byte[] Payload, DateTimeOffset SentAt, TaskCompletionSource<TimeSpan> Result)> _pending = [];
+    private readonly Lock _gate = new();
+    private List<(byte[] Payload, DateTimeOffset SentAt, TaskCompletionSource<TimeSpan> Result)>? _pending;   // made on first PingAsync
     private long _counter;
+    private byte[]? _keepAlivePayload;
+    private long _keepAliveSentTicks;
 
     /// <summary>A payload unique to this connection, for pings the caller sent without one.</summary>
     public byte[] NextPayload()
@@ -24,9 +27,9 @@ internal sealed class PingTracker(IScheduler clock)
     public Task<TimeSpan> Register(byte[] payload)
     {
         var result = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_pending)
+        lock (_gate)
         {
-            _pending.Add((payload, clock.Now, result));
+            (_pending ??= []).Add((payload, clock.Now, result));
         }
 
         return result.Task;
@@ -37,11 +40,11 @@ internal sealed class PingTracker(IScheduler clock)
     public TimeSpan? OnPong(ReadOnlySpan<byte> payload)
     {
         TimeSpan? rtt = null;
-        lock (_pending)
+        lock (_gate)
         {
-            for (var i = _pending.Count - 1; i >= 0; i--)
+            for (var i = (_pending?.Count ?? 0) - 1; i >= 0; i--)
             {
-                var (sent, at, result) = _pending[i];
+                var (sent, at, result) = _pending![i];
                 if (payload.SequenceEqual(sent))
                 {
                     rtt = clock.Now - at;
@@ -49,16 +52,42 @@ internal sealed class PingTracker(IScheduler clock)
                     _pending.RemoveAt(i);
                 }
             }
+
+            var keepAlive = _keepAlivePayload;
+            if (rtt is null && keepAlive is not null && payload.SequenceEqual(keepAlive))
+            {
+                // The answer to the last keepalive ping: its round trip too, but nobody awaits it.
+                rtt = TimeSpan.FromTicks(clock.Now.UtcTicks - _keepAliveSentTicks);
+                _keepAlivePayload = null;
+            }
         }
 
         return rtt;
     }
 
+    /// <summary>The payload of the next keepalive ping, remembered with its time so its pong gives a round trip.</summary>
+    public byte[] NextKeepAlive()
+    {
+        var payload = NextPayload();
+        lock (_gate)
+        {
+            _keepAliveSentTicks = clock.Now.UtcTicks;
+            _keepAlivePayload = payload;
+        }
+
+        return payload;
+    }
+
     /// <summary>Fails every pending ping: the connection is gone.</summary>
     public void FailAll(Exception error)
     {
-        lock (_pending)
+        lock (_gate)
         {
+            if (_pending is null)
+            {
+                return;
+            }
+
             foreach (var (_, _, result) in _pending)
             {
                 result.TrySetException(error);

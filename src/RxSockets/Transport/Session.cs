@@ -17,7 +17,6 @@ namespace RxSockets.Transport;
 internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 {
     private const int FlushThreshold = 64 * 1024;
-    private const int InlineWriteThreshold = 32 * 1024;
 
     private readonly ITransport _transport;
     private readonly ConnectionRole _role;
@@ -25,9 +24,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     private readonly ISessionObserver _observer;
     private readonly WebSocketProtocol _protocol;
     private readonly BoundedQueue<Message> _inbound;
-    private readonly BoundedQueue<Outbound> _outbound;
-    private readonly ControlLane _control = new();
-    private readonly AsyncSignal _writeSignal = new();
+    private readonly SendQueue _send;
     private readonly MaskKeySource? _masks;
     private readonly PingTracker _pings;
     private readonly Heartbeat? _heartbeat;
@@ -49,14 +46,8 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     private CloseStatus? _received;
     private Exception? _failure;
     private IDisposable? _closeTimer;
-    private long _bufferedAmount;
     private long _droppedIncoming;
-    private long _droppedOutgoing;
-    private int _batchThread;
-    private bool _wakePending;
     private long _lastReadTicks;
-    private byte[]? _keepAlivePayload;
-    private long _keepAliveSentTicks;
 
     /// <param name="transport">The upgraded byte stream and control over its end.</param>
     /// <param name="deflate">What permessage-deflate settled, or null when it was not negotiated.</param>
@@ -69,7 +60,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         _protocol = new WebSocketProtocol(role, options.MaxMessageSize, options.MaxFragments, validateUtf8: !options.SkipUtf8Validation, inflater: deflate is null ? null : new PerMessageInflater(deflate.InflateNoContext));
         _deflate = deflate is null ? null : new DeflateFrameWriter(deflate);
         _inbound = new BoundedQueue<Message>(options.ReceiveQueueCapacity, inline: options.InlineDelivery);
-        _outbound = new BoundedQueue<Outbound>(options.SendQueueCapacity, inline: false);
+        _send = new SendQueue(options.SendQueueCapacity);
         _masks = role == ConnectionRole.Client ? new MaskKeySource() : null;
         _rateLimiter = MessageRateLimiter.For(options);
         _pings = new PingTracker(options.Scheduler);
@@ -91,7 +82,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
     public CloseStatus? SentClose => _closeSent ? _closeToSend : null;
 
-    public long BufferedAmount => Interlocked.Read(ref _bufferedAmount);
+    public long BufferedAmount => _send.BufferedAmount;
 
     /// <summary>True while the read loop holds back because the receive queue is full (backpressure).</summary>
     public bool IsReadPaused => _readPaused;
@@ -102,7 +93,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     public DateTimeOffset LastActivity =>
         new(_heartbeat?.LastActivityTicks is { } ticks ? Math.Max(ticks, Volatile.Read(ref _lastReadTicks)) : Volatile.Read(ref _lastReadTicks), TimeSpan.Zero);
 
-    public long DroppedOutgoing => Interlocked.Read(ref _droppedOutgoing);
+    public long DroppedOutgoing => _send.Dropped;
 
     public void Start()
     {
@@ -125,29 +116,18 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     public bool TrySend(PreparedFrame frame) => TryEnqueue(new Outbound(default, frame));
 
     /// <summary>Counts a message dropped by a lossy policy.</summary>
-    public void CountDroppedOutgoing() => Interlocked.Increment(ref _droppedOutgoing);
+    public void CountDroppedOutgoing() => _send.CountDropped();
 
     /// <summary>Messages in the send queue now.</summary>
-    public int QueuedMessages => _outbound.Count;
+    public int QueuedMessages => _send.Count;
 
     /// <summary>Evicts the oldest queued broadcast frame (a lossy broadcast policy), counting it as dropped.</summary>
-    public bool TryDropOldestPrepared([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PreparedFrame? dropped)
-    {
-        if (!_outbound.TryRemoveOldest(static item => item.Prepared is not null, out var item))
-        {
-            dropped = null;
-            return false;
-        }
-
-        Interlocked.Add(ref _bufferedAmount, -item.Length);
-        CountDroppedOutgoing();
-        dropped = item.Prepared!;   // only prepared items match
-        return true;
-    }
+    public bool TryDropOldestPrepared([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PreparedFrame? dropped) =>
+        _send.TryDropOldestPrepared(out dropped);
 
     /// <summary>Completes when the write loop next takes a message from the send queue.</summary>
     /// <exception cref="ChannelClosedException">The connection is closing.</exception>
-    public Task WaitForDequeueAsync(CancellationToken cancellationToken) => _outbound.WaitForReadAsync(cancellationToken);
+    public Task WaitForDequeueAsync(CancellationToken cancellationToken) => _send.WaitForDequeueAsync(cancellationToken);
 
     public ValueTask<TimeSpan> PingAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
@@ -192,10 +172,10 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         }
 
         // Nothing queued from now on would be written: refuse it rather than accept and lose it.
-        _outbound.TryComplete();
+        _send.Complete();
         _closing.Cancel();
         _abort.Cancel();
-        _writeSignal.Set();
+        _send.WakeNow();
     }
 
     public async ValueTask DisposeAsync()
@@ -218,32 +198,19 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         return ClosedError() is { } error ? ValueTask.FromException(error) : EnqueueSlowAsync(item, cancellationToken);
     }
 
-    private bool TryEnqueue(Outbound item)
-    {
-        if (!_outbound.TryWrite(item))
-        {
-            return false;
-        }
-
-        Interlocked.Add(ref _bufferedAmount, item.Length);
-        WakeWriter();
-        return true;
-    }
+    private bool TryEnqueue(Outbound item) => _send.TryEnqueue(item);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask EnqueueSlowAsync(Outbound item, CancellationToken cancellationToken)
     {
         try
         {
-            await _outbound.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+            await _send.EnqueueAsync(item, cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
             throw ClosedError() ?? new ConnectionClosedException("The connection is closing: no more messages can be sent.");
         }
-
-        Interlocked.Add(ref _bufferedAmount, item.Length);
-        _writeSignal.Set();
     }
 
     private ConnectionClosedException? ClosedError() =>
@@ -251,56 +218,9 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
             ? new ConnectionClosedException("The connection is closing or closed: no more messages can be sent.", _closeToSend, _received, _failure)
             : null;
 
-    private void EnqueueControl(Opcode opcode, byte[] payload)
-    {
-        _control.Enqueue(opcode, payload);
-        WakeWriter();
-    }
+    private void EnqueueControl(Opcode opcode, byte[] payload) => _send.EnqueueControl(opcode, payload);
 
-    /// <summary>Tells the write loop there is work. From inside a batch the read loop is delivering, the wake-up is
-    /// left to the end of the batch, so the replies to a whole batch of messages leave in one write.</summary>
-    private void WakeWriter()
-    {
-        if (Volatile.Read(ref _batchThread) == Environment.CurrentManagedThreadId)
-        {
-            _wakePending = true;
-            return;
-        }
-
-        _writeSignal.Set();
-    }
-
-    /// <summary>Marks this thread as the read loop delivering a batch: messages go to a waiting consumer on this
-    /// thread (the inbound queue completes its reader synchronously), and what the consumer sends waits for
-    /// <see cref="EndBatch"/>.</summary>
-    private void BeginBatch() => Volatile.Write(ref _batchThread, Environment.CurrentManagedThreadId);
-
-    /// <summary>Ends the batch; with <paramref name="wake"/> the write loop is woken at once (on the thread pool) for
-    /// what the batch queued, otherwise the wake-up stays pending for <see cref="WakeAfterBatch"/>.</summary>
-    private void EndBatch(bool wake)
-    {
-        Volatile.Write(ref _batchThread, 0);
-        if (wake)
-        {
-            WakeAfterBatch(inline: false);
-        }
-    }
-
-    /// <summary>Wakes the write loop once for everything the last batch queued. Inline, the idle write loop runs on
-    /// this thread up to its next asynchronous wait: one coalesced write and no thread hop. The read loop asks for
-    /// that only once its next socket read is already pending, so answering never delays reading; when more data is
-    /// ready at once, a few small replies go to the thread pool and the read loop parses on (a lot of data, 32 KiB
-    /// or more, is still written here; measured in bench/README.md).</summary>
-    private void WakeAfterBatch(bool inline)
-    {
-        if (_wakePending)
-        {
-            _wakePending = false;
-            _writeSignal.Set(inline: inline || BufferedAmount >= InlineWriteThreshold);
-        }
-    }
-
-    bool IHeartbeatOwner.IsKeepAlivePaused => _readPaused || Volatile.Read(ref _batchThread) != 0;
+    bool IHeartbeatOwner.IsKeepAlivePaused => _readPaused || _send.InBatch;
 
     void IHeartbeatOwner.OnKeepAliveTimeout(TimeoutException error) => Abort(error);
 
@@ -308,10 +228,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     {
         if (!_closeQueued)
         {
-            var payload = _pings.NextPayload();
-            Volatile.Write(ref _keepAliveSentTicks, _options.Scheduler.Now.UtcTicks);
-            Volatile.Write(ref _keepAlivePayload, payload);
-            EnqueueControl(Opcode.Ping, payload);
+            EnqueueControl(Opcode.Ping, _pings.NextKeepAlive());
         }
     }
 
@@ -332,7 +249,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
             _sendEmptyClose = status is null;
             _failFast = failFast;
             _failure ??= error;
-            _outbound.TryComplete();
+            _send.Complete();
             if (_options.CloseTimeout != Timeout.InfiniteTimeSpan)
             {
                 _closeTimer = _options.Scheduler.Schedule(_options.CloseTimeout, OnCloseTimeout);
@@ -341,7 +258,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
         _closing.Cancel();
         SetState(ConnectionState.Closing);
-        _writeSignal.Set();
+        _send.WakeNow();
     }
 
     private void OnCloseTimeout() =>
@@ -385,7 +302,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         _protocol.Reset();
         _deflate?.Dispose();
         _inbound.TryComplete();
-        _outbound.TryComplete();
+        _send.Complete();
         var outcome = clean ? null : new ConnectionClosedException(Describe(), SentClose, _received, _failure);
         _pings.FailAll(outcome ?? new ConnectionClosedException("The connection closed before the pong arrived.", SentClose, _received));
         SetState(ConnectionState.Closed);
@@ -435,7 +352,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
             while (true)
             {
                 var read = input.ReadAsync(_abort.Token);
-                WakeAfterBatch(inline: !read.IsCompleted);
+                _send.WakeAfterBatch(inline: !read.IsCompleted);
                 var result = await read.ConfigureAwait(false);
                 var buffer = result.Buffer;
                 if (_heartbeat is { } heartbeat)
@@ -482,7 +399,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         finally
         {
             // Whatever way reading ended, replies queued by the last batch still go out (or fail with the connection).
-            WakeAfterBatch(inline: false);
+            _send.WakeAfterBatch(inline: false);
         }
     }
 
@@ -501,12 +418,12 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     }
 
     /// <summary>Handles every complete event in <paramref name="buffer"/>, then advances the reader. The whole buffer
-    /// is one batch (see <see cref="BeginBatch"/>), interrupted only while waiting for a slow consumer.</summary>
+    /// is one batch (see <see cref="SendQueue.BeginBatch"/>), interrupted only while waiting for a slow consumer.</summary>
     /// <returns>True when reading should stop: a server has the peer's close frame.</returns>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ProcessAsync(ReadOnlySequence<byte> buffer, PipeReader input)
     {
-        BeginBatch();
+        _send.BeginBatch();
         try
         {
             while (true)
@@ -526,9 +443,9 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
                         if (!_inbound.TryWrite(message))
                         {
                             // The consumer is behind: let the replies queued so far go out before waiting for it.
-                            EndBatch(wake: true);
+                            _send.EndBatch(wake: true);
                             await DeliverSlowAsync(message).ConfigureAwait(false);
-                            BeginBatch();
+                            _send.BeginBatch();
                         }
 
                         break;
@@ -541,7 +458,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
                         break;
                     case ProtocolEvent.Pong:
-                        if ((_pings.OnPong(control) ?? KeepAliveRoundTrip(control)) is { } rtt)
+                        if (_pings.OnPong(control) is { } rtt)
                         {
                             _observer.OnRoundTrip(rtt);
                         }
@@ -560,7 +477,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         }
         finally
         {
-            EndBatch(wake: false);
+            _send.EndBatch(wake: false);
         }
     }
 
@@ -594,7 +511,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
             while (!_abort.IsCancellationRequested)
             {
                 var wrote = WriteControlFrames(output) | WriteDataFrames(output);
-                var closing = _closeQueued && (_failFast || _outbound.IsDrained);
+                var closing = _closeQueued && (_failFast || _send.IsDrained);
                 if (closing)
                 {
                     FrameWriter.WriteClose(output, _sendEmptyClose ? null : _closeToSend, _masks?.Next());
@@ -626,7 +543,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
                 if (!wrote)
                 {
-                    await _writeSignal.WaitAsync().ConfigureAwait(false);
+                    await _send.WaitAsync().ConfigureAwait(false);
                 }
             }
         }
@@ -642,7 +559,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     private bool WriteControlFrames(PipeWriter output)
     {
         var wrote = false;
-        while (_control.TryDequeue(out var frame))
+        while (_send.TryDequeueControl(out var frame))
         {
             FrameWriter.WriteFrame(output, frame.Opcode, fin: true, rsv1: false, frame.Payload, _masks?.Next());
             wrote = true;
@@ -655,9 +572,8 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     {
         var written = 0L;
         var wrote = false;
-        while (written < FlushThreshold && _outbound.TryRead(out var item))
+        while (written < FlushThreshold && _send.TryDequeue(out var item))
         {
-            Interlocked.Add(ref _bufferedAmount, -item.Length);
             if (_failFast)
             {
                 continue;
@@ -677,20 +593,6 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         }
 
         return wrote;
-    }
-
-    /// <summary>The round trip of the last keepalive ping when <paramref name="pong"/> answers it; null otherwise.</summary>
-    private TimeSpan? KeepAliveRoundTrip(ReadOnlySpan<byte> pong)
-    {
-        var payload = Volatile.Read(ref _keepAlivePayload);
-        var sentTicks = Volatile.Read(ref _keepAliveSentTicks);
-        if (payload is null || !pong.SequenceEqual(payload) || !ReferenceEquals(payload, Volatile.Read(ref _keepAlivePayload)))
-        {
-            return null;
-        }
-
-        Volatile.Write(ref _keepAlivePayload, null);
-        return TimeSpan.FromTicks(_options.Scheduler.Now.UtcTicks - sentTicks);
     }
 
     private static string Truncate(string reason)
