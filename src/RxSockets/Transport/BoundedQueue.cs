@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using System.Threading.Tasks.Sources;
 
@@ -26,6 +27,15 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
     private bool _readerWaiting;
     private CancellationTokenRegistration _readerCancellation;
     private List<TaskCompletionSource>? _blockedWriters;
+
+    // The reader's waits share one core. When the next wait starts before the previous one's outcome was collected
+    // (an AsTask wrapper whose continuation is still queued, after a cancellation), that outcome is kept here for its
+    // old token instead of being lost to the reset, which would throw on the thread pool.
+    private bool _collected = true;
+    private bool _hasStale;
+    private short _staleVersion;
+    private bool _staleResult;
+    private Exception? _staleError;
 
     /// <param name="capacity">The most items held; writers wait (or fail to try) beyond it.</param>
     /// <param name="inline">Whether a waiting reader's continuation runs on the writer's thread.</param>
@@ -271,7 +281,13 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
                 throw new InvalidOperationException("The queue has one reader: a wait is already pending.");
             }
 
+            if (!_collected)
+            {
+                KeepUncollectedOutcome();
+            }
+
             _reader.Reset();
+            _collected = false;
             _readerWaiting = true;
             version = _reader.Version;
         }
@@ -295,9 +311,70 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
         return new ValueTask<bool>(this, version);
     }
 
-    bool IValueTaskSource<bool>.GetResult(short token) => _reader.GetResult(token);
+    bool IValueTaskSource<bool>.GetResult(short token)
+    {
+        lock (_gate)
+        {
+            if (_hasStale && token == _staleVersion)
+            {
+                _hasStale = false;
+                if (_staleError is { } error)
+                {
+                    ExceptionDispatchInfo.Throw(error);
+                }
 
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _reader.GetStatus(token);
+                return _staleResult;
+            }
+
+            _collected = true;
+            return _reader.GetResult(token);
+        }
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token)
+    {
+        lock (_gate)
+        {
+            if (_hasStale && token == _staleVersion)
+            {
+                return _staleError switch
+                {
+                    null => ValueTaskSourceStatus.Succeeded,
+                    OperationCanceledException => ValueTaskSourceStatus.Canceled,
+                    _ => ValueTaskSourceStatus.Faulted,
+                };
+            }
+
+            return _reader.GetStatus(token);
+        }
+    }
+
+    /// <summary>Moves the finished, uncollected wait's outcome aside (under the lock) before the core is reset.</summary>
+    private void KeepUncollectedOutcome()
+    {
+        var version = _reader.Version;
+
+        // Whoever ended the wait cleared _readerWaiting under the lock and completes the core right after it.
+        var spin = new SpinWait();
+        while (_reader.GetStatus(version) == ValueTaskSourceStatus.Pending)
+        {
+            spin.SpinOnce();
+        }
+
+        _hasStale = true;
+        _staleVersion = version;
+        try
+        {
+            _staleResult = _reader.GetResult(version);
+            _staleError = null;
+        }
+#pragma warning disable CA1031 // The outcome is kept to be rethrown to its awaiter, not handled here.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            _staleError = error;
+        }
+    }
 
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _reader.OnCompleted(continuation, state, token, flags);

@@ -109,6 +109,22 @@ public class BoundedQueueTests
     }
 
     [Test, CancelAfter(5_000)]
+    public async Task WaitToReadAsync_NextWaitBeforeTheCancelledOneWasCollected_OldWaitStillReportsItsCancellation(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 4, inline: false);
+        using var cancel = new CancellationTokenSource();
+        var first = queue.WaitToReadAsync(cancel.Token);
+        await cancel.CancelAsync();
+
+        var second = queue.WaitToReadAsync(cancellationToken);   // reuses the shared core before `first` was collected
+        var firstTask = first.AsTask();                           // collects it only now (as a queued AsTask callback would)
+        queue.TryWrite(7);
+
+        Assert.That(async () => await firstTask, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(await second, Is.True);
+    }
+
+    [Test, CancelAfter(5_000)]
     public async Task WriteAsync_Full_WaitsForAReadThenAddsInOrder(CancellationToken cancellationToken)
     {
         var queue = new BoundedQueue<int>(capacity: 2, inline: false);
