@@ -7,10 +7,6 @@ namespace RxSockets.Interop.Tests;
 /// takeover. ws compresses every non-empty message here (threshold 0), and so do we.</summary>
 public class DeflateInteropTests
 {
-    private const long MaxMessageSize = 64 * 1024 * 1024;
-
-    private static readonly byte[] s_largeCompressible = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("{\"type\":\"tick\",\"price\":101.25,\"volume\":3} ", 40_000)));
-
     [TestCase(false)]
     [TestCase(true)]
     [CancelAfter(60_000)]
@@ -19,38 +15,21 @@ public class DeflateInteropTests
         await using var server = await PeerProcess.StartNodeServerAsync(noContextTakeover ? ["--deflate", "--no-context-takeover"] : ["--deflate"], cancellationToken);
         var options = new WebSocketClientOptions
         {
-            MaxMessageSize = MaxMessageSize,
+            MaxMessageSize = DeflateEcho.MaxMessageSize,
             KeepAliveInterval = Timeout.InfiniteTimeSpan,
             PerMessageDeflate = new PerMessageDeflateOptions { Threshold = 0, ServerNoContextTakeover = noContextTakeover, ClientNoContextTakeover = noContextTakeover },
         };
         await using var connection = await WebSocketConnection.ConnectAsync(server.Uri, options, cancellationToken);
         var serverExtensions = await server.WaitForLineStartingWithAsync("extensions ", cancellationToken);
-        List<Message> sent = [.. InteropScenarios.EchoCases.Select(c => c.ToMessage()), Message.Text(Encoding.UTF8.GetString(s_largeCompressible)), Message.Binary(s_largeCompressible)];
+        var sent = DeflateEcho.Messages();
 
-        var received = new List<Message>();
-        foreach (var message in sent)
-        {
-            // One at a time, then all context-dependent messages again in a burst.
-            await connection.SendAsync(message, cancellationToken);
-            received.Add(await connection.ReadAllAsync(cancellationToken).FirstAsync(cancellationToken));
-        }
-
-        foreach (var message in sent)
-        {
-            await connection.SendAsync(message, cancellationToken);
-        }
-
-        received.AddRange(await connection.ReadAllAsync(cancellationToken).Take(sent.Count).ToListAsync(cancellationToken));
+        var received = await DeflateEcho.OneByOneThenBurstAsync(connection, sent, cancellationToken);
         await connection.CloseAsync(CloseCode.NormalClosure, "done", cancellationToken);
 
         var expected = noContextTakeover ? "permessage-deflate; server_no_context_takeover; client_no_context_takeover" : "permessage-deflate";
         Assert.That(connection.Extensions, Is.EqualTo(expected), server.Describe());
         Assert.That(serverExtensions, Does.StartWith("extensions permessage-deflate"), server.Describe());
-        Assert.That(received.Select(m => m.Type), Is.EqualTo(sent.Concat(sent).Select(m => m.Type)), server.Describe());
-        for (var i = 0; i < received.Count; i++)
-        {
-            Assert.That(received[i].Data.Span.SequenceEqual(sent[i % sent.Count].Data.Span), Is.True, $"message {i}: the echo's bytes differ");
-        }
+        DeflateEcho.AssertEchoedTwice(received, sent, server.Describe());
     }
 
     [TestCase(false)]
@@ -60,7 +39,7 @@ public class DeflateInteropTests
     {
         var options = new WebSocketServerOptions
         {
-            MaxMessageSize = MaxMessageSize,
+            MaxMessageSize = DeflateEcho.MaxMessageSize,
             KeepAliveInterval = Timeout.InfiniteTimeSpan,
             PerMessageDeflate = new PerMessageDeflateOptions { Threshold = 0 },
         };
@@ -86,14 +65,14 @@ public class DeflateInteropTests
     {
         var options = new WebSocketServerOptions
         {
-            MaxMessageSize = MaxMessageSize,
+            MaxMessageSize = DeflateEcho.MaxMessageSize,
             KeepAliveInterval = Timeout.InfiniteTimeSpan,
             PerMessageDeflate = new PerMessageDeflateOptions(),
         };
         await using var server = await WebSocketServer.StartAsync(options, cancellationToken);
         await using var client = await PeerProcess.StartNodeClientAsync(server.Url, ["--mode", "echo", "--offer-deflate"], cancellationToken);
         await using var connection = await server.AcceptAllAsync(cancellationToken).FirstAsync(cancellationToken);
-        Message[] sent = [Message.Binary(s_largeCompressible), Message.Text("small"), Message.Text(Encoding.UTF8.GetString(s_largeCompressible))];
+        Message[] sent = [Message.Binary(DeflateEcho.LargeCompressible), Message.Text("small"), Message.Text(Encoding.UTF8.GetString(DeflateEcho.LargeCompressible))];
 
         foreach (var message in sent)
         {

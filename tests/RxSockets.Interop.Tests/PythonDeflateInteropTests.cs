@@ -9,48 +9,27 @@ namespace RxSockets.Interop.Tests;
 /// negotiation and inflating a 4 KiB-window stream are exercised, not just the happy default.</summary>
 public class PythonDeflateInteropTests
 {
-    private const long MaxMessageSize = 64 * 1024 * 1024;
-
-    private static readonly byte[] s_largeCompressible = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("{\"type\":\"tick\",\"price\":101.25,\"volume\":3} ", 40_000)));
-
     [Test, CancelAfter(60_000)]
     public async Task RxClient_PythonServerWithDeflate_EchoesTextBinaryAndLargeMessages(CancellationToken cancellationToken)
     {
         await using var server = await PeerProcess.StartPythonServerAsync(["--deflate"], cancellationToken);
         var options = new WebSocketClientOptions
         {
-            MaxMessageSize = MaxMessageSize,
+            MaxMessageSize = DeflateEcho.MaxMessageSize,
             KeepAliveInterval = Timeout.InfiniteTimeSpan,
             PerMessageDeflate = new PerMessageDeflateOptions { Threshold = 0 },
         };
         await using var connection = await WebSocketConnection.ConnectAsync(server.Uri, options, cancellationToken);
         var serverExtensions = await server.WaitForLineStartingWithAsync("extensions ", cancellationToken);
-        List<Message> sent = [.. InteropScenarios.EchoCases.Select(c => c.ToMessage()), Message.Text(Encoding.UTF8.GetString(s_largeCompressible)), Message.Binary(s_largeCompressible)];
+        var sent = DeflateEcho.Messages();
 
-        var received = new List<Message>();
-        foreach (var message in sent)
-        {
-            // One at a time, then all again in a burst, so that context takeover spans many messages.
-            await connection.SendAsync(message, cancellationToken);
-            received.Add(await connection.ReadAllAsync(cancellationToken).FirstAsync(cancellationToken));
-        }
-
-        foreach (var message in sent)
-        {
-            await connection.SendAsync(message, cancellationToken);
-        }
-
-        received.AddRange(await connection.ReadAllAsync(cancellationToken).Take(sent.Count).ToListAsync(cancellationToken));
+        var received = await DeflateEcho.OneByOneThenBurstAsync(connection, sent, cancellationToken);
         await connection.CloseAsync(CloseCode.NormalClosure, "done", cancellationToken);
         var closed = await server.WaitForClosedAsync(cancellationToken);
 
         Assert.That(connection.Extensions, Does.StartWith("permessage-deflate"), server.Describe());
         Assert.That(serverExtensions, Is.EqualTo($"extensions {connection.Extensions}"), server.Describe());
-        Assert.That(received.Select(m => m.Type), Is.EqualTo(sent.Concat(sent).Select(m => m.Type)), server.Describe());
-        for (var i = 0; i < received.Count; i++)
-        {
-            Assert.That(received[i].Data.Span.SequenceEqual(sent[i % sent.Count].Data.Span), Is.True, $"message {i}: the echo's bytes differ");
-        }
+        DeflateEcho.AssertEchoedTwice(received, sent, server.Describe());
 
         Assert.That(closed.Code, Is.EqualTo(1000));
     }
@@ -80,7 +59,7 @@ public class PythonDeflateInteropTests
         await using var server = await WebSocketServer.StartAsync(ServerOptions(), cancellationToken);
         await using var client = await PeerProcess.StartPythonClientAsync(server.Url, ["--mode", "echo", "--offer-deflate"], cancellationToken);
         await using var connection = await server.AcceptAllAsync(cancellationToken).FirstAsync(cancellationToken);
-        Message[] sent = [Message.Binary(s_largeCompressible), Message.Text("small"), Message.Text(Encoding.UTF8.GetString(s_largeCompressible)), Message.Binary(InteropScenarios.Payloads.Binary(70_000))];
+        Message[] sent = [Message.Binary(DeflateEcho.LargeCompressible), Message.Text("small"), Message.Text(Encoding.UTF8.GetString(DeflateEcho.LargeCompressible)), Message.Binary(InteropScenarios.Payloads.Binary(70_000))];
 
         foreach (var message in sent)
         {
@@ -100,7 +79,7 @@ public class PythonDeflateInteropTests
     // Threshold 0: compress every message, as python does, so both directions carry compressed frames.
     private static WebSocketServerOptions ServerOptions() => new()
     {
-        MaxMessageSize = MaxMessageSize,
+        MaxMessageSize = DeflateEcho.MaxMessageSize,
         KeepAliveInterval = Timeout.InfiniteTimeSpan,
         PerMessageDeflate = new PerMessageDeflateOptions { Threshold = 0 },
     };

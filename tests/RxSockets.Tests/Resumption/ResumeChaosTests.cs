@@ -86,7 +86,8 @@ public class ResumeChaosTests
         Assert.That(attaches, Is.All.False, "without resume no reconnection may claim continuity");
     }
 
-    private static T Configure<T>(T options) where T : ConnectionOptions
+    /// <summary>Short heartbeat, handshake timeout and queues for chaos runs (also used by the client twin).</summary>
+    internal static T Configure<T>(T options) where T : ConnectionOptions
     {
         // Stalls are only detected by silence: a short heartbeat finds them quickly.
         options.KeepAliveInterval = TimeSpan.FromMilliseconds(200);

@@ -15,11 +15,11 @@ public class WebSocketClientResumeChaosTests
     {
         const int count = 100_000;
         var resume = new ResumeOptions { MaxReplayMessages = 1_000_000, MaxReplayBytes = 256 * 1024 * 1024, AckEvery = 256, AckInterval = TimeSpan.FromMilliseconds(50) };
-        await using var server = await WebSocketServer.StartAsync(Configure(new WebSocketServerOptions { Resume = resume }), cancellationToken);
+        await using var server = await WebSocketServer.StartAsync(ResumeChaosTests.Configure(new WebSocketServerOptions { Resume = resume }), cancellationToken);
         await using var proxy = new ChaosProxy(server.LocalEndPoint, Seed, maxFaults: 8, minBytes: 50_000, maxBytes: 250_000);
         var serverSide = new CountingServer(count);
         var serving = serverSide.ServeSessionsAsync(server, cancellationToken);
-        await using var client = new WebSocketClient(proxy.Rewrite(server.Url), Configure(new WebSocketClientOptions { Resume = resume }),
+        await using var client = new WebSocketClient(proxy.Rewrite(server.Url), ResumeChaosTests.Configure(new WebSocketClientOptions { Resume = resume }),
             new ReconnectOptions { ReconnectDelay = TimeSpan.FromMilliseconds(10), MaxReconnectDelay = TimeSpan.FromMilliseconds(100) });
         var reconnects = new List<bool>();
         using var watching = client.Events.OfType<ClientReconnected>().Subscribe(e =>
@@ -68,16 +68,5 @@ public class WebSocketClientResumeChaosTests
         Assert.That(serverSide.Sessions, Is.EqualTo(1));
         Assert.That(reconnects, Has.Count.GreaterThan(0));
         Assert.That(reconnects, Is.All.True, "every reconnection resumed the session");
-    }
-
-    private static T Configure<T>(T options) where T : ConnectionOptions
-    {
-        // Stalls are only detected by silence: a short heartbeat finds them quickly.
-        options.KeepAliveInterval = TimeSpan.FromMilliseconds(200);
-        options.KeepAliveTimeout = TimeSpan.FromMilliseconds(400);
-        options.HandshakeTimeout = TimeSpan.FromSeconds(2);
-        options.SendQueueCapacity = 256;
-        options.ReceiveQueueCapacity = 256;
-        return options;
     }
 }
