@@ -242,40 +242,41 @@ build() {
   fi
 }
 
+# One comparison table: each workload measured for every entry of the varying side, the first entry the base of the
+# ratios. $1 is what varies ("server" or "client"), $2 the fixed other side, the rest the varying entries.
+compare_section() {
+  local role=$1 fixed=$2 workload entry base flags preposition=from
+  shift 2
+  [ "$role" = server ] && preposition=on
+  table_header "$role" "$(name_of "$1")"
+  for workload in $SIZES latency; do
+    base=
+    for entry in "$@"; do
+      say "${role}s: $(workload_label "$workload") $preposition $(name_of "$entry")"
+      read -ra flags <<<"$(workload_flags "$workload")"
+      if [ "$role" = server ]; then
+        measure "$entry" "$fixed" "${flags[@]}"
+      else
+        measure "$fixed" "$entry" "${flags[@]}"
+      fi
+      [ -z "$base" ] && base=$FIGURES
+      table_row "$(workload_label "$workload")" "$(name_of "$entry")" "$FIGURES" "$base"
+    done
+  done
+}
+
 servers_section() {
   local loadgen
   loadgen=$(find_entry "$SERVER_LOADGEN" "${CLIENTS[@]}") || { say "unknown BENCH_SERVER_LOADGEN '$SERVER_LOADGEN'"; exit 2; }
   echo
   echo "## Servers (load generator: $(name_of "$loadgen"); $DURATION measured after $WARMUP warm-up)"
-  table_header server "$(name_of "${SERVERS[0]}")"
-  local workload server base flags
-  for workload in $SIZES latency; do
-    base=
-    for server in "${SERVERS[@]}"; do
-      say "servers: $(workload_label "$workload") on $(name_of "$server")"
-      read -ra flags <<<"$(workload_flags "$workload")"
-      measure "$server" "$loadgen" "${flags[@]}"
-      [ -z "$base" ] && base=$FIGURES
-      table_row "$(workload_label "$workload")" "$(name_of "$server")" "$FIGURES" "$base"
-    done
-  done
+  compare_section server "$loadgen" "${SERVERS[@]}"
 }
 
 clients_section() {
   echo
   echo "## Clients (server: $(name_of "${SERVERS[0]}"); $DURATION measured after $WARMUP warm-up)"
-  table_header client "$(name_of "${CLIENTS[0]}")"
-  local workload client base flags
-  for workload in $SIZES latency; do
-    base=
-    for client in "${CLIENTS[@]}"; do
-      say "clients: $(workload_label "$workload") from $(name_of "$client")"
-      read -ra flags <<<"$(workload_flags "$workload")"
-      measure "${SERVERS[0]}" "$client" "${flags[@]}"
-      [ -z "$base" ] && base=$FIGURES
-      table_row "$(workload_label "$workload")" "$(name_of "$client")" "$FIGURES" "$base"
-    done
-  done
+  compare_section client "${SERVERS[0]}" "${CLIENTS[@]}"
 }
 
 # Builds (unless --no-build) and checks the RxSockets CLI, for the sections that need it whatever --with-rxsockets says.
