@@ -13,14 +13,12 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
 {
     private readonly EpollEngine _engine;
     private readonly int _slot;
-    private readonly int _fd;
     private readonly EpollPipeReader _input;
     private int _closed;
 
     public EpollSocket(EpollEngine engine, int fd, IPEndPoint? remoteEndPoint)
     {
         _engine = engine;
-        _fd = fd;
         Fd = new SafeFd(fd);
         RemoteEndPoint = remoteEndPoint;
         _input = new EpollPipeReader(this);
@@ -84,7 +82,7 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
 
         await Input.CompleteAsync().ConfigureAwait(false);
         await Output.CompleteAsync().ConfigureAwait(false);
-        _engine.Unregister(_fd, _slot);
+        _engine.Unregister(Fd.Value, _slot);   // before the descriptor is closed
         Fd.Dispose();
 
         // Anyone still waiting wakes up and finds the descriptor closed.
