@@ -25,6 +25,7 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
     private int _count;
     private bool _completed;
     private bool _readerWaiting;
+    private bool _wakeDeferred;
     private CancellationTokenRegistration _readerCancellation;
     private List<TaskCompletionSource>? _blockedWriters;
 
@@ -70,8 +71,13 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
         }
     }
 
-    /// <summary>Adds an item unless the queue is full or completed.</summary>
-    public bool TryWrite(T item)
+    /// <summary>Adds an item unless the queue is full or completed, waking a waiting reader.</summary>
+    public bool TryWrite(T item) => TryWrite(item, deferWake: false);
+
+    /// <summary>Adds an item unless the queue is full or completed. With <paramref name="deferWake"/> a waiting reader
+    /// is not woken yet: <see cref="ReleaseDeferredWake"/> wakes it once for everything added meanwhile, so a reader
+    /// that runs on the writer's thread drains a whole batch per wake-up instead of resuming once per item.</summary>
+    public bool TryWrite(T item, bool deferWake)
     {
         CancellationTokenRegistration cancellation;
         lock (_gate)
@@ -87,7 +93,14 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
                 return true;
             }
 
+            if (deferWake)
+            {
+                _wakeDeferred = true;
+                return true;
+            }
+
             _readerWaiting = false;
+            _wakeDeferred = false;
             cancellation = _readerCancellation;
             _readerCancellation = default;
         }
@@ -95,6 +108,33 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
         cancellation.Unregister();
         _reader.SetResult(true);
         return true;
+    }
+
+    /// <summary>Wakes the reader for the items added with a deferred wake-up, if it is still waiting. Inline, the reader
+    /// runs on this thread up to its next wait before this returns.</summary>
+    public void ReleaseDeferredWake()
+    {
+        CancellationTokenRegistration cancellation;
+        lock (_gate)
+        {
+            if (!_wakeDeferred)
+            {
+                return;
+            }
+
+            _wakeDeferred = false;
+            if (!_readerWaiting)
+            {
+                return;
+            }
+
+            _readerWaiting = false;
+            cancellation = _readerCancellation;
+            _readerCancellation = default;
+        }
+
+        cancellation.Unregister();
+        _reader.SetResult(true);
     }
 
     /// <summary>Adds an item, waiting while the queue is full.</summary>
@@ -134,6 +174,7 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
     {
         List<TaskCompletionSource>? writers;
         var wakeReader = false;
+        var itemsLeft = false;
         CancellationTokenRegistration cancellation = default;
         lock (_gate)
         {
@@ -148,7 +189,9 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
             if (_readerWaiting)
             {
                 _readerWaiting = false;
+                _wakeDeferred = false;
                 wakeReader = true;
+                itemsLeft = _count > 0;
                 cancellation = _readerCancellation;
                 _readerCancellation = default;
             }
@@ -166,8 +209,8 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
         {
             cancellation.Unregister();
 
-            // A waiting reader had found the queue empty, and nothing can be added now: it is the end.
-            _reader.SetResult(false);
+            // A waiting reader gets the items whose wake-up was deferred, then the end; with none left it is the end.
+            _reader.SetResult(itemsLeft);
         }
 
         return true;
@@ -389,6 +432,7 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
             }
 
             _readerWaiting = false;
+            _wakeDeferred = false;
             _readerCancellation = default;
         }
 

@@ -12,10 +12,6 @@ namespace RxSockets.Transport;
 /// <remarks>Thread-safe for any number of senders; one write loop takes from it.</remarks>
 internal sealed class SendQueue(int capacity)
 {
-    /// <summary>At least this much queued after a batch is written on the read loop's thread even when more data is
-    /// ready to parse (one large coalesced write, no thread hop).</summary>
-    private const int InlineWriteThreshold = 32 * 1024;
-
     private readonly BoundedQueue<Outbound> _data = new(capacity, inline: false);
     private readonly ControlLane _control = new();
     private readonly AsyncSignal _signal = new();
@@ -127,15 +123,14 @@ internal sealed class SendQueue(int capacity)
 
     /// <summary>Wakes the write loop once for everything the last batch queued. Inline, the idle write loop runs on
     /// this thread up to its next asynchronous wait: one coalesced write and no thread hop. The read loop asks for
-    /// that only once its next socket read is already pending, so answering never delays reading; when more data is
-    /// ready at once, a few small replies go to the thread pool and the read loop parses on (32 KiB or more is still
-    /// written here; measured in bench/README.md).</summary>
+    /// that after every batch, once its next socket read has been started (so a reply never waits for the next
+    /// read's data); the other callers (a slow consumer, the end of reading) wake it on the thread pool.</summary>
     public void WakeAfterBatch(bool inline)
     {
         if (_wakePending)
         {
             _wakePending = false;
-            _signal.Set(inline: inline || BufferedAmount >= InlineWriteThreshold);
+            _signal.Set(inline);
         }
     }
 

@@ -352,7 +352,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
             while (true)
             {
                 var read = input.ReadAsync(_abort.Token);
-                _send.WakeAfterBatch(inline: !read.IsCompleted);
+                _send.WakeAfterBatch(inline: true);
                 var result = await read.ConfigureAwait(false);
                 var buffer = result.Buffer;
                 if (_heartbeat is { } heartbeat)
@@ -432,6 +432,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
                 switch (kind)
                 {
                     case ProtocolEvent.NeedMoreData:
+                        _inbound.ReleaseDeferredWake();
                         input.AdvanceTo(buffer.Start, buffer.End);
                         return false;
                     case ProtocolEvent.Message:
@@ -440,7 +441,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
                             throw new ProtocolException(CloseCode.PolicyViolation, "message rate limit exceeded");
                         }
 
-                        if (!_inbound.TryWrite(message))
+                        if (!TryDeliver(message))
                         {
                             // The consumer is behind: let the replies queued so far go out before waiting for it.
                             _send.EndBatch(wake: true);
@@ -450,6 +451,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
                         break;
                     case ProtocolEvent.Ping:
+                        _inbound.ReleaseDeferredWake();
                         _observer.OnPing(control);
                         if (_options.AutoPong && !_closeQueued)
                         {
@@ -458,6 +460,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
                         break;
                     case ProtocolEvent.Pong:
+                        _inbound.ReleaseDeferredWake();
                         if (_pings.OnPong(control) is { } rtt)
                         {
                             _observer.OnRoundTrip(rtt);
@@ -466,6 +469,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
                         _observer.OnPong(control);
                         break;
                     case ProtocolEvent.Close:
+                        _inbound.ReleaseDeferredWake();
                         _received = ClosePayload.Parse(control) ?? new CloseStatus(CloseCode.NoStatusReceived);
                         _closeReceived = true;
                         // RFC 6455 §5.5.1: answer with a close frame, echoing the status code received.
@@ -477,8 +481,24 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         }
         finally
         {
+            // Messages parsed before a protocol error still reach the consumer.
+            _inbound.ReleaseDeferredWake();
             _send.EndBatch(wake: false);
         }
+    }
+
+    /// <summary>Queues a parsed message for the consumer. A waiting consumer is woken once per run of messages (before
+    /// a control frame, when the queue fills, at the end of the socket read), not once per message; it then drains the
+    /// queue without waiting, on this thread when delivery is inline. False when the queue stays full.</summary>
+    private bool TryDeliver(Message message)
+    {
+        if (_inbound.TryWrite(message, deferWake: true))
+        {
+            return true;
+        }
+
+        _inbound.ReleaseDeferredWake();
+        return _inbound.TryWrite(message, deferWake: true);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

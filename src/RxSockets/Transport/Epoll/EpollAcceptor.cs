@@ -31,7 +31,7 @@ internal sealed class EpollAcceptor : IEpollTarget, IDisposable
         _slot = engine.Register(_fd, this, Libc.EPOLLIN);
     }
 
-    public void OnEvents(uint events) => _acceptable.Set();
+    public void OnEvents(uint events, bool inline) => _acceptable.Set();
 
     public async ValueTask<EpollSocket> AcceptAsync(CancellationToken cancellationToken)
     {

@@ -17,7 +17,7 @@ internal sealed class EpollPipeReader(EpollSocket socket) : PipeReader, IValueTa
     private const int Parked = 1;
     private const int Woken = 2;
 
-    private const int SegmentSize = 16 * 1024;
+    private const int SegmentSize = 64 * 1024;
     private const int MinimumFree = 2048;
 
     private PooledSegment? _head;
@@ -107,11 +107,22 @@ internal sealed class EpollPipeReader(EpollSocket socket) : PipeReader, IValueTa
 
     /// <summary>The socket may have data (an epoll event), or the waiting read must look again (cancellation,
     /// close). A parked read is resumed on the thread pool; otherwise the next park sees the wake-up.</summary>
-    public void OnReadable()
+    public void OnReadable() => OnReadable(inline: false);
+
+    /// <summary>As <see cref="OnReadable()"/>; with <paramref name="inline"/> (an epoll loop thread) a parked read is
+    /// resumed on this thread, and the reader's continuation (the session's read loop) runs here up to its next wait.</summary>
+    public void OnReadable(bool inline)
     {
         if (Interlocked.Exchange(ref _park, Woken) == Parked)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            if (inline)
+            {
+                ((IThreadPoolWorkItem)this).Execute();
+            }
+            else
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
         }
     }
 

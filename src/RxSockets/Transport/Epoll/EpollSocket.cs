@@ -44,11 +44,11 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
 
     internal AsyncSignal Writable { get; } = new();
 
-    public void OnEvents(uint events)
+    public void OnEvents(uint events, bool inline)
     {
         if ((events & (Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
         {
-            _input.OnReadable();
+            _input.OnReadable(inline);
         }
 
         if ((events & (Libc.EPOLLOUT | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
