@@ -29,7 +29,8 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
     private static long s_nextId;
 
     private readonly Session _session;
-    private readonly StateObservable<ConnectionState> _states;
+    private StateObservable<ConnectionState>? _states;   // made when States is first read
+    private OutgoingObserver? _outgoing;
     private readonly Action<Exception> _onObserverFault;
     private ObserverList<ReadOnlyMemory<byte>>? _pings;
     private ObserverList<ReadOnlyMemory<byte>>? _pongs;
@@ -52,10 +53,8 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
         RemoteEndPoint = info.RemoteEndPoint;
         _logger = options.LoggerFactory.CreateLogger("RxSockets.Connection");
         _onObserverFault = error => Diagnostics.Log.ObserverFaulted(_logger, Id, error);
-        _states = new StateObservable<ConnectionState>(ConnectionState.Open, _onObserverFault);
         _session = new Session(transport, role, options, this, info.Deflate);
         _incoming = new ChannelObservable<Message>(_session.Inbound, _session.Completion, _onObserverFault, nameof(Incoming));
-        Outgoing = new OutgoingObserver(_session, options.OutgoingOverflow);
         _session.Start();
     }
 
@@ -84,7 +83,35 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
     public ConnectionState State => _session.State;
 
     /// <summary>The current state, then every change; completes after <see cref="ConnectionState.Closed"/>.</summary>
-    public IObservable<ConnectionState> States => _states;
+    public IObservable<ConnectionState> States
+    {
+        get
+        {
+            if (Volatile.Read(ref _states) is { } existing)
+            {
+                return existing;
+            }
+
+            // Under the session's lock with the state changes (see OnStateChanged): made with the state of now, the list
+            // then hears every later change once.
+            lock (_session)
+            {
+                if (_states is null)
+                {
+                    var state = State;
+                    var created = new StateObservable<ConnectionState>(state, _onObserverFault);
+                    if (state == ConnectionState.Closed)
+                    {
+                        created.SetIfChanged(state, final: true);
+                    }
+
+                    Volatile.Write(ref _states, created);
+                }
+
+                return _states;
+            }
+        }
+    }
 
     /// <summary>The close status the peer sent, once it arrived; null before, or when the connection dropped.</summary>
     public CloseStatus? CloseStatus => _session.ReceivedClose;
@@ -109,7 +136,19 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
     public IObservable<Message> Incoming => _incoming;
 
     /// <summary>The send sink: <c>OnNext</c> queues, <c>OnCompleted</c> closes with 1000, <c>OnError</c> closes with 1011.</summary>
-    public IObserver<Message> Outgoing { get; }
+    public IObserver<Message> Outgoing
+    {
+        get
+        {
+            if (Volatile.Read(ref _outgoing) is { } existing)
+            {
+                return existing;
+            }
+
+            var created = new OutgoingObserver(_session, _session.Options.OutgoingOverflow);
+            return Interlocked.CompareExchange(ref _outgoing, created, null) ?? created;
+        }
+    }
 
     /// <summary>Payloads of pings received (answered automatically unless <see cref="ConnectionOptions.AutoPong"/> is off).</summary>
     public IObservable<ReadOnlyMemory<byte>> Pings => ControlObservers(ref _pings);
@@ -243,7 +282,12 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
     void ISessionObserver.OnStateChanged(ConnectionState state)
     {
         var closed = state == ConnectionState.Closed;
-        _states.Set(state, final: closed);
+        lock (_session)
+        {
+            // The state may already be the one States was made with: it is told once.
+            _states?.SetIfChanged(state, final: closed);
+        }
+
         if (closed)
         {
             // A full fence before reading the lists: a list created concurrently either is seen here or sees _closed.

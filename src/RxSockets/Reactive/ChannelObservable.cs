@@ -21,7 +21,7 @@ internal sealed class ChannelObservable<T> : IObservable<T>
     private readonly ObserverList<T> _observers;
     private readonly string _name;
     private int _mode;
-    private readonly Transport.AsyncSignal _subscribed = new();
+    private Transport.AsyncSignal? _subscribed;   // made when the pump first finds nobody subscribed
     private int _enumerating;
     private int _pumpStarted;
 
@@ -50,7 +50,7 @@ internal sealed class ChannelObservable<T> : IObservable<T>
             Pump = PumpAsync();
         }
 
-        _subscribed.Set();
+        Volatile.Read(ref _subscribed)?.Set();
         return subscription;
     }
 
@@ -100,7 +100,15 @@ internal sealed class ChannelObservable<T> : IObservable<T>
             // While nobody subscribes, items stay queued (and backpressure holds the socket) rather than vanish.
             while (!_observers.HasObservers)
             {
-                await _subscribed.WaitAsync().ConfigureAwait(false);
+                // A subscription before the signal existed is seen by the check above, one after it sets the signal.
+                var subscribed = Volatile.Read(ref _subscribed);
+                if (subscribed is null)
+                {
+                    Interlocked.CompareExchange(ref _subscribed, new Transport.AsyncSignal(), null);
+                    continue;
+                }
+
+                await subscribed.WaitAsync().ConfigureAwait(false);
             }
 
             if (_reader.TryRead(out var item))

@@ -7,6 +7,7 @@ internal sealed class StateObservable<T>(T initial, Action<Exception>? onObserve
     private readonly object _gate = new();
     private readonly ObserverList<T> _observers = new(onObserverFault);
     private T _value = initial;
+    private bool _completed;
 
     public T Value
     {
@@ -29,10 +30,29 @@ internal sealed class StateObservable<T>(T initial, Action<Exception>? onObserve
         }
     }
 
-    public void Set(T value, bool final = false)
+    public void Set(T value, bool final = false) => Set(value, final, onlyIfChanged: false);
+
+    /// <summary>As <see cref="Set(T, bool)"/>, but a value equal to the current one is not repeated (unless it is the
+    /// final one, which completes).</summary>
+    public void SetIfChanged(T value, bool final = false) => Set(value, final, onlyIfChanged: true);
+
+    private void Set(T value, bool final, bool onlyIfChanged)
     {
         lock (_gate)
         {
+            if (_completed || (onlyIfChanged && !final && EqualityComparer<T>.Default.Equals(value, _value)))
+            {
+                return;   // after completion nothing more is told
+            }
+
+            if (final && onlyIfChanged && EqualityComparer<T>.Default.Equals(value, _value))
+            {
+                _completed = true;
+                _observers.Complete();
+                return;
+            }
+
+            _completed = final;
             _value = value;
             _observers.Next(value);
             if (final)

@@ -4,17 +4,16 @@ namespace RxSockets.Transport;
 
 /// <summary>
 /// The priority lane for control frames (pong, ping): drained by the write loop before data. Control frames are rare,
-/// so the lane costs nothing until the first one (an idle connection must stay small) and uses a plain lock.
-/// Thread-safe; one reader.
+/// so the lane is made at the first one (an idle connection must stay small) and locks itself (it is internal: nobody
+/// else can lock it). Thread-safe; one reader.
 /// </summary>
 internal sealed class ControlLane
 {
-    private readonly Lock _gate = new();
     private Queue<(Opcode Opcode, byte[] Payload)>? _frames;
 
     public void Enqueue(Opcode opcode, byte[] payload)
     {
-        lock (_gate)
+        lock (this)
         {
             (_frames ??= new Queue<(Opcode, byte[])>(2)).Enqueue((opcode, payload));
         }
@@ -28,7 +27,7 @@ internal sealed class ControlLane
             return false;
         }
 
-        lock (_gate)
+        lock (this)
         {
             return _frames!.TryDequeue(out frame);   // not null: checked above and never reset
         }

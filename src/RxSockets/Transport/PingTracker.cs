@@ -9,7 +9,6 @@ namespace RxSockets.Transport;
 /// </summary>
 internal sealed class PingTracker(IScheduler clock)
 {
-    private readonly Lock _gate = new();
     private List<(byte[] Payload, DateTimeOffset SentAt, TaskCompletionSource<TimeSpan> Result)>? _pending;   // made on first PingAsync
     private long _counter;
     private byte[]? _keepAlivePayload;
@@ -27,7 +26,7 @@ internal sealed class PingTracker(IScheduler clock)
     public Task<TimeSpan> Register(byte[] payload)
     {
         var result = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
+        lock (this)
         {
             (_pending ??= []).Add((payload, clock.Now, result));
         }
@@ -40,7 +39,7 @@ internal sealed class PingTracker(IScheduler clock)
     public TimeSpan? OnPong(ReadOnlySpan<byte> payload)
     {
         TimeSpan? rtt = null;
-        lock (_gate)
+        lock (this)
         {
             for (var i = (_pending?.Count ?? 0) - 1; i >= 0; i--)
             {
@@ -69,7 +68,7 @@ internal sealed class PingTracker(IScheduler clock)
     public byte[] NextKeepAlive()
     {
         var payload = NextPayload();
-        lock (_gate)
+        lock (this)
         {
             _keepAliveSentTicks = clock.Now.UtcTicks;
             _keepAlivePayload = payload;
@@ -81,7 +80,7 @@ internal sealed class PingTracker(IScheduler clock)
     /// <summary>Fails every pending ping: the connection is gone.</summary>
     public void FailAll(Exception error)
     {
-        lock (_gate)
+        lock (this)
         {
             if (_pending is null)
             {

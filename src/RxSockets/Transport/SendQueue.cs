@@ -13,7 +13,7 @@ namespace RxSockets.Transport;
 internal sealed class SendQueue(int capacity)
 {
     private readonly BoundedQueue<Outbound> _data = new(capacity, inline: false);
-    private readonly ControlLane _control = new();
+    private ControlLane? _control;   // made on the first control frame
     private readonly AsyncSignal _signal = new();
     private long _bufferedAmount;
     private long _dropped;
@@ -59,11 +59,27 @@ internal sealed class SendQueue(int capacity)
 
     public void EnqueueControl(Opcode opcode, byte[] payload)
     {
-        _control.Enqueue(opcode, payload);
+        var control = Volatile.Read(ref _control);
+        if (control is null)
+        {
+            var created = new ControlLane();
+            control = Interlocked.CompareExchange(ref _control, created, null) ?? created;
+        }
+
+        control.Enqueue(opcode, payload);
         Wake();
     }
 
-    public bool TryDequeueControl(out (Opcode Opcode, byte[] Payload) frame) => _control.TryDequeue(out frame);
+    public bool TryDequeueControl(out (Opcode Opcode, byte[] Payload) frame)
+    {
+        if (Volatile.Read(ref _control) is { } control)
+        {
+            return control.TryDequeue(out frame);
+        }
+
+        frame = default;
+        return false;
+    }
 
     /// <summary>Takes the next data message for the write loop.</summary>
     public bool TryDequeue(out Outbound item)

@@ -26,15 +26,16 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     private readonly BoundedQueue<Message> _inbound;
     private readonly SendQueue _send;
     private readonly MaskKeySource? _masks;
-    private readonly PingTracker _pings;
+    private PingTracker? _pings;   // made on the first ping: most connections never send one in their first interval
     private readonly Heartbeat? _heartbeat;
     private readonly DeflateFrameWriter? _deflate;
     private readonly MessageRateLimiter? _rateLimiter;
-    private readonly CancellationTokenSource _abort = new();
-    private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _gate = new();
     private Task _run = Task.CompletedTask;
+    private volatile bool _aborted;
+    private bool _closingSignalled;
+    private CancellationTokenSource? _closingSource;   // made only if a slow consumer makes the read loop wait
     private int _state = (int)ConnectionState.Open;
     private CloseStatus? _closeToSend;
     private bool _closeQueued;
@@ -63,7 +64,6 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         _send = new SendQueue(options.SendQueueCapacity);
         _masks = role == ConnectionRole.Client ? new MaskKeySource() : null;
         _rateLimiter = MessageRateLimiter.For(options);
-        _pings = new PingTracker(options.Scheduler);
         _lastReadTicks = options.Scheduler.Now.UtcTicks;
         if (options.KeepAliveInterval != Timeout.InfiniteTimeSpan)
         {
@@ -72,6 +72,8 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     }
 
     public ConnectionState State => (ConnectionState)Volatile.Read(ref _state);
+
+    public ConnectionOptions Options => _options;
 
     public ChannelReader<Message> Inbound => _inbound;
 
@@ -131,13 +133,13 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
     public ValueTask<TimeSpan> PingAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        var bytes = payload.IsEmpty ? _pings.NextPayload() : payload.ToArray();
+        var bytes = payload.IsEmpty ? Pings.NextPayload() : payload.ToArray();
         if (ClosedError() is { } error)
         {
             return ValueTask.FromException<TimeSpan>(error);
         }
 
-        var rtt = _pings.Register(bytes);
+        var rtt = Pings.Register(bytes);
         EnqueueControl(Opcode.Ping, bytes);
         return new ValueTask<TimeSpan>(rtt.WaitAsync(cancellationToken));
     }
@@ -173,9 +175,72 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
         // Nothing queued from now on would be written: refuse it rather than accept and lose it.
         _send.Complete();
-        _closing.Cancel();
-        _abort.Cancel();
+        SignalClosing();
+        _aborted = true;
+
+        // Wake the loops where they wait: the read loop and a blocked flush end (as cancelled), the idle write loop runs
+        // once and sees the abort. (No cancellation token per connection: an idle connection holds no registration.)
+        WakeTransport(_transport);
         _send.WakeNow();
+    }
+
+    private static void WakeTransport(ITransport transport)
+    {
+        try
+        {
+            transport.Input.CancelPendingRead();
+            transport.Output.CancelPendingFlush();
+        }
+        catch (Exception error) when (error is ObjectDisposedException or InvalidOperationException)
+        {
+            // The transport is already completed: nothing waits on it any more.
+        }
+    }
+
+    /// <summary>The session's ping registry, made on first use.</summary>
+    private PingTracker Pings
+    {
+        get
+        {
+            if (Volatile.Read(ref _pings) is { } pings)
+            {
+                return pings;
+            }
+
+            var created = new PingTracker(_options.Scheduler);
+            return Interlocked.CompareExchange(ref _pings, created, null) ?? created;
+        }
+    }
+
+    /// <summary>Cancels the wait for a slow consumer (we are closing and nobody will read).</summary>
+    private void SignalClosing()
+    {
+        CancellationTokenSource? source;
+        lock (_gate)
+        {
+            _closingSignalled = true;
+            source = _closingSource;
+        }
+
+        source?.Cancel();
+    }
+
+    /// <summary>The token <see cref="SignalClosing"/> cancels, made on first use.</summary>
+    private CancellationToken ClosingToken()
+    {
+        lock (_gate)
+        {
+            if (_closingSource is null)
+            {
+                _closingSource = new CancellationTokenSource();
+                if (_closingSignalled)
+                {
+                    _closingSource.Cancel();
+                }
+            }
+
+            return _closingSource.Token;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -214,7 +279,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     }
 
     private ConnectionClosedException? ClosedError() =>
-        _closeQueued || _abort.IsCancellationRequested
+        _closeQueued || _aborted
             ? new ConnectionClosedException("The connection is closing or closed: no more messages can be sent.", _closeToSend, _received, _failure)
             : null;
 
@@ -228,7 +293,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     {
         if (!_closeQueued)
         {
-            EnqueueControl(Opcode.Ping, _pings.NextKeepAlive());
+            EnqueueControl(Opcode.Ping, Pings.NextKeepAlive());
         }
     }
 
@@ -256,7 +321,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
             }
         }
 
-        _closing.Cancel();
+        SignalClosing();
         SetState(ConnectionState.Closing);
         _send.WakeNow();
     }
@@ -264,26 +329,6 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     private void OnCloseTimeout() =>
         // Both close frames crossed but the peer kept TCP open: close it ourselves; that is still a clean close.
         Stop(_closeSent && _closeReceived ? null : new TimeoutException($"The close handshake did not complete within {_options.CloseTimeout}."));
-
-    private async Task RunAsync()
-    {
-        await Task.Yield();
-        var writing = WriteLoopAsync();
-        await ReadLoopAsync().ConfigureAwait(false);
-        if (!_closeReceived && !_failFast)
-        {
-            // The peer vanished without a close frame: nothing more can be written.
-            lock (_gate)
-            {
-                _failure ??= new IOException("The peer closed the connection without a close frame.");
-            }
-
-            Stop(null);
-        }
-
-        await writing.ConfigureAwait(false);
-        await FinishAsync().ConfigureAwait(false);
-    }
 
     private async Task FinishAsync()
     {
@@ -304,7 +349,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         _inbound.TryComplete();
         _send.Complete();
         var outcome = clean ? null : new ConnectionClosedException(Describe(), SentClose, _received, _failure);
-        _pings.FailAll(outcome ?? new ConnectionClosedException("The connection closed before the pong arrived.", SentClose, _received));
+        Volatile.Read(ref _pings)?.FailAll(outcome ?? new ConnectionClosedException("The connection closed before the pong arrived.", SentClose, _received));
         SetState(ConnectionState.Closed);
         if (outcome is null)
         {
@@ -344,16 +389,26 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         _observer.OnStateChanged(state);
     }
 
-    private async Task ReadLoopAsync()
+    /// <summary>The connection's life: starts the write loop, then reads (this loop is the only reader) until the peer's
+    /// close, the end of the stream, a protocol error or an abort; then waits for the write loop and finishes. One
+    /// state machine for both the reading and the ending, so an idle connection holds one box, not two.</summary>
+    private async Task RunAsync()
     {
+        await Task.Yield();
+        var writing = WriteLoopAsync();
         var input = _transport.Input;
         try
         {
             while (true)
             {
-                var read = input.ReadAsync(_abort.Token);
+                var read = input.ReadAsync();
                 _send.WakeAfterBatch(inline: true);
                 var result = await read.ConfigureAwait(false);
+                if (result.IsCanceled || _aborted)
+                {
+                    break;   // aborted (see Stop): nothing more is parsed or delivered
+                }
+
                 var buffer = result.Buffer;
                 if (_heartbeat is { } heartbeat)
                 {
@@ -374,13 +429,13 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
                     var stop = await ProcessAsync(buffer, input).ConfigureAwait(false);
                     if (stop)
                     {
-                        return;
+                        break;
                     }
                 }
 
                 if (result.IsCompleted || result.IsCanceled)
                 {
-                    return;
+                    break;
                 }
             }
         }
@@ -389,7 +444,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
             RequestClose(new CloseStatus(error.Code, Truncate(error.Message)), failFast: true, error);
             await DrainAsync(input).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        catch (OperationCanceledException) when (_aborted)
         {
         }
         catch (Exception error) when (error is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
@@ -401,15 +456,29 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
             // Whatever way reading ended, replies queued by the last batch still go out (or fail with the connection).
             _send.WakeAfterBatch(inline: false);
         }
+
+        if (!_closeReceived && !_failFast)
+        {
+            // The peer vanished without a close frame: nothing more can be written.
+            lock (_gate)
+            {
+                _failure ??= new IOException("The peer closed the connection without a close frame.");
+            }
+
+            Stop(null);
+        }
+
+        await writing.ConfigureAwait(false);
+        await FinishAsync().ConfigureAwait(false);
     }
 
     /// <summary>After failing the connection the peer's bytes cannot be parsed any more; discard them until the peer
     /// closes, within the close timeout, so our close frame is not destroyed by a reset.</summary>
-    private async ValueTask DrainAsync(PipeReader input)
+    private static async ValueTask DrainAsync(PipeReader input)
     {
         try
         {
-            await input.DrainAsync(_abort.Token).ConfigureAwait(false);
+            await input.DrainAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception error) when (error is OperationCanceledException or IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
@@ -461,7 +530,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
                         break;
                     case ProtocolEvent.Pong:
                         _inbound.ReleaseDeferredWake();
-                        if (_pings.OnPong(control) is { } rtt)
+                        if (Volatile.Read(ref _pings)?.OnPong(control) is { } rtt)
                         {
                             _observer.OnRoundTrip(rtt);
                         }
@@ -509,7 +578,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         _readPaused = true;
         try
         {
-            await _inbound.WriteAsync(message, _closing.Token).ConfigureAwait(false);
+            await _inbound.WriteAsync(message, ClosingToken()).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -528,7 +597,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         var output = _transport.Output;
         try
         {
-            while (!_abort.IsCancellationRequested)
+            while (!_aborted)
             {
                 var wrote = WriteControlFrames(output) | WriteDataFrames(output);
                 var closing = _closeQueued && (_failFast || _send.IsDrained);
@@ -543,7 +612,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
 
                 if (wrote)
                 {
-                    var flush = await output.FlushAsync(_abort.Token).ConfigureAwait(false);
+                    var flush = await output.FlushAsync().ConfigureAwait(false);
                     if (flush.IsCompleted || flush.IsCanceled)
                     {
                         return;
@@ -567,7 +636,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
                 }
             }
         }
-        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        catch (OperationCanceledException) when (_aborted)
         {
         }
         catch (Exception error) when (error is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)

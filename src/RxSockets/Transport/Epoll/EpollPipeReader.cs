@@ -267,12 +267,15 @@ internal sealed class EpollPipeReader(EpollSocket socket) : PipeReader, IValueTa
     /// connection's read holds no extra object.</summary>
     private ValueTask<ReadResult> Park(CancellationToken cancellationToken)
     {
-        if (cancellationToken.CanBeCanceled && cancellationToken != _registeredToken)
+        if (cancellationToken != _registeredToken)
         {
-            // Readers pass the same token every time (the connection's abort token): register once, not per read.
+            // A reader passes the same token on every read (the handshake's deadline), so it is registered once, not per
+            // read; a new token (none, once the session reads) drops the old registration and what it holds alive.
             _registration.Dispose();
             _registeredToken = cancellationToken;
-            _registration = cancellationToken.UnsafeRegister(static state => ((EpollPipeReader)state!).OnReadable(), this);
+            _registration = cancellationToken.CanBeCanceled
+                ? cancellationToken.UnsafeRegister(static state => ((EpollPipeReader)state!).OnReadable(), this)
+                : default;
         }
 
         _waitToken = cancellationToken;

@@ -58,7 +58,7 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
     public override void CancelPendingFlush()
     {
         Volatile.Write(ref _cancelPending, 1);
-        socket.Writable.Set();
+        socket.Writable?.Set();
     }
 
     public override void Complete(Exception? exception = null)
@@ -140,10 +140,12 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<FlushResult> WaitAndFlushAsync(CancellationToken cancellationToken)
     {
-        using var registration = cancellationToken.UnsafeRegister(static state => ((EpollSocket)state!).Writable.Set(), socket);
+        // Once the signal exists every later event sets it; one that came before is covered by the retry below, which
+        // runs before the first wait.
+        var writable = socket.GetOrCreateWritable();
+        using var registration = cancellationToken.UnsafeRegister(static state => ((AsyncSignal)state!).Set(), writable);
         while (true)
         {
-            await socket.Writable.WaitAsync().ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             if (Interlocked.Exchange(ref _cancelPending, 0) == 1)
             {
@@ -155,6 +157,8 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
             {
                 return new FlushResult(isCanceled: false, isCompleted: false);
             }
+
+            await writable.WaitAsync().ConfigureAwait(false);
         }
     }
 

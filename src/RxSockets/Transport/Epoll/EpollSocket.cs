@@ -15,6 +15,7 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
     private readonly int _slot;
     private readonly EpollPipeReader _input;
     private int _closed;
+    private AsyncSignal? _writable;
 
     public EpollSocket(EpollEngine engine, int fd, IPEndPoint? remoteEndPoint)
     {
@@ -42,7 +43,20 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
 
     public PipeWriter Output { get; }
 
-    internal AsyncSignal Writable { get; } = new();
+    /// <summary>Set when the socket may take more bytes; made by the first flush that has to wait (most never do), so
+    /// only that flush's retry after making it can have missed an earlier event.</summary>
+    internal AsyncSignal? Writable => Volatile.Read(ref _writable);
+
+    internal AsyncSignal GetOrCreateWritable()
+    {
+        if (Volatile.Read(ref _writable) is { } existing)
+        {
+            return existing;
+        }
+
+        var created = new AsyncSignal();
+        return Interlocked.CompareExchange(ref _writable, created, null) ?? created;
+    }
 
     public void OnEvents(uint events, bool inline)
     {
@@ -53,7 +67,7 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
 
         if ((events & (Libc.EPOLLOUT | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
         {
-            Writable.Set();
+            Writable?.Set();
         }
     }
 
@@ -87,6 +101,6 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
 
         // Anyone still waiting wakes up and finds the descriptor closed.
         _input.OnReadable();
-        Writable.Set();
+        Writable?.Set();
     }
 }
