@@ -5,16 +5,27 @@ namespace RxSockets.Transport;
 
 /// <summary>
 /// The outbound side of a <see cref="Session"/>: the bounded data queue, the control-frame lane, the count of bytes
-/// waiting, and the signal that wakes the write loop, with the batching rule: while the read loop delivers a batch of
-/// messages, what its consumers send wakes the write loop once, at the end of the batch, so the replies to a whole
-/// socket read leave in one write.
+/// waiting, and when the writer runs, with the batching rule: while the read loop delivers a batch of messages, what
+/// its consumers send wakes the writer once, at the end of the batch, so the replies to a whole socket read leave in
+/// one write.
 /// </summary>
-/// <remarks>Thread-safe for any number of senders; one write loop takes from it.</remarks>
-internal sealed class SendQueue(int capacity)
+/// <remarks>
+/// <para>The writer is not a loop parked on every connection: it runs on demand (<see cref="IOutboundWriter"/>), one
+/// pass at a time, on the thread that woke it (inline) or on the thread pool, and goes idle when the queue is empty,
+/// so an idle connection holds no write state machine and no signal.</para>
+/// <para>Thread-safe for any number of senders; one writer pass at a time takes from it.</para>
+/// </remarks>
+internal sealed class SendQueue(int capacity, IOutboundWriter writer) : IThreadPoolWorkItem
 {
+    private const int Idle = 0;
+    private const int Running = 1;
+    private const int RunAgain = 2;
+    private const int Finished = 3;
+
     private readonly BoundedQueue<Outbound> _data = new(capacity, inline: false);
     private ControlLane? _control;   // made on the first control frame
-    private readonly AsyncSignal _signal = new();
+    private int _writerState;
+    private AsyncSignal? _finished;   // made by the first wait for the writer to finish
     private long _bufferedAmount;
     private long _dropped;
     private int _batchThread;
@@ -54,7 +65,7 @@ internal sealed class SendQueue(int capacity)
     {
         await _data.WriteAsync(item, cancellationToken).ConfigureAwait(false);
         Interlocked.Add(ref _bufferedAmount, item.Length);
-        _signal.Set();
+        RunWriter(inline: false);
     }
 
     public void EnqueueControl(Opcode opcode, byte[] payload)
@@ -116,11 +127,47 @@ internal sealed class SendQueue(int capacity)
     /// <summary>Refuses data from now on (closing): nothing queued later would be written.</summary>
     public void Complete() => _data.TryComplete();
 
-    /// <summary>Wakes the write loop now, whatever the batch (closing, stopping).</summary>
-    public void WakeNow() => _signal.Set();
+    /// <summary>Wakes the writer now, whatever the batch (closing, stopping).</summary>
+    public void WakeNow() => RunWriter(inline: false);
 
-    /// <summary>The write loop's wait for work.</summary>
-    public ValueTask WaitAsync() => _signal.WaitAsync();
+    /// <summary>Called by a writer pass that found nothing to write: true when it may end (the writer is idle now);
+    /// false when it was woken meanwhile and must look again.</summary>
+    public bool TryGoIdle()
+    {
+        if (Interlocked.CompareExchange(ref _writerState, Idle, Running) == Running)
+        {
+            return true;
+        }
+
+        Volatile.Write(ref _writerState, Running);   // RunAgain: the wake-up is taken by the pass going on
+        return false;
+    }
+
+    /// <summary>The writer is done for good (close frame sent, or the connection failed): no pass runs again.</summary>
+    public void WriterFinished()
+    {
+        Interlocked.Exchange(ref _writerState, Finished);
+        Volatile.Read(ref _finished)?.Set();
+    }
+
+    /// <summary>Completes once <see cref="WriterFinished"/> was called.</summary>
+    public ValueTask WaitForWriterAsync()
+    {
+        if (Volatile.Read(ref _writerState) == Finished)
+        {
+            return default;
+        }
+
+        var finished = Volatile.Read(ref _finished);
+        if (finished is null)
+        {
+            var created = new AsyncSignal();
+            finished = Interlocked.CompareExchange(ref _finished, created, null) ?? created;
+        }
+
+        // A finish before the signal existed is seen here; one after it sets the signal, which remembers it.
+        return Volatile.Read(ref _writerState) == Finished ? default : finished.WaitAsync();
+    }
 
     /// <summary>Marks this thread as the read loop delivering a batch: what its consumers send waits for
     /// <see cref="EndBatch"/>.</summary>
@@ -137,8 +184,8 @@ internal sealed class SendQueue(int capacity)
         }
     }
 
-    /// <summary>Wakes the write loop once for everything the last batch queued. Inline, the idle write loop runs on
-    /// this thread up to its next asynchronous wait: one coalesced write and no thread hop. The read loop asks for
+    /// <summary>Wakes the writer once for everything the last batch queued. Inline, an idle writer runs on this thread up
+    /// to its next asynchronous wait: one coalesced write and no thread hop. The read loop asks for
     /// that after every batch, once its next socket read has been started (so a reply never waits for the next
     /// read's data); the other callers (a slow consumer, the end of reading) wake it on the thread pool.</summary>
     public void WakeAfterBatch(bool inline)
@@ -146,7 +193,7 @@ internal sealed class SendQueue(int capacity)
         if (_wakePending)
         {
             _wakePending = false;
-            _signal.Set(inline);
+            RunWriter(inline);
         }
     }
 
@@ -159,6 +206,37 @@ internal sealed class SendQueue(int capacity)
             return;
         }
 
-        _signal.Set();
+        RunWriter(inline: false);
     }
+
+    /// <summary>Starts a writer pass unless one is running (which then looks again before going idle).</summary>
+    private void RunWriter(bool inline)
+    {
+        while (true)
+        {
+            switch (Volatile.Read(ref _writerState))
+            {
+                case Idle when Interlocked.CompareExchange(ref _writerState, Running, Idle) == Idle:
+                    if (inline)
+                    {
+                        StartPass();
+                    }
+                    else
+                    {
+                        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                    }
+
+                    return;
+                case Running when Interlocked.CompareExchange(ref _writerState, RunAgain, Running) == Running:
+                case RunAgain:
+                case Finished:
+                    return;
+            }
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute() => StartPass();
+
+    // The pass never faults (IOutboundWriter), and its end is what WaitForWriterAsync waits for: nothing to observe here.
+    private void StartPass() => _ = writer.WritePassAsync();
 }

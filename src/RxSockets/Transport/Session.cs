@@ -14,7 +14,7 @@ namespace RxSockets.Transport;
 /// bounded inbound queue, a bounded outbound queue, a priority lane for control frames, keepalive and the close
 /// handshake with its timeout. Thread-safe: every public member may be called from any thread.
 /// </summary>
-internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
+internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWriter
 {
     private const int FlushThreshold = 64 * 1024;
 
@@ -61,7 +61,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         _protocol = new WebSocketProtocol(role, options.MaxMessageSize, options.MaxFragments, validateUtf8: !options.SkipUtf8Validation, inflater: deflate is null ? null : new PerMessageInflater(deflate.InflateNoContext));
         _deflate = deflate is null ? null : new DeflateFrameWriter(deflate);
         _inbound = new BoundedQueue<Message>(options.ReceiveQueueCapacity, inline: options.InlineDelivery);
-        _send = new SendQueue(options.SendQueueCapacity);
+        _send = new SendQueue(options.SendQueueCapacity, this);
         _masks = role == ConnectionRole.Client ? new MaskKeySource() : null;
         _rateLimiter = MessageRateLimiter.For(options);
         _lastReadTicks = options.Scheduler.Now.UtcTicks;
@@ -395,7 +395,6 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
     private async Task RunAsync()
     {
         await Task.Yield();
-        var writing = WriteLoopAsync();
         var input = _transport.Input;
         try
         {
@@ -468,7 +467,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
             Stop(null);
         }
 
-        await writing.ConfigureAwait(false);
+        await _send.WaitForWriterAsync().ConfigureAwait(false);
         await FinishAsync().ConfigureAwait(false);
     }
 
@@ -592,7 +591,10 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
         }
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>One writer pass (see <see cref="SendQueue"/>): control frames first, then data, many frames per flush;
+    /// our close frame once the data before it is out. Ends when nothing is left (idle until the next wake-up) or when
+    /// writing is over for good.</summary>
+    async Task IOutboundWriter.WritePassAsync()
     {
         var output = _transport.Output;
         try
@@ -615,7 +617,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
                     var flush = await output.FlushAsync().ConfigureAwait(false);
                     if (flush.IsCompleted || flush.IsCanceled)
                     {
-                        return;
+                        break;
                     }
                 }
 
@@ -627,22 +629,26 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner
                         _transport.ShutdownOutput();
                     }
 
-                    return;
+                    break;
                 }
 
-                if (!wrote)
+                if (!wrote && _send.TryGoIdle())
                 {
-                    await _send.WaitAsync().ConfigureAwait(false);
+                    return;
                 }
             }
         }
         catch (OperationCanceledException) when (_aborted)
         {
         }
-        catch (Exception error) when (error is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
+#pragma warning disable CA1031 // A pass is started and not awaited: whatever fails it ends the connection, never the process.
+        catch (Exception error)
+#pragma warning restore CA1031
         {
             Abort(error);
         }
+
+        _send.WriterFinished();
     }
 
     private bool WriteControlFrames(PipeWriter output)
