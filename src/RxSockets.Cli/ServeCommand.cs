@@ -121,8 +121,29 @@ internal static class ServeCommand
                 await Console.Error.WriteLineAsync($"connected #{connection.Id} {connection.RemoteEndPoint} {connection.Request?.Path}").ConfigureAwait(false);
             }
 
-            await (settings.Count > 0 ? CounterMode.CountAsync(connection, settings)
-                : settings.Broadcast ? RelayAsync(server, connection) : EchoAsync(connection)).ConfigureAwait(false);
+            if (settings.Count > 0 || settings.Broadcast)
+            {
+                await (settings.Count > 0 ? CounterMode.CountAsync(connection, settings) : RelayAsync(server, connection)).ConfigureAwait(false);
+            }
+            else
+            {
+                // The echo loop right here, not in a method of its own: one state machine per idle connection, not two.
+                await using (connection.ConfigureAwait(false))
+                {
+                    try
+                    {
+                        await foreach (var message in connection.ReadAllAsync().ConfigureAwait(false))
+                        {
+                            await connection.SendAsync(message).ConfigureAwait(false);
+                        }
+                    }
+                    catch (ConnectionClosedException)
+                    {
+                        // The client went away mid-conversation: nothing left to answer.
+                    }
+                }
+            }
+
             if (!settings.Quiet)
             {
                 var code = connection.CloseStatus?.Code ?? CloseCode.AbnormalClosure;
@@ -138,24 +159,6 @@ internal static class ServeCommand
         finally
         {
             handlers.Exit();
-        }
-    }
-
-    private static async Task EchoAsync(WebSocketConnection connection)
-    {
-        await using (connection.ConfigureAwait(false))
-        {
-            try
-            {
-                await foreach (var message in connection.ReadAllAsync().ConfigureAwait(false))
-                {
-                    await connection.SendAsync(message).ConfigureAwait(false);
-                }
-            }
-            catch (ConnectionClosedException)
-            {
-                // The client went away mid-conversation: nothing left to answer.
-            }
         }
     }
 

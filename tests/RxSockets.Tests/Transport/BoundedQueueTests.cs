@@ -58,6 +58,81 @@ public class BoundedQueueTests
     }
 
     [Test, CancelAfter(5_000)]
+    public async Task TryWrite_DeferredWake_ReaderWaitsUntilReleasedThenGetsTheWholeRun(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 4, inline: false);
+        var waiting = queue.WaitToReadAsync(cancellationToken);
+
+        queue.TryWrite(1, deferWake: true);
+        queue.TryWrite(2, deferWake: true);
+        var pendingBeforeRelease = !waiting.IsCompleted;
+        queue.ReleaseDeferredWake();
+
+        Assert.That(pendingBeforeRelease, Is.True, "a deferred write must not wake the reader");
+        Assert.That(await waiting, Is.True);
+        Assert.That(Drain(queue), Is.EqualTo(new[] { 1, 2 }));
+    }
+
+    [Test]
+    public void ReleaseDeferredWake_Inline_ResumesTheReaderOnceForTheRun()
+    {
+        var queue = new BoundedQueue<int>(capacity: 8, inline: true);
+        var wakeUps = 0;
+        var read = new List<int>();
+        void Wait()
+        {
+#pragma warning disable CA2012 // consumed exactly once, through its awaiter, as an awaiting reader would
+            var awaiter = queue.WaitToReadAsync().ConfigureAwait(false).GetAwaiter();
+#pragma warning restore CA2012
+            awaiter.UnsafeOnCompleted(() =>
+            {
+                awaiter.GetResult();
+                wakeUps++;
+                read.AddRange(Drain(queue));
+                Wait();
+            });
+        }
+
+        Wait();
+
+        for (var i = 0; i < 5; i++)
+        {
+            queue.TryWrite(i, deferWake: true);
+        }
+
+        queue.ReleaseDeferredWake();
+
+        Assert.That(wakeUps, Is.EqualTo(1));
+        Assert.That(read, Is.EqualTo(Enumerable.Range(0, 5)));
+    }
+
+    [Test, CancelAfter(5_000)]
+    public void ReleaseDeferredWake_NothingDeferred_LeavesTheReaderWaiting(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 4, inline: false);
+        var waiting = queue.WaitToReadAsync(cancellationToken);
+
+        queue.ReleaseDeferredWake();
+
+        Assert.That(waiting.IsCompleted, Is.False);
+        queue.TryComplete();
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task TryComplete_DeferredItemsWithTheReaderWaiting_ReaderGetsThemThenTheEnd(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 4, inline: false);
+        var waiting = queue.WaitToReadAsync(cancellationToken);
+        queue.TryWrite(7, deferWake: true);
+
+        queue.TryComplete();
+
+        Assert.That(await waiting, Is.True, "the deferred item is still there to read");
+        Assert.That(Drain(queue), Is.EqualTo(new[] { 7 }));
+        Assert.That(await queue.WaitToReadAsync(cancellationToken), Is.False);
+    }
+
+    [Test, CancelAfter(5_000)]
     public async Task TryComplete_ItemsQueued_ReaderDrainsThemThenLearnsTheEnd(CancellationToken cancellationToken)
     {
         var queue = new BoundedQueue<int>(capacity: 4, inline: false);
@@ -185,5 +260,16 @@ public class BoundedQueueTests
         {
             Assert.That(received.Where(x => x / 1000 == w), Is.Ordered, $"writer {w}'s items in order");
         }
+    }
+
+    private static List<int> Drain(BoundedQueue<int> queue)
+    {
+        var items = new List<int>();
+        while (queue.TryRead(out var item))
+        {
+            items.Add(item);
+        }
+
+        return items;
     }
 }

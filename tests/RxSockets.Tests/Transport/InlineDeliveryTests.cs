@@ -40,6 +40,49 @@ public class InlineDeliveryTests
     }
 
     [Test, CancelAfter(5_000)]
+    public async Task InlineDelivery_MessagesOfOneSocketRead_WakeTheWaitingConsumerOnce(CancellationToken cancellationToken)
+    {
+        var (connection, peer) = InMemory.Open(ConnectionRole.Server, new TestScheduler());
+        var messages = connection.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var first = messages.MoveNextAsync();
+        Assert.That(first.IsCompleted, Is.False, "the consumer must be waiting before the batch arrives");
+        var waitsAfterTheFirst = 0;
+        var consuming = ReadTextsAsync(messages, first, BatchSize, () => waitsAfterTheFirst++);
+
+        for (var i = 0; i < BatchSize; i++)
+        {
+            peer.Write(peer.BuildFrame(Opcode.Text, Encoding.UTF8.GetBytes($"m{i}")));
+        }
+
+        await peer.Output.FlushAsync(cancellationToken);
+        var texts = await consuming.WaitAsync(cancellationToken);
+
+        // Woken once for the whole read, the consumer finds the other nine queued instead of waiting for each.
+        Assert.That(texts, Is.EqualTo(Enumerable.Range(0, BatchSize).Select(i => $"m{i}")));
+        Assert.That(waitsAfterTheFirst, Is.Zero);
+        connection.Abort();
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task InlineDelivery_ProtocolErrorAfterMessagesInOneRead_TheMessagesBeforeItAreDelivered(CancellationToken cancellationToken)
+    {
+        var (connection, peer) = InMemory.Open(ConnectionRole.Server, new TestScheduler());
+        var received = new List<string>();
+        var reading = ReadUntilClosedAsync(connection, received, cancellationToken);
+
+        peer.Write(peer.BuildFrame(Opcode.Text, "a"u8));
+        peer.Write(peer.BuildFrame(Opcode.Text, "b"u8));
+        peer.Write(peer.BuildFrame(Opcode.Text, "unmasked"u8, masked: false));   // RFC 6455 §5.1: a server fails this
+        await peer.Output.FlushAsync(cancellationToken);
+        var close = await peer.ExpectCloseAsync(cancellationToken);
+        await reading.WaitAsync(cancellationToken);
+
+        Assert.That(received, Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(close?.Code, Is.EqualTo(CloseCode.ProtocolError));
+        connection.Abort();
+    }
+
+    [Test, CancelAfter(5_000)]
     public async Task InlineDelivery_MessageBeforeAPingInOneRead_ReachesTheWaitingConsumerBeforeThePingIsParsed(CancellationToken cancellationToken)
     {
         var (connection, peer) = InMemory.Open(ConnectionRole.Server, new TestScheduler());
@@ -82,6 +125,45 @@ public class InlineDeliveryTests
     {
         Assert.That(new WebSocketClientOptions().InlineDelivery, Is.True);
         Assert.That(new WebSocketServerOptions().InlineDelivery, Is.True);
+    }
+
+    private static async Task<List<string>> ReadTextsAsync(IAsyncEnumerator<Message> messages, ValueTask<bool> first, int count, Action onWait)
+    {
+        var texts = new List<string>();
+        var more = await first.ConfigureAwait(false);
+        while (more)
+        {
+            texts.Add(messages.Current.GetText());
+            if (texts.Count == count)
+            {
+                break;
+            }
+
+            var next = messages.MoveNextAsync();
+            if (!next.IsCompleted)
+            {
+                onWait();
+            }
+
+            more = await next.ConfigureAwait(false);
+        }
+
+        return texts;
+    }
+
+    private static async Task ReadUntilClosedAsync(WebSocketConnection connection, List<string> received, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in connection.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                received.Add(message.GetText());
+            }
+        }
+        catch (ConnectionClosedException)
+        {
+            // The protocol error ends the stream after the messages before it.
+        }
     }
 
     private static async Task RecordAsync(IAsyncEnumerator<Message> messages, ValueTask<bool> first, List<string> events, int count)

@@ -31,6 +31,21 @@ public class SessionCloseTests
     }
 
     [Test, CancelAfter(5_000)]
+    public async Task States_FirstReadAfterTheConnectionClosed_ReplaysClosedAndCompletes(CancellationToken cancellationToken)
+    {
+        var (connection, peer) = InMemory.Open(ConnectionRole.Server, new TestScheduler());
+        connection.Abort();
+        await Task.WhenAny(connection.Completion).WaitAsync(cancellationToken);
+
+        var states = new RecordingObserver<ConnectionState>();
+        using var subscription = connection.States.Subscribe(states);
+
+        Assert.That(await states.Terminated.WaitAsync(cancellationToken), Is.Null);
+        Assert.That(states.Values, Is.EqualTo(new[] { ConnectionState.Closed }));
+        GC.KeepAlive(peer);
+    }
+
+    [Test, CancelAfter(5_000)]
     public async Task CloseAsync_ServerWithEchoingPeer_EndsWithoutWaitingForPeerToDisconnect(CancellationToken cancellationToken)
     {
         var (connection, peer) = InMemory.Open(ConnectionRole.Server, new TestScheduler());
