@@ -4,69 +4,67 @@ using System.Runtime.CompilerServices;
 namespace RxSockets.Cli;
 
 /// <summary>
-/// Keeps a window of binary messages in flight against an echo server: a sender loop sends whenever fewer than
-/// the window are outstanding, a receiver loop counts the echoes. Echoes received during the warmup are not counted.
+/// Keeps a window of binary messages in flight against an echo server, driven by the echoes as node ws's load generator
+/// is: the window goes out at once, then every echo received sends the next message, from the consumer itself (with
+/// inline delivery the replies to one socket read leave in one write). Echoes received during the warmup are not
+/// counted.
 /// </summary>
 internal static class ThroughputBench
 {
     public static async Task<BenchResult> RunAsync(WebSocketConnection connection, BenchSettings settings)
     {
         var payload = BenchPayload.Create(settings.Size);
-        using var credits = new SemaphoreSlim(settings.Window, settings.Window);
         using var stop = new CancellationTokenSource();
         var counter = new StrongBox<long>();
-        var receiving = Task.Run(() => ReceiveAsync(connection, settings.Size, credits, counter));
-        var sending = Task.Run(() => SendAsync(connection, payload, credits, stop.Token));
+        var echoing = Task.Run(() => EchoDrivenAsync(connection, payload, settings, counter, stop.Token));
 
-        await WaitOrFailAsync(settings.Warmup, receiving, sending).ConfigureAwait(false);
+        await WaitOrFailAsync(settings.Warmup, echoing).ConfigureAwait(false);
         var startCount = Interlocked.Read(ref counter.Value);
         var start = Stopwatch.GetTimestamp();
-        await WaitOrFailAsync(settings.Duration, receiving, sending).ConfigureAwait(false);
+        await WaitOrFailAsync(settings.Duration, echoing).ConfigureAwait(false);
         var count = Interlocked.Read(ref counter.Value) - startCount;
         var elapsed = Stopwatch.GetElapsedTime(start);
 
         await stop.CancelAsync().ConfigureAwait(false);
-        await sending.ConfigureAwait(false);
         await Connector.CloseNormallyAsync(connection).ConfigureAwait(false);
-        await receiving.ConfigureAwait(false);
+        await echoing.ConfigureAwait(false);
 
         var perSecond = count / elapsed.TotalSeconds;
         return new BenchResult(perSecond, perSecond * settings.Size / 1_000_000, 0, 0, 0);
     }
 
-    private static async Task WaitOrFailAsync(TimeSpan time, Task receiving, Task sending)
+    private static async Task WaitOrFailAsync(TimeSpan time, Task echoing)
     {
-        var finished = await Task.WhenAny(Task.Delay(time), receiving, sending).ConfigureAwait(false);
-        if (finished == receiving || finished == sending)
+        var finished = await Task.WhenAny(Task.Delay(time), echoing).ConfigureAwait(false);
+        if (finished == echoing)
         {
-            await finished.ConfigureAwait(false);
+            await echoing.ConfigureAwait(false);
             throw new ConnectionClosedException("The connection ended during the benchmark.");
         }
     }
 
-    private static async Task SendAsync(WebSocketConnection connection, ReadOnlyMemory<byte> payload, SemaphoreSlim credits, CancellationToken stop)
+    private static async Task EchoDrivenAsync(WebSocketConnection connection, ReadOnlyMemory<byte> payload, BenchSettings settings, StrongBox<long> counter, CancellationToken stop)
     {
+        for (var i = 0; i < settings.Window; i++)
+        {
+            await connection.SendAsync(payload, CancellationToken.None).ConfigureAwait(false);
+        }
+
         try
         {
-            while (true)
+            await foreach (var message in connection.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                await credits.WaitAsync(stop).ConfigureAwait(false);
-                await connection.SendAsync(payload, stop).ConfigureAwait(false);
+                BenchPayload.CheckEcho(message, settings.Size);
+                Interlocked.Increment(ref counter.Value);
+                if (!stop.IsCancellationRequested)
+                {
+                    await connection.SendAsync(payload, CancellationToken.None).ConfigureAwait(false);
+                }
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (ConnectionClosedException) when (stop.IsCancellationRequested)
         {
-            // Measurement over.
-        }
-    }
-
-    private static async Task ReceiveAsync(WebSocketConnection connection, int size, SemaphoreSlim credits, StrongBox<long> counter)
-    {
-        await foreach (var message in connection.ReadAllAsync().ConfigureAwait(false))
-        {
-            BenchPayload.CheckEcho(message, size);
-            Interlocked.Increment(ref counter.Value);
-            credits.Release();
+            // Measurement over: the close raced a send.
         }
     }
 }
