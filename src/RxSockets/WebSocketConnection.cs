@@ -24,14 +24,13 @@ namespace RxSockets;
 /// and waits while the queue is full. <see cref="Outgoing"/> never blocks: a full queue fails the connection with
 /// 1011 unless <see cref="ConnectionOptions.OutgoingOverflow"/> says to drop (and count) instead.</para>
 /// </remarks>
-public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
+public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver, IObserverFaults
 {
     private static long s_nextId;
 
     private readonly Session _session;
     private StateObservable<ConnectionState>? _states;   // made when States is first read
     private OutgoingObserver? _outgoing;
-    private readonly Action<Exception> _onObserverFault;
     private ObserverList<ReadOnlyMemory<byte>>? _pings;
     private ObserverList<ReadOnlyMemory<byte>>? _pongs;
     private ObserverList<TimeSpan>? _roundTrips;
@@ -52,9 +51,8 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
         Request = info.Request;
         RemoteEndPoint = info.RemoteEndPoint;
         _logger = options.LoggerFactory.CreateLogger("RxSockets.Connection");
-        _onObserverFault = error => Diagnostics.Log.ObserverFaulted(_logger, Id, error);
         _session = new Session(transport, role, options, this, info.Deflate);
-        _incoming = new ChannelObservable<Message>(_session.Inbound, _session.Completion, _onObserverFault, nameof(Incoming));
+        _incoming = new ChannelObservable<Message>(_session.Inbound, _session.Completion, this, nameof(Incoming));
         _session.Start();
     }
 
@@ -99,7 +97,7 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
                 if (_states is null)
                 {
                     var state = State;
-                    var created = new StateObservable<ConnectionState>(state, _onObserverFault);
+                    var created = new StateObservable<ConnectionState>(state, this);
                     if (state == ConnectionState.Closed)
                     {
                         created.SetIfChanged(state, final: true);
@@ -299,6 +297,8 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
         }
     }
 
+    void IObserverFaults.OnObserverFault(Exception error) => Diagnostics.Log.ObserverFaulted(_logger, Id, error);
+
     void ISessionObserver.OnPing(ReadOnlyMemory<byte> payload) => Volatile.Read(ref _pings)?.Next(payload);
 
     void ISessionObserver.OnPong(ReadOnlyMemory<byte> payload) => Volatile.Read(ref _pongs)?.Next(payload);
@@ -314,7 +314,7 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver
             return existing;
         }
 
-        var created = new ObserverList<T>(_onObserverFault);
+        var created = new ObserverList<T>((IObserverFaults)this);
         var list = Interlocked.CompareExchange(ref field, created, null) ?? created;
         if (Volatile.Read(ref _closed) == 1)
         {

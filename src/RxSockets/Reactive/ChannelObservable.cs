@@ -30,10 +30,21 @@ internal sealed class ChannelObservable<T> : IObservable<T>
     /// <param name="onObserverFault">Told when a subscriber throws (it is then unsubscribed).</param>
     /// <param name="name">The surface's name, for error messages.</param>
     public ChannelObservable(ChannelReader<T> reader, Task completion, Action<Exception>? onObserverFault, string name)
+        : this(reader, completion, new ObserverList<T>(onObserverFault), name)
+    {
+    }
+
+    /// <inheritdoc cref="ChannelObservable{T}(ChannelReader{T}, Task, Action{Exception}?, string)"/>
+    public ChannelObservable(ChannelReader<T> reader, Task completion, IObserverFaults onObserverFault, string name)
+        : this(reader, completion, new ObserverList<T>(onObserverFault), name)
+    {
+    }
+
+    private ChannelObservable(ChannelReader<T> reader, Task completion, ObserverList<T> observers, string name)
     {
         _reader = reader;
         _completion = completion;
-        _observers = new ObserverList<T>(onObserverFault);
+        _observers = observers;
         _name = name;
     }
 

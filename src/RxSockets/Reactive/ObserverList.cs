@@ -7,7 +7,7 @@ namespace RxSockets.Reactive;
 /// <c>onObserverFault</c>, so its exception never runs back into the loop that produced the value. Late subscribers
 /// receive the terminal notification. Thread-safe; <see cref="Next"/> must not be called concurrently with itself.
 /// </summary>
-internal sealed class ObserverList<T>(Action<Exception>? onObserverFault = null) : IObservable<T>
+internal sealed class ObserverList<T> : IObservable<T>
 {
     /// <summary>The observer array once terminated: a distinct instance, so an empty list is not mistaken for it.</summary>
 #pragma warning disable CA1825 // Array.Empty would be the very instance a live empty list holds; this one must differ.
@@ -20,6 +20,13 @@ internal sealed class ObserverList<T>(Action<Exception>? onObserverFault = null)
 
     // Null while live; then s_completed or the error. Set once, before _observers becomes s_terminated.
     private object? _terminal;
+
+    // An Action<Exception>, an IObserverFaults, or null.
+    private readonly object? _onObserverFault;
+
+    public ObserverList(Action<Exception>? onObserverFault = null) => _onObserverFault = onObserverFault;
+
+    public ObserverList(IObserverFaults? onObserverFault) => _onObserverFault = onObserverFault;
 
     public bool HasObservers => Volatile.Read(ref _observers).Length > 0;
 
@@ -96,14 +103,27 @@ internal sealed class ObserverList<T>(Action<Exception>? onObserverFault = null)
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            onObserverFault?.Invoke(error);
+            ReportFault(error);
         }
     }
 
     private void Fault(IObserver<T> observer, Exception error)
     {
         Remove(observer);
-        onObserverFault?.Invoke(error);
+        ReportFault(error);
+    }
+
+    private void ReportFault(Exception error)
+    {
+        switch (_onObserverFault)
+        {
+            case Action<Exception> action:
+                action(error);
+                break;
+            case IObserverFaults faults:
+                faults.OnObserverFault(error);
+                break;
+        }
     }
 
     private void Remove(IObserver<T> observer)

@@ -2,11 +2,24 @@ namespace RxSockets.Reactive;
 
 /// <summary>The current value, then every change, then completion (a behaviour subject without the subject).
 /// Thread-safe.</summary>
-internal sealed class StateObservable<T>(T initial, Action<Exception>? onObserverFault = null) : IObservable<T>
+internal sealed class StateObservable<T> : IObservable<T>
 {
     private readonly object _gate = new();
-    private readonly ObserverList<T> _observers = new(onObserverFault);
-    private T _value = initial;
+    private readonly ObserverList<T> _observers;
+    private T _value;
+
+    public StateObservable(T initial, Action<Exception>? onObserverFault = null)
+    {
+        _value = initial;
+        _observers = new ObserverList<T>(onObserverFault);
+    }
+
+    public StateObservable(T initial, IObserverFaults onObserverFault)
+    {
+        _value = initial;
+        _observers = new ObserverList<T>(onObserverFault);
+    }
+
     private bool _completed;
 
     public T Value
