@@ -1,14 +1,17 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net;
 using System.Net.Sockets;
 using RxSockets.Protocol.Deflate;
 using RxSockets.Protocol.Handshake;
+using RxSockets.Transport.Epoll;
 
 namespace RxSockets.Transport;
 
 /// <summary>The client's way in: TCP connect (every resolved address, or a proxy's tunnel), TLS for wss://, the HTTP
 /// upgrade and any redirects it is answered with, all within
-/// <see cref="ConnectionOptions.HandshakeTimeout"/> on the connection's clock.</summary>
+/// <see cref="ConnectionOptions.HandshakeTimeout"/> on the connection's clock. Plain ws:// without a proxy runs on the
+/// epoll transport where the server's does (<see cref="EpollTransport.Enabled"/>); everything else on .NET sockets.</summary>
 internal static class ClientConnector
 {
     public static async ValueTask<WebSocketConnection> ConnectAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
@@ -16,7 +19,7 @@ internal static class ClientConnector
         var offer = options.PerMessageDeflate is { } deflateOptions ? DeflateNegotiation.BuildOffer(deflateOptions) : null;
         var redirects = new RedirectChain(url, options);
         using var deadline = new HandshakeDeadline(options, cancellationToken);
-        SocketTransport? transport = null;
+        ITransport? transport = null;
         try
         {
             HttpHead? response;
@@ -38,7 +41,7 @@ internal static class ClientConnector
 
             var result = handshake.Validate(response);
             var deflate = AcceptDeflate(result.Extensions, options.PerMessageDeflate, response);
-            var info = new ConnectionInfo(url, result.SubProtocol, deflate?.Extension, null, SocketTransport.PeerOf(transport.Socket), deflate);
+            var info = new ConnectionInfo(url, result.SubProtocol, deflate?.Extension, null, RemoteOf(transport), deflate);
             var connection = new WebSocketConnection(transport, ConnectionRole.Client, options, info);
             transport = null;
             return connection;
@@ -59,7 +62,7 @@ internal static class ClientConnector
     /// <summary>The HTTP upgrade exchange; null when the answer is a redirect to follow. A connection lost on the way
     /// is a transient <see cref="HandshakeException"/>.</summary>
     private static async ValueTask<HttpHead?> ExchangeAsync(
-        SocketTransport transport, ClientHandshake handshake, int maxHeaderBytes, RedirectChain redirects, CancellationToken cancellationToken)
+        ITransport transport, ClientHandshake handshake, int maxHeaderBytes, RedirectChain redirects, CancellationToken cancellationToken)
     {
         try
         {
@@ -103,11 +106,25 @@ internal static class ClientConnector
         return settings;
     }
 
-    private static ValueTask<SocketTransport> OpenAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
+    /// <summary>Opens the byte stream to <paramref name="url"/>: an <see cref="EpollSocket"/> for plain ws:// without a
+    /// proxy when the epoll transport is enabled, else a <see cref="SocketTransport"/> (with TLS for wss://).</summary>
+    internal static async ValueTask<ITransport> OpenAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
     {
         var route = new ClientRoute(url, options);
-        return SocketTransport.ConnectAsync(route, route.TlsHost, options.SslOptions, cancellationToken);
+        if (route.IsPlainDirect && EpollTransport.Enabled && EpollEngine.Shared is { } engine)
+        {
+            return await route.ConnectEpollAsync(engine, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await SocketTransport.ConnectAsync(route, route.TlsHost, options.SslOptions, cancellationToken).ConfigureAwait(false);
     }
+
+    private static IPEndPoint? RemoteOf(ITransport transport) => transport switch
+    {
+        EpollSocket epoll => epoll.RemoteEndPoint,
+        SocketTransport socket => SocketTransport.PeerOf(socket.Socket),
+        _ => null,
+    };
 
     private static async ValueTask<HttpHead> ReadResponseAsync(PipeReader input, int maxHeaderBytes, CancellationToken cancellationToken)
     {

@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
+using RxSockets.Transport.Epoll;
 
 namespace RxSockets.Transport;
 
 /// <summary>How a client reaches a ws:// or wss:// URL: straight to the server, or through an HTTP proxy's
-/// <c>CONNECT</c> tunnel. Either way the result is a socket whose bytes reach the server unchanged.</summary>
+/// <c>CONNECT</c> tunnel. Either way the result is a socket whose bytes reach the server unchanged. A plain direct
+/// route (ws://, no proxy) may also be opened as an <see cref="EpollSocket"/>.</summary>
 internal sealed class ClientRoute
 {
     private readonly string _host;
@@ -30,6 +32,23 @@ internal sealed class ClientRoute
 
     /// <summary>The proxy tunnelled through, or null for a direct connection.</summary>
     public ProxyEndpoint? Proxy => _proxy;
+
+    /// <summary>True for ws:// straight to the server (no TLS, no proxy): the bytes need no stream on top of the
+    /// socket, so the epoll transport can carry them.</summary>
+    public bool IsPlainDirect => _proxy is null && TlsHost is null;
+
+    /// <summary>Connects straight to the server (every resolved address in turn) as an <see cref="EpollSocket"/>.
+    /// Only for a route that <see cref="IsPlainDirect"/>.</summary>
+    /// <exception cref="SocketException">No address accepted; the last address's error.</exception>
+    public ValueTask<EpollSocket> ConnectEpollAsync(EpollEngine engine, CancellationToken cancellationToken)
+    {
+        if (!IsPlainDirect)
+        {
+            throw new InvalidOperationException("The epoll transport carries only plain, direct connections.");
+        }
+
+        return TcpDialer.ConnectAsync(_host, _port, _resolve, (endPoint, token) => EpollConnector.ConnectAsync(engine, endPoint, token), cancellationToken);
+    }
 
     /// <summary>Connects, directly or through the proxy's tunnel.</summary>
     public async ValueTask<Socket> ConnectAsync(CancellationToken cancellationToken)

@@ -13,6 +13,16 @@ internal static class EpollErrors
         Libc.ECONNABORTED => SocketError.ConnectionAborted,
         Libc.ETIMEDOUT => SocketError.TimedOut,
         Libc.EMFILE or Libc.ENFILE => SocketError.TooManyOpenSockets,
+        Libc.ECONNREFUSED => SocketError.ConnectionRefused,
+        Libc.ENETUNREACH => SocketError.NetworkUnreachable,
+        Libc.ENETDOWN => SocketError.NetworkDown,
+        Libc.EHOSTUNREACH => SocketError.HostUnreachable,
+        Libc.EHOSTDOWN => SocketError.HostDown,
+        Libc.EADDRNOTAVAIL => SocketError.AddressNotAvailable,
+        Libc.EADDRINUSE => SocketError.AddressAlreadyInUse,
+        Libc.EAFNOSUPPORT => SocketError.AddressFamilyNotSupported,
+        Libc.EACCES or Libc.EPERM => SocketError.AccessDenied,
+        Libc.ENOBUFS => SocketError.NoBufferSpaceAvailable,
         _ => SocketError.SocketError,
     }));
 }
