@@ -99,15 +99,18 @@ internal static class EpollConnector
     /// Cancellation wakes the wait too.</summary>
     private static async ValueTask WaitConnectedAsync(EpollSocket socket, CancellationToken cancellationToken)
     {
-        using var registration = cancellationToken.UnsafeRegister(static state => ((EpollSocket)state!).Writable.Set(), socket);
+        // Every event after the signal exists sets it; one before is covered by looking once before the first wait.
+        var writable = socket.GetOrCreateWritable();
+        using var registration = cancellationToken.UnsafeRegister(static state => ((AsyncSignal)state!).Set(), writable);
         while (true)
         {
-            await socket.Writable.WaitAsync().ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             if (IsConnected(socket.Fd))
             {
                 return;
             }
+
+            await writable.WaitAsync().ConfigureAwait(false);
         }
     }
 
