@@ -13,6 +13,14 @@ public class EpollConnectorTests
         return EpollEngine.Shared!;   // supported: the shared engine exists
     }
 
+    private static Socket Listen(IPAddress address)
+    {
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(address, 0));
+        listener.Listen(1);
+        return listener;
+    }
+
     private static int ClosedPort(IPAddress address)
     {
         using var probe = new TcpListener(address, 0);
@@ -24,9 +32,7 @@ public class EpollConnectorTests
     public async Task ConnectAsync_ListeningIPv4_ExchangesBytesBothWays(CancellationToken cancellationToken)
     {
         var engine = Engine();
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
+        using var listener = Listen(IPAddress.Loopback);
 
         var socket = await EpollConnector.ConnectAsync(engine, (IPEndPoint)listener.LocalEndPoint!, cancellationToken);
         using var server = await listener.AcceptAsync(cancellationToken);
@@ -49,9 +55,7 @@ public class EpollConnectorTests
     public async Task ConnectAsync_Connected_HasNagleOff(CancellationToken cancellationToken)
     {
         var engine = Engine();
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
+        using var listener = Listen(IPAddress.Loopback);
         var socket = await EpollConnector.ConnectAsync(engine, (IPEndPoint)listener.LocalEndPoint!, cancellationToken);
 
         bool noDelay;
@@ -69,9 +73,7 @@ public class EpollConnectorTests
     public async Task ConnectAsync_IPv6Loopback_Connects(CancellationToken cancellationToken)
     {
         var engine = Engine();
-        using var listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
-        listener.Listen(1);
+        using var listener = Listen(IPAddress.IPv6Loopback);
 
         var socket = await EpollConnector.ConnectAsync(engine, (IPEndPoint)listener.LocalEndPoint!, cancellationToken);
         using var server = await listener.AcceptAsync(cancellationToken);
