@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace RxSockets.Transport.Epoll;
@@ -35,6 +36,8 @@ internal sealed class EpollAcceptor : IEpollTarget, IDisposable
 
     public void OnEvents(uint events, bool inline) => _acceptable.Set();
 
+    // One accept at a time, each awaited once: a pooled state machine, so waiting for the next client allocates nothing.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<EpollSocket> AcceptAsync(CancellationToken cancellationToken)
     {
         using var registration = cancellationToken.UnsafeRegister(static state => ((AsyncSignal)state!).Set(), _acceptable);
