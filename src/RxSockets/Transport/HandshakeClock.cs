@@ -157,15 +157,30 @@ internal sealed class HandshakeClock
 
     private static void Cancel(ITransport? transport, CancellationTokenSource? source)
     {
+        // Each step on its own: the handshake may have ended meanwhile (ObjectDisposedException), and a callback
+        // someone registered on the token may throw (AggregateException), which is theirs to report, not the clock's.
         try
         {
             transport?.Input.CancelPendingRead();
-            transport?.Output.CancelPendingFlush();
-            source?.Cancel();
         }
         catch (ObjectDisposedException)
         {
-            // The handshake ended meanwhile: nothing is waiting any more.
+        }
+
+        try
+        {
+            transport?.Output.CancelPendingFlush();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        try
+        {
+            source?.Cancel();
+        }
+        catch (Exception error) when (error is ObjectDisposedException or AggregateException)
+        {
         }
     }
 
