@@ -7,5 +7,16 @@ if (args is ["allocations", ..])
     return await EchoAllocations.RunAsync(messages, size: 32);
 }
 
+if (args is ["handshakes", ..])
+{
+    var connections = args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000;
+    return await HandshakeAllocations.RunAsync(connections, echo: args.Contains("--echo"), rss: args.Contains("--rss"), types: args.Contains("--types"));
+}
+
+if (args is ["handshake-client", var url, var count])
+{
+    return HandshakeAllocations.RunClients(new Uri(url), int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(FrameBenchmarks).Assembly).Run(args);
 return 0;

@@ -18,7 +18,8 @@ public sealed class HandshakeRequest
 
     private readonly KeyValuePair<string, string>[] _headers;
 
-    // Built on first use: a server keeps every connection's request, and most are never asked for these.
+    // Built on first use, as Origin and Extensions are read from _headers on each use: a server keeps every
+    // connection's request, and most are never asked for these.
     private ReadOnlyCollection<KeyValuePair<string, string>>? _headerList;
     private ReadOnlyDictionary<string, string>? _queryParameters;
 
@@ -32,8 +33,6 @@ public sealed class HandshakeRequest
         RemoteEndPoint = remoteEndPoint;
         SubProtocols = subProtocols.Count == 0 ? s_noSubProtocols : subProtocols.ToArray().AsReadOnly();
         _headers = headers;
-        Origin = GetHeader("Origin");
-        Extensions = GetHeader("Sec-WebSocket-Extensions");
     }
 
     /// <summary>
@@ -89,7 +88,7 @@ public sealed class HandshakeRequest
     public string Host { get; }
 
     /// <summary>The <c>Origin</c> header, which browsers always send and other clients usually omit.</summary>
-    public string? Origin { get; }
+    public string? Origin => GetHeader("Origin");
 
     /// <summary>The client's address, when the transport knows it.</summary>
     public IPEndPoint? RemoteEndPoint { get; }
@@ -98,7 +97,7 @@ public sealed class HandshakeRequest
     public IReadOnlyList<string> SubProtocols { get; }
 
     /// <summary>The raw <c>Sec-WebSocket-Extensions</c> offer, or null when the client offered none.</summary>
-    public string? Extensions { get; }
+    public string? Extensions => GetHeader("Sec-WebSocket-Extensions");
 
     /// <summary>Every header field of the request in arrival order, names as sent.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers =>

@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using RxSockets.Protocol.Handshake;
 using RxSockets.Reactive;
 using RxSockets.Resumption;
 using RxSockets.Server;
@@ -27,7 +27,7 @@ namespace RxSockets;
 /// a connection accepted before anyone subscribed is not lost. Each connection's own messages wait, in turn, until
 /// that connection is consumed.</para>
 /// </remarks>
-public sealed class WebSocketServer : IAsyncDisposable
+public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
 {
     private readonly WebSocketServerOptions _options;
     private readonly Listener? _listener;
@@ -42,7 +42,9 @@ public sealed class WebSocketServer : IAsyncDisposable
     private readonly UpgradeNegotiator _negotiator;
     private readonly Channel<WebSocketConnection> _accepted = Channel.CreateUnbounded<WebSocketConnection>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ChannelObservable<WebSocketConnection> _connections;
-    private readonly ConcurrentDictionary<Task, bool> _handshakes = new();
+    private readonly RequestUrl _detachedUrls = new(secure: false);
+    private readonly TaskCompletionSource _handshakesDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _handshakes = 1;   // the handshakes under way, plus one for the accept loop until the server stops
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _acceptLoop = Task.CompletedTask;
@@ -190,8 +192,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
 
         var request = upgrade.Request!;   // accepted upgrades carry their request
-        var url = new Uri($"ws://{request.Host}{request.Path}{(request.Query.Length > 0 ? "?" + request.Query : "")}", UriKind.Absolute);
-        var info = new ConnectionInfo(url, upgrade.SubProtocol, upgrade.Deflate?.Extension, request, request.RemoteEndPoint, upgrade.Deflate);
+        var info = new ConnectionInfo(_detachedUrls.For(request), upgrade.SubProtocol, upgrade.Deflate?.Extension, request, request.RemoteEndPoint, upgrade.Deflate);
         var connection = new WebSocketConnection(new PipeTransport(transport), ConnectionRole.Server, _options, info);
         Register(connection, upgrade.Address);
         if (_stopping.IsCancellationRequested)
@@ -281,7 +282,13 @@ public sealed class WebSocketServer : IAsyncDisposable
             _stopping.Cancel();
             _listener?.Dispose();
             await _acceptLoop.ConfigureAwait(false);
-            await Task.WhenAll(_handshakes.Keys).ConfigureAwait(false);
+
+            // No handshake starts any more: give up the accept loop's count and wait for the last one to end.
+            if (Interlocked.Decrement(ref _handshakes) > 0)
+            {
+                await _handshakesDone.Task.ConfigureAwait(false);
+            }
+
             var clients = _registry.Snapshot;
             Diagnostics.Log.Stopping(_logger, clients.Count);
             await Task.WhenAll(clients.Select(CloseGoingAwayAsync)).ConfigureAwait(false);
@@ -330,37 +337,65 @@ public sealed class WebSocketServer : IAsyncDisposable
                 continue;
             }
 
-            var handshake = HandshakeAsync(socket);
-            _handshakes[handshake] = true;
-            _ = handshake.ContinueWith(t => _handshakes.TryRemove(t, out _), CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            // Counted rather than kept in a collection, and reported back rather than awaited: a handshake costs no
+            // bookkeeping object and one async method.
+            Interlocked.Increment(ref _handshakes);
+            var address = Admission.AddressOf(socket.RemoteEndPoint);
+            _ = _acceptor.AcceptAsync(socket, address, _admission.TryEnter(address), this, _stopping.Token);
         }
     }
 
-    private async Task HandshakeAsync(AcceptedSocket socket)
+    void IHandshakeOwner.OnHandshakeEnded(WebSocketConnection? connection, IPAddress? address, HandshakeRejection? refusal)
     {
-        var address = Admission.AddressOf(socket.RemoteEndPoint);
-        var refusal = _admission.TryEnter(address);
-        var connection = await _acceptor.AcceptAsync(socket, refusal, _stopping.Token).ConfigureAwait(false);
-        if (connection is null)
+        if (connection is not null && _resume.Owns(connection))
         {
-            if (refusal is null)
-            {
-                _admission.Leave(address);
-            }
-
+            _ = ResumeAsync(connection, address);   // counted as a handshake until the session took it
             return;
         }
 
-        if (_resume.Owns(connection))
+        try
+        {
+            if (connection is not null)
+            {
+                Register(connection, address);
+            }
+            else if (refusal is null)
+            {
+                _admission.Leave(address);
+            }
+        }
+        finally
+        {
+            HandshakeDone();
+        }
+    }
+
+    private async Task ResumeAsync(WebSocketConnection connection, IPAddress? address)
+    {
+        try
         {
             Diagnostics.Log.Accepted(_logger, connection.Id, connection.RemoteEndPoint);
             _admission.Register(connection, address);
             await _resume.AcceptAsync(connection, _stopping.Token).ConfigureAwait(false);
-            return;
         }
+#pragma warning disable CA1031 // Nobody awaits a handshake: an unexpected failure is logged instead of lost.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            Diagnostics.Log.HandshakeFailed(_logger, connection.RemoteEndPoint, error);
+        }
+        finally
+        {
+            HandshakeDone();
+        }
+    }
 
-        Register(connection, address);
+    private void HandshakeDone()
+    {
+        if (Interlocked.Decrement(ref _handshakes) == 0)
+        {
+            _handshakesDone.TrySetResult();
+        }
     }
 
     private void Register(WebSocketConnection connection, IPAddress? address)

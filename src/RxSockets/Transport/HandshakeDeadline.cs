@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
 
 namespace RxSockets.Transport;
 
@@ -6,28 +8,72 @@ namespace RxSockets.Transport;
 /// The opening handshake's time limit on the connection's clock, both roles: <see cref="Token"/> is cancelled by the
 /// caller's token or when <see cref="ConnectionOptions.HandshakeTimeout"/> has passed on the options' scheduler.
 /// </summary>
-internal sealed class HandshakeDeadline : IDisposable
+/// <remarks>
+/// A server runs one per accepted socket, so it is kept cheap: a struct around one <see cref="CancellationTokenSource"/>
+/// (none at all without a time limit), which the caller's token cancels through a registration rather than a linked
+/// source. On the default scheduler the source's own timer keeps the time (<see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/>,
+/// the same system clock); any other scheduler, such as a test's virtual clock, gets the work scheduled on it.
+/// Used by one handshake at a time; disposed once, by its owner.
+/// </remarks>
+[SuppressMessage("Design", "CA1001", Justification = "It is disposable: the rule does not see IDisposable on a struct.")]
+internal readonly struct HandshakeDeadline : IDisposable
 {
-    private readonly CancellationTokenSource _expired = new();
+    // CancelAfter takes at most uint.MaxValue - 1 milliseconds; longer limits go through the scheduler.
+    private static readonly TimeSpan s_maxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    private readonly CancellationTokenSource? _source;
+    private readonly CancellationToken _caller;
+    private readonly CancellationTokenRegistration _link;
     private readonly IDisposable? _timer;
-    private readonly CancellationTokenSource _linked;
 
     public HandshakeDeadline(ConnectionOptions options, CancellationToken cancellationToken)
     {
-        _timer = options.HandshakeTimeout == Timeout.InfiniteTimeSpan ? null : options.Scheduler.Schedule(options.HandshakeTimeout, _expired.Cancel);
-        _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _expired.Token);
+        _caller = cancellationToken;
+        var timeout = options.HandshakeTimeout;
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return;   // the caller's token alone
+        }
+
+        _source = new CancellationTokenSource();
+        if (ReferenceEquals(options.Scheduler, DefaultScheduler.Instance) && timeout <= s_maxTimerDelay)
+        {
+            _source.CancelAfter(timeout);
+        }
+        else
+        {
+            _timer = options.Scheduler.Schedule(_source, timeout, static (_, source) =>
+            {
+                try
+                {
+                    source.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Fired while the handshake ended: nothing left to cancel.
+                }
+
+                return Disposable.Empty;
+            });
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            _link = cancellationToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), _source);
+        }
     }
 
     /// <summary>Cancelled by the caller or by the deadline.</summary>
-    public CancellationToken Token => _linked.Token;
+    public CancellationToken Token => _source?.Token ?? _caller;
 
-    /// <summary>True once the time limit (not the caller) ended the handshake.</summary>
-    public bool HasExpired => _expired.IsCancellationRequested;
+    /// <summary>True once the time limit (not the caller) ended the handshake: cancelled while the caller's token is not.</summary>
+    public bool HasExpired => _source is { IsCancellationRequested: true } && !_caller.IsCancellationRequested;
 
     public void Dispose()
     {
-        _linked.Dispose();
+        // The registration first: once it is gone, the caller can no longer cancel a disposed source.
+        _link.Dispose();
         _timer?.Dispose();
-        _expired.Dispose();
+        _source?.Dispose();
     }
 }

@@ -18,90 +18,200 @@ namespace RxSockets.Transport;
 internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger logger, ServerTls? tls = null)
 {
     private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, Resumption.ResumeProtocol.ServerSelector(options));
+    private readonly RequestUrl _urls = new(secure: tls is not null);
+    private readonly HandshakeClock? _clock = options.HandshakeTimeout == Timeout.InfiniteTimeSpan ? null : new(options.Scheduler, options.HandshakeTimeout);
 
-    /// <summary>Runs the handshake on an accepted connection.</summary>
+    /// <summary>Runs the handshake on an accepted connection, then tells <paramref name="owner"/> how it ended. The task
+    /// never fails: nobody awaits it, and every failure is logged and closes the socket.</summary>
+    /// <param name="address">The client's address as the owner counts it, handed back to the owner.</param>
     /// <param name="refusal">Set when the server's admission limits refuse this client (503 at the connection limit,
     /// 429 at the per-address limit): a valid request is answered with it.</param>
-    /// <returns>The open connection, or null when the request was refused or failed (the socket is closed then).</returns>
-    public Task<WebSocketConnection?> AcceptAsync(AcceptedSocket accepted, HandshakeRejection? refusal, CancellationToken cancellationToken)
+    public Task AcceptAsync(AcceptedSocket accepted, IPAddress? address, HandshakeRejection? refusal, IHandshakeOwner owner, CancellationToken cancellationToken)
     {
         if (accepted.Epoll is { } epoll)
         {
-            return AcceptAsync(epoll, null, epoll.RemoteEndPoint, refusal, cancellationToken);
+            return AcceptAsync(epoll, null, epoll.RemoteEndPoint, address, refusal, owner, cancellationToken);
         }
 
         var socket = accepted.Socket!;
-        Stream stream = new NetworkStream(socket, ownsSocket: false);
-        stream = tls is null ? stream : ServerTls.Wrap(stream);
-        return AcceptAsync(new SocketTransport(socket, stream), stream as SslStream, SocketTransport.PeerOf(socket), refusal, cancellationToken);
-    }
-
-    private async Task<WebSocketConnection?> AcceptAsync(ITransport transport, SslStream? ssl, IPEndPoint? remote, HandshakeRejection? refusal, CancellationToken cancellationToken)
-    {
-        using var deadline = new HandshakeDeadline(options, cancellationToken);
+        Stream stream;
         try
         {
-            if (ssl is not null)
-            {
-                await tls!.AuthenticateAsync(ssl, deadline.Token).ConfigureAwait(false);   // wrapped only when tls is set
-            }
-
-            var (request, rejection) = await ReadRequestAsync(transport.Input, remote, deadline.Token).ConfigureAwait(false);
-            if (request is null && rejection is null)
-            {
-                // The client left before finishing its request: nobody to answer.
-                await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
-                return null;
-            }
-
-            rejection ??= refusal;
-
-            if (rejection is null && options.VerifyClient is { } verify)
-            {
-                rejection = await ClientVerification.RunAsync(verify, request!.Request!, logger, deadline.Token).ConfigureAwait(false);   // no rejection: accepted, Request set
-            }
-
-            if (rejection is not null)
-            {
-                Diagnostics.Log.HandshakeRejected(logger, remote, rejection.StatusCode, rejection.Reason ?? "");
-                ServerHandshake.WriteRejection(transport.Output, rejection);
-                await transport.Output.FlushAsync(deadline.Token).ConfigureAwait(false);
-                transport.ShutdownOutput();
-                await transport.Input.DrainAsync(deadline.Token).ConfigureAwait(false);   // bounded by the handshake timeout
-                await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
-                return null;
-            }
-
-            var deflate = options.PerMessageDeflate is { } offered ? DeflateNegotiation.SelectOffer(request!.Request!.Extensions, offered) : null;
-            ServerHandshake.WriteAccept(transport.Output, request!.AcceptKey!, request.SubProtocol, deflate?.Extension);
-            await transport.Output.FlushAsync(deadline.Token).ConfigureAwait(false);
-            var url = new Uri($"{(tls is null ? "ws" : "wss")}://{request.Request!.Host}{request.Request.Path}{(request.Request.Query.Length > 0 ? "?" + request.Request.Query : "")}", UriKind.Absolute);
-            var info = new ConnectionInfo(url, request.SubProtocol, deflate?.Extension, request.Request, remote, deflate);
-            return new WebSocketConnection(transport, ConnectionRole.Server, options, info);
+            stream = new NetworkStream(socket, ownsSocket: false);   // throws when the client is already gone
         }
-        catch (Exception error) when (error is OperationCanceledException or IOException or SocketException or UriFormatException or InvalidOperationException
-                                       or AuthenticationException)
+        catch (IOException error)
+        {
+            LogFailure(null, error);
+            socket.Dispose();
+            owner.OnHandshakeEnded(null, address, refusal);
+            return Task.CompletedTask;
+        }
+
+        stream = tls is null ? stream : ServerTls.Wrap(stream);
+        return AcceptAsync(new SocketTransport(socket, stream), stream as SslStream, SocketTransport.PeerOf(socket), address, refusal, owner, cancellationToken);
+    }
+
+    /// <summary>Runs the handshake on any transport, as <see cref="AcceptAsync(AcceptedSocket, IPAddress?, HandshakeRejection?, IHandshakeOwner, CancellationToken)"/>
+    /// does on a socket (for tests: in-memory pipes).</summary>
+    internal Task AcceptAsync(ITransport transport, IPEndPoint? remote, IHandshakeOwner owner, CancellationToken cancellationToken) =>
+        AcceptAsync(transport, null, remote, null, null, owner, cancellationToken);
+
+    // The one async method per accepted socket, which reports to the owner itself. Each async method on this path is
+    // one more object per connection, and each local or awaiter type that lives across an await is a field of it: so
+    // the request is read here rather than in a helper, and every other await is a plain ValueTask.
+    private async Task AcceptAsync(
+        ITransport transport, SslStream? ssl, IPEndPoint? remote, IPAddress? address, HandshakeRejection? refusal, IHandshakeOwner owner,
+        CancellationToken cancellationToken)
+    {
+        WebSocketConnection? connection = null;
+        var timer = _clock?.Start(transport) ?? default;
+        var failed = false;
+        try
+        {
+            try
+            {
+                // Plain reads and flushes need no token of their own: the clock cancels them when the time is up.
+                if (ssl is not null || options.VerifyClient is not null)
+                {
+                    cancellationToken = timer.CreateToken(cancellationToken);
+                }
+
+                if (ssl is not null)
+                {
+                    await new ValueTask(tls!.AuthenticateAsync(ssl, cancellationToken)).ConfigureAwait(false);   // wrapped only when tls is set
+                }
+
+                ServerHandshakeResult request;
+                while (true)
+                {
+                    var read = await transport.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    if (read.IsCanceled)
+                    {
+                        throw TimedOut();
+                    }
+
+                    if (TryTakeRequest(transport.Input, read, remote, out request))
+                    {
+                        break;
+                    }
+
+                    if (read.IsCompleted)
+                    {
+                        // The client left before finishing its request: nobody to answer.
+                        timer.Finish();
+                        await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
+                        return;
+                    }
+                }
+
+                var rejection = request.Rejection ?? refusal;
+                if (rejection is null && options.VerifyClient is { } verify)
+                {
+                    rejection = await ClientVerification.RunAsync(verify, request.Request!, logger, cancellationToken).ConfigureAwait(false);   // no rejection: accepted, Request set
+                }
+
+                if (rejection is not null)
+                {
+                    await RefuseAsync(transport, remote, rejection, cancellationToken).ConfigureAwait(false);
+                    timer.Finish();
+                    await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
+                    return;
+                }
+
+                var accepted = request.Request!;   // no rejection: accepted
+                var deflate = options.PerMessageDeflate is { } offered ? DeflateNegotiation.SelectOffer(accepted.Extensions, offered) : null;
+                var info = new ConnectionInfo(_urls.For(accepted), request.SubProtocol, deflate?.Extension, accepted, remote, deflate);
+                ServerHandshake.WriteAcceptForKey(transport.Output, request.ClientKey!, request.SubProtocol, deflate?.Extension);
+                await FlushAsync(transport.Output, cancellationToken).ConfigureAwait(false);
+                if (!timer.Finish())
+                {
+                    throw TimedOut();   // expired meanwhile: the transport may hold a cancellation meant for the handshake
+                }
+
+                connection = new WebSocketConnection(transport, ConnectionRole.Server, options, info);
+            }
+#pragma warning disable CA1031 // Nobody awaits a handshake: every failure is logged here and closes the socket.
+            catch (Exception error)
+#pragma warning restore CA1031
+            {
+                timer.Finish();
+                LogFailure(remote, error);
+                failed = true;
+            }
+
+            if (failed)
+            {
+                await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            owner.OnHandshakeEnded(connection, address, refusal);
+        }
+    }
+
+    private void LogFailure(IPEndPoint? remote, Exception error)
+    {
+        if (error is OperationCanceledException or IOException or SocketException or UriFormatException or InvalidOperationException
+            or AuthenticationException or TimeoutException)
         {
             Diagnostics.Log.HandshakeFailed(logger, remote, error);
-            await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
-            return null;
         }
-    }
-
-    private async ValueTask<(ServerHandshakeResult? Result, HandshakeRejection? Rejection)> ReadRequestAsync(
-        PipeReader input, IPEndPoint? remote, CancellationToken cancellationToken)
-    {
-        var (status, head, error) = await input.ReadHeadAsync(HttpHeadKind.Request, options.MaxHeaderBytes, cancellationToken).ConfigureAwait(false);
-        switch (status)
+        else
         {
-            case HttpHeadParseStatus.NeedMoreData:
-                return (null, null);
-            case HttpHeadParseStatus.Complete:
-                var result = _handshake.Validate(head!, remote);   // Complete always yields a head
-                return result.IsAccepted ? (result, null) : (null, result.Rejection);
-            default:
-                return (null, ServerHandshake.RejectionFor(status, error));
+            Diagnostics.Log.AcceptFailed(logger, error);   // a bug rather than a client's doing
         }
     }
 
+    private async ValueTask RefuseAsync(ITransport transport, IPEndPoint? remote, HandshakeRejection rejection, CancellationToken cancellationToken)
+    {
+        Diagnostics.Log.HandshakeRejected(logger, remote, rejection.StatusCode, rejection.Reason ?? "");
+        ServerHandshake.WriteRejection(transport.Output, rejection);
+        await FlushAsync(transport.Output, cancellationToken).ConfigureAwait(false);
+        transport.ShutdownOutput();
+        await transport.Input.DrainAsync(cancellationToken).ConfigureAwait(false);   // bounded by the handshake timeout
+    }
+
+    /// <summary>Flushes; a flush the clock cancelled is a timeout. Synchronous (no object) when the socket takes the
+    /// bytes at once, as it does for a handshake's answer.</summary>
+    private ValueTask FlushAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        var flush = output.FlushAsync(cancellationToken);
+        if (!flush.IsCompletedSuccessfully)
+        {
+            return AwaitFlushAsync(flush);
+        }
+
+        return flush.Result.IsCanceled ? ValueTask.FromException(TimedOut()) : default;
+    }
+
+    private async ValueTask AwaitFlushAsync(ValueTask<FlushResult> flush)
+    {
+        if ((await flush.ConfigureAwait(false)).IsCanceled)
+        {
+            throw TimedOut();
+        }
+    }
+
+    private TimeoutException TimedOut() => new($"The opening handshake did not finish within {options.HandshakeTimeout}.");
+
+    /// <summary>Parses the request head from what has arrived and consumes it; false (everything examined) while it is
+    /// incomplete. A head that does not parse yields the refusal to answer.</summary>
+    private bool TryTakeRequest(PipeReader input, in ReadResult read, IPEndPoint? remote, out ServerHandshakeResult request)
+    {
+        var buffer = read.Buffer;
+        var status = HttpHead.TryParse(ref buffer, HttpHeadKind.Request, options.MaxHeaderBytes, out var head, out var error);
+        if (status == HttpHeadParseStatus.NeedMoreData)
+        {
+            input.AdvanceTo(buffer.Start, buffer.End);
+            request = default;
+            return false;
+        }
+
+        input.AdvanceTo(buffer.Start);
+        request = status == HttpHeadParseStatus.Complete
+            ? _handshake.Validate(head!, remote)   // Complete always yields a head
+            : ServerHandshakeResult.Reject(ServerHandshake.RejectionFor(status, error));
+        return true;
+    }
 }

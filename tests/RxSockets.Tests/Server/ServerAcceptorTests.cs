@@ -252,4 +252,61 @@ public class ServerAcceptorTests
         Assert.That(await reading, Is.Empty);
         Assert.That(server.ClientCount, Is.Zero);
     }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Accept_ClientStopsMidRequest_ClosedAtHandshakeTimeout(CancellationToken cancellationToken)
+    {
+        var clock = new TestScheduler();
+        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions { Scheduler = clock }, cancellationToken);
+        using var client = new TcpClient();
+        await client.ConnectAsync(server.LocalEndPoint, cancellationToken);
+        await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"), cancellationToken);
+        var reading = RawHttp.ReadToEndAsync(client.GetStream(), cancellationToken);
+
+        await Until.TrueAsync(() =>
+        {
+            clock.AdvanceBy(TimeSpan.FromSeconds(11));
+            return reading.IsCompleted;
+        }, cancellationToken);
+
+        // Closed without an answer; a reset when the server had not read the partial request when its time ran out.
+        object? outcome = reading.IsFaulted ? reading.Exception?.InnerException : await reading;
+        Assert.That(outcome, Is.InstanceOf<IOException>().Or.EqualTo(string.Empty));
+        Assert.That(server.ClientCount, Is.Zero);
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Accept_VerificationOutlastsHandshakeTimeout_HookCancelledAndSocketClosed(CancellationToken cancellationToken)
+    {
+        var clock = new TestScheduler();
+        var entered = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new WebSocketServerOptions
+        {
+            Scheduler = clock,
+            VerifyClient = async (_, token) =>
+            {
+                entered.TrySetResult(token);
+                await Task.Delay(Timeout.Infinite, token);
+                return null;
+            },
+        };
+        await using var server = await WebSocketServer.StartAsync(options, cancellationToken);
+        using var client = new TcpClient();
+        await client.ConnectAsync(server.LocalEndPoint, cancellationToken);
+        await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes(RawHttp.UpgradeRequest()), cancellationToken);
+        var reading = RawHttp.ReadToEndAsync(client.GetStream(), cancellationToken);
+        var hookToken = await entered.Task.WaitAsync(cancellationToken);   // the clock has not moved yet
+        var cancelledBeforeTimeout = hookToken.IsCancellationRequested;
+
+        await Until.TrueAsync(() =>
+        {
+            clock.AdvanceBy(TimeSpan.FromSeconds(11));
+            return reading.IsCompleted;
+        }, cancellationToken);
+
+        Assert.That(cancelledBeforeTimeout, Is.False);
+        Assert.That(hookToken.IsCancellationRequested, Is.True);
+        Assert.That(await reading, Is.Empty);
+        Assert.That(server.ClientCount, Is.Zero);
+    }
 }

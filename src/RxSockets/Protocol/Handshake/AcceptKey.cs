@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -13,6 +14,9 @@ internal static class AcceptKey
     /// <summary>The length of a base64-encoded 16-byte nonce, padding included.</summary>
     internal const int ClientKeyLength = 24;
 
+    /// <summary>The length of a Sec-WebSocket-Accept value: a 20-byte SHA-1 hash, base64-encoded.</summary>
+    internal const int AcceptLength = 28;
+
     private const int MaxStackKeyBytes = 256;
 
     private static ReadOnlySpan<byte> AcceptGuid => "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8;
@@ -23,19 +27,32 @@ internal static class AcceptKey
     public static string Compute(string clientKey)
     {
         ArgumentNullException.ThrowIfNull(clientKey);
+        Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
+        Hash(clientKey, hash);
+        return Convert.ToBase64String(hash);
+    }
 
+    /// <summary>Writes the Sec-WebSocket-Accept value for <paramref name="clientKey"/> as ASCII, without a string.</summary>
+    /// <param name="clientKey">The client's Sec-WebSocket-Key, exactly as sent.</param>
+    /// <param name="destination">At least <see cref="AcceptLength"/> bytes.</param>
+    public static void Write(ReadOnlySpan<char> clientKey, Span<byte> destination)
+    {
+        Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
+        Hash(clientKey, hash);
+        Base64.EncodeToUtf8(hash, destination, out _, out _);
+    }
+
+    private static void Hash(ReadOnlySpan<char> clientKey, Span<byte> hash)
+    {
         var length = Encoding.UTF8.GetByteCount(clientKey) + AcceptGuid.Length;
         var input = length <= MaxStackKeyBytes ? stackalloc byte[length] : new byte[length];
         var written = Encoding.UTF8.GetBytes(clientKey, input);
         AcceptGuid.CopyTo(input[written..]);
 
-        Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
-
         // RFC 6455 §4.2.2 mandates SHA-1 here: it proves the server read the handshake, it protects nothing.
 #pragma warning disable CA5350
         SHA1.HashData(input, hash);
 #pragma warning restore CA5350
-        return Convert.ToBase64String(hash);
     }
 
     /// <summary>Creates a fresh Sec-WebSocket-Key: 16 cryptographically random bytes, base64-encoded.</summary>
@@ -53,7 +70,7 @@ internal static class AcceptKey
     public static bool IsValidAccept(string? acceptKey)
     {
         Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
-        return acceptKey is { Length: 28 }
+        return acceptKey is { Length: AcceptLength }
             && Convert.TryFromBase64String(acceptKey, hash, out var written) && written == SHA1.HashSizeInBytes;
     }
 

@@ -48,6 +48,9 @@ internal sealed class HttpHead
     /// <summary>Every header field in arrival order, names as sent and values trimmed of whitespace.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers => _headers;
 
+    /// <summary>The fields themselves, for a <see cref="HandshakeRequest"/> to keep without a copy: neither changes them.</summary>
+    internal KeyValuePair<string, string>[] Fields => _headers;
+
     /// <summary>Parses one head from the start of <paramref name="buffer"/>.</summary>
     /// <param name="buffer">The received bytes; on <see cref="HttpHeadParseStatus.Complete"/> it is advanced past
     /// the head's empty line (what follows is body or WebSocket frames), otherwise it is left as it was.</param>
@@ -97,15 +100,31 @@ internal sealed class HttpHead
     /// The combined value of the fields named <paramref name="name"/>: one value as is, several joined with ", "
     /// (RFC 9110 §5.3), or null when there is none.
     /// </summary>
-    public string? GetValue(string name)
+    public string? GetValue(string name) => Count(name, out var first) switch
     {
-        var values = GetValues(name);
-        return values.Count switch
+        0 => null,
+        1 => first,
+        _ => string.Join(", ", GetValues(name)),
+    };
+
+    /// <summary>How many fields are named <paramref name="name"/>, without allocating.</summary>
+    /// <param name="name">The field name, compared case-insensitively.</param>
+    /// <param name="first">The first such field's value, or null when there is none.</param>
+    /// <returns>The number of fields.</returns>
+    public int Count(string name, out string? first)
+    {
+        first = null;
+        var count = 0;
+        foreach (var header in _headers)
         {
-            0 => null,
-            1 => values[0],
-            _ => string.Join(", ", values),
-        };
+            if (string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                first ??= header.Value;
+                count++;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>
@@ -129,15 +148,15 @@ internal sealed class HttpHead
     /// <summary>The trimmed, non-empty elements of every field named <paramref name="name"/>, read as lists.</summary>
     public IReadOnlyList<string> GetListElements(string name)
     {
-        var elements = new List<string>();
+        List<string>? elements = null;
         foreach (var header in _headers)
         {
             if (string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase))
             {
-                HttpSyntax.SplitList(header.Value, elements);
+                HttpSyntax.SplitList(header.Value, elements ??= []);
             }
         }
 
-        return elements;
+        return elements ?? (IReadOnlyList<string>)[];
     }
 }

@@ -21,6 +21,11 @@ internal static class HttpHeadParser
 {
     private static readonly UTF8Encoding s_lossyUtf8 = new(encoderShouldEmitUTF8Identifier: false);
 
+    // Version is immutable: the common ones are shared rather than made per head.
+    private static readonly Version s_http11 = new(1, 1);
+    private static readonly Version s_http10 = new(1, 0);
+    private static readonly Version s_noVersion = new(0, 0);
+
     private static ReadOnlySpan<byte> Crlf => "\r\n"u8;
 
     /// <summary>Implements <see cref="HttpHead.TryParse"/>.</summary>
@@ -109,26 +114,28 @@ internal static class HttpHeadParser
         var startLine = lines[..end];
         lines = lines[(end + 2)..];
 
-        var headers = new List<KeyValuePair<string, string>>();
+        // One exact array, no growing list: the request keeps it for the connection's lifetime.
+        var lineCount = lines.Count(Crlf);
+        var fields = lineCount == 0 ? [] : new KeyValuePair<string, string>[Math.Min(lineCount, maxHeaderCount)];
+        var count = 0;
         while (!lines.IsEmpty)
         {
             end = lines.IndexOf(Crlf);
-            if (headers.Count == maxHeaderCount)
+            if (count == maxHeaderCount)
             {
                 error = $"the HTTP head has more than {maxHeaderCount} header fields";
                 return HttpHeadParseStatus.TooLarge;
             }
 
-            if (!TryParseField(lines[..end], out var field, out error))
+            if (!TryParseField(lines[..end], out fields[count], out error))
             {
                 return HttpHeadParseStatus.Malformed;
             }
 
-            headers.Add(field);
+            count++;
             lines = lines[(end + 2)..];
         }
 
-        var fields = headers.ToArray();
         var parsed = kind == HttpHeadKind.Request
             ? TryParseRequestLine(startLine, fields, out head, out error)
             : TryParseStatusLine(startLine, fields, out head, out error);
@@ -166,7 +173,8 @@ internal static class HttpHeadParser
         }
 
         error = null;
-        field = new(CommonHeaderStrings.Name(name), CommonHeaderStrings.Value(value) ?? s_lossyUtf8.GetString(value));
+        var fieldName = CommonHeaderStrings.Name(name);
+        field = new(fieldName, CommonHeaderStrings.Value(value) ?? CommonHeaderStrings.RepeatedValue(fieldName, value) ?? s_lossyUtf8.GetString(value));
         return true;
     }
 
@@ -200,7 +208,7 @@ internal static class HttpHeadParser
         }
 
         error = null;
-        head = HttpHead.CreateRequest(Encoding.ASCII.GetString(method), Encoding.ASCII.GetString(target), version, fields);
+        head = HttpHead.CreateRequest(CommonHeaderStrings.Method(method), CommonHeaderStrings.Target(target), version, fields);
         return true;
     }
 
@@ -240,14 +248,19 @@ internal static class HttpHeadParser
     private static bool TryParseVersion(ReadOnlySpan<byte> text, out Version version)
     {
         // RFC 9112 §2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive.
-        version = new Version(0, 0);
+        version = s_noVersion;
         if (text.Length != 8 || !text.StartsWith("HTTP/"u8) || text[6] != (byte)'.'
             || !char.IsAsciiDigit((char)text[5]) || !char.IsAsciiDigit((char)text[7]))
         {
             return false;
         }
 
-        version = new Version(text[5] - '0', text[7] - '0');
+        version = (text[5], text[7]) switch
+        {
+            ((byte)'1', (byte)'1') => s_http11,
+            ((byte)'1', (byte)'0') => s_http10,
+            _ => new Version(text[5] - '0', text[7] - '0'),
+        };
         return true;
     }
 

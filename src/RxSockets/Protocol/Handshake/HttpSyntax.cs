@@ -71,7 +71,8 @@ internal static class HttpSyntax
             var element = value.AsSpan()[range].Trim(" \t");
             if (!element.IsEmpty)
             {
-                elements.Add(element.ToString());
+                // A one-element list (the usual offer) is the value itself: no copy.
+                elements.Add(element.Length == value.Length ? value : element.ToString());
             }
         }
     }

@@ -27,6 +27,8 @@ namespace RxSockets.Protocol.Handshake;
 /// </remarks>
 internal sealed class ServerHandshake
 {
+    private static ReadOnlySpan<byte> SwitchingProtocols => "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"u8;
+
     private static readonly FrozenDictionary<string, string> s_allowGet =
         new Dictionary<string, string> { ["Allow"] = "GET" }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
@@ -91,8 +93,7 @@ internal sealed class ServerHandshake
         }
 
         // RFC 9112 §3.2: a request without exactly one Host gets 400.
-        var hosts = request.GetValues("Host");
-        if (hosts.Count != 1 || hosts[0].Length == 0)
+        if (request.Count("Host", out var host) != 1 || host!.Length == 0)   // one field: a value
         {
             return Reject(400, "exactly one Host header is required");
         }
@@ -102,7 +103,7 @@ internal sealed class ServerHandshake
             return Reject(404, null);
         }
 
-        if (ValidateUpgrade(request) is { } upgradeError)
+        if (ValidateUpgrade(request, out var key) is { } upgradeError)
         {
             return upgradeError;
         }
@@ -114,14 +115,17 @@ internal sealed class ServerHandshake
         }
 
         var offers = request.GetListElements("Sec-WebSocket-Protocol");
-        if (offers.Any(offer => !HttpSyntax.IsToken(offer)))
+        for (var i = 0; i < offers.Count; i++)
         {
-            return Reject(400, "invalid Sec-WebSocket-Protocol");
+            if (!HttpSyntax.IsToken(offers[i]))
+            {
+                return Reject(400, "invalid Sec-WebSocket-Protocol");
+            }
         }
 
-        var handshakeRequest = new HandshakeRequest(path, query, hosts[0], remoteEndPoint, offers, [.. request.Headers]);
-        var key = request.GetValues("Sec-WebSocket-Key")[0];
-        return ServerHandshakeResult.Accept(handshakeRequest, AcceptKey.Compute(key), SelectSubProtocol(offers));
+        // The request keeps the parsed fields themselves; the accept key is computed when it is written.
+        var handshakeRequest = new HandshakeRequest(path, query, host, remoteEndPoint, offers, request.Fields);
+        return ServerHandshakeResult.Accept(handshakeRequest, key, SelectSubProtocol(offers));
     }
 
     /// <summary>
@@ -149,7 +153,15 @@ internal sealed class ServerHandshake
                     $"The subprotocol selector returned '{selected}', which the client did not offer.");
         }
 
-        return offers.FirstOrDefault(offer => _subProtocols.Contains(offer, StringComparer.Ordinal));
+        for (var i = 0; i < offers.Count; i++)
+        {
+            if (Array.IndexOf(_subProtocols, offers[i]) >= 0)
+            {
+                return offers[i];
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Maps a failed <see cref="HttpHead.TryParse"/> to its answer: 431 when too large, else 400.</summary>
@@ -179,24 +191,38 @@ internal sealed class ServerHandshake
             throw new ArgumentException("The subprotocol must be an HTTP token.", nameof(subProtocol));
         }
 
-        HttpHeadWriter.Write(output, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"u8);
+        HttpHeadWriter.Write(output, SwitchingProtocols);
         HttpHeadWriter.WriteField(output, "Sec-WebSocket-Accept", acceptKey);
-        if (!string.IsNullOrEmpty(subProtocol))
+        WriteAcceptRest(output, subProtocol, extensions);
+    }
+
+    /// <summary>
+    /// Writes the <c>101 Switching Protocols</c> answer for an accepted request, as <see cref="WriteAccept"/> does, with
+    /// the accept key computed from <paramref name="clientKey"/> straight into <paramref name="output"/>.
+    /// </summary>
+    /// <param name="output">Where to write.</param>
+    /// <param name="clientKey">The client's Sec-WebSocket-Key, as <see cref="Validate"/> accepted it.</param>
+    /// <param name="subProtocol">The selected subprotocol, or null for none.</param>
+    /// <param name="extensions">The accepted extensions, already negotiated, or null for none.</param>
+    public static void WriteAcceptForKey(IBufferWriter<byte> output, string clientKey, string? subProtocol, string? extensions)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (!AcceptKey.IsValidClientKey(clientKey))
         {
-            HttpHeadWriter.WriteField(output, "Sec-WebSocket-Protocol", subProtocol);
+            throw new ArgumentException("The client key must be the base64 encoding of 16 bytes.", nameof(clientKey));
         }
 
-        if (!string.IsNullOrEmpty(extensions))
+        if (!string.IsNullOrEmpty(subProtocol) && !HttpSyntax.IsToken(subProtocol))
         {
-            if (!HttpSyntax.IsFieldValue(extensions))
-            {
-                throw new ArgumentException("The extensions must not hold control characters.", nameof(extensions));
-            }
-
-            HttpHeadWriter.WriteField(output, "Sec-WebSocket-Extensions", extensions);
+            throw new ArgumentException("The subprotocol must be an HTTP token.", nameof(subProtocol));
         }
 
+        HttpHeadWriter.Write(output, SwitchingProtocols);
+        HttpHeadWriter.Write(output, "Sec-WebSocket-Accept: "u8);
+        AcceptKey.Write(clientKey, output.GetSpan(AcceptKey.AcceptLength));
+        output.Advance(AcceptKey.AcceptLength);
         HttpHeadWriter.WriteCrlf(output);
+        WriteAcceptRest(output, subProtocol, extensions);
     }
 
     /// <summary>
@@ -234,8 +260,30 @@ internal sealed class ServerHandshake
         IBufferWriter<byte> output, int status, string? reason, IReadOnlyDictionary<string, string>? headers) =>
         WriteRejection(output, new HandshakeRejection(status, reason, headers));
 
-    private static ServerHandshakeResult? ValidateUpgrade(HttpHead request)
+    private static void WriteAcceptRest(IBufferWriter<byte> output, string? subProtocol, string? extensions)
     {
+        if (!string.IsNullOrEmpty(subProtocol))
+        {
+            HttpHeadWriter.WriteField(output, "Sec-WebSocket-Protocol", subProtocol);
+        }
+
+        if (!string.IsNullOrEmpty(extensions))
+        {
+            if (!HttpSyntax.IsFieldValue(extensions))
+            {
+                throw new ArgumentException("The extensions must not hold control characters.", nameof(extensions));
+            }
+
+            HttpHeadWriter.WriteField(output, "Sec-WebSocket-Extensions", extensions);
+        }
+
+        HttpHeadWriter.WriteCrlf(output);
+    }
+
+    private static ServerHandshakeResult? ValidateUpgrade(HttpHead request, out string key)
+    {
+        key = "";
+
         // RFC 6455 §4.2.1 (3)–(6).
         if (!request.ContainsToken("Upgrade", "websocket"))
         {
@@ -247,19 +295,18 @@ internal sealed class ServerHandshake
             return Reject(400, "missing 'Connection: Upgrade'");
         }
 
-        var keys = request.GetValues("Sec-WebSocket-Key");
-        if (keys.Count != 1 || !AcceptKey.IsValidClientKey(keys[0]))
+        if (request.Count("Sec-WebSocket-Key", out var clientKey) != 1 || !AcceptKey.IsValidClientKey(clientKey))
         {
             return Reject(400, "invalid Sec-WebSocket-Key");
         }
 
-        var versions = request.GetValues("Sec-WebSocket-Version");
-        if (versions.Count != 1 || versions[0] is not ("13" or "8"))
+        if (request.Count("Sec-WebSocket-Version", out var version) != 1 || version is not ("13" or "8"))
         {
             return ServerHandshakeResult.Reject(
                 new HandshakeRejection(426, "unsupported WebSocket version", s_supportedVersion));
         }
 
+        key = clientKey!;   // valid: not null
         return null;
     }
 

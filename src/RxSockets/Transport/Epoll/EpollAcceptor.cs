@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace RxSockets.Transport.Epoll;
@@ -20,6 +22,7 @@ internal sealed class EpollAcceptor : IEpollTarget, IDisposable
     private readonly int _slot;
     private readonly AsyncSignal _acceptable = new();
     private readonly byte[] _address = GC.AllocateArray<byte>(AddressSize, pinned: true);
+    private IPAddress? _recentV4;
     private int _disposed;
 
     public EpollAcceptor(EpollEngine engine, Socket listener)
@@ -33,6 +36,8 @@ internal sealed class EpollAcceptor : IEpollTarget, IDisposable
 
     public void OnEvents(uint events, bool inline) => _acceptable.Set();
 
+    // One accept at a time, each awaited once: a pooled state machine, so waiting for the next client allocates nothing.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<EpollSocket> AcceptAsync(CancellationToken cancellationToken)
     {
         using var registration = cancellationToken.UnsafeRegister(static state => ((AsyncSignal)state!).Set(), _acceptable);
@@ -81,7 +86,12 @@ internal sealed class EpollAcceptor : IEpollTarget, IDisposable
             {
                 var on = 1;
                 _ = Libc.setsockopt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &on, sizeof(int));
-                remote = ParseAddress(_address.AsSpan(0, Math.Min(length, AddressSize)));
+                remote = ParseAddress(_address.AsSpan(0, Math.Min(length, AddressSize)), _recentV4);
+                if (remote?.Address.AddressFamily == AddressFamily.InterNetwork)
+                {
+                    _recentV4 = remote.Address;
+                }
+
                 return true;
             }
 
@@ -100,7 +110,11 @@ internal sealed class EpollAcceptor : IEpollTarget, IDisposable
     }
 
     /// <summary>Reads a Linux <c>sockaddr_in</c>/<c>sockaddr_in6</c>.</summary>
-    internal static IPEndPoint? ParseAddress(ReadOnlySpan<byte> address)
+    /// <param name="address">The socket address the kernel wrote.</param>
+    /// <param name="recentV4">An IPv4 address to reuse when the client's is the same: a server's clients often share a
+    /// few addresses (a proxy, a NAT, a load generator), and each connection keeps its endpoint. Only IPv4 instances are
+    /// shared, since they cannot be changed but through the obsolete <see cref="IPAddress.Address"/> setter.</param>
+    internal static IPEndPoint? ParseAddress(ReadOnlySpan<byte> address, IPAddress? recentV4 = null)
     {
         if (address.Length < 8)
         {
@@ -111,9 +125,15 @@ internal sealed class EpollAcceptor : IEpollTarget, IDisposable
         var port = BinaryPrimitives.ReadUInt16BigEndian(address[2..]);
         return family switch
         {
-            2 => new IPEndPoint(new IPAddress(address.Slice(4, 4)), port),
+            2 => new IPEndPoint(IsSameV4(recentV4, address.Slice(4, 4)) ? recentV4 : new IPAddress(address.Slice(4, 4)), port),
             10 when address.Length >= 28 => new IPEndPoint(new IPAddress(address.Slice(8, 16), BinaryPrimitives.ReadUInt32LittleEndian(address[24..])), port),
             _ => null,
         };
+    }
+
+    private static bool IsSameV4([NotNullWhen(true)] IPAddress? recent, ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> recentBytes = stackalloc byte[4];
+        return recent is { AddressFamily: AddressFamily.InterNetwork } && recent.TryWriteBytes(recentBytes, out _) && recentBytes.SequenceEqual(bytes);
     }
 }

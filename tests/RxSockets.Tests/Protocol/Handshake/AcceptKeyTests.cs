@@ -39,4 +39,14 @@ public class AcceptKeyTests
 
         Assert.That(valid, Is.EqualTo(expected));
     }
+
+    [Test]
+    public void Write_RfcSampleKey_WritesTheRfcAcceptValueAsAscii()
+    {
+        var destination = new byte[AcceptKey.AcceptLength];
+
+        AcceptKey.Write(SampleKey, destination);
+
+        Assert.That(Text(destination), Is.EqualTo(SampleAccept));
+    }
 }

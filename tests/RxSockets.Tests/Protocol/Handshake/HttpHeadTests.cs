@@ -236,4 +236,43 @@ public class HttpHeadTests
 
         Assert.That(head?.GetValue("X-Name"), Is.EqualTo("é"));
     }
+
+    [Test]
+    public void Count_RepeatedAndMissingFields_CountsAndGivesTheFirstValue()
+    {
+        var head = ParseRequest(Request);
+
+        Assert.That(head.Count("sec-websocket-protocol", out var protocol), Is.EqualTo(2));
+        Assert.That(protocol, Is.EqualTo("chat"));
+        Assert.That(head.Count("Origin", out var origin), Is.Zero);
+        Assert.That(origin, Is.Null);
+        Assert.That(head.GetValue("Sec-WebSocket-Protocol"), Is.EqualTo("chat, superchat"));
+    }
+
+    [Test]
+    public void TryParse_TwoRequestsFromOneClient_ShareTheTextThatRepeats()
+    {
+        // A server keeps every connection's request: the Host, the path and the method are one string for all of them,
+        // while the key (a per-connection nonce) and a query (it may carry a token) stay each request's own.
+        const string Second = "GET /chat?room=2 HTTP/1.1\r\nHost: server.example.com\r\nSec-WebSocket-Key: x3JJHMbDL1EzLkh9GBhXDw==\r\n\r\n";
+        var first = ParseRequest("GET /chat HTTP/1.1\r\nHost: server.example.com\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+        var again = ParseRequest("GET /chat HTTP/1.1\r\nHost: server.example.com\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+        var withQuery = ParseRequest(Second);
+        var withQueryAgain = ParseRequest(Second);
+
+        Assert.That(again.Method, Is.SameAs(first.Method));
+        Assert.That(again.Target, Is.SameAs(first.Target));
+        Assert.That(again.Version, Is.SameAs(first.Version));
+        Assert.That(again.Headers[0].Value, Is.SameAs(first.Headers[0].Value));
+        Assert.That(again.Headers[1].Value, Is.Not.SameAs(first.Headers[1].Value));
+        Assert.That(withQueryAgain.Target, Is.EqualTo("/chat?room=2").And.Not.SameAs(withQuery.Target));
+    }
+
+    [Test]
+    public void TryParse_OtherHttpVersion_ParsesIt()
+    {
+        var head = ParseRequest("GET / HTTP/2.7\r\nHost: a\r\n\r\n");
+
+        Assert.That(head.Version, Is.EqualTo(new Version(2, 7)));
+    }
 }

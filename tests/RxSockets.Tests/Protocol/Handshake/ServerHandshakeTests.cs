@@ -292,6 +292,42 @@ public class ServerHandshakeTests
     }
 
     [Test]
+    public void WriteAcceptForKey_AcceptedRequest_WritesWhatWriteAcceptWritesForItsAcceptKey()
+    {
+        var result = new ServerHandshake(subProtocols: ["chat"]).Validate(Upgrade("Sec-WebSocket-Protocol: chat\r\n"), null);
+        var direct = new ArrayBufferWriter<byte>();
+        var fromString = new ArrayBufferWriter<byte>();
+
+        ServerHandshake.WriteAcceptForKey(direct, result.ClientKey!, result.SubProtocol, "permessage-deflate");
+        ServerHandshake.WriteAccept(fromString, SampleAccept, "chat", "permessage-deflate");
+
+        Assert.That(result.ClientKey, Is.EqualTo(SampleKey));
+        Assert.That(result.AcceptKey, Is.EqualTo(SampleAccept));
+        Assert.That(Text(direct.WrittenSpan), Is.EqualTo(Text(fromString.WrittenSpan)));
+    }
+
+    [TestCase("dGhlIHNhbXBsZSBub25jZQ", null)]
+    [TestCase(SampleKey, "ch at")]
+    public void WriteAcceptForKey_InvalidKeyOrSubProtocol_ThrowsAndWritesNothing(string clientKey, string? subProtocol)
+    {
+        var output = new ArrayBufferWriter<byte>();
+
+        Assert.Throws<ArgumentException>(() => ServerHandshake.WriteAcceptForKey(output, clientKey, subProtocol, null));
+        Assert.That(output.WrittenCount, Is.Zero);
+    }
+
+    [Test]
+    public void Validate_TypicalUpgrade_KeepsTheParsedFieldsWithoutCopying()
+    {
+        var head = Upgrade();
+
+        var result = new ServerHandshake().Validate(head, null);
+
+        Assert.That(result.Request?.Headers, Is.EqualTo(head.Headers));
+        Assert.That(result.Request?.Host, Is.SameAs(head.Headers[0].Value));
+    }
+
+    [Test]
     public void WriteRejection_WithHeaders_WritesCompleteResponse()
     {
         var output = new ArrayBufferWriter<byte>();

@@ -1,0 +1,143 @@
+using System.IO.Pipelines;
+using RxSockets.Tests.Support;
+using RxSockets.Transport;
+
+namespace RxSockets.Tests.Transport;
+
+public class HandshakeClockTests
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
+
+    private static PipeTransport Transport() => new(PipePair.Create().Local);
+
+    [Test]
+    public void Start_NoRequestWithinTheTimeout_CancelsThePendingReadExactlyThen()
+    {
+        var clock = new TestScheduler();
+        var handshakes = new HandshakeClock(clock, s_timeout);
+        var transport = Transport();
+        var timer = handshakes.Start(transport);
+        var read = transport.Input.ReadAsync();
+
+        clock.AdvanceBy(s_timeout - TimeSpan.FromTicks(1));
+        var pendingJustBefore = !read.IsCompleted;
+        clock.AdvanceBy(TimeSpan.FromTicks(1));
+
+        Assert.That(pendingJustBefore, Is.True);
+        Assert.That(read.IsCompletedSuccessfully && read.Result.IsCanceled, Is.True);
+        Assert.That(timer.Finish(), Is.False);
+    }
+
+    [Test]
+    public void Finish_BeforeTheTimeout_ReturnsTrueAndCancelsNothing()
+    {
+        var clock = new TestScheduler();
+        var handshakes = new HandshakeClock(clock, s_timeout);
+        var transport = Transport();
+        var timer = handshakes.Start(transport);
+        var token = timer.CreateToken(CancellationToken.None);
+
+        var inTime = timer.Finish();
+        var read = transport.Input.ReadAsync();
+        clock.AdvanceBy(s_timeout * 3);
+
+        Assert.That(inTime, Is.True);
+        Assert.That(read.IsCompleted, Is.False);
+        Assert.That(token.IsCancellationRequested, Is.False);
+        Assert.That(timer.Finish(), Is.False, "finishing twice");
+    }
+
+    [Test]
+    public void CreateToken_TimeoutOrCaller_CancelsIt()
+    {
+        var clock = new TestScheduler();
+        var handshakes = new HandshakeClock(clock, s_timeout);
+        using var caller = new CancellationTokenSource();
+        var expiring = handshakes.Start(Transport()).CreateToken(CancellationToken.None);
+        var stopped = handshakes.Start(Transport()).CreateToken(caller.Token);
+
+        caller.Cancel();
+        var stoppedFirst = stopped.IsCancellationRequested && !expiring.IsCancellationRequested;
+        clock.AdvanceBy(s_timeout);
+
+        Assert.That(stoppedFirst, Is.True);
+        Assert.That(expiring.IsCancellationRequested, Is.True);
+    }
+
+    [Test]
+    public void CreateToken_AfterTheTimeout_IsAlreadyCancelled()
+    {
+        var clock = new TestScheduler();
+        var timer = new HandshakeClock(clock, s_timeout).Start(Transport());
+        clock.AdvanceBy(s_timeout);
+
+        var token = timer.CreateToken(CancellationToken.None);
+
+        Assert.That(token.IsCancellationRequested, Is.True);
+    }
+
+    [Test]
+    public void Start_ManyHandshakesFinishingOutOfOrder_ExpiresExactlyTheUnfinished()
+    {
+        var clock = new TestScheduler();
+        var handshakes = new HandshakeClock(clock, s_timeout);
+        var transports = Enumerable.Range(0, 200).Select(_ => Transport()).ToArray();   // more than the ring's first size
+        var timers = transports.Select(handshakes.Start).ToArray();
+        var reads = transports.Select(transport => transport.Input.ReadAsync()).ToArray();
+        var finished = Enumerable.Range(0, 200).Where(i => i % 3 != 0).Select(i => timers[i].Finish()).ToArray();
+
+        clock.AdvanceBy(s_timeout);
+
+        Assert.That(finished, Is.All.True);
+        Assert.That(Enumerable.Range(0, 200).Select(i => reads[i].IsCompleted), Is.EqualTo(Enumerable.Range(0, 200).Select(i => i % 3 == 0)));
+        Assert.That(Enumerable.Range(0, 200).Where(i => i % 3 == 0).Select(i => timers[i].Finish()), Is.All.False);
+    }
+
+    [Test]
+    public void Start_AfterAnEarlierOneExpired_GetsItsOwnFullTime()
+    {
+        var clock = new TestScheduler();
+        var handshakes = new HandshakeClock(clock, s_timeout);
+        handshakes.Start(Transport());
+        clock.AdvanceBy(s_timeout + TimeSpan.FromSeconds(5));
+        var transport = Transport();
+        handshakes.Start(transport);
+        var read = transport.Input.ReadAsync();
+
+        clock.AdvanceBy(s_timeout - TimeSpan.FromTicks(1));
+        var pendingJustBefore = !read.IsCompleted;
+        clock.AdvanceBy(TimeSpan.FromTicks(1));
+
+        Assert.That(pendingJustBefore, Is.True);
+        Assert.That(read.IsCompleted, Is.True);
+    }
+
+    [Test]
+    public void StartAndFinish_WhileTheClockRuns_AllocateNothing()
+    {
+        var clock = new TestScheduler();
+        var handshakes = new HandshakeClock(clock, s_timeout);
+        var transport = Transport();
+        handshakes.Start(transport).Finish();      // arms the clock (its one scheduled item) and uses every path once
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            handshakes.Start(transport).Finish();
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.That(allocated, Is.Zero);
+    }
+
+    [Test]
+    public void DefaultTimer_NoTimeLimit_NeverExpires()
+    {
+        using var caller = new CancellationTokenSource();
+        var timer = default(HandshakeTimer);
+
+        Assert.That(timer.CreateToken(caller.Token), Is.EqualTo(caller.Token));
+        Assert.That(timer.Finish(), Is.True);
+    }
+}
