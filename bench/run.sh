@@ -29,7 +29,7 @@ CLIENTS=(
   "node ws|node $BENCH_DIR/peers/ws-load.js"
   "C wsload|$C_LOAD"
 )
-RXSOCKETS_SERVER="RxSockets|$RXSOCKETS_CLI serve --echo"
+RXSOCKETS_SERVER="RxSockets|$RXSOCKETS_CLI serve --echo --quiet"
 RXSOCKETS_CLIENT="RxSockets|$RXSOCKETS_CLI bench"
 
 DURATION=${BENCH_DURATION:-5s}

@@ -90,9 +90,9 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver, IO
                 return existing;
             }
 
-            // Under the session's lock with the state changes (see OnStateChanged): made with the state of now, the list
+            // Under one lock with the state changes (see OnStateChanged): made with the state of now, the list
             // then hears every later change once.
-            lock (_session)
+            lock (_incoming)
             {
                 if (_states is null)
                 {
@@ -280,7 +280,7 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver, IO
     void ISessionObserver.OnStateChanged(ConnectionState state)
     {
         var closed = state == ConnectionState.Closed;
-        lock (_session)
+        lock (_incoming)
         {
             // The state may already be the one States was made with: it is told once.
             _states?.SetIfChanged(state, final: closed);

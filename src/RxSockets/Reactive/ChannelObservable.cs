@@ -18,7 +18,8 @@ internal sealed class ChannelObservable<T> : IObservable<T>
 
     private readonly ChannelReader<T> _reader;
     private readonly Task _completion;
-    private readonly ObserverList<T> _observers;
+    private readonly object? _onObserverFault;   // an Action<Exception> or an IObserverFaults, for the observer list
+    private ObserverList<T>? _observers;         // made by the first Subscribe: an await foreach needs none
     private readonly string _name;
     private int _mode;
     private Transport.AsyncSignal? _subscribed;   // made when the pump first finds nobody subscribed
@@ -30,22 +31,39 @@ internal sealed class ChannelObservable<T> : IObservable<T>
     /// <param name="onObserverFault">Told when a subscriber throws (it is then unsubscribed).</param>
     /// <param name="name">The surface's name, for error messages.</param>
     public ChannelObservable(ChannelReader<T> reader, Task completion, Action<Exception>? onObserverFault, string name)
-        : this(reader, completion, new ObserverList<T>(onObserverFault), name)
+        : this(reader, completion, (object?)onObserverFault, name)
     {
     }
 
     /// <inheritdoc cref="ChannelObservable{T}(ChannelReader{T}, Task, Action{Exception}?, string)"/>
     public ChannelObservable(ChannelReader<T> reader, Task completion, IObserverFaults onObserverFault, string name)
-        : this(reader, completion, new ObserverList<T>(onObserverFault), name)
+        : this(reader, completion, (object?)onObserverFault, name)
     {
     }
 
-    private ChannelObservable(ChannelReader<T> reader, Task completion, ObserverList<T> observers, string name)
+    private ChannelObservable(ChannelReader<T> reader, Task completion, object? onObserverFault, string name)
     {
         _reader = reader;
         _completion = completion;
-        _observers = observers;
+        _onObserverFault = onObserverFault;
         _name = name;
+    }
+
+    /// <summary>The subscribers; made on first use.</summary>
+    private ObserverList<T> Observers
+    {
+        get
+        {
+            if (Volatile.Read(ref _observers) is { } existing)
+            {
+                return existing;
+            }
+
+            var created = _onObserverFault is IObserverFaults faults
+                ? new ObserverList<T>(faults)
+                : new ObserverList<T>(_onObserverFault as Action<Exception>);
+            return Interlocked.CompareExchange(ref _observers, created, null) ?? created;
+        }
     }
 
     /// <summary>The pump's task once someone subscribed; completed otherwise.</summary>
@@ -55,7 +73,7 @@ internal sealed class ChannelObservable<T> : IObservable<T>
     {
         ArgumentNullException.ThrowIfNull(observer);
         Claim(Observed);
-        var subscription = _observers.Subscribe(observer);
+        var subscription = Observers.Subscribe(observer);
         if (Interlocked.Exchange(ref _pumpStarted, 1) == 0)
         {
             Pump = PumpAsync();
@@ -66,14 +84,28 @@ internal sealed class ChannelObservable<T> : IObservable<T>
     }
 
     /// <summary>Reads the items one consumer at a time; ends by throwing when <c>completion</c> faulted.</summary>
-    public async IAsyncEnumerable<T> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<T> ReadAllAsync(CancellationToken cancellationToken) =>
+        _reader is Transport.BoundedQueue<T> queue
+            ? new QueueEnumerator<T>(this, queue, _completion, cancellationToken)
+            : ReadAllIteratorAsync(cancellationToken);
+
+    /// <summary>Claims the items for one enumeration.</summary>
+    /// <exception cref="InvalidOperationException">They are observed, or another enumeration is running.</exception>
+    internal void BeginEnumeration()
     {
         Claim(Enumerated);
         if (Interlocked.Exchange(ref _enumerating, 1) == 1)
         {
             throw new InvalidOperationException($"{_name} is already being enumerated: one await foreach at a time.");
         }
+    }
 
+    /// <summary>The enumeration that <see cref="BeginEnumeration"/> started has ended.</summary>
+    internal void EndEnumeration() => Volatile.Write(ref _enumerating, 0);
+
+    private async IAsyncEnumerable<T> ReadAllIteratorAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        BeginEnumeration();
         try
         {
             while (await _reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -88,7 +120,7 @@ internal sealed class ChannelObservable<T> : IObservable<T>
         }
         finally
         {
-            Volatile.Write(ref _enumerating, 0);
+            EndEnumeration();
         }
     }
 
@@ -109,7 +141,7 @@ internal sealed class ChannelObservable<T> : IObservable<T>
         while (await _reader.WaitToReadAsync().ConfigureAwait(false))
         {
             // While nobody subscribes, items stay queued (and backpressure holds the socket) rather than vanish.
-            while (!_observers.HasObservers)
+            while (!Observers.HasObservers)
             {
                 // A subscription before the signal existed is seen by the check above, one after it sets the signal.
                 var subscribed = Volatile.Read(ref _subscribed);
@@ -124,20 +156,20 @@ internal sealed class ChannelObservable<T> : IObservable<T>
 
             if (_reader.TryRead(out var item))
             {
-                _observers.Next(item);
+                Observers.Next(item);
             }
         }
 
         try
         {
             await _completion.ConfigureAwait(false);
-            _observers.Complete();
+            Observers.Complete();
         }
 #pragma warning disable CA1031 // The completion's fault is the stream's OnError, whatever its type.
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            _observers.Error(error);
+            Observers.Error(error);
         }
     }
 }

@@ -49,15 +49,19 @@ internal sealed class Admission(ConnectionRegistry registry, WebSocketServerOpti
         registry.Add(connection);
         if (options.MaxConnectionsPerAddress > 0 && address is not null)
         {
-            connection.States.Subscribe(state =>
-            {
-                if (state == ConnectionState.Closed)
-                {
-                    ReleaseAddress(address);
-                }
-            });
+            ReleaseAddressOnClose(connection, address);
         }
     }
+
+    // A method of its own: the closure it needs is then made only when there is a per-address limit, not per call.
+    private void ReleaseAddressOnClose(WebSocketConnection connection, IPAddress address) =>
+        connection.States.Subscribe(state =>
+        {
+            if (state == ConnectionState.Closed)
+            {
+                ReleaseAddress(address);
+            }
+        });
 
     private bool TryTakeAddress(IPAddress address)
     {

@@ -306,17 +306,26 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
-        short version;
+        return BeginWait(cancellationToken, out var version) is { } now ? new ValueTask<bool>(now) : new ValueTask<bool>(this, version);
+    }
+
+    /// <summary>What <see cref="WaitToReadAsync"/> does, for a reader that attaches its continuation to this source
+    /// itself (<see cref="IValueTaskSource{TResult}.OnCompleted"/> with <paramref name="version"/>) instead of awaiting a
+    /// ValueTask, so its wait needs no state machine of its own.</summary>
+    /// <returns>The answer when it is known at once; null when the wait is pending under <paramref name="version"/>.</returns>
+    internal bool? BeginWait(CancellationToken cancellationToken, out short version)
+    {
+        version = 0;
         lock (this)
         {
             if (_count > 0)
             {
-                return new ValueTask<bool>(true);
+                return true;
             }
 
             if (_completed)
             {
-                return new ValueTask<bool>(false);
+                return false;
             }
 
             if (_readerWaiting)
@@ -351,7 +360,7 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
             registration.Unregister();
         }
 
-        return new ValueTask<bool>(this, version);
+        return null;
     }
 
     bool IValueTaskSource<bool>.GetResult(short token)

@@ -120,7 +120,6 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
 
                 var accepted = request.Request!;   // no rejection: accepted
                 var deflate = options.PerMessageDeflate is { } offered ? DeflateNegotiation.SelectOffer(accepted.Extensions, offered) : null;
-                var info = new ConnectionInfo(_urls.For(accepted), request.SubProtocol, deflate?.Extension, accepted, remote, deflate);
                 ServerHandshake.WriteAcceptForKey(transport.Output, request.ClientKey!, request.SubProtocol, deflate?.Extension);
                 await FlushAsync(transport.Output, cancellationToken).ConfigureAwait(false);
                 if (!timer.Finish())
@@ -128,7 +127,8 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
                     throw TimedOut();   // expired meanwhile: the transport may hold a cancellation meant for the handshake
                 }
 
-                connection = new WebSocketConnection(transport, ConnectionRole.Server, options, info);
+                connection = new WebSocketConnection(transport, ConnectionRole.Server, options,
+                    new ConnectionInfo(_urls.For(accepted), request.SubProtocol, deflate?.Extension, accepted, remote, deflate));
             }
 #pragma warning disable CA1031 // Nobody awaits a handshake: every failure is logged here and closes the socket.
             catch (Exception error)

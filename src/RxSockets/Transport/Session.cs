@@ -12,7 +12,8 @@ namespace RxSockets.Transport;
 /// <summary>
 /// One WebSocket over an upgraded transport: a read loop (the only reader) and a write loop (the only writer), a
 /// bounded inbound queue, a bounded outbound queue, a priority lane for control frames, keepalive and the close
-/// handshake with its timeout. Thread-safe: every public member may be called from any thread.
+/// handshake with its timeout. Thread-safe: every public member may be called from any thread. It locks itself (it is
+/// internal: nobody else locks it), which saves a lock object per connection.
 /// </summary>
 internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWriter
 {
@@ -31,7 +32,6 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     private readonly DeflateFrameWriter? _deflate;
     private readonly MessageRateLimiter? _rateLimiter;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly object _gate = new();
     private Task _run = Task.CompletedTask;
     private volatile bool _aborted;
     private bool _closingSignalled;
@@ -163,7 +163,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     /// <summary>Stops both loops; a null <paramref name="failure"/> ends a connection whose close handshake is done.</summary>
     private void Stop(Exception? failure)
     {
-        lock (_gate)
+        lock (this)
         {
             // Once the peer's close frame is in, that close is the outcome: a transport failure after it (a peer or
             // proxy that resets instead of ending TCP cleanly) changes nothing, as in node ws.
@@ -216,7 +216,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     private void SignalClosing()
     {
         CancellationTokenSource? source;
-        lock (_gate)
+        lock (this)
         {
             _closingSignalled = true;
             source = _closingSource;
@@ -228,7 +228,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     /// <summary>The token <see cref="SignalClosing"/> cancels, made on first use.</summary>
     private CancellationToken ClosingToken()
     {
-        lock (_gate)
+        lock (this)
         {
             if (_closingSource is null)
             {
@@ -300,7 +300,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     /// <summary>Queues our close frame once. A fail-fast close (protocol error) discards queued data.</summary>
     private void RequestClose(CloseStatus? status, bool failFast, Exception? error)
     {
-        lock (_gate)
+        lock (this)
         {
             if (_closeQueued)
             {
@@ -402,37 +402,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
             {
                 var read = input.ReadAsync();
                 _send.WakeAfterBatch(inline: true);
-                var result = await read.ConfigureAwait(false);
-                if (result.IsCanceled || _aborted)
-                {
-                    break;   // aborted (see Stop): nothing more is parsed or delivered
-                }
-
-                var buffer = result.Buffer;
-                if (_heartbeat is { } heartbeat)
-                {
-                    heartbeat.OnActivity();
-                }
-                else
-                {
-                    Volatile.Write(ref _lastReadTicks, _options.Scheduler.Now.UtcTicks);
-                }
-
-                if (_closeReceived)
-                {
-                    // A client waits for the server to close TCP after the close handshake, ignoring anything else.
-                    input.AdvanceTo(buffer.End);
-                }
-                else
-                {
-                    var stop = await ProcessAsync(buffer, input).ConfigureAwait(false);
-                    if (stop)
-                    {
-                        break;
-                    }
-                }
-
-                if (result.IsCompleted || result.IsCanceled)
+                if (!await HandleReadAsync(await read.ConfigureAwait(false), input).ConfigureAwait(false))
                 {
                     break;
                 }
@@ -459,7 +429,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
         if (!_closeReceived && !_failFast)
         {
             // The peer vanished without a close frame: nothing more can be written.
-            lock (_gate)
+            lock (this)
             {
                 _failure ??= new IOException("The peer closed the connection without a close frame.");
             }
@@ -469,6 +439,40 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
 
         await _send.WaitForWriterAsync().ConfigureAwait(false);
         await FinishAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Handles one read's bytes. A method of its own, so the state the read loop keeps while it waits (for every
+    /// idle connection) is only what crosses that wait.</summary>
+    /// <returns>False when reading should stop.</returns>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> HandleReadAsync(ReadResult result, PipeReader input)
+    {
+        if (result.IsCanceled || _aborted)
+        {
+            return false;   // aborted (see Stop): nothing more is parsed or delivered
+        }
+
+        var buffer = result.Buffer;
+        if (_heartbeat is { } heartbeat)
+        {
+            heartbeat.OnActivity();
+        }
+        else
+        {
+            Volatile.Write(ref _lastReadTicks, _options.Scheduler.Now.UtcTicks);
+        }
+
+        if (_closeReceived)
+        {
+            // A client waits for the server to close TCP after the close handshake, ignoring anything else.
+            input.AdvanceTo(buffer.End);
+        }
+        else if (await ProcessAsync(buffer, input).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        return !result.IsCompleted;
     }
 
     /// <summary>After failing the connection the peer's bytes cannot be parsed any more; discard them until the peer
