@@ -172,6 +172,14 @@ internal sealed class ServerHandshake
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Only a failed parse has a rejection."),
     };
 
+    private static void ThrowIfNotToken(string? subProtocol)
+    {
+        if (!string.IsNullOrEmpty(subProtocol) && !HttpSyntax.IsToken(subProtocol))
+        {
+            throw new ArgumentException("The subprotocol must be an HTTP token.", nameof(subProtocol));
+        }
+    }
+
     /// <summary>Writes the <c>101 Switching Protocols</c> answer (RFC 6455 §4.2.2 step 5).</summary>
     /// <param name="output">Where to write.</param>
     /// <param name="acceptKey">The Sec-WebSocket-Accept value from <see cref="Validate"/>.</param>
@@ -186,10 +194,7 @@ internal sealed class ServerHandshake
             throw new ArgumentException("The accept key must be the base64 encoding of a SHA-1 hash.", nameof(acceptKey));
         }
 
-        if (!string.IsNullOrEmpty(subProtocol) && !HttpSyntax.IsToken(subProtocol))
-        {
-            throw new ArgumentException("The subprotocol must be an HTTP token.", nameof(subProtocol));
-        }
+        ThrowIfNotToken(subProtocol);
 
         HttpHeadWriter.Write(output, SwitchingProtocols);
         HttpHeadWriter.WriteField(output, "Sec-WebSocket-Accept", acceptKey);
@@ -212,10 +217,7 @@ internal sealed class ServerHandshake
             throw new ArgumentException("The client key must be the base64 encoding of 16 bytes.", nameof(clientKey));
         }
 
-        if (!string.IsNullOrEmpty(subProtocol) && !HttpSyntax.IsToken(subProtocol))
-        {
-            throw new ArgumentException("The subprotocol must be an HTTP token.", nameof(subProtocol));
-        }
+        ThrowIfNotToken(subProtocol);
 
         HttpHeadWriter.Write(output, SwitchingProtocols);
         HttpHeadWriter.Write(output, "Sec-WebSocket-Accept: "u8);
