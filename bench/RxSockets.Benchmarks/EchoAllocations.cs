@@ -54,14 +54,13 @@ internal static class EchoAllocations
 
     private static async Task EchoAsync(WebSocketConnection client, byte[] payload, int count)
     {
-        // The send and receive queues (128 each) bound the messages in flight.
-        var sending = Task.Run(async () =>
+        // Echo-driven: 64 in flight, every echo sends the next one from the consumer (no sender waiting on a full queue).
+        var sent = 0;
+        for (; sent < 64 && sent < count; sent++)
         {
-            for (var i = 0; i < count; i++)
-            {
-                await client.SendAsync(payload);
-            }
-        });
+            await client.SendAsync(payload);
+        }
+
         var received = 0;
         await foreach (var _ in client.ReadAllAsync())
         {
@@ -69,9 +68,13 @@ internal static class EchoAllocations
             {
                 break;
             }
-        }
 
-        await sending;
+            if (sent < count)
+            {
+                sent++;
+                await client.SendAsync(payload);
+            }
+        }
     }
 
     private static long ArrayBytes(int length) => 24 + ((length + 7) & ~7);
