@@ -134,19 +134,8 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver, IO
     public IObservable<Message> Incoming => _incoming;
 
     /// <summary>The send sink: <c>OnNext</c> queues, <c>OnCompleted</c> closes with 1000, <c>OnError</c> closes with 1011.</summary>
-    public IObserver<Message> Outgoing
-    {
-        get
-        {
-            if (Volatile.Read(ref _outgoing) is { } existing)
-            {
-                return existing;
-            }
-
-            var created = new OutgoingObserver(_session, _session.Options.OutgoingOverflow);
-            return Interlocked.CompareExchange(ref _outgoing, created, null) ?? created;
-        }
-    }
+    public IObserver<Message> Outgoing =>
+        LazyField.Get(ref _outgoing, _session, static session => new OutgoingObserver(session, session.Options.OutgoingOverflow));
 
     /// <summary>Payloads of pings received (answered automatically unless <see cref="ConnectionOptions.AutoPong"/> is off).</summary>
     public IObservable<ReadOnlyMemory<byte>> Pings => ControlObservers(ref _pings);

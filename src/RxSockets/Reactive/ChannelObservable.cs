@@ -18,7 +18,7 @@ internal sealed class ChannelObservable<T> : IObservable<T>
 
     private readonly ChannelReader<T> _reader;
     private readonly Task _completion;
-    private readonly object? _onObserverFault;   // an Action<Exception> or an IObserverFaults, for the observer list
+    private readonly IObserverFaults? _onObserverFault;   // for the observer list
     private ObserverList<T>? _observers;         // made by the first Subscribe: an await foreach needs none
     private readonly string _name;
     private int _mode;
@@ -31,17 +31,12 @@ internal sealed class ChannelObservable<T> : IObservable<T>
     /// <param name="onObserverFault">Told when a subscriber throws (it is then unsubscribed).</param>
     /// <param name="name">The surface's name, for error messages.</param>
     public ChannelObservable(ChannelReader<T> reader, Task completion, Action<Exception>? onObserverFault, string name)
-        : this(reader, completion, (object?)onObserverFault, name)
+        : this(reader, completion, ObserverFaultAction.For(onObserverFault), name)
     {
     }
 
     /// <inheritdoc cref="ChannelObservable{T}(ChannelReader{T}, Task, Action{Exception}?, string)"/>
-    public ChannelObservable(ChannelReader<T> reader, Task completion, IObserverFaults onObserverFault, string name)
-        : this(reader, completion, (object?)onObserverFault, name)
-    {
-    }
-
-    private ChannelObservable(ChannelReader<T> reader, Task completion, object? onObserverFault, string name)
+    public ChannelObservable(ChannelReader<T> reader, Task completion, IObserverFaults? onObserverFault, string name)
     {
         _reader = reader;
         _completion = completion;
@@ -50,21 +45,8 @@ internal sealed class ChannelObservable<T> : IObservable<T>
     }
 
     /// <summary>The subscribers; made on first use.</summary>
-    private ObserverList<T> Observers
-    {
-        get
-        {
-            if (Volatile.Read(ref _observers) is { } existing)
-            {
-                return existing;
-            }
-
-            var created = _onObserverFault is IObserverFaults faults
-                ? new ObserverList<T>(faults)
-                : new ObserverList<T>(_onObserverFault as Action<Exception>);
-            return Interlocked.CompareExchange(ref _observers, created, null) ?? created;
-        }
-    }
+    private ObserverList<T> Observers =>
+        Transport.LazyField.Get(ref _observers, _onObserverFault, static faults => new ObserverList<T>(faults));
 
     /// <summary>The pump's task once someone subscribed; completed otherwise.</summary>
     public Task Pump { get; private set; } = Task.CompletedTask;
@@ -143,15 +125,12 @@ internal sealed class ChannelObservable<T> : IObservable<T>
             // While nobody subscribes, items stay queued (and backpressure holds the socket) rather than vanish.
             while (!Observers.HasObservers)
             {
-                // A subscription before the signal existed is seen by the check above, one after it sets the signal.
-                var subscribed = Volatile.Read(ref _subscribed);
-                if (subscribed is null)
+                // A subscription before the signal existed is seen by the check below, one after it sets the signal.
+                var subscribed = LazyInitializer.EnsureInitialized(ref _subscribed);
+                if (!Observers.HasObservers)
                 {
-                    Interlocked.CompareExchange(ref _subscribed, new Transport.AsyncSignal(), null);
-                    continue;
+                    await subscribed.WaitAsync().ConfigureAwait(false);
                 }
-
-                await subscribed.WaitAsync().ConfigureAwait(false);
             }
 
             if (_reader.TryRead(out var item))

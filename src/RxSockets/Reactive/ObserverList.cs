@@ -21,10 +21,12 @@ internal sealed class ObserverList<T> : IObservable<T>
     // Null while live; then s_completed or the error. Set once, before _observers becomes s_terminated.
     private object? _terminal;
 
-    // An Action<Exception>, an IObserverFaults, or null.
-    private readonly object? _onObserverFault;
+    private readonly IObserverFaults? _onObserverFault;
 
-    public ObserverList(Action<Exception>? onObserverFault = null) => _onObserverFault = onObserverFault;
+    public ObserverList(Action<Exception>? onObserverFault = null)
+        : this(ObserverFaultAction.For(onObserverFault))
+    {
+    }
 
     public ObserverList(IObserverFaults? onObserverFault) => _onObserverFault = onObserverFault;
 
@@ -103,27 +105,14 @@ internal sealed class ObserverList<T> : IObservable<T>
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            ReportFault(error);
+            _onObserverFault?.OnObserverFault(error);
         }
     }
 
     private void Fault(IObserver<T> observer, Exception error)
     {
         Remove(observer);
-        ReportFault(error);
-    }
-
-    private void ReportFault(Exception error)
-    {
-        switch (_onObserverFault)
-        {
-            case Action<Exception> action:
-                action(error);
-                break;
-            case IObserverFaults faults:
-                faults.OnObserverFault(error);
-                break;
-        }
+        _onObserverFault?.OnObserverFault(error);
     }
 
     private void Remove(IObserver<T> observer)

@@ -7,20 +7,18 @@ internal sealed class StateObservable<T> : IObservable<T>
     private readonly object _gate = new();
     private readonly ObserverList<T> _observers;
     private T _value;
+    private bool _completed;
 
     public StateObservable(T initial, Action<Exception>? onObserverFault = null)
+        : this(initial, ObserverFaultAction.For(onObserverFault))
+    {
+    }
+
+    public StateObservable(T initial, IObserverFaults? onObserverFault)
     {
         _value = initial;
         _observers = new ObserverList<T>(onObserverFault);
     }
-
-    public StateObservable(T initial, IObserverFaults onObserverFault)
-    {
-        _value = initial;
-        _observers = new ObserverList<T>(onObserverFault);
-    }
-
-    private bool _completed;
 
     public T Value
     {
@@ -53,21 +51,18 @@ internal sealed class StateObservable<T> : IObservable<T>
     {
         lock (_gate)
         {
-            if (_completed || (onlyIfChanged && !final && EqualityComparer<T>.Default.Equals(value, _value)))
+            if (_completed)
             {
                 return;   // after completion nothing more is told
             }
 
-            if (final && onlyIfChanged && EqualityComparer<T>.Default.Equals(value, _value))
+            if (!onlyIfChanged || !EqualityComparer<T>.Default.Equals(value, _value))
             {
-                _completed = true;
-                _observers.Complete();
-                return;
+                _value = value;
+                _observers.Next(value);
             }
 
             _completed = final;
-            _value = value;
-            _observers.Next(value);
             if (final)
             {
                 _observers.Complete();

@@ -3,7 +3,7 @@ using RxSockets.Protocol;
 namespace RxSockets.Transport;
 
 /// <summary>
-/// The priority lane for control frames (pong, ping): drained by the write loop before data. Control frames are rare,
+/// The priority lane for control frames (pong, ping): drained by the writer before data. Control frames are rare,
 /// so the lane is made at the first one (an idle connection must stay small) and locks itself (it is internal: nobody
 /// else can lock it). Thread-safe; one reader.
 /// </summary>

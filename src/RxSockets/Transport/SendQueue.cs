@@ -70,14 +70,7 @@ internal sealed class SendQueue(int capacity, IOutboundWriter writer) : IThreadP
 
     public void EnqueueControl(Opcode opcode, byte[] payload)
     {
-        var control = Volatile.Read(ref _control);
-        if (control is null)
-        {
-            var created = new ControlLane();
-            control = Interlocked.CompareExchange(ref _control, created, null) ?? created;
-        }
-
-        control.Enqueue(opcode, payload);
+        LazyInitializer.EnsureInitialized(ref _control).Enqueue(opcode, payload);
         Wake();
     }
 
@@ -92,7 +85,7 @@ internal sealed class SendQueue(int capacity, IOutboundWriter writer) : IThreadP
         return false;
     }
 
-    /// <summary>Takes the next data message for the write loop.</summary>
+    /// <summary>Takes the next data message for the writer.</summary>
     public bool TryDequeue(out Outbound item)
     {
         if (!_data.TryRead(out item))
@@ -121,7 +114,7 @@ internal sealed class SendQueue(int capacity, IOutboundWriter writer) : IThreadP
 
     public void CountDropped() => Interlocked.Increment(ref _dropped);
 
-    /// <summary>Completes when the write loop next takes a message.</summary>
+    /// <summary>Completes when the writer next takes a message.</summary>
     public Task WaitForDequeueAsync(CancellationToken cancellationToken) => _data.WaitForReadAsync(cancellationToken);
 
     /// <summary>Refuses data from now on (closing): nothing queued later would be written.</summary>
@@ -158,12 +151,7 @@ internal sealed class SendQueue(int capacity, IOutboundWriter writer) : IThreadP
             return default;
         }
 
-        var finished = Volatile.Read(ref _finished);
-        if (finished is null)
-        {
-            var created = new AsyncSignal();
-            finished = Interlocked.CompareExchange(ref _finished, created, null) ?? created;
-        }
+        var finished = LazyInitializer.EnsureInitialized(ref _finished);
 
         // A finish before the signal existed is seen here; one after it sets the signal, which remembers it.
         return Volatile.Read(ref _writerState) == Finished ? default : finished.WaitAsync();
@@ -173,7 +161,7 @@ internal sealed class SendQueue(int capacity, IOutboundWriter writer) : IThreadP
     /// <see cref="EndBatch"/>.</summary>
     public void BeginBatch() => Volatile.Write(ref _batchThread, Environment.CurrentManagedThreadId);
 
-    /// <summary>Ends the batch; with <paramref name="wake"/> the write loop is woken at once (on the thread pool) for
+    /// <summary>Ends the batch; with <paramref name="wake"/> the writer is woken at once (on the thread pool) for
     /// what the batch queued, otherwise the wake-up stays pending for <see cref="WakeAfterBatch"/>.</summary>
     public void EndBatch(bool wake)
     {
@@ -197,7 +185,7 @@ internal sealed class SendQueue(int capacity, IOutboundWriter writer) : IThreadP
         }
     }
 
-    /// <summary>Tells the write loop there is work; from inside a batch, at the batch's end.</summary>
+    /// <summary>Tells the writer there is work; from inside a batch, at the batch's end.</summary>
     private void Wake()
     {
         if (Volatile.Read(ref _batchThread) == Environment.CurrentManagedThreadId)

@@ -10,8 +10,8 @@ using RxSockets.Protocol.Deflate;
 namespace RxSockets.Transport;
 
 /// <summary>
-/// One WebSocket over an upgraded transport: a read loop (the only reader) and a write loop (the only writer), a
-/// bounded inbound queue, a bounded outbound queue, a priority lane for control frames, keepalive and the close
+/// One WebSocket over an upgraded transport: a read loop (the only reader) and a writer that runs on demand (the only
+/// writer, see <see cref="SendQueue"/>), a bounded inbound queue, a bounded outbound queue, a priority lane for control frames, keepalive and the close
 /// handshake with its timeout. Thread-safe: every public member may be called from any thread. It locks itself (it is
 /// internal: nobody else locks it), which saves a lock object per connection.
 /// </summary>
@@ -127,7 +127,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     public bool TryDropOldestPrepared([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PreparedFrame? dropped) =>
         _send.TryDropOldestPrepared(out dropped);
 
-    /// <summary>Completes when the write loop next takes a message from the send queue.</summary>
+    /// <summary>Completes when the writer next takes a message from the send queue.</summary>
     /// <exception cref="ChannelClosedException">The connection is closing.</exception>
     public Task WaitForDequeueAsync(CancellationToken cancellationToken) => _send.WaitForDequeueAsync(cancellationToken);
 
@@ -178,8 +178,8 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
         SignalClosing();
         _aborted = true;
 
-        // Wake the loops where they wait: the read loop and a blocked flush end (as cancelled), the idle write loop runs
-        // once and sees the abort. (No cancellation token per connection: an idle connection holds no registration.)
+        // Wake the loops where they wait: the read loop and a blocked flush end (as cancelled), an idle writer runs a
+        // pass and sees the abort. (No cancellation token per connection: an idle connection holds no registration.)
         WakeTransport(_transport);
         _send.WakeNow();
     }
@@ -198,19 +198,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     }
 
     /// <summary>The session's ping registry, made on first use.</summary>
-    private PingTracker Pings
-    {
-        get
-        {
-            if (Volatile.Read(ref _pings) is { } pings)
-            {
-                return pings;
-            }
-
-            var created = new PingTracker(_options.Scheduler);
-            return Interlocked.CompareExchange(ref _pings, created, null) ?? created;
-        }
-    }
+    private PingTracker Pings => LazyField.Get(ref _pings, _options.Scheduler, static clock => new PingTracker(clock));
 
     /// <summary>Cancels the wait for a slow consumer (we are closing and nobody will read).</summary>
     private void SignalClosing()
@@ -389,9 +377,9 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
         _observer.OnStateChanged(state);
     }
 
-    /// <summary>The connection's life: starts the write loop, then reads (this loop is the only reader) until the peer's
-    /// close, the end of the stream, a protocol error or an abort; then waits for the write loop and finishes. One
-    /// state machine for both the reading and the ending, so an idle connection holds one box, not two.</summary>
+    /// <summary>The connection's life: reads (this loop is the only reader) until the peer's close, the end of the
+    /// stream, a protocol error or an abort; then waits for the writer's last pass and finishes. One state machine for
+    /// both the reading and the ending, so an idle connection holds one box, not two.</summary>
     private async Task RunAsync()
     {
         await Task.Yield();

@@ -47,16 +47,7 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
     /// only that flush's retry after making it can have missed an earlier event.</summary>
     internal AsyncSignal? Writable => Volatile.Read(ref _writable);
 
-    internal AsyncSignal GetOrCreateWritable()
-    {
-        if (Volatile.Read(ref _writable) is { } existing)
-        {
-            return existing;
-        }
-
-        var created = new AsyncSignal();
-        return Interlocked.CompareExchange(ref _writable, created, null) ?? created;
-    }
+    internal AsyncSignal GetOrCreateWritable() => LazyInitializer.EnsureInitialized(ref _writable);
 
     public void OnEvents(uint events, bool inline)
     {
