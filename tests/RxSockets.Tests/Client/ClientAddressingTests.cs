@@ -8,13 +8,6 @@ public class ClientAddressingTests
 {
     private static WebSocketClientOptions Direct() => new() { UseEnvironmentProxy = false };
 
-    private static int ClosedPort(IPAddress address)
-    {
-        using var probe = new TcpListener(address, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
     [Test, CancelAfter(10_000)]
     public async Task ConnectAsync_IPv6Literal_ConnectsAndSendsBracketedHost(CancellationToken cancellationToken)
     {
@@ -50,7 +43,7 @@ public class ClientAddressingTests
     [Test, CancelAfter(10_000)]
     public async Task ConnectAsync_EveryResolvedAddressRefuses_ThrowsTheLastSocketError(CancellationToken cancellationToken)
     {
-        var port = ClosedPort(IPAddress.Loopback);
+        var port = Ports.Closed(IPAddress.Loopback);
         var options = Direct();
         options.ResolveHost = (_, _) => Task.FromResult(new[] { IPAddress.IPv6Loopback, IPAddress.Loopback });
 
@@ -103,7 +96,7 @@ public class ClientAddressingTests
     public async Task ConnectAsync_EnvironmentProxyUnreachable_IsUsedUnlessNoProxyListsHost(CancellationToken cancellationToken)
     {
         await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions(), cancellationToken);
-        var deadProxy = $"http://127.0.0.1:{ClosedPort(IPAddress.Loopback)}";
+        var deadProxy = $"http://127.0.0.1:{Ports.Closed(IPAddress.Loopback)}";
         var environment = new Dictionary<string, string> { ["HTTP_PROXY"] = deadProxy };
         var options = new WebSocketClientOptions { EnvironmentVariables = name => environment.GetValueOrDefault(name) };
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 
+using RxSockets.Tests.Support;
+
 namespace RxSockets.Tests.Server;
 
 public class ClientConnectorTests
@@ -8,12 +10,7 @@ public class ClientConnectorTests
     [Test, CancelAfter(10_000)]
     public async Task ConnectAsync_NothingListening_ThrowsSocketException(CancellationToken cancellationToken)
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        var port = Ports.Closed(IPAddress.Loopback);
 
         var error = await Assert.ThrowsAsync<SocketException>(async () =>
             await WebSocketConnection.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"), cancellationToken: cancellationToken));

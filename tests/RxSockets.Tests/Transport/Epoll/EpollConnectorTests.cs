@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using RxSockets.Transport.Epoll;
 
+using RxSockets.Tests.Support;
+
 namespace RxSockets.Tests.Transport.Epoll;
 
 public class EpollConnectorTests
@@ -19,13 +21,6 @@ public class EpollConnectorTests
         listener.Bind(new IPEndPoint(address, 0));
         listener.Listen(1);
         return listener;
-    }
-
-    private static int ClosedPort(IPAddress address)
-    {
-        using var probe = new TcpListener(address, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     [Test, CancelAfter(10_000)]
@@ -91,7 +86,7 @@ public class EpollConnectorTests
     {
         var engine = Engine();
         var address = IPAddress.Parse(host);
-        var endPoint = new IPEndPoint(address, ClosedPort(address));
+        var endPoint = new IPEndPoint(address, Ports.Closed(address));
         using var dotNet = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         var expected = await Assert.ThrowsAsync<SocketException>(async () => await dotNet.ConnectAsync(endPoint, cancellationToken));
 
