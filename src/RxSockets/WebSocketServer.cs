@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using RxSockets.Protocol.Handshake;
 using RxSockets.Reactive;
 using RxSockets.Resumption;
+using RxSockets.Scaling;
 using RxSockets.Server;
 using RxSockets.Transport;
 
@@ -39,6 +40,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     private readonly Admission _admission;
     private readonly BroadcastGate _gate;
     private readonly TopicRegistry _topics;
+    private readonly ClusterNode _node;
     private readonly UpgradeNegotiator _negotiator;
     private readonly Channel<WebSocketConnection> _accepted = Channel.CreateUnbounded<WebSocketConnection>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ChannelObservable<WebSocketConnection> _connections;
@@ -60,7 +62,13 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
         _resume = new ResumeHost(options, _logger);
         _admission = new Admission(_registry, options);
         _gate = new BroadcastGate(options);
-        _topics = new TopicRegistry(_gate, options.FragmentSize, error => Diagnostics.Log.ObserverFaulted(_logger, 0, error));
+        _node = new ClusterNode(options.Backplane ?? new InProcessBackplane(), _registry, _gate, options, connection => !_resume.Owns(connection), logger);
+        _topics = new TopicRegistry(_node, options.ConfigureTopic, error => Diagnostics.Log.ObserverFaulted(_logger, 0, error));
+        _node.Attach(_topics);
+        if (_node.Backplane is InProcessBackplane)
+        {
+            _ = _node.StartAsync(CancellationToken.None);   // synchronous: nothing to reach
+        }
         _negotiator = new UpgradeNegotiator(options, _admission, _logger);
         _connections = new ChannelObservable<WebSocketConnection>(_accepted.Reader, _stopped.Task,
             error => Diagnostics.Log.ObserverFaulted(_logger, 0, error), nameof(Connections));
@@ -98,6 +106,25 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     /// <see cref="WebSocketServerOptions.BroadcastOverflow"/> policy.</summary>
     public long DroppedBroadcasts => _gate.Dropped;
 
+    /// <summary>This node's id in its cluster (<see cref="IBackplane.NodeId"/>): with <see cref="Topics"/> and
+    /// <see cref="WebSocketConnection.Id"/> it names a connection anywhere (<see cref="ClusterMember"/>).</summary>
+    public string NodeId => _node.NodeId;
+
+    /// <summary>The number of clients on every node of the cluster (with the default in-process backplane,
+    /// <see cref="ClientCount"/>); another node's count is as of its last heartbeat.</summary>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <exception cref="BackplaneUnavailableException">The backplane cannot be reached.</exception>
+    public ValueTask<long> GetClusterClientCountAsync(CancellationToken cancellationToken = default) =>
+        _node.Backplane.GetClientCountAsync(cancellationToken);
+
+    /// <summary>Connects a detached server (<see cref="CreateDetached"/>) to its
+    /// <see cref="WebSocketServerOptions.Backplane"/>; <see cref="StartAsync(WebSocketServerOptions, CancellationToken)"/>
+    /// does it by itself. Idempotent. The ASP.NET Core hosting calls it when the application starts.</summary>
+    /// <param name="cancellationToken">Cancels the connection attempt.</param>
+    /// <exception cref="BackplaneUnavailableException">The backplane cannot be reached.</exception>
+    public async ValueTask ConnectBackplaneAsync(CancellationToken cancellationToken = default) =>
+        await _node.StartAsync(cancellationToken).ConfigureAwait(false);
+
     /// <summary>Completes when the server has stopped.</summary>
     public Task Completion => _stopped.Task;
 
@@ -126,6 +153,18 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
         }
 
         var server = new WebSocketServer(validated, listener, tls, logger);
+        try
+        {
+            await server.ConnectBackplaneAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            listener.Dispose();
+            tls?.Dispose();
+            await server._node.Backplane.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         Diagnostics.Log.Listening(server._logger, listener.LocalEndPoint);
         server._acceptLoop = server.AcceptLoopAsync(listener);
         return server;
@@ -247,16 +286,71 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     /// once for all of them. Completes when it is queued on every recipient, within each one's outbound budget
     /// (waiting for room, or dropping, as <see cref="WebSocketServerOptions.BroadcastOverflow"/> says); connections
     /// that close meanwhile are skipped.</summary>
+    /// <remarks>With a cluster backplane, a broadcast without a filter reaches every node's clients. A delegate cannot
+    /// travel to another node, so a broadcast with a <paramref name="filter"/> stays on this node: use a named filter
+    /// (<see cref="BroadcastAsync(Message, WebSocketConnection?, string?, CancellationToken)"/>) across nodes.</remarks>
     /// <param name="message">The message.</param>
-    /// <param name="filter">Which connections receive it; null for all.</param>
+    /// <param name="filter">Which of this node's connections receive it; null for all, on every node.</param>
     /// <param name="cancellationToken">Cancels waiting for room in full queues.</param>
-    /// <returns>The number of connections the message was queued on.</returns>
+    /// <returns>The number of this node's connections the message was queued on.</returns>
+    /// <exception cref="BackplaneUnavailableException">The broadcast was for every node and the backplane is
+    /// unreachable: it reached only this node's connections.</exception>
     public async ValueTask<int> BroadcastAsync(Message message, Func<WebSocketConnection, bool>? filter = null, CancellationToken cancellationToken = default)
     {
         var frame = PreparedFrame.Create(message, _options.FragmentSize);
         // A resumable session's connection carries numbered envelopes: send to the session instead.
         var targets = _options.Resume is null ? filter : connection => !_resume.Owns(connection) && (filter is null || filter(connection));
-        return await _gate.DeliverAsync(frame, _registry.Snapshot, targets, cancellationToken).ConfigureAwait(false);
+        var local = await _gate.DeliverAsync(frame, _registry.Snapshot, targets, cancellationToken).ConfigureAwait(false);
+        if (filter is null)
+        {
+            await ToOtherNodesAsync(new BackplaneMessage(message, NodeId), local, cancellationToken).ConfigureAwait(false);
+        }
+
+        return local;
+    }
+
+    /// <summary>Sends a message to every open connection of every node but <paramref name="except"/> (typically the
+    /// sender), and only to those that pass the filter named <paramref name="filter"/> in
+    /// <see cref="WebSocketServerOptions.BroadcastFilters"/>, which each node runs over its own connections. Framed
+    /// once per node; completes when it is queued on this node's recipients (as
+    /// <see cref="BroadcastAsync(Message, Func{WebSocketConnection, bool}?, CancellationToken)"/>) and handed to the
+    /// backplane for the others, which deliver it in the order this node sent its broadcasts.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="except">A connection of this node not to send to; null for none.</param>
+    /// <param name="filter">The name of a filter in <see cref="WebSocketServerOptions.BroadcastFilters"/>; null for
+    /// every connection.</param>
+    /// <param name="cancellationToken">Cancels waiting for room in full queues.</param>
+    /// <returns>The number of this node's connections the message was queued on.</returns>
+    /// <exception cref="ArgumentException">No filter of that name is registered on this node.</exception>
+    /// <exception cref="BackplaneUnavailableException">The backplane is unreachable: the broadcast reached only this
+    /// node's connections.</exception>
+    public async ValueTask<int> BroadcastAsync(Message message, WebSocketConnection? except, string? filter = null, CancellationToken cancellationToken = default)
+    {
+        Func<WebSocketConnection, bool>? named = null;
+        if (filter is not null && !_options.BroadcastFilters.TryGetValue(filter, out named))
+        {
+            throw new ArgumentException($"No broadcast filter named '{filter}' is registered in WebSocketServerOptions.BroadcastFilters.", nameof(filter));
+        }
+
+        var frame = PreparedFrame.Create(message, _options.FragmentSize);
+        var local = await _gate.DeliverAsync(frame, _registry.Snapshot,
+            connection => connection != except && !_resume.Owns(connection) && (named is null || named(connection)), cancellationToken).ConfigureAwait(false);
+        await ToOtherNodesAsync(new BackplaneMessage(message, NodeId, except?.Id, filter), local, cancellationToken).ConfigureAwait(false);
+        return local;
+    }
+
+    private async ValueTask ToOtherNodesAsync(BackplaneMessage message, int local, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _node.Backplane.BroadcastAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackplaneUnavailableException error)
+        {
+            throw new BackplaneUnavailableException(
+                $"The backplane is unreachable, so the broadcast reached only this node's {local} connection(s): {error.Message}", error)
+            { LocalDeliveries = local };
+        }
     }
 
     /// <summary>Stops accepting, closes every connection with 1001 (going away), waits up to the close timeout for
@@ -297,6 +391,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
         {
             _tls?.Dispose();
             _resume.Stop();
+            await _node.Backplane.DisposeAsync().ConfigureAwait(false);
             _accepted.Writer.TryComplete();
             _stopped.TrySetResult();
         }

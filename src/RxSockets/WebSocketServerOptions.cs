@@ -138,6 +138,28 @@ public sealed class WebSocketServerOptions : ConnectionOptions
     /// <value>The default is null: off.</value>
     public ResumeOptions? Resume { get; set; }
 
+    /// <summary>What joins this server to others as one (topics, broadcasts, presence and topic history across
+    /// nodes): for instance <c>new RedisBackplane(...)</c> from the RxSockets.Redis package. The server starts it in
+    /// <see cref="WebSocketServer.StartAsync(WebSocketServerOptions, CancellationToken)"/> (an unreachable backplane
+    /// fails the start with a <see cref="Scaling.BackplaneUnavailableException"/>) and disposes it when it stops. One
+    /// instance per server.</summary>
+    /// <value>The default is null: an <see cref="Scaling.InProcessBackplane"/>, this node alone, no external
+    /// service.</value>
+    public Scaling.IBackplane? Backplane { get; set; }
+
+    /// <summary>The options of each topic, by name, read when the topic is first used on this node (null for the
+    /// defaults: no history, the published message as it is). Give every node the same rule.</summary>
+    /// <value>The default is null.</value>
+    public Func<string, TopicOptions?>? ConfigureTopic { get; set; }
+
+    /// <summary>Named broadcast filters, for broadcasts that cross nodes: a delegate cannot travel to another node, a
+    /// name can, and each node runs its own filter of that name over its own connections (see
+    /// <see cref="WebSocketServer.BroadcastAsync(Message, WebSocketConnection?, string?, CancellationToken)"/>).
+    /// Register the same names on every node.</summary>
+    /// <value>The default is empty.</value>
+    public IDictionary<string, Func<WebSocketConnection, bool>> BroadcastFilters { get; private set; } =
+        new Dictionary<string, Func<WebSocketConnection, bool>>(StringComparer.Ordinal);
+
     /// <inheritdoc />
     protected internal override void Validate()
     {
@@ -164,6 +186,10 @@ public sealed class WebSocketServerOptions : ConnectionOptions
         Require(Enum.IsDefined(BroadcastOverflow), nameof(BroadcastOverflow), "is not a defined value");
         PerMessageDeflate?.Validate(ConnectionRole.Server);
         Resume?.Validate(nameof(Resume));
+        foreach (var (name, filter) in BroadcastFilters)
+        {
+            Require(!string.IsNullOrEmpty(name) && filter is not null, nameof(BroadcastFilters), "must map non-empty names to filters");
+        }
     }
 
     internal new WebSocketServerOptions ValidatedCopy()
@@ -174,6 +200,7 @@ public sealed class WebSocketServerOptions : ConnectionOptions
         copy.SubProtocols = [.. SubProtocols];
         copy.PerMessageDeflate = PerMessageDeflate?.Clone();
         copy.Resume = Resume?.Clone();
+        copy.BroadcastFilters = new Dictionary<string, Func<WebSocketConnection, bool>>(BroadcastFilters, StringComparer.Ordinal);
         return copy;
     }
 

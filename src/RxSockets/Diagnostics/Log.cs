@@ -25,4 +25,19 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 25, Level = LogLevel.Information, Message = "Server stopping: closing {Count} connections with 1001")]
     public static partial void Stopping(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Backplane: {Operation} for topic '{Topic}' failed")]
+    public static partial void BackplaneFailed(ILogger logger, string operation, string topic, Exception error);
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Backplane connection lost: publications of other nodes may be missed until it is back")]
+    public static partial void BackplaneLost(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 42, Level = LogLevel.Information, Message = "Backplane connection restored")]
+    public static partial void BackplaneRestored(ILogger logger);
+
+    [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "Topic '{Topic}': Format threw; the publication at offset {Offset} was sent as published")]
+    public static partial void TopicFormatFailed(ILogger logger, string topic, long offset, Exception error);
+
+    [LoggerMessage(EventId = 44, Level = LogLevel.Warning, Message = "Broadcast from another node names the filter '{Filter}', which this node does not have: sent to no one")]
+    public static partial void UnknownBroadcastFilter(ILogger logger, string filter);
 }

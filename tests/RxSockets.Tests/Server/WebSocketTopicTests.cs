@@ -42,7 +42,7 @@ public class WebSocketTopicTests
         var leftTwice = room.Leave(alice);
 
         Assert.That((joined, joinedTwice, left, leftTwice), Is.EqualTo((true, false, true, false)));
-        Assert.That(changes.Values.Select(c => (c.Connection.Id, c.Joined, c.Count)),
+        Assert.That(changes.Values.Select(c => (c.Member.ConnectionId, c.Joined, c.Count)),
             Is.EqualTo(new[] { (alice.Id, true, 1), (bob.Id, true, 2), (alice.Id, false, 1) }));
         Assert.That(room.Members, Is.EqualTo(new[] { bob }));
         Assert.That(room.Contains(alice), Is.False);

@@ -1,0 +1,119 @@
+using Microsoft.Extensions.Logging;
+using RxSockets.Scaling;
+using RxSockets.Transport;
+
+namespace RxSockets.Server;
+
+/// <summary>
+/// A server's face towards its <see cref="IBackplane"/>: hands publications to the topics, remote broadcasts to the
+/// local connections, remote joins and leaves to the topics' membership, and a lost backplane to every topic as a gap.
+/// </summary>
+internal sealed class ClusterNode : IBackplaneHandler
+{
+    private readonly ConnectionRegistry _registry;
+    private readonly BroadcastGate _gate;
+    private readonly WebSocketServerOptions _options;
+    private readonly Func<WebSocketConnection, bool> _broadcastable;
+    private readonly ILogger _logger;
+    private TopicRegistry? _topics;
+    private Task? _started;
+    private volatile bool _connected = true;
+
+    public ClusterNode(IBackplane backplane, ConnectionRegistry registry, BroadcastGate gate, WebSocketServerOptions options,
+        Func<WebSocketConnection, bool> broadcastable, ILogger logger)
+    {
+        Backplane = backplane;
+        _registry = registry;
+        _gate = gate;
+        _options = options;
+        _broadcastable = broadcastable;
+        _logger = logger;
+    }
+
+    public IBackplane Backplane { get; }
+
+    public string NodeId => Backplane.NodeId;
+
+    public ILogger Logger => _logger;
+
+    public BroadcastGate Gate => _gate;
+
+    public int FragmentSize => _options.FragmentSize;
+
+    public bool Connected => _connected;
+
+    public int LocalClientCount => _registry.Count;
+
+    public void Attach(TopicRegistry topics) => _topics = topics;
+
+    /// <summary>Starts the backplane once; later calls return the same task.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lock (_registry)
+        {
+            return _started ??= Backplane.StartAsync(this, cancellationToken).AsTask();
+        }
+    }
+
+    /// <summary>Throws when the backplane was never started (a detached server that skipped
+    /// <see cref="WebSocketServer.ConnectBackplaneAsync"/>).</summary>
+    public void EnsureStarted()
+    {
+        if (_started is not { IsCompletedSuccessfully: true })
+        {
+            throw new InvalidOperationException(
+                "The server's backplane is not connected: a detached server with a backplane needs ConnectBackplaneAsync before topics are used.");
+        }
+    }
+
+    public async ValueTask OnPublicationAsync(TopicPublication publication)
+    {
+        if (_topics is not null && _topics.TryGet(publication.Topic, out var topic))
+        {
+            await topic.DeliverAsync(publication).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask OnBroadcastAsync(BackplaneMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        Func<WebSocketConnection, bool> filter = _broadcastable;
+        if (message.Filter is { } name)
+        {
+            if (!_options.BroadcastFilters.TryGetValue(name, out var named))
+            {
+                Diagnostics.Log.UnknownBroadcastFilter(_logger, name);
+                return;
+            }
+
+            filter = connection => _broadcastable(connection) && named(connection);
+        }
+
+        var frame = PreparedFrame.Create(message.Message, _options.FragmentSize);
+        await _gate.DeliverAsync(frame, _registry.Snapshot, filter, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public void OnMembership(string topic, ClusterMember member, bool joined)
+    {
+        if (_topics is not null && _topics.TryGet(topic, out var local))
+        {
+            local.OnRemoteMembership(member, joined);
+        }
+    }
+
+    public void OnConnectionLost(Exception reason)
+    {
+        _connected = false;
+        Diagnostics.Log.BackplaneLost(_logger, reason);
+        foreach (var topic in _topics?.Snapshot ?? [])
+        {
+            topic.OnBackplaneLost();
+        }
+    }
+
+    public void OnConnectionRestored()
+    {
+        _connected = true;
+        Diagnostics.Log.BackplaneRestored(_logger);
+    }
+}

@@ -1,0 +1,48 @@
+namespace RxSockets;
+
+/// <summary>How a topic keeps its history and what its members receive. Give every node of a cluster the same options
+/// for the same topic (see <see cref="WebSocketServerOptions.ConfigureTopic"/>): a publication is kept as the options of
+/// the node that published it say.</summary>
+public sealed class TopicOptions
+{
+    /// <summary>The most publications the topic's history keeps (in the backplane: a Redis stream with the Redis
+    /// backplane); 0 keeps none, so a member cannot recover what it missed.</summary>
+    /// <value>The default is 0.</value>
+    public int HistorySize { get; set; }
+
+    /// <summary>How long a publication stays in the history; <see cref="TimeSpan.Zero"/> keeps it until
+    /// <see cref="HistorySize"/> pushes it out.</summary>
+    /// <value>The default is zero.</value>
+    public TimeSpan HistoryTtl { get; set; }
+
+    /// <summary>Turns a publication into the message its members receive, once per publication on each node (so the
+    /// member can learn its <see cref="TopicPublication.Position"/>, for instance in a JSON envelope); null sends the
+    /// published message as it is.</summary>
+    /// <value>The default is null.</value>
+    public Func<TopicPublication, Message>? Format { get; set; }
+
+    /// <summary>The message sent to the members a <see cref="TopicGap"/> concerns, or null to send none (the gap is still
+    /// reported on <see cref="WebSocketTopic.Gaps"/> and, for a join, in its result).</summary>
+    /// <value>The default is null.</value>
+    public Func<TopicGap, Message?>? GapNotice { get; set; }
+
+    internal void Validate(string property)
+    {
+        if (HistorySize < 0)
+        {
+            throw new ArgumentException($"{property}.{nameof(HistorySize)} must be 0 (no history) or positive.", property);
+        }
+
+        if (HistoryTtl < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{property}.{nameof(HistoryTtl)} must be zero (no age limit) or positive.", property);
+        }
+
+        if (HistoryTtl > TimeSpan.Zero && HistorySize == 0)
+        {
+            throw new ArgumentException($"{property}.{nameof(HistoryTtl)} needs {nameof(HistorySize)}: a topic without history keeps nothing to expire.", property);
+        }
+    }
+
+    internal TopicOptions Clone() => (TopicOptions)MemberwiseClone();
+}
