@@ -109,7 +109,7 @@ public sealed class InProcessBackplane : IBackplane
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<ClusterMember>> GetMembersAsync(string topic, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IReadOnlyList<ClusterMember>>([.. _cluster.Topic(topic).Members.Keys.Order()]);
+        ValueTask.FromResult<IReadOnlyList<ClusterMember>>([.. _cluster.Topic(topic).Members.Keys.OrderBy(member => member.Node, StringComparer.Ordinal).ThenBy(member => member.ConnectionId)]);
 
     /// <inheritdoc />
     public ValueTask<long> GetMemberCountAsync(string topic, CancellationToken cancellationToken) =>
