@@ -5,7 +5,8 @@
 #
 # Usage: bench/run.sh [--with-rxsockets] [--no-build]
 # Environment: BENCH_DURATION (5s) BENCH_WARMUP (1s) BENCH_WINDOW (64) BENCH_SIZES ("32 1024 65536")
-#   BENCH_LATENCY_SIZE (32) BENCH_IDLE_CONNECTIONS (10000) BENCH_SECTIONS ("servers clients idle"; also "overhead")
+#   BENCH_LATENCY_SIZE (32) BENCH_IDLE_CONNECTIONS (10000) BENCH_SECTIONS ("servers clients idle"; also "overhead",
+#   and "scaleout": bench/scaleout.sh, two nodes over a local redis-server, configured by its SCALEOUT_* variables)
 #   BENCH_SERVER_LOADGEN ("C wsload": neutral, none of the compared stacks) BENCH_IDLE_LOADGEN (ClientWebSocket)
 #   BENCH_WITH_RXSOCKETS (0)
 set -uo pipefail
@@ -383,6 +384,14 @@ idle_measure() {
   stop_server
 }
 
+# Scale-out over Redis (issue 11): bench/scaleout.sh prints its own tables; SCALEOUT_* variables configure it.
+scaleout_section() {
+  echo
+  local flags=()
+  [ "$BUILD" = 0 ] && flags+=(--no-build)
+  "$BENCH_DIR/scaleout.sh" "${flags[@]}" || say "scaleout section failed"
+}
+
 idle_section() {
   local loadgen
   loadgen=$(find_entry "$IDLE_LOADGEN" "${CLIENTS[@]}") || { say "unknown BENCH_IDLE_LOADGEN '$IDLE_LOADGEN'"; exit 2; }
@@ -435,6 +444,7 @@ for section in $SECTIONS; do
     clients) clients_section ;;
     idle) idle_section ;;
     overhead) overhead_section ;;
+    scaleout) scaleout_section ;;
     *) say "unknown section '$section'"; exit 2 ;;
   esac
 done

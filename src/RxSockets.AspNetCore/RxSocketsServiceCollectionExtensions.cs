@@ -14,7 +14,9 @@ public static class RxSocketsServiceCollectionExtensions
     /// singleton: the hub that <c>MapRxSockets</c> endpoints accept into, with the same <c>Connections</c>, topics,
     /// broadcasts and limits as the embedded server. Inject it wherever you publish. It logs through the application's
     /// <see cref="ILoggerFactory"/> unless the options name another, and closes every connection with 1001 when the
-    /// application stops.
+    /// application stops. With a <see cref="WebSocketServerOptions.Backplane"/> (for instance a Redis backplane, for
+    /// several application instances behind a load balancer) the hub connects to it when the application starts, and
+    /// an unreachable backplane fails the start.
     /// </summary>
     /// <param name="services">The application's services.</param>
     /// <param name="configure">Configures the options (the listening and TLS ones are not used: Kestrel owns the
