@@ -7,7 +7,8 @@ namespace RxSockets.Cli;
 internal static class ServeCommand
 {
     public const string Usage = """
-        Usage: rxsockets serve (--echo | --broadcast | --count N [--rate R] [--resume]) [options]
+        Usage: rxsockets serve (--echo | --broadcast | --topic NAME [--history N] [--history-ttl T] [--positions]
+                                | --count N [--rate R] [--resume]) [--backplane redis://HOST:PORT] [options]
 
         Runs a WebSocket server until SIGINT or SIGTERM, then closes every client with 1001 and exits 0.
         When ready it prints exactly one line to stdout:
@@ -18,7 +19,15 @@ internal static class ServeCommand
 
         Modes (exactly one):
           --echo                 send every message back to its sender, with the same type
-          --broadcast            send every message to all OTHER connected clients
+          --broadcast            send every message to all OTHER connected clients (on every node with --backplane,
+                                 in order per sender)
+          --topic NAME           every client joins the topic NAME (from ?since=OFFSET@EPOCH in its URL, when given:
+                                 it first receives what it missed); each message it sends goes to the topic's other
+                                 members, on every node with --backplane, in one order for all
+          --history N            topic mode: keep the last N publications, so a client can come back from a position
+          --history-ttl T        topic mode: keep each publication at most this long (needs --history)
+          --positions            topic mode: send each text publication as "OFFSET@EPOCH TEXT" and each gap the
+                                 client cannot be given as "gap REASON LAST CURRENT"
           --count N              counter: send each client session the text messages "1" ... "N", then close it
                                  with 1000
           --rate R               counter: at most R messages per second (default: as fast as possible)
@@ -35,6 +44,8 @@ internal static class ServeCommand
           --queue N              send and receive queue capacity per connection, in messages (default 256)
           --cert FILE.pfx        serve wss:// with the certificate and private key in this PKCS#12 file
           --cert-password PW     the password of the --cert file
+          --backplane URL        join the other nodes on the same Redis as one server: redis://HOST:PORT
+                                 (also redis://:PASSWORD@HOST:PORT/DB); exits 1 when Redis cannot be reached
           --quiet                do not log connections to stderr
           -h, --help             show this help
         """;
@@ -61,6 +72,8 @@ internal static class ServeCommand
                 CertificatePath = settings.CertificatePath,
                 CertificatePassword = settings.CertificatePassword,
                 Resume = settings.Resume ? new ResumeOptions() : null,
+                Backplane = settings.Backplane is { } backplane ? new RxSockets.Redis.RedisBackplane(backplane) : null,
+                ConfigureTopic = settings.Topic is null ? null : _ => TopicMode.Options(settings),
             };
             settings.Protocol.ApplyTo(options);
             server = await WebSocketServer.StartAsync(options).ConfigureAwait(false);
@@ -68,6 +81,11 @@ internal static class ServeCommand
         catch (ArgumentException error) when (error.ParamName is nameof(WebSocketServerOptions.CertificatePath))
         {
             await Console.Error.WriteLineAsync($"error: cannot use --cert: {error.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (RxSockets.Scaling.BackplaneUnavailableException error)
+        {
+            await Console.Error.WriteLineAsync($"error: cannot join the backplane: {error.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
         catch (SocketException error)
@@ -80,6 +98,11 @@ internal static class ServeCommand
         {
             var address = server.LocalEndPoint.Address;
             var host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+            if (settings.Backplane is not null && !settings.Quiet)
+            {
+                await Console.Error.WriteLineAsync($"node {server.NodeId} joined the backplane").ConfigureAwait(false);
+            }
+
             await Console.Out.WriteLineAsync($"listening on {server.Url.Scheme}://{host}:{server.LocalEndPoint.Port}{settings.Path ?? "/"}").ConfigureAwait(false);
             await ServeUntilSignalAsync(server, settings, shutdown).ConfigureAwait(false);
         }
@@ -90,6 +113,7 @@ internal static class ServeCommand
     private static async Task ServeUntilSignalAsync(WebSocketServer server, ServeSettings settings, ShutdownSignal shutdown)
     {
         var handlers = new RunningHandlers();
+        using var remote = settings.Topic is not null && !settings.Quiet ? TopicMode.WatchRemoteMembers(server, settings) : null;
         var accepting = AcceptAsync(server, settings, handlers);
         var sessions = settings.Resume ? CounterMode.AcceptSessionsAsync(server, settings, handlers) : Task.CompletedTask;
         var signal = await shutdown.Requested.ConfigureAwait(false);
@@ -121,9 +145,11 @@ internal static class ServeCommand
                 await Console.Error.WriteLineAsync($"connected #{connection.Id} {connection.RemoteEndPoint} {connection.Request?.Path}").ConfigureAwait(false);
             }
 
-            if (settings.Count > 0 || settings.Broadcast)
+            if (settings.Count > 0 || settings.Broadcast || settings.Topic is not null)
             {
-                await (settings.Count > 0 ? CounterMode.CountAsync(connection, settings) : RelayAsync(server, connection)).ConfigureAwait(false);
+                await (settings.Count > 0 ? CounterMode.CountAsync(connection, settings)
+                    : settings.Topic is not null ? TopicMode.RelayAsync(server, connection, settings)
+                    : RelayAsync(server, connection)).ConfigureAwait(false);
             }
             else
             {
@@ -170,7 +196,15 @@ internal static class ServeCommand
             {
                 await foreach (var message in sender.ReadAllAsync().ConfigureAwait(false))
                 {
-                    await server.BroadcastAsync(message, client => client != sender).ConfigureAwait(false);
+                    try
+                    {
+                        await server.BroadcastAsync(message, except: sender).ConfigureAwait(false);
+                    }
+                    catch (RxSockets.Scaling.BackplaneUnavailableException error)
+                    {
+                        // This node's clients had it; the other nodes' will be reached again once Redis is back.
+                        await Console.Error.WriteLineAsync($"error: {error.Message}").ConfigureAwait(false);
+                    }
                 }
             }
             catch (ConnectionClosedException)
@@ -195,6 +229,11 @@ internal static class ServeCommand
         long count = 0;
         double rate = 0;
         var resume = false;
+        RxSockets.Redis.RedisBackplaneOptions? backplane = null;
+        string? topic = null;
+        var history = 0;
+        var historyTtl = TimeSpan.Zero;
+        var positions = false;
         while (reader.TryRead(out var token))
         {
             if (protocol.TryRead(token, reader))
@@ -241,6 +280,30 @@ internal static class ServeCommand
                 case "--resume":
                     resume = reader.Switch();
                     break;
+                case "--topic":
+                    topic = reader.Value();
+                    break;
+                case "--history":
+                    history = (int)reader.Number(1, 1_000_000);
+                    break;
+                case "--history-ttl":
+                    historyTtl = reader.Time(allowZero: false);
+                    break;
+                case "--positions":
+                    positions = reader.Switch();
+                    break;
+                case "--backplane":
+                    var url = reader.Value();
+                    try
+                    {
+                        backplane = RxSockets.Redis.RedisBackplaneOptions.FromUrl(url);
+                    }
+                    catch (FormatException error)
+                    {
+                        throw new UsageException($"option --backplane needs a URL like redis://127.0.0.1:6379: {error.Message}");
+                    }
+
+                    break;
                 case "--echo" or "--broadcast":
                     reader.Switch();
                     if (broadcast is not null && broadcast != (token == "--broadcast"))
@@ -255,9 +318,19 @@ internal static class ServeCommand
             }
         }
 
-        if (count > 0 && broadcast is not null)
+        if ((count > 0 ? 1 : 0) + (broadcast is null ? 0 : 1) + (topic is null ? 0 : 1) > 1)
         {
-            throw new UsageException("'serve' takes only one of --echo, --broadcast and --count");
+            throw new UsageException("'serve' takes only one of --echo, --broadcast, --topic and --count");
+        }
+
+        if (topic is null && (history > 0 || historyTtl > TimeSpan.Zero || positions))
+        {
+            throw new UsageException($"option {(history > 0 ? "--history" : historyTtl > TimeSpan.Zero ? "--history-ttl" : "--positions")} needs --topic");
+        }
+
+        if (historyTtl > TimeSpan.Zero && history == 0)
+        {
+            throw new UsageException("option --history-ttl needs --history");
         }
 
         if (count == 0 && (rate > 0 || resume))
@@ -265,9 +338,9 @@ internal static class ServeCommand
             throw new UsageException($"option {(resume ? "--resume" : "--rate")} needs --count");
         }
 
-        if (broadcast is null && count == 0)
+        if (broadcast is null && count == 0 && topic is null)
         {
-            throw new UsageException("'serve' needs a mode: --echo, --broadcast or --count (see 'rxsockets serve --help')");
+            throw new UsageException("'serve' needs a mode: --echo, --broadcast, --topic or --count (see 'rxsockets serve --help')");
         }
 
         if (password is not null && certificate is null)
@@ -275,6 +348,6 @@ internal static class ServeCommand
             throw new UsageException("option --cert-password needs --cert");
         }
 
-        return new ServeSettings(host, port, path, protocol, queue, broadcast ?? false, quiet, certificate, password, count, rate, resume);
+        return new ServeSettings(host, port, path, protocol, queue, broadcast ?? false, quiet, certificate, password, count, rate, resume, backplane, topic, history, historyTtl, positions);
     }
 }

@@ -2,6 +2,9 @@ namespace RxSockets.Cli;
 
 /// <summary>What <c>serve</c> was asked to do. <paramref name="Count"/> &gt; 0 selects counter mode (see
 /// <see cref="CounterMode"/>), at most <paramref name="Rate"/> messages per second (0 = as fast as possible), with
-/// resumable sessions when <paramref name="Resume"/> is set.</summary>
+/// resumable sessions when <paramref name="Resume"/> is set; <paramref name="Backplane"/> joins other nodes over Redis;
+/// <paramref name="Topic"/> selects topic mode (see <see cref="TopicMode"/>).</summary>
 internal sealed record ServeSettings(string Host, int Port, string? Path, ProtocolFlags Protocol, int QueueCapacity, bool Broadcast, bool Quiet,
-    string? CertificatePath = null, string? CertificatePassword = null, long Count = 0, double Rate = 0, bool Resume = false);
+    string? CertificatePath = null, string? CertificatePassword = null, long Count = 0, double Rate = 0, bool Resume = false,
+    RxSockets.Redis.RedisBackplaneOptions? Backplane = null, string? Topic = null, int History = 0, TimeSpan HistoryTtl = default,
+    bool Positions = false);
