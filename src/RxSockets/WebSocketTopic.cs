@@ -251,7 +251,7 @@ public sealed class WebSocketTopic
     {
         var frame = Prepare(publication);
         var except = publication.Node == _node.NodeId ? publication.Except : null;
-        var delivered = await _node.Gate.DeliverAsync(frame, Recipients(publication, frame, except), null, CancellationToken.None).ConfigureAwait(false);
+        var delivered = await _node.Gate.DeliverAsync(frame, Recipients(publication, frame, except), null, _node.Wakes, CancellationToken.None).ConfigureAwait(false);
         lock (_events)
         {
             if (publication.Offset > 0)

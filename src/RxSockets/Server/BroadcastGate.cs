@@ -30,7 +30,14 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
     /// <summary>Queues <paramref name="frame"/> on every open recipient that passes <paramref name="filter"/>.</summary>
     /// <returns>The number of connections the frame was queued on.</returns>
     public async ValueTask<int> DeliverAsync(PreparedFrame frame, IEnumerable<WebSocketConnection> recipients,
-        Func<WebSocketConnection, bool>? filter, CancellationToken cancellationToken)
+        Func<WebSocketConnection, bool>? filter, CancellationToken cancellationToken) =>
+        await DeliverAsync(frame, recipients, filter, null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Queues <paramref name="frame"/> on every open recipient that passes <paramref name="filter"/>; with a
+    /// <paramref name="batch"/>, the recipients' idle writers are woken together by it rather than one by one.</summary>
+    /// <returns>The number of connections the frame was queued on.</returns>
+    public async ValueTask<int> DeliverAsync(PreparedFrame frame, IEnumerable<WebSocketConnection> recipients,
+        Func<WebSocketConnection, bool>? filter, WakeBatch? batch, CancellationToken cancellationToken)
     {
         List<Task<bool>>? waiting = null;
         var delivered = 0;
@@ -41,7 +48,7 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
                 continue;
             }
 
-            switch (TryOffer(connection.Session, frame))
+            switch (TryOffer(connection.Session, frame, batch))
             {
                 case Outcome.Queued:
                     delivered++;
@@ -63,11 +70,26 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
         return delivered;
     }
 
-    private Outcome TryOffer(Session session, PreparedFrame frame)
+    private Outcome TryOffer(Session session, PreparedFrame frame, WakeBatch? batch = null)
     {
-        if (WithinBudget(session, frame) && session.TrySend(frame))
+        if (WithinBudget(session, frame))
         {
-            return Outcome.Queued;
+            if (batch is null)
+            {
+                if (session.TrySend(frame))
+                {
+                    return Outcome.Queued;
+                }
+            }
+            else if (session.TrySendDeferred(frame, out var claimed))
+            {
+                if (claimed)
+                {
+                    batch.Add(session);
+                }
+
+                return Outcome.Queued;
+            }
         }
 
         if (session.State != ConnectionState.Open)

@@ -38,6 +38,9 @@ internal sealed class ClusterNode : IBackplaneHandler
 
     public BroadcastGate Gate => _gate;
 
+    /// <summary>Wakes the writers of topic deliveries together (see <see cref="WakeBatch"/>).</summary>
+    public WakeBatch Wakes { get; } = new();
+
     public int FragmentSize => _options.FragmentSize;
 
     public bool Connected => _connected;

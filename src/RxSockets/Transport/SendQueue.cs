@@ -59,6 +59,44 @@ internal sealed class SendQueue(int capacity, IOutboundWriter writer) : IThreadP
         return true;
     }
 
+    /// <summary>Queues without waking the writer, for a fan-out that wakes its recipients together afterwards
+    /// (<see cref="WakeBatch"/>): false when the queue is full or completed. <paramref name="claimed"/> is true when the
+    /// writer was idle and this caller took it: it must then call <see cref="RunClaimed"/> (a running writer picks the
+    /// item up by itself).</summary>
+    public bool TryEnqueueDeferred(Outbound item, out bool claimed)
+    {
+        claimed = false;
+        if (!_data.TryWrite(item))
+        {
+            return false;
+        }
+
+        Interlocked.Add(ref _bufferedAmount, item.Length);
+        if (Volatile.Read(ref _batchThread) == Environment.CurrentManagedThreadId)
+        {
+            _wakePending = true;
+            return true;
+        }
+
+        while (true)
+        {
+            switch (Volatile.Read(ref _writerState))
+            {
+                case Idle when Interlocked.CompareExchange(ref _writerState, Running, Idle) == Idle:
+                    claimed = true;
+                    return true;
+                case Running when Interlocked.CompareExchange(ref _writerState, RunAgain, Running) == Running:
+                case RunAgain:
+                case Finished:
+                    return true;
+            }
+        }
+    }
+
+    /// <summary>Runs the writer pass a <see cref="TryEnqueueDeferred"/> claimed, on this thread up to its first
+    /// asynchronous wait.</summary>
+    public void RunClaimed() => StartPass();
+
     /// <summary>Queues, waiting while the queue is full (backpressure).</summary>
     /// <exception cref="System.Threading.Channels.ChannelClosedException">The queue was completed.</exception>
     public async ValueTask EnqueueAsync(Outbound item, CancellationToken cancellationToken)

@@ -117,6 +117,12 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     /// <summary>Queues a prepared frame without waiting; false when the queue is full or the connection is closing.</summary>
     public bool TrySend(PreparedFrame frame) => TryEnqueue(new Outbound(default, frame));
 
+    /// <summary>Queues a prepared frame without waking the writer (see <see cref="SendQueue.TryEnqueueDeferred"/>).</summary>
+    public bool TrySendDeferred(PreparedFrame frame, out bool claimed) => _send.TryEnqueueDeferred(new Outbound(default, frame), out claimed);
+
+    /// <summary>Runs the writer pass a <see cref="TrySendDeferred"/> claimed.</summary>
+    public void RunClaimedWriter() => _send.RunClaimed();
+
     /// <summary>Counts a message dropped by a lossy policy.</summary>
     public void CountDroppedOutgoing() => _send.CountDropped();
 
