@@ -75,6 +75,40 @@ public class SendQueueTests
         Assert.That(queue.WaitForWriterAsync().AsTask().IsCompleted, Is.True);
     }
 
+    [Test]
+    public void TryEnqueueDeferred_IdleWriter_ClaimsItAndNoPassRunsUntilRunClaimed()
+    {
+        var writer = new ScriptedWriter();
+        var queue = writer.Queue;
+
+        var queued = queue.TryEnqueueDeferred(new Outbound(Message.Text("a"), null), out var claimed);
+        var queuedAgain = queue.TryEnqueueDeferred(new Outbound(Message.Text("b"), null), out var claimedAgain);
+        var passesBefore = writer.Passes;
+        queue.RunClaimed();
+
+        Assert.That((queued, claimed, queuedAgain, claimedAgain), Is.EqualTo((true, true, true, false)), "only the first claims the idle writer");
+        Assert.That(passesBefore, Is.Zero, "a deferred enqueue wakes nothing by itself");
+        Assert.That(writer.Passes, Is.EqualTo(1));
+        Assert.That(writer.Taken, Is.EqualTo(new[] { "a", "b" }), "one pass writes both");
+        Assert.That(writer.PassThreads.Single(), Is.EqualTo(Environment.CurrentManagedThreadId));
+    }
+
+    [Test]
+    public void TryEnqueueDeferred_DuringAPass_DoesNotClaimAndThePassTakesIt()
+    {
+        var writer = new ScriptedWriter();
+        var queue = writer.Queue;
+        var claimedDuringPass = true;
+        writer.DuringFirstPass = () => queue.TryEnqueueDeferred(new Outbound(Message.Text("late"), null), out claimedDuringPass);
+        queue.TryEnqueueDeferred(new Outbound(Message.Text("first"), null), out _);
+
+        queue.RunClaimed();
+
+        Assert.That(claimedDuringPass, Is.False);
+        Assert.That(writer.Taken, Is.EqualTo(new[] { "first", "late" }));
+        Assert.That(writer.MaxConcurrentPasses, Is.EqualTo(1));
+    }
+
     /// <summary>A writer that takes every queued message per pass, as the session's does.</summary>
     private sealed class ScriptedWriter : IOutboundWriter
     {
