@@ -45,13 +45,22 @@ internal sealed class KestrelHost : IAsyncDisposable
         {
             var room = connection.Request!.Path.Split('/')[^1];   // server connections carry their request
             var topic = app.Services.GetRequiredService<WebSocketServer>().Topic(room);
-            topic.Join(connection);
+            await topic.JoinAsync(connection, cancellationToken: aborted);   // with a backplane: once subscribed
             await foreach (var message in connection.ReadAllAsync(aborted))
             {
                 await topic.PublishAsync(message, except: connection, aborted);
             }
         });
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         // Kestrel always offers the addresses feature.
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new KestrelHost(app, new Uri(address));
