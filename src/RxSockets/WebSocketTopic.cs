@@ -206,11 +206,11 @@ public sealed class WebSocketTopic
     /// this node's members (<see cref="BackplaneUnavailableException.LocalDeliveries"/>).</exception>
     public async ValueTask<int> PublishAsync(Message message, WebSocketConnection? except = null, CancellationToken cancellationToken = default)
     {
-        await SubscribeAsync(cancellationToken).ConfigureAwait(false);
         var outgoing = new BackplaneMessage(message, _node.NodeId, except?.Id);
         TopicPosition position;
         try
         {
+            await SubscribeAsync(cancellationToken).ConfigureAwait(false);
             position = await _node.Backplane.PublishAsync(Name, outgoing, _history, cancellationToken).ConfigureAwait(false);
         }
         catch (BackplaneUnavailableException error)
