@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -9,7 +10,10 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using RxSockets.AspNetCore;
+using RxSockets.Redis;
+using RxSockets.Scaling;
 
 namespace RxSockets.Dashboard;
 
@@ -19,51 +23,96 @@ namespace RxSockets.Dashboard;
 /// topic, so each is serialized and framed once for all dashboards, and a normal endpoint (<c>/health</c>) runs
 /// beside it.
 /// </summary>
+/// <remarks>
+/// With a Redis backplane (<see cref="DashboardOptions.Backplane"/>) several instances share the topic: a page on any
+/// instance receives the samples of every sampling instance (each names its node), and one instance may only serve
+/// pages (<see cref="DashboardOptions.Sampler"/> off) while another process publishes.
+/// </remarks>
 public sealed class DashboardApp : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly IDisposable _publishing;
 
-    private DashboardApp(WebApplication app, IDisposable publishing, Uri url)
+    private DashboardApp(WebApplication app, IDisposable publishing, Uri url, string nodeId)
     {
         _app = app;
         _publishing = publishing;
         Url = url;
+        NodeId = nodeId;
     }
 
     /// <summary>The page's address, e.g. <c>http://127.0.0.1:5000/</c>.</summary>
     public Uri Url { get; }
 
+    /// <summary>This node's id in its cluster (<see cref="WebSocketServer.NodeId"/>).</summary>
+    public string NodeId { get; }
+
     /// <summary>Starts the app on <paramref name="port"/> (0 = any free port) of 127.0.0.1, publishing a sample every
     /// <paramref name="interval"/> on <paramref name="scheduler"/> (the thread pool's clock when null).</summary>
-    public static async Task<DashboardApp> StartAsync(int port, TimeSpan interval, IScheduler? scheduler = null, CancellationToken cancellationToken = default)
+    public static Task<DashboardApp> StartAsync(int port, TimeSpan interval, IScheduler? scheduler = null, CancellationToken cancellationToken = default) =>
+        StartAsync(new DashboardOptions { Port = port, Interval = interval }, scheduler, cancellationToken);
+
+    /// <summary>Starts the app as <paramref name="options"/> say: on their port of 127.0.0.1, with a Redis backplane
+    /// when they name one (the <c>metrics</c> topic is then shared by every instance on that Redis), sampling every
+    /// <see cref="DashboardOptions.Interval"/> on <paramref name="scheduler"/> (the thread pool's clock when null)
+    /// unless <see cref="DashboardOptions.Sampler"/> is off.</summary>
+    /// <exception cref="FormatException"><see cref="DashboardOptions.Backplane"/> is not a <c>redis://</c> URL.</exception>
+    /// <exception cref="BackplaneUnavailableException">Redis cannot be reached.</exception>
+    public static async Task<DashboardApp> StartAsync(DashboardOptions options, IScheduler? scheduler = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        var redis = options.Backplane is null ? null : RedisBackplaneOptions.FromUrl(options.Backplane);
+        if (redis is not null)
+        {
+            redis.NodeId = options.NodeId;
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
-        builder.Services.AddRxSockets(options => options.MaxConnectionsPerAddress = 100);
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port));
+        builder.Services.AddRxSockets(server =>
+        {
+            server.MaxConnectionsPerAddress = 100;
+            if (redis is not null)
+            {
+                // Connected when the app starts (StartAsync below), which fails when Redis is unreachable.
+                server.Backplane = new RedisBackplane(redis);
+            }
+        });
         var app = builder.Build();
         var hub = app.Services.GetRequiredService<WebSocketServer>();
         var metrics = hub.Topic("metrics");
 
         app.MapGet("/", () => Results.Content(s_page.Value, "text/html; charset=utf-8"));
         app.MapGet("/health", () => "ok");
-        app.MapRxSockets("/metrics", (connection, _) =>
+
+        // Left again automatically when the page goes away. Every node's pages are members of the same topic, so a
+        // sample published on any node reaches them all.
+        app.MapRxSockets("/metrics", async (connection, aborted) => await metrics.JoinAsync(connection, cancellationToken: aborted));
+
+        try
         {
-            metrics.Join(connection);   // left again automatically when the page goes away
-            return Task.CompletedTask;
-        });
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
 
-        var publishing = Observable.Interval(interval, scheduler ?? DefaultScheduler.Instance)
-            .Select(tick => Sample(tick + 1, metrics.Count))
-            .Select(sample => Observable.FromAsync(() => metrics.PublishAsync(
-                Message.Text(JsonSerializer.Serialize(sample, DashboardJson.Default.MetricsSample))).AsTask()))
-            .Concat()
-            .Subscribe(_ => { }, error => Console.Error.WriteLine($"error: publishing stopped: {error.Message}"));
+        // Sampling starts once the app (and so the backplane) is started.
+        var publishing = options.Sampler
+            ? Observable.Interval(options.Interval, scheduler ?? DefaultScheduler.Instance)
+                .Select(tick => Observable.FromAsync(token => PublishAsync(metrics, hub.NodeId, tick + 1, token)))
+                .Concat()
+                .Subscribe(_ => { }, error => Console.Error.WriteLine($"error: publishing stopped: {error.Message}"))
+            : Disposable.Empty;
 
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new DashboardApp(app, publishing, new Uri(address + "/"));
+        return new DashboardApp(app, publishing, new Uri(address + "/"), hub.NodeId);
     }
+
+    /// <summary>Completes when the app is asked to stop (SIGINT or SIGTERM, through the host's console lifetime).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -72,10 +121,37 @@ public sealed class DashboardApp : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static MetricsSample Sample(long number, int clients)
+    /// <summary>Publishes one sample to every page of every node. While Redis is unreachable the sample reaches only
+    /// this node's pages, counting only them (said on stderr), and sampling goes on; the backplane reconnects by
+    /// itself.</summary>
+    private static async Task PublishAsync(WebSocketTopic metrics, string node, long number, CancellationToken cancellationToken)
+    {
+        long clients;
+        try
+        {
+            clients = await metrics.GetMemberCountAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackplaneUnavailableException)
+        {
+            clients = metrics.Count;
+        }
+
+        var sample = Sample(number, clients, node);
+        try
+        {
+            await metrics.PublishAsync(Message.Text(JsonSerializer.Serialize(sample, DashboardJson.Default.MetricsSample)), cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (BackplaneUnavailableException error)
+        {
+            Console.Error.WriteLine($"warning: sample {number} reached only this node's pages: {error.Message}");
+        }
+    }
+
+    private static MetricsSample Sample(long number, long clients, string node)
     {
         using var process = Process.GetCurrentProcess();
-        return new MetricsSample(number, clients, GC.GetTotalMemory(forceFullCollection: false), process.WorkingSet64, ThreadPool.ThreadCount);
+        return new MetricsSample(number, clients, GC.GetTotalMemory(forceFullCollection: false), process.WorkingSet64, ThreadPool.ThreadCount, node);
     }
 
     private static readonly Lazy<string> s_page = new(() =>

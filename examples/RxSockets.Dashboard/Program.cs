@@ -1,13 +1,40 @@
+using RxSockets;
 using RxSockets.Dashboard;
 
-// dotnet run --project examples/RxSockets.Dashboard [-- PORT]: open the printed address in a browser.
-var port = args.Length > 0 && int.TryParse(args[0], out var given) ? given : 5080;
-await using var app = await DashboardApp.StartAsync(port, TimeSpan.FromSeconds(1));
-Console.WriteLine($"dashboard on {app.Url} (Ctrl+C to stop)");
-var stop = new TaskCompletionSource();
-Console.CancelKeyPress += (_, e) =>
+// dotnet run --project examples/RxSockets.Dashboard [-- PORT] [--backplane redis://HOST:PORT] [--no-sampler] …:
+// open the printed address in a browser.
+DashboardOptions options;
+try
 {
-    e.Cancel = true;
-    stop.TrySetResult();
-};
-await stop.Task;
+    options = DashboardOptions.Parse(args);
+}
+catch (FormatException error)
+{
+    Console.Error.WriteLine($"error: {error.Message}. Usage: RxSockets.Dashboard {DashboardOptions.Usage}");
+    return 2;
+}
+
+DashboardApp app;
+try
+{
+    app = await DashboardApp.StartAsync(options);
+}
+catch (Exception error) when (error is RxSocketsException or FormatException or IOException)
+{
+    Console.Error.WriteLine($"error: the dashboard did not start: {error.Message}");
+    return 1;
+}
+
+await using (app)
+{
+    Console.WriteLine($"dashboard on {app.Url} (Ctrl+C to stop)");
+    if (options.Backplane is not null)
+    {
+        Console.WriteLine($"node {app.NodeId}: {(options.Sampler ? "publishing samples to" : "serving pages only, fed through")} the metrics topic shared on Redis");
+    }
+
+    // Ctrl+C (SIGINT) and SIGTERM stop the host (its console lifetime listens for them).
+    await app.WaitForShutdownAsync();
+}
+
+return 0;

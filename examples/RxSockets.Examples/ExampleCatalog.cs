@@ -31,8 +31,10 @@ public static class ExampleCatalog
             (args, output, token) => EchoServerExample.RunAsync(Port(args), output, token)),
         new("chat-server", "[port]", "a chat server: welcome, joined/left notices, broadcast (Ctrl+C stops it)",
             (args, output, token) => ChatServerExample.RunAsync(Port(args), output, token)),
-        new("chat-rooms", "[port]", "a chat with rooms: /join, room messages, typing notices, member counts (Ctrl+C stops it)",
-            (args, output, token) => ChatRoomsExample.RunAsync(Port(args), output, token)),
+        new("chat-rooms", "[port] [...]",
+            "a chat with rooms: /join, room messages, typing notices, member counts (Ctrl+C stops it); "
+            + "processes on one Redis are one chat: " + ChatRoomsOptions.Usage,
+            (args, output, token) => ChatRoomsExample.RunAsync(ChatRoomsOptions.Parse(args), output, token)),
         new("pubsub", "[port]", "a pub/sub broker on topics: subscribe, publish, unsubscribe (Ctrl+C stops it)",
             (args, output, token) => PubSubExample.RunAsync(Port(args), output, token)),
     ];

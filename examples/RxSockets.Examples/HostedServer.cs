@@ -7,6 +7,7 @@ namespace RxSockets.Examples;
 public abstract class HostedServer : IAsyncDisposable
 {
     private readonly ConcurrentBag<Task> _handlers = [];
+    private readonly CancellationTokenSource _stopped = new();
     private IDisposable? _subscription;
 
     /// <summary>Wraps a started server; call <see cref="Serve"/> once the derived object is ready.</summary>
@@ -25,12 +26,18 @@ public abstract class HostedServer : IAsyncDisposable
     /// <summary>Where the server narrates what happens.</summary>
     protected TextWriter Log { get; }
 
+    /// <summary>Cancelled once the server has stopped (its clients closed, its backplane gone): bounds what a handler
+    /// still does after its connection ended in the shutdown, such as publishing a goodbye no one will receive.</summary>
+    protected CancellationToken Stopped => _stopped.Token;
+
     /// <summary>Stops the server and waits for every handler to end.</summary>
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();
         _subscription?.Dispose();
+        await _stopped.CancelAsync();
         await Task.WhenAll(_handlers);
+        _stopped.Dispose();
         GC.SuppressFinalize(this);
     }
 

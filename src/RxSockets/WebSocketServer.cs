@@ -391,7 +391,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
         {
             _tls?.Dispose();
             _resume.Stop();
-            await _node.Backplane.DisposeAsync().ConfigureAwait(false);
+            await _node.StopAsync().ConfigureAwait(false);
             _accepted.Writer.TryComplete();
             _stopped.TrySetResult();
         }

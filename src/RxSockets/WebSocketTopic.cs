@@ -204,8 +204,10 @@ public sealed class WebSocketTopic
     /// <returns>The number of this node's members the message was queued on.</returns>
     /// <exception cref="BackplaneUnavailableException">The cluster backplane is unreachable: the message reached only
     /// this node's members (<see cref="BackplaneUnavailableException.LocalDeliveries"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The server has stopped.</exception>
     public async ValueTask<int> PublishAsync(Message message, WebSocketConnection? except = null, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_node.Stopped, typeof(WebSocketServer));
         var outgoing = new BackplaneMessage(message, _node.NodeId, except?.Id);
         TopicPosition position;
         try
@@ -279,16 +281,21 @@ public sealed class WebSocketTopic
         }
     }
 
-    internal void OnBackplaneLost()
+    internal void FailPending(Exception error)
     {
         foreach (var pending in _own)
         {
             if (_own.TryRemove(pending))
             {
-                pending.Value.TrySetException(new BackplaneUnavailableException(
-                    $"Topic '{Name}': the backplane connection was lost before the publication at offset {pending.Key} came back to this node."));
+                pending.Value.TrySetException(error);
             }
         }
+    }
+
+    internal void OnBackplaneLost()
+    {
+        FailPending(new BackplaneUnavailableException(
+            $"Topic '{Name}': the backplane connection was lost before a publication came back to this node."));
 
         if (_members.IsEmpty)
         {

@@ -43,7 +43,7 @@ public class ChatRoomsExampleTests
         Assert.That(aliceHears, Is.EqualTo("[dev] bob: hello dev"));
         Assert.That(carolHears, Is.EqualTo("[ops] carol: ops only"));
         Assert.That(bobLeft, Is.EqualTo("* bob left dev (1 in the room)"));
-        Assert.That(output.Lines, Does.Contain("[rooms] bob left dev: 1 member(s)"));
+        Assert.That(output.Lines, Does.Contain("[rooms] bob left dev: 1 member(s) here"));
     }
 
     private static async Task<Member> OpenAsync(Uri url, string name, CancellationToken cancellationToken)

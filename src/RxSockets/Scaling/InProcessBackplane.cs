@@ -64,8 +64,11 @@ public sealed class InProcessBackplane : IBackplane
     }
 
     /// <inheritdoc />
-    public ValueTask<TopicPosition> PublishAsync(string topic, BackplaneMessage message, TopicHistoryLimits history, CancellationToken cancellationToken) =>
-        _cluster.Topic(topic).PublishAsync(message, history, cancellationToken);
+    public ValueTask<TopicPosition> PublishAsync(string topic, BackplaneMessage message, TopicHistoryLimits history, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _cluster.Topic(topic).PublishAsync(message, history, cancellationToken);
+    }
 
     /// <inheritdoc />
     public ValueTask<TopicHistoryPage> ReadHistoryAsync(string topic, TopicPosition since, CancellationToken cancellationToken) =>

@@ -45,6 +45,21 @@ internal sealed class ClusterNode : IBackplaneHandler
 
     public bool Connected => _connected;
 
+    /// <summary>True once the server stopped and let its backplane go.</summary>
+    public bool Stopped { get; private set; }
+
+    /// <summary>Lets the backplane go (the server stopped): publishes waiting for their delivery here end with
+    /// <see cref="ObjectDisposedException"/>, and later ones throw it.</summary>
+    public async ValueTask StopAsync()
+    {
+        Stopped = true;
+        await Backplane.DisposeAsync().ConfigureAwait(false);
+        foreach (var topic in _topics?.Snapshot ?? [])
+        {
+            topic.FailPending(new ObjectDisposedException(nameof(WebSocketServer), "The server has stopped: the publication may not have been delivered on this node."));
+        }
+    }
+
     public int LocalClientCount => _registry.Count;
 
     public void Attach(TopicRegistry topics) => _topics = topics;

@@ -293,6 +293,19 @@ public class InProcessClusterTests
         await Assert.ThrowsAsync<ArgumentException>(async () => await a.BroadcastAsync(Message.Text("x"), except: null, filter: "nope", cancellationToken));
     }
 
+    [Test, CancelAfter(10_000)]
+    public async Task PublishAsync_AfterTheServerStopped_ThrowsObjectDisposedInsteadOfWaiting(CancellationToken cancellationToken)
+    {
+        var server = Detached.Server();
+        var (alice, _) = await Detached.OpenAsync(server, cancellationToken);
+        var room = server.Topic("room");
+        await room.JoinAsync(alice, cancellationToken: cancellationToken);
+
+        await server.StopAsync(cancellationToken);
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await room.PublishAsync("too late", cancellationToken: cancellationToken));
+    }
+
     [Test]
     public void ConfigureTopic_InvalidOptions_ThrowsNamingTheProperty()
     {
