@@ -67,7 +67,8 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
         _node.Attach(_topics);
         if (_node.Backplane is InProcessBackplane)
         {
-            _ = _node.StartAsync(CancellationToken.None);   // synchronous: nothing to reach
+            // Synchronous (nothing to reach): a completed task, whose failure (a backplane already in use) is thrown here.
+            _node.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
         _negotiator = new UpgradeNegotiator(options, _admission, _logger);
         _connections = new ChannelObservable<WebSocketConnection>(_accepted.Reader, _stopped.Task,
@@ -116,6 +117,12 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     /// <exception cref="BackplaneUnavailableException">The backplane cannot be reached.</exception>
     public ValueTask<long> GetClusterClientCountAsync(CancellationToken cancellationToken = default) =>
         _node.Backplane.GetClientCountAsync(cancellationToken);
+
+    /// <summary>Whether this node's link to its cluster is up, for health checks: the current value, then every change;
+    /// completes when the server stops. False before the backplane is connected and while a cluster backplane is lost
+    /// (publications of other nodes may then be missed: members are told, see <see cref="WebSocketTopic.Gaps"/>); the
+    /// default in-process backplane is always up.</summary>
+    public IObservable<bool> BackplaneConnected => _node.Connectivity;
 
     /// <summary>Connects a detached server (<see cref="CreateDetached"/>) to its
     /// <see cref="WebSocketServerOptions.Backplane"/>; <see cref="StartAsync(WebSocketServerOptions, CancellationToken)"/>

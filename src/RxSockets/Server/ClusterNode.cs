@@ -17,7 +17,7 @@ internal sealed class ClusterNode : IBackplaneHandler
     private readonly ILogger _logger;
     private TopicRegistry? _topics;
     private Task? _started;
-    private volatile bool _connected = true;
+    private readonly Reactive.StateObservable<bool> _connectivity = new(false);
 
     public ClusterNode(IBackplane backplane, ConnectionRegistry registry, BroadcastGate gate, WebSocketServerOptions options,
         Func<WebSocketConnection, bool> broadcastable, ILogger logger)
@@ -43,7 +43,8 @@ internal sealed class ClusterNode : IBackplaneHandler
 
     public int FragmentSize => _options.FragmentSize;
 
-    public bool Connected => _connected;
+    /// <summary>Whether the link to the cluster is up: false until started, and while the backplane is lost.</summary>
+    public IObservable<bool> Connectivity => _connectivity;
 
     /// <summary>True once the server stopped and let its backplane go.</summary>
     public bool Stopped { get; private set; }
@@ -54,6 +55,7 @@ internal sealed class ClusterNode : IBackplaneHandler
     {
         Stopped = true;
         await Backplane.DisposeAsync().ConfigureAwait(false);
+        _connectivity.Set(false, final: true);
         foreach (var topic in _topics?.Snapshot ?? [])
         {
             topic.FailPending(new ObjectDisposedException(nameof(WebSocketServer), "The server has stopped: the publication may not have been delivered on this node."));
@@ -69,8 +71,14 @@ internal sealed class ClusterNode : IBackplaneHandler
     {
         lock (_registry)
         {
-            return _started ??= Backplane.StartAsync(this, cancellationToken).AsTask();
+            return _started ??= StartOnceAsync(cancellationToken);
         }
+    }
+
+    private async Task StartOnceAsync(CancellationToken cancellationToken)
+    {
+        await Backplane.StartAsync(this, cancellationToken).ConfigureAwait(false);
+        _connectivity.SetIfChanged(true);
     }
 
     /// <summary>Throws when the backplane was never started (a detached server that skipped
@@ -121,7 +129,7 @@ internal sealed class ClusterNode : IBackplaneHandler
 
     public void OnConnectionLost(Exception reason)
     {
-        _connected = false;
+        _connectivity.SetIfChanged(false);
         Diagnostics.Log.BackplaneLost(_logger, reason);
         foreach (var topic in _topics?.Snapshot ?? [])
         {
@@ -131,7 +139,7 @@ internal sealed class ClusterNode : IBackplaneHandler
 
     public void OnConnectionRestored()
     {
-        _connected = true;
+        _connectivity.SetIfChanged(true);
         Diagnostics.Log.BackplaneRestored(_logger);
     }
 }
