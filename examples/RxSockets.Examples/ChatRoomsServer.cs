@@ -92,9 +92,13 @@ public sealed class ChatRoomsServer : HostedServer
             {
                 Log.WriteLine($"[rooms] {name} left {room.Name}, not announced to the other nodes: {error.Message}");
             }
-            catch (Exception error) when (error is OperationCanceledException or ObjectDisposedException && Stopped.IsCancellationRequested)
+            catch (ObjectDisposedException)
             {
                 // The server stopped: there is no one left to tell.
+            }
+            catch (OperationCanceledException) when (Stopped.IsCancellationRequested)
+            {
+                // Stopping: the same.
             }
         }
     }
@@ -131,9 +135,13 @@ public sealed class ChatRoomsServer : HostedServer
             await connection.SendAsync($"! {error.Message}");
             return Server.Topics.FirstOrDefault(topic => topic.Contains(connection));
         }
-        catch (Exception error) when (error is OperationCanceledException or ObjectDisposedException && Stopped.IsCancellationRequested)
+        catch (ObjectDisposedException)
         {
             return room;   // the server stopped meanwhile
+        }
+        catch (OperationCanceledException) when (Stopped.IsCancellationRequested)
+        {
+            return room;   // stopping
         }
     }
 

@@ -915,6 +915,10 @@ public sealed class RedisBackplane : IBackplane
                 else
                 {
                     await subscription.Deliver(frame).ConfigureAwait(false);
+                    if (!(subscription.Queue.TryGetCount(out var waiting) && waiting > 0))
+                    {
+                        _handler!.OnPublicationsDrained();   // the end of a run: the node writes it in one go
+                    }
                 }
             }
             catch (Exception error)

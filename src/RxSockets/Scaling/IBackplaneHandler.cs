@@ -11,6 +11,12 @@ public interface IBackplaneHandler
     /// <returns>Completes when the node has taken it; the backplane waits before delivering the topic's next one.</returns>
     ValueTask OnPublicationAsync(TopicPublication publication);
 
+    /// <summary>No publication is waiting to be delivered right now: the end of a run of
+    /// <see cref="OnPublicationAsync"/> calls. The node writes what the run queued for its members then, on this thread,
+    /// so a burst leaves each connection in one write. A backplane that calls it must call it after every run (a
+    /// backplane that never calls it still works: the node then wakes its writers on the thread pool).</summary>
+    void OnPublicationsDrained();
+
     /// <summary>A broadcast made on another node.</summary>
     /// <returns>Completes when the node has taken it.</returns>
     ValueTask OnBroadcastAsync(BackplaneMessage message);

@@ -282,6 +282,7 @@ internal sealed class InProcessTopic(string name, InProcessCluster cluster)
             foreach (var node in subscribers)
             {
                 await node.Handler.OnPublicationAsync(publication).ConfigureAwait(false);
+                node.Handler.OnPublicationsDrained();
             }
 
             return publication.Position;

@@ -61,6 +61,7 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
 
         if (waiting is not null)
         {
+            batch?.RunClaimed();   // a member waited for may have its writer among the claimed ones
             foreach (var sent in await Task.WhenAll(waiting).ConfigureAwait(false))
             {
                 delivered += sent ? 1 : 0;

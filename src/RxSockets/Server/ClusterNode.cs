@@ -100,6 +100,8 @@ internal sealed class ClusterNode : IBackplaneHandler
         }
     }
 
+    public void OnPublicationsDrained() => Wakes.Flush();
+
     public async ValueTask OnBroadcastAsync(BackplaneMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);

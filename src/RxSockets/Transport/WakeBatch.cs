@@ -1,9 +1,11 @@
 namespace RxSockets.Transport;
 
 /// <summary>
-/// Wakes the writers of a fan-out together, once, on one thread-pool item: a publication queued on hundreds of
-/// connections costs one hop, not one per connection, and publications that arrive before that item runs (a burst from
-/// the backplane) are queued behind the first, so each connection writes them in one pass. Thread-safe.
+/// Wakes the writers of a fan-out together: a publication queued on hundreds of connections costs no hop per
+/// connection, and the publications of one run (a burst from the backplane) are queued behind each other before any
+/// writer runs, so each connection writes them in one pass. Once the backplane says when its runs end
+/// (<see cref="Flush"/>, from <see cref="Scaling.IBackplaneHandler.OnPublicationsDrained"/>), the writers run then, on
+/// that thread; until it does, one thread-pool item per batch runs them. Thread-safe.
 /// </summary>
 internal sealed class WakeBatch : IThreadPoolWorkItem
 {
@@ -11,14 +13,16 @@ internal sealed class WakeBatch : IThreadPoolWorkItem
     private List<Session> _claimed = [];
     private List<Session>? _spare = [];
     private bool _scheduled;
+    private volatile bool _flushedByRuns;
 
-    /// <summary>Keeps a writer a deferred enqueue claimed, and schedules the wake-up if none is pending.</summary>
+    /// <summary>Keeps a writer a deferred enqueue claimed; it runs at the next <see cref="Flush"/> (or on the thread
+    /// pool, for a backplane that never flushes).</summary>
     public void Add(Session session)
     {
         lock (_gate)
         {
             _claimed.Add(session);
-            if (_scheduled)
+            if (_scheduled || _flushedByRuns)
             {
                 return;
             }
@@ -29,15 +33,32 @@ internal sealed class WakeBatch : IThreadPoolWorkItem
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
-    void IThreadPoolWorkItem.Execute()
+    /// <summary>Runs every claimed writer on this thread (up to each one's first asynchronous wait); from now on only
+    /// flushes run them.</summary>
+    public void Flush()
+    {
+        _flushedByRuns = true;
+        RunClaimed();
+    }
+
+    void IThreadPoolWorkItem.Execute() => RunClaimed();
+
+    /// <summary>Runs every claimed writer on this thread now: before a fan-out waits for room in a member's queue,
+    /// whose writer may be among them.</summary>
+    public void RunClaimed()
     {
         List<Session> claimed;
         lock (_gate)
         {
+            _scheduled = false;
+            if (_claimed.Count == 0)
+            {
+                return;
+            }
+
             claimed = _claimed;
             _claimed = _spare ?? [];
             _spare = null;
-            _scheduled = false;
         }
 
         foreach (var session in claimed)

@@ -103,6 +103,13 @@ internal sealed class RecordingHandler : IBackplaneHandler
 
     public void OnConnectionRestored() => Record(() => _connectionEvents.Add("restored"));
 
+    public void OnPublicationsDrained() => Interlocked.Increment(ref _drained);
+
+    /// <summary>How many runs of publications ended.</summary>
+    public int Drained => Volatile.Read(ref _drained);
+
+    private int _drained;
+
     /// <summary>Completes when <paramref name="condition"/> holds (checked now and after every recorded call); fails
     /// the test after <see cref="Patience"/>.</summary>
     public async Task WaitUntilAsync(Func<RecordingHandler, bool> condition, string what)
