@@ -220,7 +220,7 @@ public sealed class WebSocketTopic
             // Local delivery goes on: this node's members get it, without an offset; the other nodes' members are told
             // of the gap by their own node.
             var local = await DeliverAsync(new TopicPublication(Name, 0, "", message, _node.NodeId) { Except = except?.Id }).ConfigureAwait(false);
-            _node.Wakes.Flush();
+            _node.Wakes.RunClaimed();
             throw new BackplaneUnavailableException(
                 $"Topic '{Name}': the backplane is unreachable, so the message reached only this node's {local} member(s): {error.Message}", error)
             { LocalDeliveries = local };

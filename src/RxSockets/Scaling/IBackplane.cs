@@ -10,7 +10,8 @@ namespace RxSockets.Scaling;
 /// <list type="bullet">
 /// <item><see cref="IBackplaneHandler.OnPublicationAsync"/> for every publication of every topic this node subscribed to,
 /// this node's own included, one topic's publications one at a time in offset order (it awaits each call), each once
-/// while the backplane is reachable; then <see cref="IBackplaneHandler.OnPublicationsDrained"/> once no more is waiting.</item>
+/// while the backplane is reachable; and, optionally, <see cref="IBackplaneHandler.OnPublicationsDrained"/> once no more is
+/// waiting.</item>
 /// <item><see cref="IBackplaneHandler.OnBroadcastAsync"/> for every broadcast made on another node (not this node's
 /// own: the server delivers those itself), one sender node's in the order they were made.</item>
 /// <item><see cref="IBackplaneHandler.OnMembership"/> for joins and leaves on other nodes, including the leaves of a

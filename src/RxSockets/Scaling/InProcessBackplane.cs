@@ -281,8 +281,9 @@ internal sealed class InProcessTopic(string name, InProcessCluster cluster)
 
             foreach (var node in subscribers)
             {
+                // No OnPublicationsDrained: publishers call in one by one, so the node's thread-pool wake-up, which
+                // runs after the publisher's next publications, batches better than a run of one would.
                 await node.Handler.OnPublicationAsync(publication).ConfigureAwait(false);
-                node.Handler.OnPublicationsDrained();
             }
 
             return publication.Position;
