@@ -32,9 +32,16 @@ public class HandshakeAllocationTests
         var output = new ArrayBufferWriter<byte>(1024);
         Handshake(server, output);   // first use: static tables, shared strings
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var request = Handshake(server, output);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The least of a few handshakes: the runtime itself now and then allocates on the calling thread (tiering
+        // up a method, a lazily made cache), which is not the handshake's and would make a single count flaky.
+        HandshakeRequest request = null!;
+        var allocated = long.MaxValue;
+        for (var i = 0; i < 5; i++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            request = Handshake(server, output);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
         // The head (parsed, then dropped), the five fields, the key (the only string not shared) and the request.
         Assert.That(request.Headers, Has.Count.EqualTo(5));
