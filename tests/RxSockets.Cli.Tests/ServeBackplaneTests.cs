@@ -48,7 +48,7 @@ public class ServeBackplaneTests
         await using var bob = await ConnectListedAsync(two, twoUrl, cancellationToken);
 
         const int count = 300;
-        var atCarol = ReadTextsAsync(carol, 2 * count, cancellationToken);
+        var atCarol = ReadTextsAsync(carol, 2 * count + 1, cancellationToken);   // alice's, bob's and alice's "done"
         var atBob = ReadTextsAsync(bob, count + 1, cancellationToken);
         var atAlice = ReadTextsAsync(alice, count, cancellationToken);
         var sending = Task.Run(async () =>
@@ -70,6 +70,7 @@ public class ServeBackplaneTests
         var fromBob = Enumerable.Range(0, count).Select(i => $"b{i}").ToList();
         var carolGot = await atCarol;
         Assert.That(carolGot.Where(text => text[0] == 'a'), Is.EqualTo(fromAlice), "alice's messages in her order, each once");
+        Assert.That(carolGot.Where(text => text[0] == 'd'), Is.EqualTo(new[] { "done" }));
         Assert.That(carolGot.Where(text => text[0] == 'b'), Is.EqualTo(fromBob), "bob's, from the other node, in his order");
         Assert.That(await atBob, Is.EqualTo(fromAlice.Append("done")), "bob never gets his own");
         Assert.That(await atAlice, Is.EqualTo(fromBob));
