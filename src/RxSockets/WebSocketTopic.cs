@@ -103,7 +103,7 @@ public sealed class WebSocketTopic
     public bool Join(WebSocketConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        _ = SubscribeInBackground();
+        SubscribeInBackground();
         return Add(new TopicMember(connection));
     }
 
@@ -461,23 +461,26 @@ public sealed class WebSocketTopic
     private ValueTask<int> SendAsync(WebSocketConnection connection, PreparedFrame frame, CancellationToken cancellationToken) =>
         _node.Gate.DeliverAsync(frame, [connection], null, cancellationToken);
 
-    private Task SubscribeInBackground()
+    private void SubscribeInBackground()
     {
-        var subscribed = Volatile.Read(ref _subscribed) ?? Subscribe();
-        if (!subscribed.IsCompleted)
+        var subscribed = CurrentSubscription();
+        if (!subscribed.IsCompletedSuccessfully)
         {
+            // Observed and logged, also when it failed at once; the next join or publish tries again.
             _ = subscribed.ContinueWith(task => Diagnostics.Log.BackplaneFailed(_node.Logger, "subscribe", Name, task.Exception!.GetBaseException()),
                 CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-
-        return subscribed;
     }
 
     private ValueTask SubscribeAsync(CancellationToken cancellationToken)
     {
-        var subscribed = Volatile.Read(ref _subscribed) ?? Subscribe();
+        var subscribed = CurrentSubscription();
         return subscribed.IsCompletedSuccessfully ? ValueTask.CompletedTask : new ValueTask(subscribed.WaitAsync(cancellationToken));
     }
+
+    /// <summary>The subscription made or under way; a failed one is made again.</summary>
+    private Task CurrentSubscription() =>
+        Volatile.Read(ref _subscribed) is { IsFaulted: false, IsCanceled: false } subscribed ? subscribed : Subscribe();
 
     private Task Subscribe()
     {
@@ -489,7 +492,6 @@ public sealed class WebSocketTopic
                 return existing;
             }
 
-            // A failed subscription is tried again by the next caller.
             var task = _node.Backplane.SubscribeAsync(Name, CancellationToken.None).AsTask();
             Volatile.Write(ref _subscribed, task);
             return task;

@@ -234,6 +234,28 @@ public class ServerClusterTests
         await late.DisposeAsync();
     }
 
+    [Test, CancelAfter(60_000)]
+    public async Task JoinAsync_SubscriptionFailedDuringAnOutage_IsMadeAgainOnceRedisIsBack(CancellationToken cancellationToken)
+    {
+        await using var redis = await RedisServer.StartAsync(cancellationToken);
+        await using var a = await TopicNode.StartAsync(redis, cancellationToken);
+        var (connected, _) = await a.JoinAsync("lobby", cancellationToken);
+        await using var __ = connected;
+        var member = a.Server.Clients.Single();
+        await redis.StopAsync();
+        Assert.That((await connected.ReadTextsAsync(1, cancellationToken))[0], Does.StartWith("gap BackplaneLost"), "the lobby's gap");
+
+        await Assert.ThrowsAsync<BackplaneUnavailableException>(async () => await a.Server.Topic("fresh").JoinAsync(member, cancellationToken: cancellationToken));
+
+        await redis.RestartAsync(cancellationToken);
+        await a.Server.BackplaneConnected.FirstAsync(up => up).ToTask(cancellationToken);
+        var join = await a.Server.Topic("fresh").JoinAsync(member, cancellationToken: cancellationToken);
+        await a.Server.Topic("fresh").PublishAsync("after", cancellationToken: cancellationToken);
+
+        Assert.That(join.Joined, Is.True);
+        Assert.That(MemberReads.Parse((await connected.ReadTextsAsync(1, cancellationToken))[0]).Text, Is.EqualTo("after"));
+    }
+
     [Test, CancelAfter(30_000)]
     public async Task StartAsync_RedisUnreachable_ThrowsBackplaneUnavailableAndListensNowhere(CancellationToken cancellationToken)
     {
