@@ -304,10 +304,9 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     /// unreachable: it reached only this node's connections.</exception>
     public async ValueTask<int> BroadcastAsync(Message message, Func<WebSocketConnection, bool>? filter = null, CancellationToken cancellationToken = default)
     {
-        var frame = PreparedFrame.Create(message, _options.FragmentSize);
         // A resumable session's connection carries numbered envelopes: send to the session instead.
         var targets = _options.Resume is null ? filter : connection => !_resume.Owns(connection) && (filter is null || filter(connection));
-        var local = await _gate.DeliverAsync(frame, _registry.Snapshot, targets, cancellationToken).ConfigureAwait(false);
+        var local = await _node.BroadcastLocallyAsync(message, targets, cancellationToken).ConfigureAwait(false);
         if (filter is null)
         {
             await ToOtherNodesAsync(new BackplaneMessage(message, NodeId), local, cancellationToken).ConfigureAwait(false);
@@ -333,15 +332,12 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     /// node's connections.</exception>
     public async ValueTask<int> BroadcastAsync(Message message, WebSocketConnection? except, string? filter = null, CancellationToken cancellationToken = default)
     {
-        Func<WebSocketConnection, bool>? named = null;
-        if (filter is not null && !_options.BroadcastFilters.TryGetValue(filter, out named))
+        if (!_node.TryAudience(filter, except, out var audience))
         {
             throw new ArgumentException($"No broadcast filter named '{filter}' is registered in WebSocketServerOptions.BroadcastFilters.", nameof(filter));
         }
 
-        var frame = PreparedFrame.Create(message, _options.FragmentSize);
-        var local = await _gate.DeliverAsync(frame, _registry.Snapshot,
-            connection => connection != except && !_resume.Owns(connection) && (named is null || named(connection)), cancellationToken).ConfigureAwait(false);
+        var local = await _node.BroadcastLocallyAsync(message, audience, cancellationToken).ConfigureAwait(false);
         await ToOtherNodesAsync(new BackplaneMessage(message, NodeId, except?.Id, filter), local, cancellationToken).ConfigureAwait(false);
         return local;
     }

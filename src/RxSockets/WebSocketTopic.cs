@@ -227,7 +227,7 @@ public sealed class WebSocketTopic
         }
 
         // Delivered here as every node delivers it, in offset order: wait until this node's members had it.
-        var delivered = _own.GetOrAdd(position.Offset, static _ => new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var delivered = OwnDelivery(position.Offset);
         try
         {
             return await delivered.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -267,12 +267,16 @@ public sealed class WebSocketTopic
 
         if (publication.Offset > 0 && publication.Node == _node.NodeId)
         {
-            _own.GetOrAdd(publication.Offset, static _ => new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously))
-                .TrySetResult(delivered);
+            OwnDelivery(publication.Offset).TrySetResult(delivered);
         }
 
         return delivered;
     }
+
+    /// <summary>Where this node's own publication at <paramref name="offset"/> meets its delivery here: made by
+    /// whichever of the two comes first (the publication may come back before its publish call returns).</summary>
+    private TaskCompletionSource<int> OwnDelivery(long offset) =>
+        _own.GetOrAdd(offset, static _ => new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
 
     internal void OnRemoteMembership(ClusterMember member, bool joined)
     {

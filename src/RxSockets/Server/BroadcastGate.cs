@@ -29,9 +29,9 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
 
     /// <summary>Queues <paramref name="frame"/> on every open recipient that passes <paramref name="filter"/>.</summary>
     /// <returns>The number of connections the frame was queued on.</returns>
-    public async ValueTask<int> DeliverAsync(PreparedFrame frame, IEnumerable<WebSocketConnection> recipients,
+    public ValueTask<int> DeliverAsync(PreparedFrame frame, IEnumerable<WebSocketConnection> recipients,
         Func<WebSocketConnection, bool>? filter, CancellationToken cancellationToken) =>
-        await DeliverAsync(frame, recipients, filter, null, cancellationToken).ConfigureAwait(false);
+        DeliverAsync(frame, recipients, filter, null, cancellationToken);
 
     /// <summary>Queues <paramref name="frame"/> on every open recipient that passes <paramref name="filter"/>; with a
     /// <paramref name="batch"/>, the recipients' idle writers are woken together by it rather than one by one.</summary>

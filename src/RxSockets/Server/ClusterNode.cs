@@ -16,8 +16,9 @@ internal sealed class ClusterNode : IBackplaneHandler
     private readonly Func<WebSocketConnection, bool> _broadcastable;
     private readonly ILogger _logger;
     private TopicRegistry? _topics;
-    private Task? _started;
+    private readonly Lock _starting = new();
     private readonly Reactive.StateObservable<bool> _connectivity = new(false);
+    private Task? _started;
 
     public ClusterNode(IBackplane backplane, ConnectionRegistry registry, BroadcastGate gate, WebSocketServerOptions options,
         Func<WebSocketConnection, bool> broadcastable, ILogger logger)
@@ -66,12 +67,12 @@ internal sealed class ClusterNode : IBackplaneHandler
 
     public void Attach(TopicRegistry topics) => _topics = topics;
 
-    /// <summary>Starts the backplane once; later calls return the same task.</summary>
+    /// <summary>Starts the backplane once; later calls return the same task, unless it failed: then they try again.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        lock (_registry)
+        lock (_starting)
         {
-            return _started ??= StartOnceAsync(cancellationToken);
+            return _started is { IsFaulted: false, IsCanceled: false } started ? started : _started = StartOnceAsync(cancellationToken);
         }
     }
 
@@ -105,21 +106,37 @@ internal sealed class ClusterNode : IBackplaneHandler
     public async ValueTask OnBroadcastAsync(BackplaneMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        Func<WebSocketConnection, bool> filter = _broadcastable;
-        if (message.Filter is { } name)
+        if (!TryAudience(message.Filter, null, out var audience))
         {
-            if (!_options.BroadcastFilters.TryGetValue(name, out var named))
-            {
-                Diagnostics.Log.UnknownBroadcastFilter(_logger, name);
-                return;
-            }
-
-            filter = connection => _broadcastable(connection) && named(connection);
+            Diagnostics.Log.UnknownBroadcastFilter(_logger, message.Filter!);
+            return;
         }
 
-        var frame = PreparedFrame.Create(message.Message, _options.FragmentSize);
-        await _gate.DeliverAsync(frame, _registry.Snapshot, filter, CancellationToken.None).ConfigureAwait(false);
+        await BroadcastLocallyAsync(message.Message, audience, CancellationToken.None).ConfigureAwait(false);
     }
+
+    /// <summary>Which of this node's connections a broadcast goes to: not <paramref name="except"/>, not those that
+    /// carry a resumable session's numbered envelopes, and only those that pass the filter named
+    /// <paramref name="filter"/> (<see cref="WebSocketServerOptions.BroadcastFilters"/>).</summary>
+    /// <returns>False when this node has no filter of that name.</returns>
+    public bool TryAudience(string? filter, WebSocketConnection? except, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Func<WebSocketConnection, bool>? audience)
+    {
+        Func<WebSocketConnection, bool>? named = null;
+        if (filter is not null && !_options.BroadcastFilters.TryGetValue(filter, out named))
+        {
+            audience = null;
+            return false;
+        }
+
+        audience = connection => connection != except && _broadcastable(connection) && (named is null || named(connection));
+        return true;
+    }
+
+    /// <summary>Frames <paramref name="message"/> once and queues it on this node's connections that pass
+    /// <paramref name="audience"/> (all when null).</summary>
+    /// <returns>The number of connections it was queued on.</returns>
+    public ValueTask<int> BroadcastLocallyAsync(Message message, Func<WebSocketConnection, bool>? audience, CancellationToken cancellationToken) =>
+        _gate.DeliverAsync(PreparedFrame.Create(message, _options.FragmentSize), _registry.Snapshot, audience, cancellationToken);
 
     public void OnMembership(string topic, ClusterMember member, bool joined)
     {
