@@ -1,4 +1,5 @@
 using RxSockets;
+using RxSockets.Bench.FanoutServer;
 
 namespace RxSockets.Bench.ScaleOutServer;
 

@@ -43,14 +43,14 @@ public class ServeBackplaneTests
         await using var _ = one;
         var (two, twoUrl) = await CliServe.StartAsync(cancellationToken, "--broadcast", "--backplane", $"redis://{redis.Configuration}");
         await using var __ = two;
-        await using var alice = await ConnectListedAsync(one, oneUrl, cancellationToken);
-        await using var carol = await ConnectListedAsync(one, oneUrl, cancellationToken);
-        await using var bob = await ConnectListedAsync(two, twoUrl, cancellationToken);
+        await using var alice = await CliServe.ConnectListedAsync(one, oneUrl, cancellationToken);
+        await using var carol = await CliServe.ConnectListedAsync(one, oneUrl, cancellationToken);
+        await using var bob = await CliServe.ConnectListedAsync(two, twoUrl, cancellationToken);
 
         const int count = 300;
-        var atCarol = ReadTextsAsync(carol, 2 * count + 1, cancellationToken);   // alice's, bob's and alice's "done"
-        var atBob = ReadTextsAsync(bob, count + 1, cancellationToken);
-        var atAlice = ReadTextsAsync(alice, count, cancellationToken);
+        var atCarol = CliServe.ReadTextsAsync(carol, 2 * count + 1, cancellationToken);   // alice's, bob's and alice's "done"
+        var atBob = CliServe.ReadTextsAsync(bob, count + 1, cancellationToken);
+        var atAlice = CliServe.ReadTextsAsync(alice, count, cancellationToken);
         var sending = Task.Run(async () =>
         {
             for (var i = 0; i < count; i++)
@@ -84,14 +84,14 @@ public class ServeBackplaneTests
         await using var _ = one;
         var (two, twoUrl) = await CliServe.StartAsync(cancellationToken, "--echo", "--backplane", $"redis://{redis.Configuration}");
         await using var __ = two;
-        await using var alice = await ConnectListedAsync(one, oneUrl, cancellationToken);
-        await using var bob = await ConnectListedAsync(two, twoUrl, cancellationToken);
+        await using var alice = await CliServe.ConnectListedAsync(one, oneUrl, cancellationToken);
+        await using var bob = await CliServe.ConnectListedAsync(two, twoUrl, cancellationToken);
 
         await alice.SendAsync("from alice", cancellationToken);
         await bob.SendAsync("from bob", cancellationToken);
 
-        Assert.That(await ReadTextsAsync(alice, 1, cancellationToken), Is.EqualTo(new[] { "from alice" }));
-        Assert.That(await ReadTextsAsync(bob, 1, cancellationToken), Is.EqualTo(new[] { "from bob" }));
+        Assert.That(await CliServe.ReadTextsAsync(alice, 1, cancellationToken), Is.EqualTo(new[] { "from alice" }));
+        Assert.That(await CliServe.ReadTextsAsync(bob, 1, cancellationToken), Is.EqualTo(new[] { "from bob" }));
     }
 
     [Test, CancelAfter(90_000)]
@@ -103,8 +103,8 @@ public class ServeBackplaneTests
         await using var _ = one;
         var (two, twoUrl) = await CliServe.StartAsync(cancellationToken, mode);
         await using var __ = two;
-        await using var publisher = await ConnectListedAsync(one, oneUrl, cancellationToken);
-        var subscriber = await ConnectListedAsync(two, twoUrl, cancellationToken);
+        await using var publisher = await CliServe.ConnectListedAsync(one, oneUrl, cancellationToken);
+        var subscriber = await CliServe.ConnectListedAsync(two, twoUrl, cancellationToken);
         await one.WaitForErrorLineAsync("remote joined", cancellationToken);   // node one sees the subscriber on node two
 
         // The subscriber reads 40 of the first 100, then its node dies with SIGKILL while the publisher goes on.
@@ -113,7 +113,7 @@ public class ServeBackplaneTests
             await publisher.SendAsync($"m{i}", cancellationToken);
         }
 
-        var seen = await ReadTextsAsync(subscriber, 40, cancellationToken);
+        var seen = await CliServe.ReadTextsAsync(subscriber, 40, cancellationToken);
         await two.SignalAsync("KILL", cancellationToken);
         for (var i = 101; i <= 150; i++)
         {
@@ -122,7 +122,7 @@ public class ServeBackplaneTests
 
         var last = seen[^1][..seen[^1].IndexOf(' ', StringComparison.Ordinal)];
         await using var back = await WebSocketConnection.ConnectAsync(new Uri(oneUrl, $"?since={Uri.EscapeDataString(last)}"), cancellationToken: cancellationToken);
-        var rest = await ReadTextsAsync(back, 110, cancellationToken);
+        var rest = await CliServe.ReadTextsAsync(back, 110, cancellationToken);
         var left = await one.WaitForErrorLineAsync("remote left", cancellationToken);
         await subscriber.DisposeAsync();
 
@@ -131,27 +131,5 @@ public class ServeBackplaneTests
         Assert.That(seen.Concat(rest).Select(line => line[..line.IndexOf('@', StringComparison.Ordinal)]),
             Is.EqualTo(Enumerable.Range(1, 150).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         Assert.That(left, Does.StartWith("remote left "));
-    }
-
-    private static async Task<WebSocketConnection> ConnectListedAsync(CliProcess serve, Uri url, CancellationToken cancellationToken)
-    {
-        var client = await WebSocketConnection.ConnectAsync(url, cancellationToken: cancellationToken);
-        await serve.WaitForErrorLineAsync("connected #", cancellationToken);
-        return client;
-    }
-
-    private static async Task<List<string>> ReadTextsAsync(WebSocketConnection client, int count, CancellationToken cancellationToken)
-    {
-        var received = new List<string>();
-        await foreach (var message in client.ReadAllAsync(cancellationToken))
-        {
-            received.Add(message.GetText());
-            if (received.Count == count)
-            {
-                break;
-            }
-        }
-
-        return received;
     }
 }

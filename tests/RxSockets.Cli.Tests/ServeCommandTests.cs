@@ -13,7 +13,7 @@ public class ServeCommandTests
 
         await client.SendAsync("hello", cancellationToken);
         await client.SendAsync(new byte[] { 0, 1, 255 }.AsMemory(), cancellationToken);
-        var echoes = await ReadAsync(client, 2, cancellationToken);
+        var echoes = await CliServe.ReadAsync(client, 2, cancellationToken);
 
         Assert.That(url.ToString(), Does.Match(@"^ws://127\.0\.0\.1:\d+/echo$"));
         Assert.That(url.Port, Is.Not.Zero);
@@ -37,15 +37,15 @@ public class ServeCommandTests
     {
         var (serve, url) = await CliServe.StartAsync(cancellationToken, "--broadcast");
         await using var _ = serve;
-        await using var sender = await ConnectListedAsync(serve, url, cancellationToken);
-        await using var first = await ConnectListedAsync(serve, url, cancellationToken);
-        await using var second = await ConnectListedAsync(serve, url, cancellationToken);
+        await using var sender = await CliServe.ConnectListedAsync(serve, url, cancellationToken);
+        await using var first = await CliServe.ConnectListedAsync(serve, url, cancellationToken);
+        await using var second = await CliServe.ConnectListedAsync(serve, url, cancellationToken);
 
         await sender.SendAsync("news", cancellationToken);
-        var atFirst = await ReadAsync(first, 1, cancellationToken);
+        var atFirst = await CliServe.ReadAsync(first, 1, cancellationToken);
         await first.SendAsync("reply", cancellationToken);
-        var atSecond = await ReadAsync(second, 2, cancellationToken);
-        var atSender = await ReadAsync(sender, 1, cancellationToken);
+        var atSecond = await CliServe.ReadAsync(second, 2, cancellationToken);
+        var atSender = await CliServe.ReadAsync(sender, 1, cancellationToken);
 
         Assert.That(atFirst, Is.EqualTo(new[] { Message.Text("news") }));
         Assert.That(atSecond, Is.EquivalentTo(new[] { Message.Text("news"), Message.Text("reply") }));
@@ -60,7 +60,7 @@ public class ServeCommandTests
         await using var _ = serve;
         await using var client = await WebSocketConnection.ConnectAsync(url, cancellationToken: cancellationToken);
         await client.SendAsync("ready?", cancellationToken);
-        await ReadAsync(client, 1, cancellationToken);
+        await CliServe.ReadAsync(client, 1, cancellationToken);
 
         await serve.SignalAsync("TERM", cancellationToken);
         await client.Completion.WaitAsync(cancellationToken);
@@ -68,29 +68,5 @@ public class ServeCommandTests
 
         Assert.That(client.CloseStatus?.Code, Is.EqualTo(CloseCode.GoingAway));
         Assert.That(exitCode, Is.Zero);
-    }
-
-    private static async Task<WebSocketConnection> ConnectListedAsync(CliProcess serve, Uri url, CancellationToken cancellationToken)
-    {
-        var client = await WebSocketConnection.ConnectAsync(url, cancellationToken: cancellationToken);
-
-        // serve logs "connected" once the server lists the connection, so broadcasts from then on reach it.
-        await serve.WaitForErrorLineAsync("connected #", cancellationToken);
-        return client;
-    }
-
-    private static async Task<List<Message>> ReadAsync(WebSocketConnection client, int count, CancellationToken cancellationToken)
-    {
-        var received = new List<Message>();
-        await foreach (var message in client.ReadAllAsync(cancellationToken))
-        {
-            received.Add(message);
-            if (received.Count == count)
-            {
-                break;
-            }
-        }
-
-        return received;
     }
 }

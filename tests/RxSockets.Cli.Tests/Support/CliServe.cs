@@ -15,4 +15,33 @@ public static class CliServe
 
         return (process, new Uri(line["listening on ".Length..]));
     }
+
+    /// <summary>Connects a client and waits until serve lists it: serve logs "connected" once the server does, so
+    /// broadcasts from then on reach it.</summary>
+    public static async Task<WebSocketConnection> ConnectListedAsync(CliProcess serve, Uri url, CancellationToken cancellationToken)
+    {
+        var client = await WebSocketConnection.ConnectAsync(url, cancellationToken: cancellationToken);
+        await serve.WaitForErrorLineAsync("connected #", cancellationToken);
+        return client;
+    }
+
+    /// <summary>The next <paramref name="count"/> messages the client receives.</summary>
+    public static async Task<List<Message>> ReadAsync(WebSocketConnection client, int count, CancellationToken cancellationToken)
+    {
+        var received = new List<Message>();
+        await foreach (var message in client.ReadAllAsync(cancellationToken))
+        {
+            received.Add(message);
+            if (received.Count == count)
+            {
+                break;
+            }
+        }
+
+        return received;
+    }
+
+    /// <summary>The next <paramref name="count"/> messages the client receives, as text.</summary>
+    public static async Task<List<string>> ReadTextsAsync(WebSocketConnection client, int count, CancellationToken cancellationToken) =>
+        [.. (await ReadAsync(client, count, cancellationToken)).Select(message => message.GetText())];
 }
