@@ -70,6 +70,11 @@ public sealed class RedisBackplaneOptions
             throw new FormatException($"'{url}' is not a Redis URL: a query or fragment is not supported; {Expected}.");
         }
 
+        if (!uri.IsDefaultPort && uri.Port == 0)
+        {
+            throw new FormatException($"'{url}' is not a Redis URL: port 0 cannot be connected to; {Expected}.");
+        }
+
         var configuration = new ConfigurationOptions();
         var host = uri.HostNameType == UriHostNameType.IPv6 ? uri.Host.Trim('[', ']') : uri.Host;
         configuration.EndPoints.Add(host, uri.IsDefaultPort || uri.Port < 0 ? 6379 : uri.Port);

@@ -10,6 +10,8 @@ public class ServeBackplaneTests
     [TestCase("http://127.0.0.1:6379")]
     [TestCase("redis://")]
     [TestCase("redis://127.0.0.1:notaport")]
+    [TestCase("redis://127.0.0.1:0")]
+    [TestCase("redis://127.0.0.1:65536")]
     [CancelAfter(30_000)]
     public async Task Serve_MalformedBackplaneUrl_ExitsTwoWithAUsageError(string url, CancellationToken cancellationToken)
     {

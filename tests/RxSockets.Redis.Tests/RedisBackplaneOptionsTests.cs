@@ -28,6 +28,7 @@ public class RedisBackplaneOptionsTests
     [TestCase("redis://host:6379/db")]
     [TestCase("redis://host:6379/?timeout=1")]
     [TestCase("redis://user@host:6379")]
+    [TestCase("redis://host:0")]
     public void FromUrl_NotARedisUrl_ThrowsFormatException(string url)
     {
         var error = Assert.Throws<FormatException>(() => RedisBackplaneOptions.FromUrl(url));
