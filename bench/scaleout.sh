@@ -6,7 +6,8 @@
 #   Kestrel + System.Net.WebSockets + StackExchange.Redis, 2 nodes   hand-rolled, the baseline of the ratios
 #   RxSockets + Redis backplane, 2 nodes            when ScaleOutServer builds with ScaleOutBackplane=true
 #   SignalR + Redis backplane, 2 nodes              (ScaleOutSignalR)
-# all driven by one load generator (ScaleOutLoad) and one publisher loop (in node 1), pinned the same way, each stack
+# all driven by one load generator (C scaleload by default, or the C# ScaleOutLoad) and one publisher loop (in node 1),
+# pinned the same way, each stack
 # SCALEOUT_REPEAT times (interleaved), in one run. A table goes to stdout (markdown), progress to stderr.
 # See bench/README.md ("Scale-out").
 #
@@ -17,13 +18,20 @@
 #   SCALEOUT_PIN ("0/1": CPUs of nodes + Redis / CPUs of the load generator; "none")
 #   SCALEOUT_STACKS ("rxsockets kestrel-redis rxsockets-redis signalr-redis") SCALEOUT_FLOOR (1)
 #   SCALEOUT_BACKPLANE (auto: try the RxSockets.Redis build, fall back without it; 1 = must; 0 = off)
+#   SCALEOUT_LOADGEN (c: bench/cload/scaleload.c, one epoll thread, the default; dotnet: bench/ScaleOutLoad, which
+#   needs most of its core at the rates the faster stacks reach)
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BIN=bin/Release/net10.0
 SERVER="$BENCH_DIR/ScaleOutServer/$BIN/ScaleOutServer"
 SIGNALR="$BENCH_DIR/ScaleOutSignalR/$BIN/ScaleOutSignalR"
-LOAD="$BENCH_DIR/ScaleOutLoad/$BIN/ScaleOutLoad"
+LOADGEN=${SCALEOUT_LOADGEN:-c}
+case "$LOADGEN" in
+  c) LOAD="$BENCH_DIR/cload/bin/scaleload" ;;
+  dotnet) LOAD="$BENCH_DIR/ScaleOutLoad/$BIN/ScaleOutLoad" ;;
+  *) echo "SCALEOUT_LOADGEN must be c or dotnet" >&2; exit 2 ;;
+esac
 REDIS_SERVER=${REDIS_SERVER:-/usr/bin/redis-server}
 
 SUBSCRIBERS=${SCALEOUT_SUBSCRIBERS:-1000}
@@ -91,7 +99,12 @@ fi
 declare -A UNAVAILABLE=()
 if [ "$BUILD" = 1 ]; then
   say "building (Release)"
-  dotnet build -c Release -v quiet --nologo "$BENCH_DIR/ScaleOutLoad" >&2 || exit 1
+  if [ "$LOADGEN" = c ]; then
+    mkdir -p "$BENCH_DIR/cload/bin"
+    cc -O2 -Wall -o "$LOAD" "$BENCH_DIR/cload/scaleload.c" >&2 || exit 1
+  else
+    dotnet build -c Release -v quiet --nologo "$BENCH_DIR/ScaleOutLoad" >&2 || exit 1
+  fi
   if [[ " $STACKS " == *" rxsockets-redis "* ]] && [ "$BACKPLANE" != 0 ]; then
     if ScaleOutBackplane=true dotnet build -c Release -v quiet --nologo "$BENCH_DIR/ScaleOutServer" >"$WORK/backplane-build.log" 2>&1; then
       say "ScaleOutServer built with the RxSockets.Redis backplane"
@@ -278,7 +291,7 @@ integrity() {
 
 echo "## Scale-out: 1 publisher → $SUBSCRIBERS subscribers, $SIZE B messages, Redis $($REDIS_SERVER --version | grep -o 'v=[0-9.]*' | cut -c3-)"
 echo
-echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, .NET $(dotnet --version 2>/dev/null); $DURATION measured after $WARMUP warm-up, $REPEAT runs per stack (interleaved); $PIN_TEXT; the publisher keeps at most $WINDOW messages per subscriber undelivered and (Redis stacks) $INFLIGHT publishes in flight."
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, .NET $(dotnet --version 2>/dev/null); $DURATION measured after $WARMUP warm-up, $REPEAT runs per stack (interleaved); $PIN_TEXT; load generator: $( [ "$LOADGEN" = c ] && echo "C scaleload (epoll, one thread)" || echo "C# ScaleOutLoad"); the publisher keeps at most $WINDOW messages per subscriber undelivered and (Redis stacks) $INFLIGHT publishes in flight."
 echo
 echo "### Throughput (publisher as fast as the windows allow)"
 echo
