@@ -26,8 +26,31 @@ public sealed class TopicOptions
     /// <value>The default is null.</value>
     public Func<TopicGap, Message?>? GapNotice { get; set; }
 
+    /// <summary>The most live publications a member that joins from a position keeps while it is sent what it missed
+    /// (<see cref="WebSocketTopic.JoinAsync"/>). Past this count, or <see cref="RecoveryBufferBytes"/>, the kept ones
+    /// are let go and read again from the history once the missed ones were sent, so a slow recovery costs at most this
+    /// much memory per member; when the history no longer has them, the member is told of a gap as for any join.</summary>
+    /// <value>The default is 1,024.</value>
+    public int RecoveryBufferSize { get; set; } = 1024;
+
+    /// <summary>The most bytes of live publications (payloads, framed once per node and shared by its members) a
+    /// recovering member keeps; see <see cref="RecoveryBufferSize"/>. A single publication larger than this is still
+    /// kept when it is the only one.</summary>
+    /// <value>The default is 4 MiB.</value>
+    public long RecoveryBufferBytes { get; set; } = 4 * 1024 * 1024;
+
     internal void Validate(string property)
     {
+        if (RecoveryBufferSize < 1)
+        {
+            throw new ArgumentException($"{property}.{nameof(RecoveryBufferSize)} must be positive.", property);
+        }
+
+        if (RecoveryBufferBytes < 1)
+        {
+            throw new ArgumentException($"{property}.{nameof(RecoveryBufferBytes)} must be positive.", property);
+        }
+
         if (HistorySize < 0)
         {
             throw new ArgumentException($"{property}.{nameof(HistorySize)} must be 0 (no history) or positive.", property);

@@ -128,7 +128,7 @@ public sealed class WebSocketTopic
             return new TopicJoinResult(joined, 0, Position, null);
         }
 
-        var member = new TopicMember(connection, recovering: true);
+        var member = new TopicMember(connection, _options);
         if (!Add(member))
         {
             return new TopicJoinResult(false, 0, Position, null);
@@ -353,36 +353,53 @@ public sealed class WebSocketTopic
             since = since with { Epoch = (await _node.Backplane.GetPositionAsync(Name, cancellationToken).ConfigureAwait(false)).Epoch };
         }
 
-        var page = await _node.Backplane.ReadHistoryAsync(Name, since, cancellationToken).ConfigureAwait(false);
         var sent = since;
         var recovered = 0;
         TopicGap? gap = null;
-        if (page.Complete)
+        var readHistory = true;
+        while (true)
         {
-            foreach (var publication in page.Publications)
+            if (readHistory)
             {
-                if (publication.Node == _node.NodeId && publication.Except == connection.Id)
+                var page = await _node.Backplane.ReadHistoryAsync(Name, sent, cancellationToken).ConfigureAwait(false);
+                if (page.Complete)
                 {
-                    sent = publication.Position;
-                    continue;   // its own message: skipped live, skipped here too
+                    foreach (var publication in page.Publications)
+                    {
+                        if (publication.Node == _node.NodeId && publication.Except == connection.Id)
+                        {
+                            sent = publication.Position;
+                            continue;   // its own message: skipped live, skipped here too
+                        }
+
+                        await SendAsync(connection, Prepare(publication), cancellationToken).ConfigureAwait(false);
+                        sent = publication.Position;
+                        recovered++;
+                    }
                 }
-
-                await SendAsync(connection, Prepare(publication), cancellationToken).ConfigureAwait(false);
-                sent = publication.Position;
-                recovered++;
+                else
+                {
+                    var reason = page.Position.Epoch != sent.Epoch ? TopicGapReason.EpochChanged : TopicGapReason.HistoryTrimmed;
+                    var missed = new TopicGap(this, connection, sent, page.Position, reason);
+                    gap ??= missed;
+                    sent = page.Position;
+                    await ReportGapAsync(missed, [connection]).ConfigureAwait(false);
+                }
             }
-        }
-        else
-        {
-            var reason = page.Position.Epoch != since.Epoch ? TopicGapReason.EpochChanged : TopicGapReason.HistoryTrimmed;
-            gap = new TopicGap(this, connection, since, page.Position, reason);
-            sent = page.Position;
-            await ReportGapAsync(gap, [connection]).ConfigureAwait(false);
-        }
 
-        // Then the live publications that arrived meanwhile, skipping those the history already gave.
-        while (member.TakeHeldOrGoLive() is { } held)
-        {
+            // Then the live publications that arrived meanwhile, skipping those the history already gave; when there
+            // were more than the member may keep, they were let go: read them from the history again.
+            var held = member.TakeHeldOrGoLive(out readHistory);
+            if (held is null)
+            {
+                break;
+            }
+
+            if (readHistory)
+            {
+                continue;
+            }
+
             foreach (var (publication, frame) in held)
             {
                 if (publication.Offset > 0 && publication.Epoch == sent.Epoch && publication.Offset <= sent.Offset)

@@ -2,15 +2,19 @@ namespace RxSockets.Server;
 
 /// <summary>A connection's place in a topic, and the subscription that makes it leave when the connection closes.
 /// While it recovers (a join from a position) the live publications it is due wait here, in order, until the missed
-/// ones were sent. Thread-safe: <see cref="Watch"/> and <see cref="Dispose"/> may race (a connection closing while it
-/// joins), and so may <see cref="TryHold"/> and <see cref="TakeHeldOrGoLive"/>.</summary>
-internal sealed class TopicMember(WebSocketConnection connection, bool recovering = false) : IDisposable
+/// ones were sent — at most <paramref name="limits"/>' count and bytes of them: past that they are let go (and every
+/// later one until the next <see cref="TakeHeldOrGoLive"/>), and the recovery reads them again from the history.
+/// Thread-safe: <see cref="Watch"/> and <see cref="Dispose"/> may race (a connection closing while it joins), and so
+/// may <see cref="TryHold"/> and <see cref="TakeHeldOrGoLive"/>.</summary>
+internal sealed class TopicMember(WebSocketConnection connection, TopicOptions? limits = null) : IDisposable
 {
     private static readonly IDisposable s_disposed = System.Reactive.Disposables.Disposable.Empty;
 
     private readonly Lock _gate = new();
     private IDisposable? _watch;
-    private List<(TopicPublication Publication, Transport.PreparedFrame Frame)>? _held = recovering ? [] : null;
+    private List<(TopicPublication Publication, Transport.PreparedFrame Frame)>? _held = limits is null ? null : [];
+    private long _heldBytes;
+    private bool _overflowed;
 
     public WebSocketConnection Connection { get; } = connection;
 
@@ -29,17 +33,51 @@ internal sealed class TopicMember(WebSocketConnection connection, bool recoverin
                 return false;
             }
 
+            if (_overflowed)
+            {
+                return true;   // let go: the recovery reads it from the history
+            }
+
             _held.Add((publication, frame));
+            _heldBytes += frame.PayloadLength;
+            if (_held.Count > 1 && (_held.Count > limits!.RecoveryBufferSize || _heldBytes > limits.RecoveryBufferBytes))
+            {
+                _held = [];
+                _heldBytes = 0;
+                _overflowed = true;
+            }
+
             return true;
         }
     }
 
-    /// <summary>The publications held since the last call, or null once none are: the member is then live.</summary>
-    public List<(TopicPublication Publication, Transport.PreparedFrame Frame)>? TakeHeldOrGoLive()
+    /// <summary>The number of publications held now (for tests).</summary>
+    internal int HeldCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _held?.Count ?? 0;
+            }
+        }
+    }
+
+    /// <summary>The publications held since the last call, or null once none are: the member is then live.
+    /// <paramref name="overflowed"/> says that some were let go since the last call (the list is then empty and the
+    /// member still holds): read the history again from the last position sent.</summary>
+    public List<(TopicPublication Publication, Transport.PreparedFrame Frame)>? TakeHeldOrGoLive(out bool overflowed)
     {
         lock (_gate)
         {
+            overflowed = _overflowed;
             var held = _held;
+            if (overflowed)
+            {
+                _overflowed = false;
+                return held;
+            }
+
             if (held is null || held.Count == 0)
             {
                 Volatile.Write(ref _held, null);
@@ -47,6 +85,7 @@ internal sealed class TopicMember(WebSocketConnection connection, bool recoverin
             }
 
             _held = [];
+            _heldBytes = 0;
             return held;
         }
     }

@@ -306,6 +306,90 @@ public class InProcessClusterTests
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await room.PublishAsync("too late", cancellationToken: cancellationToken));
     }
 
+    [Test, CancelAfter(10_000)]
+    public async Task JoinAsync_MoreLivePublicationsThanTheRecoveryBuffer_LetsThemGoAndReadsThemAgainFromTheHistory(CancellationToken cancellationToken)
+    {
+        var gated = new HistoryGateBackplane(new InProcessBackplane(new InProcessCluster(), "a"));
+        await using var a = Detached.Server(configure: options =>
+        {
+            options.Backplane = gated;
+            options.ConfigureTopic = _ => new TopicOptions { HistorySize = 100, Format = Envelope, RecoveryBufferSize = 3 };
+        });
+        await a.ConnectBackplaneAsync(cancellationToken);
+        var feed = a.Topic("feed");
+        await feed.PublishAsync("m1", cancellationToken: cancellationToken);
+        await feed.PublishAsync("m2", cancellationToken: cancellationToken);
+        var epoch = feed.Position.Epoch;
+        var (bob, bobPeer) = await Detached.OpenAsync(a, cancellationToken);
+
+        // Bob's first history page (m1, m2) is taken, then held back while eight live publications come for him.
+        var joining = feed.JoinAsync(bob, new TopicPosition(0, epoch), cancellationToken).AsTask();
+        await gated.FirstRead.WaitAsync(cancellationToken);
+        for (var i = 3; i <= 10; i++)
+        {
+            await feed.PublishAsync($"m{i}", cancellationToken: cancellationToken);
+        }
+
+        gated.Open();
+        var result = await joining;
+        await feed.PublishAsync("m11", cancellationToken: cancellationToken);
+
+        Assert.That((result.Gap, result.Recovered, result.Position.Offset), Is.EqualTo(((TopicGap?)null, 10, 10L)));
+        Assert.That(gated.Reads, Is.EqualTo(new[] { new TopicPosition(0, epoch), new TopicPosition(2, epoch) }),
+            "past 3 held publications they are let go and read again from where the first page ended");
+        for (var i = 1; i <= 11; i++)
+        {
+            Assert.That(await bobPeer.ExpectTextAsync(cancellationToken), Is.EqualTo($"{i}:m{i}"), "each once, in order");
+        }
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task JoinAsync_RecoveryBufferOverflowsAndTheHistoryNoLongerHasThem_ReportsTheGap(CancellationToken cancellationToken)
+    {
+        var gated = new HistoryGateBackplane(new InProcessBackplane(new InProcessCluster(), "a"));
+        Func<TopicGap, Message?> notice = gap => Message.Text($"gap {gap.Reason} {gap.LastPosition.Offset}->{gap.CurrentPosition.Offset}");
+        await using var a = Detached.Server(configure: options =>
+        {
+            options.Backplane = gated;
+            options.ConfigureTopic = _ => new TopicOptions { HistorySize = 4, Format = Envelope, GapNotice = notice, RecoveryBufferSize = 2 };
+        });
+        await a.ConnectBackplaneAsync(cancellationToken);
+        var feed = a.Topic("feed");
+        await feed.PublishAsync("m1", cancellationToken: cancellationToken);
+        await feed.PublishAsync("m2", cancellationToken: cancellationToken);
+        var epoch = feed.Position.Epoch;
+        var (bob, bobPeer) = await Detached.OpenAsync(a, cancellationToken);
+        var joining = feed.JoinAsync(bob, new TopicPosition(0, epoch), cancellationToken).AsTask();
+        await gated.FirstRead.WaitAsync(cancellationToken);
+        for (var i = 3; i <= 10; i++)
+        {
+            await feed.PublishAsync($"m{i}", cancellationToken: cancellationToken);
+        }
+
+        gated.Open();
+        var result = await joining;
+        await feed.PublishAsync("m11", cancellationToken: cancellationToken);
+
+        Assert.That(result.Gap, Is.Not.Null, "never a silent gap");
+        Assert.That((result.Gap!.Reason, result.Gap.LastPosition.Offset, result.Position.Offset), Is.EqualTo((TopicGapReason.HistoryTrimmed, 2L, 10L)));
+        Assert.That(await bobPeer.ExpectTextAsync(cancellationToken), Is.EqualTo("1:m1"));
+        Assert.That(await bobPeer.ExpectTextAsync(cancellationToken), Is.EqualTo("2:m2"));
+        Assert.That(await bobPeer.ExpectTextAsync(cancellationToken), Is.EqualTo("gap HistoryTrimmed 2->10"));
+        Assert.That(await bobPeer.ExpectTextAsync(cancellationToken), Is.EqualTo("11:m11"));
+    }
+
+    [TestCase(0, 1L, "RecoveryBufferSize")]
+    [TestCase(1, 0L, "RecoveryBufferBytes")]
+    public void ConfigureTopic_InvalidRecoveryBuffer_ThrowsNamingTheProperty(int size, long bytes, string property)
+    {
+        var server = Detached.Server(configure: options =>
+            options.ConfigureTopic = _ => new TopicOptions { RecoveryBufferSize = size, RecoveryBufferBytes = bytes });
+
+        var error = Assert.Throws<ArgumentException>(() => server.Topic("bad"));
+
+        Assert.That(error!.Message, Does.Contain(property));
+    }
+
     [Test]
     public void ConfigureTopic_InvalidOptions_ThrowsNamingTheProperty()
     {
