@@ -1,7 +1,8 @@
-using RxSockets.Redis.Tests.Support;
 using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
+using RxSockets.Redis.Tests.Support;
 using RxSockets.Scaling;
+using RxSockets.Tests.Shared;
 
 namespace RxSockets.Redis.Tests;
 

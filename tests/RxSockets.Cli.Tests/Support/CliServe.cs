@@ -1,3 +1,5 @@
+using RxSockets.Tests.Shared;
+
 namespace RxSockets.Cli.Tests.Support;
 
 /// <summary>Starts <c>rxsockets serve --port 0 ...</c> and waits for its "listening on" line.</summary>
@@ -26,22 +28,10 @@ public static class CliServe
     }
 
     /// <summary>The next <paramref name="count"/> messages the client receives.</summary>
-    public static async Task<List<Message>> ReadAsync(WebSocketConnection client, int count, CancellationToken cancellationToken)
-    {
-        var received = new List<Message>();
-        await foreach (var message in client.ReadAllAsync(cancellationToken))
-        {
-            received.Add(message);
-            if (received.Count == count)
-            {
-                break;
-            }
-        }
-
-        return received;
-    }
+    public static Task<List<Message>> ReadAsync(WebSocketConnection client, int count, CancellationToken cancellationToken) =>
+        client.ReadAsync(count, cancellationToken);
 
     /// <summary>The next <paramref name="count"/> messages the client receives, as text.</summary>
-    public static async Task<List<string>> ReadTextsAsync(WebSocketConnection client, int count, CancellationToken cancellationToken) =>
-        [.. (await ReadAsync(client, count, cancellationToken)).Select(message => message.GetText())];
+    public static Task<List<string>> ReadTextsAsync(WebSocketConnection client, int count, CancellationToken cancellationToken) =>
+        client.ReadTextsAsync(count, cancellationToken);
 }

@@ -84,27 +84,6 @@ internal sealed class TopicNode : IAsyncDisposable
 /// <summary>Reading what a <see cref="TopicNode"/> member receives.</summary>
 internal static class MemberReads
 {
-    /// <summary>The next <paramref name="count"/> text messages.</summary>
-    public static async Task<List<string>> ReadTextsAsync(this WebSocketConnection client, int count, CancellationToken cancellationToken)
-    {
-        var texts = new List<string>(count);
-        if (count == 0)
-        {
-            return texts;
-        }
-
-        await foreach (var message in client.ReadAllAsync(cancellationToken))
-        {
-            texts.Add(message.GetText());
-            if (texts.Count == count)
-            {
-                break;
-            }
-        }
-
-        return texts;
-    }
-
     /// <summary>"OFFSET@EPOCH TEXT" split.</summary>
     public static (TopicPosition Position, string Text) Parse(string line)
     {
