@@ -31,7 +31,7 @@ internal static class ServeCommand
           --count N              counter: send each client session the text messages "1" ... "N", then close it
                                  with 1000
           --rate R               counter: at most R messages per second (default: as fast as possible)
-          --resume               counter: accept resumable sessions (rxsockets.resume.v1) from RxSockets clients;
+          --resume               counter: accept resumable sessions (rxsockets.resume.v2, v1) from RxSockets clients;
                                  the count is per session and continues across reconnections
 
         Options:

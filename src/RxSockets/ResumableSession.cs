@@ -21,8 +21,14 @@ namespace RxSockets;
 /// <para><b>End.</b> A session ends when its client closes a connection with the close handshake, when
 /// <see cref="CloseAsync"/> completes, when the server stops (<see cref="Completion"/> completes), or when it expires:
 /// its client did not come back within the session timeout, or came back too late for the replay log to cover the gap
-/// (<see cref="Completion"/> faults with a <see cref="TimeoutException"/> or a <see cref="ConnectionClosedException"/>).
-/// A client that comes back after the end is given a fresh session.</para>
+/// (<see cref="Completion"/> faults with a <see cref="TimeoutException"/> or a <see cref="ConnectionClosedException"/>),
+/// or when <see cref="FailAsync"/> ends it (<see cref="Completion"/> faults with a
+/// <see cref="ConnectionClosedException"/>).</para>
+/// <para><b>Told ends.</b> The end of a session that the server closed (<see cref="CloseAsync"/> or
+/// <see cref="FailAsync"/>) survives the loss of its close frame: for <see cref="ResumeOptions.SessionTimeout"/> after
+/// the end, a client that comes back to resume it is told that the session ended and with which close code and reason,
+/// and the reconnecting client stops there instead of resuming. A client that comes back after any other end (or
+/// later than that) is given a fresh session.</para>
 /// </remarks>
 #pragma warning disable CA1001 // Its SemaphoreSlim never creates a wait handle (no AvailableWaitHandle), so it holds nothing to dispose.
 public sealed class ResumableSession
@@ -41,6 +47,7 @@ public sealed class ResumableSession
     private ResumeAttachment? _current;
     private IDisposable? _expiry;
     private TaskCompletionSource? _drained;
+    private CloseStatus? _endStatus;
     private bool _isEnded;
     private long _resumes;
 
@@ -104,9 +111,9 @@ public sealed class ResumableSession
             WebSocketConnection? connection;
             lock (_gate)
             {
-                if (_isEnded)
+                if (_isEnded || _endStatus is not null)
                 {
-                    throw new ConnectionClosedException($"The resumable session {Id} has ended.");
+                    throw new ConnectionClosedException($"The resumable session {Id} has ended.", sent: _endStatus);
                 }
 
                 connection = _current?.Connection;
@@ -130,15 +137,31 @@ public sealed class ResumableSession
         SendAsync(Message.Text(text), cancellationToken);
 
     /// <summary>Ends the session: waits until the client has acknowledged every message sent (resuming as often as it
-    /// needs to, within the session timeout), then closes the current connection with the close handshake.</summary>
+    /// needs to, within the session timeout), then closes the current connection with the close handshake. If that
+    /// close is lost (the connection drops), a client that comes back within the session timeout is told the session
+    /// ended with <paramref name="code"/> and <paramref name="reason"/> instead of resuming it.</summary>
     /// <param name="code">The close code: 1000–1003, 1007–1014 or 3000–4999.</param>
     /// <param name="reason">At most 123 UTF-8 bytes.</param>
-    /// <param name="cancellationToken">Stops waiting (the session goes on).</param>
+    /// <param name="cancellationToken">Stops waiting for the acknowledgements (the session goes on), or for the
+    /// client's answer to the close (the session has ended then).</param>
     public async Task CloseAsync(CloseCode code = CloseCode.NormalClosure, string reason = "", CancellationToken cancellationToken = default)
     {
-        Protocol.ClosePayload.ValidateOutgoing(new CloseStatus(code, reason));
+        var status = new CloseStatus(code, reason);
+        Protocol.ClosePayload.ValidateOutgoing(status);
         await WaitAllAcknowledgedAsync(cancellationToken).ConfigureAwait(false);
-        if (Connection is { } connection)
+        WebSocketConnection? connection;
+        lock (_gate)
+        {
+            // From here on the session is ending: no more sends, and a client that comes back is told the end.
+            if (!_isEnded)
+            {
+                _endStatus ??= status;
+            }
+
+            connection = _current?.Connection;
+        }
+
+        if (connection is not null)
         {
             try
             {
@@ -154,8 +177,61 @@ public sealed class ResumableSession
         await Task.WhenAny(_completion.Task).ConfigureAwait(false);   // the pump may be ending it concurrently
     }
 
+    /// <summary>Ends the session at once because the server cannot go on with it (its handler failed): closes the
+    /// current connection with 1011 Internal Error without waiting for acknowledgements (messages not yet acknowledged
+    /// are dropped), and a client that comes back within the session timeout is told the session failed, with
+    /// <paramref name="reason"/>, instead of resuming it or being given a fresh one. <see cref="Completion"/> faults
+    /// with a <see cref="ConnectionClosedException"/>. Does nothing when the session has ended already.</summary>
+    /// <param name="reason">At most 123 UTF-8 bytes; the client sees it in the close.</param>
+    /// <param name="cancellationToken">Stops waiting for the client's answer to the close (the session has ended).</param>
+    /// <exception cref="ArgumentException">The reason is longer than 123 UTF-8 bytes.</exception>
+    public async Task FailAsync(string reason = "", CancellationToken cancellationToken = default)
+    {
+        var status = new CloseStatus(CloseCode.InternalError, reason);
+        Protocol.ClosePayload.ValidateOutgoing(status);
+        lock (_gate)
+        {
+            if (_isEnded)
+            {
+                return;
+            }
+
+            _endStatus = status;
+        }
+
+        var connection = End(new ConnectionClosedException($"The resumable session {Id} failed: {(int)status.Code} {reason}".TrimEnd(), sent: status),
+            abort: false);
+        if (connection is not null)
+        {
+            try
+            {
+                await connection.CloseAsync(status.Code, reason, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConnectionClosedException)
+            {
+                // The close was lost: the client learns the end when it comes back.
+            }
+        }
+    }
+
     /// <summary>"ResumableSession 1a2b… connected".</summary>
     public override string ToString() => $"ResumableSession {Id} {(Connection is null ? "away" : "connected")}";
+
+    /// <summary>How the server ended the session (<see cref="CloseAsync"/> or <see cref="FailAsync"/>); null while it
+    /// goes on or when it ended otherwise.</summary>
+    internal CloseStatus? EndStatus
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _endStatus;
+            }
+        }
+    }
+
+    /// <summary>The last number received from the client.</summary>
+    internal long LastReceived => _stream.LastReceived;
 
     /// <summary>Whether a client that received our messages up to <paramref name="clientLastReceived"/> and can
     /// replay its own from <paramref name="clientFirstRetained"/> continues this session without a gap.</summary>
@@ -164,10 +240,25 @@ public sealed class ResumableSession
 
     /// <summary>Makes <paramref name="connection"/> the session's connection: takes over from a previous one still
     /// attached, answers the hello, starts reading, then replays what the client missed. False when the session can
-    /// no longer continue (it has ended then, and the caller starts a fresh one).</summary>
+    /// no longer continue (it has ended then: see <see cref="EndStatus"/> for an end the client must be told, otherwise
+    /// the caller starts a fresh one).</summary>
     internal async Task<bool> AttachAsync(WebSocketConnection connection, long clientLastReceived, long clientFirstRetained, bool fresh,
         CancellationToken cancellationToken)
     {
+        ResumeAttachment? stale;
+        lock (_gate)
+        {
+            if (_isEnded || _endStatus is not null)
+            {
+                return false;
+            }
+
+            stale = _current;
+        }
+
+        // Drop the old connection before waiting for the send path: a send stuck on a stalled connection (full
+        // buffers, nobody reading) holds that path, and only failing the connection releases it.
+        stale?.Stop();
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -185,6 +276,14 @@ public sealed class ResumableSession
                 // The client came back before we noticed it left (a half-open connection): the new one wins.
                 previous.Stop();
                 await previous.Pump.ConfigureAwait(false);
+            }
+
+            lock (_gate)
+            {
+                if (_isEnded || _endStatus is not null)
+                {
+                    return false;
+                }
             }
 
             if (!fresh && !CanResume(clientLastReceived, clientFirstRetained))
@@ -227,15 +326,17 @@ public sealed class ResumableSession
         }
     }
 
-    /// <summary>Ends the session: cleanly (<paramref name="error"/> null) or with the reason it can no longer go on.</summary>
-    internal void End(Exception? error)
+    /// <summary>Ends the session: cleanly (<paramref name="error"/> null) or with the reason it can no longer go on
+    /// (then the current connection is aborted, unless <paramref name="abort"/> is false: the caller closes it).</summary>
+    /// <returns>The connection that carried the session, if any.</returns>
+    internal WebSocketConnection? End(Exception? error, bool abort = true)
     {
         ResumeAttachment? current;
         lock (_gate)
         {
             if (_isEnded)
             {
-                return;
+                return null;
             }
 
             _isEnded = true;
@@ -247,7 +348,7 @@ public sealed class ResumableSession
         }
 
         current?.AckTimer?.Dispose();
-        if (error is not null)
+        if (error is not null && abort)
         {
             current?.Connection.Abort();
         }
@@ -262,6 +363,8 @@ public sealed class ResumableSession
         {
             _completion.TrySetException(error);
         }
+
+        return current?.Connection;
     }
 
     private static async ValueTask SendQuietlyAsync(WebSocketConnection connection, Message wire)

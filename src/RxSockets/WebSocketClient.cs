@@ -315,6 +315,13 @@ public sealed class WebSocketClient : IAsyncDisposable
                     SetState(ClientState.Connecting);
                 }
 
+                if (loss is Resumption.SessionEndedException ended)
+                {
+                    // The server ended the resumable session while we were away: final, whatever the reconnect policy.
+                    Finish(opened, ended.Closure, clean: ended.Normal, givenUp: false);
+                    return;
+                }
+
                 try
                 {
                     (connection, attempt) = await _reconnector.RunAsync(loss, AttemptAsync, stop).ConfigureAwait(false);

@@ -19,7 +19,14 @@ internal sealed class ResumeAttachment(WebSocketConnection connection) : IDispos
     public void Stop()
     {
         Connection.Abort();
-        _stop.Cancel();
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Its pump ended and disposed it already (a takeover may stop an attachment twice).
+        }
     }
 
     public void Dispose()

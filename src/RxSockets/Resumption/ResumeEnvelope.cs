@@ -39,6 +39,11 @@ internal static class ResumeEnvelope
     public static Message Welcome(string sessionId, long lastReceived, bool resumed) =>
         Message.Create(MessageType.Text, Ascii($"w{sessionId}:{lastReceived}:{(resumed ? 'r' : 'f')}"));
 
+    /// <summary>v2: the server's answer to a hello that names a session the server ended, with the close code it ended
+    /// with; the close that follows carries the code again with its reason.</summary>
+    public static Message Ended(string sessionId, long lastReceived, CloseCode code) =>
+        Message.Create(MessageType.Text, Ascii($"w{sessionId}:{lastReceived}:e{(int)code}"));
+
     /// <summary>Decodes a message; false when it is not a well-formed message of the protocol.</summary>
     public static bool TryDecode(in Message wire, out ResumeFrame frame)
     {
@@ -78,7 +83,8 @@ internal static class ResumeEnvelope
         }
     }
 
-    /// <summary>Decodes <c>session:number:third</c>, where the third field is a number (hello) or r/f (welcome).</summary>
+    /// <summary>Decodes <c>session:number:third</c>, where the third field is a number (hello) or r, f or
+    /// e&lt;code&gt; (welcome).</summary>
     private static bool TryDecodeOpening(ResumeFrameKind kind, ReadOnlySpan<byte> body, out ResumeFrame frame)
     {
         frame = default;
@@ -117,7 +123,23 @@ internal static class ResumeEnvelope
             return true;
         }
 
-        if (third.Length != 1 || (third[0] != 'r' && third[0] != 'f') || id.Length == 0)
+        if (id.Length == 0 || third.IsEmpty)
+        {
+            return false;
+        }
+
+        if (third[0] == 'e')
+        {
+            if (!TryParseNumber(third[1..], out var code) || !Protocol.ClosePayload.IsValidOnWire((int)Math.Min(code, int.MaxValue)))
+            {
+                return false;
+            }
+
+            frame = new ResumeFrame(kind, lastReceived, SessionId: id, EndCode: (CloseCode)code);
+            return true;
+        }
+
+        if (third.Length != 1 || (third[0] != 'r' && third[0] != 'f'))
         {
             return false;
         }

@@ -13,6 +13,7 @@ internal enum ResumeFrameKind
     /// (an empty session asks for a new one).</summary>
     Hello,
 
-    /// <summary>The server's answer, text <c>w&lt;session&gt;:&lt;last received&gt;:&lt;r|f&gt;</c> (resumed or fresh).</summary>
+    /// <summary>The server's answer, text <c>w&lt;session&gt;:&lt;last received&gt;:&lt;r|f&gt;</c> (resumed or fresh),
+    /// or in v2 <c>…:e&lt;code&gt;</c>: the session ended with that close code, and the close follows.</summary>
     Welcome,
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Reactive.Concurrency;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -9,7 +10,9 @@ namespace RxSockets.Resumption;
 /// <summary>
 /// The server's resumable sessions: reads the hello of every connection that negotiated
 /// <see cref="ResumeProtocol.Name"/>, continues the session it names when that is possible, and otherwise starts a
-/// fresh one and publishes it. Thread-safe.
+/// fresh one and publishes it. Remembers, for <see cref="ResumeOptions.SessionTimeout"/>, the sessions the server ended
+/// (closed or failed), so that a client whose close was lost is told the end rather than resumed or started afresh.
+/// Thread-safe.
 /// </summary>
 internal sealed class ResumeHost
 {
@@ -17,6 +20,7 @@ internal sealed class ResumeHost
     private readonly ResumeOptions? _resume;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, ResumableSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SessionEnd> _ended = new(StringComparer.Ordinal);
     private readonly Channel<ResumableSession> _started = Channel.CreateUnbounded<ResumableSession>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -51,13 +55,27 @@ internal sealed class ResumeHost
                 return;
             }
 
-            if (hello.SessionId.Length > 0 && _sessions.TryGetValue(hello.SessionId, out var existing)
-                && await existing.AttachAsync(connection, hello.Sequence, hello.FirstRetained, fresh: false, cancellationToken).ConfigureAwait(false))
+            if (hello.SessionId.Length > 0 && _sessions.TryGetValue(hello.SessionId, out var existing))
             {
+                if (await existing.AttachAsync(connection, hello.Sequence, hello.FirstRetained, fresh: false, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                if (existing.EndStatus is { } status)
+                {
+                    await TellEndAsync(connection, new SessionEnd(existing.Id, status, existing.LastReceived, null), cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+            }
+
+            if (hello.SessionId.Length > 0 && _ended.TryGetValue(hello.SessionId, out var end))
+            {
+                await TellEndAsync(connection, end, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            var session = new ResumableSession(NewId(), _options, _resume!, _logger, ended => _sessions.TryRemove(ended.Id, out _));   // Owns() checked _resume
+            var session = new ResumableSession(NewId(), _options, _resume!, _logger, OnEnded);   // Owns() checked _resume
             _sessions[session.Id] = session;
             if (await session.AttachAsync(connection, 0, 1, fresh: true, cancellationToken).ConfigureAwait(false))
             {
@@ -79,8 +97,51 @@ internal sealed class ResumeHost
             session.End(null);
         }
 
+        foreach (var end in _ended.Values)
+        {
+            end.Forget?.Dispose();
+        }
+
+        _ended.Clear();
+
         _started.Writer.TryComplete();
         _stopped.TrySetResult();
+    }
+
+    /// <summary>Answers a hello that names a session the server ended: an "ended" welcome (v2 only; a v1 client has
+    /// no words for it), then the close the session ended with.</summary>
+    private static async Task TellEndAsync(WebSocketConnection connection, SessionEnd end, CancellationToken cancellationToken)
+    {
+        await using (connection.ConfigureAwait(false))
+        {
+            try
+            {
+                if (ResumeProtocol.CanTellEnd(connection))
+                {
+                    await connection.SendAsync(ResumeEnvelope.Ended(end.Id, end.LastReceived, end.Status.Code), cancellationToken).ConfigureAwait(false);
+                }
+
+                await connection.CloseAsync(end.Status.Code, end.Status.Reason, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConnectionClosedException)
+            {
+                // Lost again: the client comes back and is told again, for as long as the end is remembered.
+            }
+        }
+    }
+
+    private void OnEnded(ResumableSession session)
+    {
+        _sessions.TryRemove(session.Id, out _);
+        if (session.EndStatus is not { } status)
+        {
+            return;
+        }
+
+        // Kept as long as a dropped session is waited for: a client later than that would have found it expired anyway.
+        var id = session.Id;
+        var forget = _options.Scheduler.Schedule(_resume!.SessionTimeout, () => _ended.TryRemove(id, out _));   // sessions exist only with _resume
+        _ended[id] = new SessionEnd(id, status, session.LastReceived, forget);
     }
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));

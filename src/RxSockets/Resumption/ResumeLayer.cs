@@ -16,8 +16,6 @@ namespace RxSockets.Resumption;
 /// acknowledgement timer may run concurrently.</remarks>
 internal sealed class ResumeLayer : IClientSessionLayer
 {
-    private static readonly string[] s_subProtocols = [ResumeProtocol.Name];
-
     private readonly ResumeStream _stream;
     private readonly IScheduler _scheduler;
     private readonly TimeSpan _ackInterval;
@@ -44,7 +42,7 @@ internal sealed class ResumeLayer : IClientSessionLayer
         return options.Resume is { } resume ? new ResumeLayer(resume, options.Scheduler) : null;
     }
 
-    public IReadOnlyList<string> SubProtocols => s_subProtocols;
+    public IReadOnlyList<string> SubProtocols => ResumeProtocol.Offered;
 
     /// <summary>The session the server issued; empty before the first connection, or with a plain peer.</summary>
     public string SessionId
@@ -77,6 +75,11 @@ internal sealed class ResumeLayer : IClientSessionLayer
         var sessionId = SessionId;
         await connection.SendAsync(ResumeEnvelope.Hello(sessionId, _stream.LastReceived, _stream.FirstRetained), cancellationToken).ConfigureAwait(false);
         var welcome = await ReadWelcomeAsync(connection, cancellationToken).ConfigureAwait(false);
+        if (welcome.EndCode is { } endCode)
+        {
+            throw await EndedAsync(connection, sessionId, welcome, endCode).ConfigureAwait(false);
+        }
+
         var resumed = welcome.Resumed && sessionId.Length > 0 && welcome.SessionId == sessionId && _stream.CanReplayAfter(welcome.Sequence);
         if (welcome.Resumed && !resumed)
         {
@@ -203,6 +206,36 @@ internal sealed class ResumeLayer : IClientSessionLayer
         }
 
         return welcome;
+    }
+
+    /// <summary>The server ended the session we asked to resume: forgets it and returns the exception that stops the
+    /// client with how it ended.</summary>
+    private async Task<Exception> EndedAsync(WebSocketConnection connection, string sessionId, ResumeFrame welcome, CloseCode endCode)
+    {
+        if (sessionId.Length == 0 || welcome.SessionId != sessionId)
+        {
+            ResumeProtocol.Violated(connection, "the server ended a session this client did not ask for");
+            throw new ProtocolException(CloseCode.ProtocolError, "The server ended a session this client did not ask to resume.");
+        }
+
+        // The server closes next, with the reason; if that close is lost too, the code alone tells how it ended.
+        try
+        {
+            await connection.Completion.ConfigureAwait(false);
+        }
+        catch (ConnectionClosedException)
+        {
+        }
+
+        var status = connection.CloseStatus is { } closed && closed.Code == endCode ? closed : new CloseStatus(endCode);
+        _stream.Reset();
+        lock (_gate)
+        {
+            _sessionId = "";
+            _speaking = false;
+        }
+
+        return new SessionEndedException(sessionId, status);
     }
 
     private static void Violated(WebSocketConnection? connection, string reason)

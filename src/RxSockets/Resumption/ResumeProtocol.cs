@@ -1,16 +1,26 @@
 namespace RxSockets.Resumption;
 
-/// <summary>The subprotocol that negotiates resumable sessions, and the server's choice of it.</summary>
+/// <summary>The subprotocols that negotiate resumable sessions, and the server's choice of them.</summary>
 internal static class ResumeProtocol
 {
-    /// <summary>The subprotocol token; a client offers it before the user's own subprotocols.</summary>
-    public const string Name = "rxsockets.resume.v1";
+    /// <summary>The current subprotocol token: v1 plus the end of a session told to a client that comes back after it
+    /// (a welcome <c>e&lt;code&gt;</c>). A client offers it, then <see cref="LegacyName"/>, before the user's own.</summary>
+    public const string Name = "rxsockets.resume.v2";
 
-    /// <summary>Whether a connection speaks the resume protocol.</summary>
-    public static bool IsSpokenBy(WebSocketConnection connection) => connection.SubProtocol == Name;
+    /// <summary>The first version, still accepted from (and offered to) older peers.</summary>
+    public const string LegacyName = "rxsockets.resume.v1";
 
-    /// <summary>The server's subprotocol rule: with resume on, the resume protocol whenever it is offered, otherwise
-    /// the user's rule (<see cref="WebSocketServerOptions.SelectSubProtocol"/>, else the first offer listed in
+    /// <summary>The tokens a client offers, newest first.</summary>
+    public static IReadOnlyList<string> Offered { get; } = [Name, LegacyName];
+
+    /// <summary>Whether a connection speaks the resume protocol, in either version.</summary>
+    public static bool IsSpokenBy(WebSocketConnection connection) => connection.SubProtocol is Name or LegacyName;
+
+    /// <summary>Whether the peer understands an "ended" welcome (v2); a v1 peer is told the end by the close alone.</summary>
+    public static bool CanTellEnd(WebSocketConnection connection) => connection.SubProtocol == Name;
+
+    /// <summary>The server's subprotocol rule: with resume on, the newest resume version offered, otherwise the user's
+    /// rule (<see cref="WebSocketServerOptions.SelectSubProtocol"/>, else the first offer listed in
     /// <see cref="WebSocketServerOptions.SubProtocols"/>).</summary>
     public static Func<IReadOnlyList<string>, string?>? ServerSelector(WebSocketServerOptions options)
     {
@@ -22,6 +32,7 @@ internal static class ResumeProtocol
         var select = options.SelectSubProtocol;
         string[] listed = [.. options.SubProtocols];
         return offers => offers.Contains(Name, StringComparer.Ordinal) ? Name
+            : offers.Contains(LegacyName, StringComparer.Ordinal) ? LegacyName
             : select is not null ? select(offers)
             : offers.FirstOrDefault(offer => listed.Contains(offer, StringComparer.Ordinal));
     }

@@ -46,7 +46,10 @@ public sealed class CliProcess : IAsyncDisposable
 
     public StreamWriter Stdin => _process.StandardInput;
 
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => StartWith([], args);
+
+    /// <summary>Starts the CLI with extra environment variables.</summary>
+    public static CliProcess StartWith(IEnumerable<KeyValuePair<string, string>> environment, params string[] args)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -58,6 +61,11 @@ public sealed class CliProcess : IAsyncDisposable
             StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "RxSockets.Cli.dll"));
         foreach (var arg in args)
         {

@@ -5,9 +5,14 @@ namespace RxSockets.Cli.Tests.Support;
 /// <summary>Starts <c>rxsockets serve --port 0 ...</c> and waits for its "listening on" line.</summary>
 public static class CliServe
 {
-    public static async Task<(CliProcess Process, Uri Url)> StartAsync(CancellationToken cancellationToken, params string[] mode)
+    public static Task<(CliProcess Process, Uri Url)> StartAsync(CancellationToken cancellationToken, params string[] mode) =>
+        StartWithAsync([], cancellationToken, mode);
+
+    /// <summary>As <see cref="StartAsync"/>, with extra environment variables.</summary>
+    public static async Task<(CliProcess Process, Uri Url)> StartWithAsync(IEnumerable<KeyValuePair<string, string>> environment, CancellationToken cancellationToken,
+        params string[] mode)
     {
-        var process = CliProcess.Start(["serve", "--port", "0", .. mode]);
+        var process = CliProcess.StartWith(environment, ["serve", "--port", "0", .. mode]);
         var line = await process.ReadLineAsync(cancellationToken);
         if (line is null || !line.StartsWith("listening on ", StringComparison.Ordinal))
         {

@@ -72,7 +72,19 @@ public class ResumeEnvelopeTests
         Assert.That(frame, Is.EqualTo(new ResumeFrame(ResumeFrameKind.Welcome, 3, SessionId: "s1", Resumed: resumed)));
     }
 
+    [Test]
+    public void TryDecode_EndedWelcome_ReadsEndCode()
+    {
+        ResumeEnvelope.TryDecode(ResumeEnvelope.Ended("s1", 4, CloseCode.InternalError), out var frame);
+
+        Assert.That(frame, Is.EqualTo(new ResumeFrame(ResumeFrameKind.Welcome, 4, SessionId: "s1", EndCode: CloseCode.InternalError)));
+    }
+
     [TestCase("")]
+    [TestCase("ws:1:e")]
+    [TestCase("ws:1:e999")]
+    [TestCase("ws:1:e1005")]
+    [TestCase("ws:1:e10x")]
     [TestCase("x1")]
     [TestCase("d:")]
     [TestCase("dx:1")]
