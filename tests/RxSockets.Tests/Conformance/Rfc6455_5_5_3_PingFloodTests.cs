@@ -47,6 +47,32 @@ public class Rfc6455_5_5_3_PingFloodTests
         Assert.That(before, Is.Empty);
     }
 
+    // Pongs ask for nothing in return: a flood of them (unsolicited, from a peer that never reads) is read to the end
+    // and leaves nothing queued on our side.
+    [TestCaseSource(nameof(s_roles)), CancelAfter(30_000)]
+    public async Task PongFlood_PeerNotReading_IsReadToTheEndAndQueuesNothing(ConnectionRole role, CancellationToken cancellationToken)
+    {
+        const int pongs = 20_000;
+        using var exchange = ConformanceExchange.Open(role, pipe: PipePair.SmallBuffer(4096));
+        var output = exchange.Peer.Output;
+        for (var i = 0; i < pongs; i++)
+        {
+            output.Write(WireFrame.To(role, 0xA, BitConverter.GetBytes(i)));
+            if ((i + 1) % PingsPerFlush == 0)
+            {
+                await output.FlushAsync(cancellationToken);
+            }
+        }
+
+        await exchange.SendAsync(cancellationToken, exchange.Frame(0x1, "after"u8.ToArray()));
+        await exchange.WaitForMessagesAsync(1, cancellationToken);
+
+        Assert.That(SessionProbe.PendingPongs(exchange.Connection), Is.EqualTo((0, 0)));
+        var (messages, before) = await exchange.CloseCleanlyAsync(cancellationToken);
+        Assert.That(messages.Select(m => m.GetText()), Is.EqualTo(new[] { "after" }));
+        Assert.That(before, Is.Empty, "nothing is sent in answer to pongs");
+    }
+
     [Test, CancelAfter(60_000)]
     public async Task Server_RawClientFloodsPingsAndNeverReads_PongsStayAtTheBoundAndKeepaliveEndsIt(CancellationToken cancellationToken)
     {
