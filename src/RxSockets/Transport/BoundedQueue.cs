@@ -26,6 +26,8 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
     private bool _completed;
     private bool _readerWaiting;
     private bool _wakeDeferred;
+    private bool _readerBusy;   // the reader took an item and has not yet come back for the next
+    private TaskCompletionSource? _readerIdle;   // made by WaitForReaderIdleAsync, which is rare (a failing connection)
     private CancellationTokenRegistration _readerCancellation;
     private List<TaskCompletionSource>? _blockedWriters;
 
@@ -176,6 +178,7 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
         var wakeReader = false;
         var itemsLeft = false;
         CancellationTokenRegistration cancellation = default;
+        TaskCompletionSource? idle;
         lock (this)
         {
             if (_completed)
@@ -186,6 +189,8 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
             _completed = true;
             writers = _blockedWriters;
             _blockedWriters = null;
+            idle = _readerIdle;
+            _readerIdle = null;
             if (_readerWaiting)
             {
                 _readerWaiting = false;
@@ -204,6 +209,8 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
                 writer.TrySetException(new ChannelClosedException());
             }
         }
+
+        idle?.TrySetResult();
 
         if (wakeReader)
         {
@@ -231,6 +238,7 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
             _items[_head] = default!;
             _head = (_head + 1) % _items.Length;
             _count--;
+            _readerBusy = true;
             writers = _blockedWriters;
             _blockedWriters = null;
         }
@@ -299,6 +307,22 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
         return read.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>Completes once the reader has taken every queued item and come back to wait for more, so whatever it
+    /// did with them (answering them, say) is done; at once when it is there already, or when nothing was ever queued.
+    /// The caller bounds the wait: a reader that stopped reading never comes back.</summary>
+    public Task WaitForReaderIdleAsync()
+    {
+        lock (this)
+        {
+            if (_completed || (_count == 0 && !_readerBusy))
+            {
+                return Task.CompletedTask;
+            }
+
+            return (_readerIdle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
     public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -316,6 +340,7 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
     internal bool? BeginWait(CancellationToken cancellationToken, out short version)
     {
         version = 0;
+        TaskCompletionSource? idle;
         lock (this)
         {
             if (_count > 0)
@@ -323,8 +348,13 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
                 return true;
             }
 
+            // The reader is back for more with nothing left: it is done with everything it took.
+            _readerBusy = false;
+            idle = _readerIdle;
+            _readerIdle = null;
             if (_completed)
             {
+                idle?.TrySetResult();
                 return false;
             }
 
@@ -343,6 +373,8 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
             _readerWaiting = true;
             version = _reader.Version;
         }
+
+        idle?.TrySetResult();
 
         if (cancellationToken.CanBeCanceled)
         {

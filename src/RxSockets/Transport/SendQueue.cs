@@ -112,6 +112,15 @@ internal sealed class SendQueue(int capacity, IOutboundWriter writer) : IThreadP
         Wake();
     }
 
+    /// <summary>Pongs queued and not yet taken by the writer.</summary>
+    public int PendingPongs => Volatile.Read(ref _control)?.PendingPongs ?? 0;
+
+    /// <summary>Payload bytes of the pongs queued and not yet taken by the writer.</summary>
+    public int PendingPongBytes => Volatile.Read(ref _control)?.PendingPongBytes ?? 0;
+
+    /// <summary>Completes when fewer than <paramref name="bound"/> pongs are queued (see <see cref="ControlLane.WaitForPongRoomAsync"/>).</summary>
+    public Task WaitForPongRoomAsync(int bound) => Volatile.Read(ref _control)?.WaitForPongRoomAsync(bound) ?? Task.CompletedTask;
+
     public bool TryDequeueControl(out (Opcode Opcode, byte[] Payload) frame)
     {
         if (Volatile.Read(ref _control) is { } control)

@@ -19,6 +19,16 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
 {
     private const int FlushThreshold = 64 * 1024;
 
+    /// <summary>How long a connection failing on a protocol error waits, at most, for its consumer to finish with the
+    /// messages read before the error (and queue its answers) before it sends its close frame.</summary>
+    internal static readonly TimeSpan AnswerGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>The most pongs queued at once. RFC 6455 §5.5.3 requires an answer to every ping, but a peer that pings
+    /// faster than it reads our pongs would otherwise grow the control lane without limit: at this many the read loop
+    /// stops reading until the writer has taken them, so such a peer is held back by TCP (and declared dead by the
+    /// keepalive, which this wait does not pause), at a cost of at most this many pongs of 125 bytes.</summary>
+    internal const int MaxPendingPongs = 16;
+
     private readonly ITransport _transport;
     private readonly ConnectionRole _role;
     private readonly ConnectionOptions _options;
@@ -41,9 +51,11 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     private bool _closeQueued;
     private bool _sendEmptyClose;
     private volatile bool _failFast;
+    private volatile bool _readFailed;   // the peer broke the protocol: our close follows what was queued before it
     private volatile bool _closeSent;
     private volatile bool _closeReceived;
     private volatile bool _readPaused;
+    private volatile bool _pongPaused;
     private CloseStatus? _received;
     private Exception? _failure;
     private IDisposable? _closeTimer;
@@ -90,6 +102,15 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     public bool IsReadPaused => _readPaused;
 
     public long DroppedIncoming => Interlocked.Read(ref _droppedIncoming);
+
+    /// <summary>True while the read loop holds back because <see cref="MaxPendingPongs"/> pongs wait for the writer.</summary>
+    public bool IsPongPaused => _pongPaused;
+
+    /// <summary>Pongs queued and not yet taken by the writer (at most <see cref="MaxPendingPongs"/>).</summary>
+    public int PendingPongs => _send.PendingPongs;
+
+    /// <summary>Payload bytes of those pongs.</summary>
+    public int PendingPongBytes => _send.PendingPongBytes;
 
     /// <summary>When bytes last arrived from the peer (or the connection opened), on the connection's clock.</summary>
     public DateTimeOffset LastActivity =>
@@ -291,7 +312,8 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
         }
     }
 
-    /// <summary>Queues our close frame once. A fail-fast close (protocol error) discards queued data.</summary>
+    /// <summary>Queues our close frame once. A fail-fast close (<see cref="Fail"/>) discards queued data; any other
+    /// close (a protocol error of the peer too) follows the data queued before it.</summary>
     private void RequestClose(CloseStatus? status, bool failFast, Exception? error)
     {
         lock (this)
@@ -404,7 +426,13 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
         }
         catch (ProtocolException error)
         {
-            RequestClose(new CloseStatus(error.Code, Truncate(error.Message)), failFast: true, error);
+            // The messages read before the error were delivered (see ProcessAsync). What the consumer sends in answer to
+            // them goes out before our close frame: synchronously from its OnNext (the replies are queued already), or
+            // within AnswerGrace. Only then is the send queue closed; nothing more is read or delivered.
+            _send.WakeAfterBatch(inline: false);
+            await LetConsumerAnswerAsync().ConfigureAwait(false);
+            _readFailed = true;
+            RequestClose(new CloseStatus(error.Code, Truncate(error.Message)), failFast: false, error);
             await DrainAsync(input).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_aborted)
@@ -420,7 +448,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
             _send.WakeAfterBatch(inline: false);
         }
 
-        if (!_closeReceived && !_failFast)
+        if (!_closeReceived && !_failFast && !_readFailed)
         {
             // The peer vanished without a close frame: nothing more can be written.
             lock (this)
@@ -469,6 +497,23 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
         return !result.IsCompleted;
     }
 
+    /// <summary>Waits, at most <see cref="AnswerGrace"/> on the connection's clock, until the consumer has taken every
+    /// delivered message and come back for more (at once for an inline consumer that answered from its OnNext), or
+    /// until the connection is closing anyway.</summary>
+    private async ValueTask LetConsumerAnswerAsync()
+    {
+        var idle = _inbound.WaitForReaderIdleAsync();
+        if (idle.IsCompleted)
+        {
+            return;
+        }
+
+        var over = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var timer = _options.Scheduler.Schedule(AnswerGrace, () => over.TrySetResult());
+        using var closing = ClosingToken().UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), over);
+        await Task.WhenAny(idle, over.Task).ConfigureAwait(false);
+    }
+
     /// <summary>After failing the connection the peer's bytes cannot be parsed any more; discard them until the peer
     /// closes, within the close timeout, so our close frame is not destroyed by a reset.</summary>
     private static async ValueTask DrainAsync(PipeReader input)
@@ -485,7 +530,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
 
     /// <summary>Handles every complete event in <paramref name="buffer"/>, then advances the reader. The whole buffer
     /// is one batch (see <see cref="SendQueue.BeginBatch"/>), interrupted only while waiting for a slow consumer.</summary>
-    /// <returns>True when reading should stop: a server has the peer's close frame.</returns>
+    /// <returns>True when reading should stop: a server has the peer's close frame, or the connection was aborted.</returns>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ProcessAsync(ReadOnlySequence<byte> buffer, PipeReader input)
     {
@@ -522,6 +567,11 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
                         if (_options.AutoPong && !_closeQueued)
                         {
                             EnqueueControl(Opcode.Pong, control);
+                            if (_send.PendingPongs >= MaxPendingPongs && !await WaitForPongRoomAsync().ConfigureAwait(false))
+                            {
+                                input.AdvanceTo(buffer.Start, buffer.End);
+                                return true;
+                            }
                         }
 
                         break;
@@ -565,6 +615,32 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
 
         _inbound.ReleaseDeferredWake();
         return _inbound.TryWrite(message, deferWake: true);
+    }
+
+    /// <summary>Stops reading until the writer has taken the queued pongs (see <see cref="MaxPendingPongs"/>). The
+    /// batch ends first, so the writer runs for them. Unlike a slow consumer's wait, this one does not pause the
+    /// keepalive deadline: a peer that does not read is what holds it up.</summary>
+    /// <returns>False when the connection was aborted meanwhile: reading stops.</returns>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> WaitForPongRoomAsync()
+    {
+        _send.EndBatch(wake: true);
+        _pongPaused = true;
+        try
+        {
+            await _send.WaitForPongRoomAsync(MaxPendingPongs).WaitAsync(ClosingToken()).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // We are closing: no more pongs are queued from now on (or the connection is aborted).
+        }
+        finally
+        {
+            _pongPaused = false;
+        }
+
+        _send.BeginBatch();
+        return !_aborted;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -621,7 +697,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
 
                 if (closing)
                 {
-                    if (_failFast && _role == ConnectionRole.Server)
+                    if ((_failFast || _readFailed) && _role == ConnectionRole.Server)
                     {
                         // We failed the connection and are draining the peer's bytes: FIN tells it we are done.
                         _transport.ShutdownOutput();

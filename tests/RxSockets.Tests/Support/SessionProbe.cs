@@ -4,13 +4,20 @@ namespace RxSockets.Tests.Support;
 
 /// <summary>
 /// Looks inside a connection's <see cref="Session"/> where no public signal exists: whether the read loop is holding
-/// back for backpressure. Used only to know when a test may advance virtual time.
+/// back for backpressure, and what waits in the control lane. Used only to know when a test may advance virtual time.
 /// </summary>
 internal static class SessionProbe
 {
     public static Session Of(WebSocketConnection connection) => connection.Session;
 
     public static bool IsReadPaused(WebSocketConnection connection) => connection.Session.IsReadPaused;
+
+    /// <summary>Whether the read loop holds back because the most pongs allowed wait for the writer.</summary>
+    public static bool IsPongPaused(WebSocketConnection connection) => connection.Session.IsPongPaused;
+
+    /// <summary>Pongs queued and not yet taken by the writer, and their payload bytes.</summary>
+    public static (int Count, int Bytes) PendingPongs(WebSocketConnection connection) =>
+        (connection.Session.PendingPongs, connection.Session.PendingPongBytes);
 
     /// <summary>Waits until the read loop has stopped reading because the receive queue is full.</summary>
     public static Task WaitUntilReadPausedAsync(WebSocketConnection connection, CancellationToken cancellationToken) =>
