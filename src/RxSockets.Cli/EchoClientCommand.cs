@@ -67,7 +67,8 @@ internal static class EchoClientCommand
             return ExitCodes.Failure;
         }
 
-        var echoing = Task.Run(() => EchoAsync(connection));
+        // Started here, not through Task.Run: a message that came with the handshake is echoed without a thread-pool hop.
+        var echoing = EchoAsync(connection);
         return await Connector.RunUntilEndAsync(connection, echoing, shutdown.Requested).ConfigureAwait(false);
     }
 

@@ -96,8 +96,8 @@ public partial class BenchCommandTests
             var pfx = TestCertificates.WritePfx(certificate, directory, password: null);
             var (serve, url) = await CliServe.StartAsync(cancellationToken, "--echo", "--quiet", "--cert", pfx);
             await using var _ = serve;
-            await using var checking = CliProcess.Start("bench", url.ToString(), "--duration", "300ms", "--warmup", "0s");
-            await using var insecure = CliProcess.Start("bench", url.ToString(), "-k", "--duration", "300ms", "--warmup", "0s");
+            await using var checking = CliProcess.Start("bench", url.ToString(), "--latency", "--count", "50", "--warmup", "0s");
+            await using var insecure = CliProcess.Start("bench", url.ToString(), "-k", "--latency", "--count", "50", "--warmup", "0s");
 
             var checkingExit = await checking.WaitForExitAsync(cancellationToken);
             var insecureExit = await insecure.WaitForExitAsync(cancellationToken);
