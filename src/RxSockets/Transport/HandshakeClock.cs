@@ -8,8 +8,9 @@ namespace RxSockets.Transport;
 /// The time limit and the pending budget of every opening handshake a server runs, on one clock: no timer, cancellation
 /// source or registration per accepted socket. All of a server's handshakes share <see cref="ConnectionOptions.HandshakeTimeout"/>,
 /// so they expire in the order they started: they wait in a ring, oldest first, and one item scheduled on the options'
-/// scheduler at a time (for the oldest) expires them. An expired handshake's transport has its pending read and flush
-/// cancelled (they return <c>IsCanceled</c>), and its token, if it asked for one, is cancelled. Every handshake keeps its
+/// scheduler at a time (for the oldest) expires them. An expired handshake's transport has its pending read cancelled
+/// (it returns <c>IsCanceled</c>), and its pending flush too once its request has arrived (before, it only reads), and
+/// its token, if it asked for one, is cancelled. Every handshake keeps its
 /// place until its owner finishes it (<see cref="HandshakeTimer.Finish"/>), so the ring never outgrows the handshakes
 /// under way plus those that finished after an older one still running.
 /// </summary>
