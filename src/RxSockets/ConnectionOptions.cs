@@ -58,11 +58,13 @@ public abstract class ConnectionOptions
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the opening handshake may take: for a client, name resolution, TCP connect, the proxy tunnel,
-    /// TLS, the HTTP exchange and any redirects followed, all together.</summary>
+    /// TLS, the HTTP exchange and any redirects followed, all together; for a server, from accepting the socket to the
+    /// 101 (a client whose request has not fully arrived by then is answered <c>408 Request Timeout</c>).</summary>
     /// <value>The default is 10 seconds.</value>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The largest HTTP handshake head accepted, in bytes (a server answers 431 beyond it).</summary>
+    /// <summary>The largest HTTP handshake head accepted, in bytes (a server answers 431 beyond it, and also beyond
+    /// 100 header fields).</summary>
     /// <value>The default is 16 KiB.</value>
     public int MaxHeaderBytes { get; set; } = 16 * 1024;
 

@@ -58,9 +58,9 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
         _listener = listener;
         _tls = tls;
         _logger = logger;
-        _acceptor = new ServerAcceptor(options, _logger, tls);
-        _resume = new ResumeHost(options, _logger);
         _admission = new Admission(_registry, options);
+        _acceptor = new ServerAcceptor(options, _admission, _logger, tls);
+        _resume = new ResumeHost(options, _logger);
         _gate = new BroadcastGate(options);
         _node = new ClusterNode(options.Backplane ?? new InProcessBackplane(), _registry, _gate, options, connection => !_resume.Owns(connection), logger);
         _topics = new TopicRegistry(_node, options.ConfigureTopic, error => Diagnostics.Log.ObserverFaulted(_logger, 0, error));
@@ -99,6 +99,12 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
 
     /// <summary>The number of connections open now.</summary>
     public int ClientCount => _registry.Count;
+
+    /// <summary>The number of accepted sockets whose opening handshake request (or TLS handshake) is still arriving,
+    /// bounded by <see cref="WebSocketServerOptions.MaxPendingHandshakes"/>; they are not in <see cref="ClientCount"/>
+    /// and do not count toward <see cref="WebSocketServerOptions.MaxConnections"/>. Always 0 on a detached server (its
+    /// host reads the requests).</summary>
+    public int PendingHandshakeCount => _acceptor.PendingCount;
 
     /// <summary>The topics (rooms) created so far with <see cref="Topic"/>.</summary>
     public IReadOnlyCollection<WebSocketTopic> Topics => _topics.Snapshot;
@@ -436,14 +442,13 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
             }
 
             // Counted rather than kept in a collection, and reported back rather than awaited: a handshake costs no
-            // bookkeeping object and one async method.
+            // bookkeeping object and one async method. It takes a connection place only once its request has arrived.
             Interlocked.Increment(ref _handshakes);
-            var address = Admission.AddressOf(socket.RemoteEndPoint);
-            _ = _acceptor.AcceptAsync(socket, address, _admission.TryEnter(address), this, _stopping.Token);
+            _ = _acceptor.AcceptAsync(socket, Admission.AddressOf(socket.RemoteEndPoint), this, _stopping.Token);
         }
     }
 
-    void IHandshakeOwner.OnHandshakeEnded(WebSocketConnection? connection, IPAddress? address, HandshakeRejection? refusal)
+    void IHandshakeOwner.OnHandshakeEnded(WebSocketConnection? connection, IPAddress? address)
     {
         if (connection is not null && _resume.Owns(connection))
         {
@@ -456,10 +461,6 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
             if (connection is not null)
             {
                 Register(connection, address);
-            }
-            else if (refusal is null)
-            {
-                _admission.Leave(address);
             }
         }
         finally

@@ -33,13 +33,23 @@ public sealed class WebSocketServerOptions : ConnectionOptions
     /// <value>The default is null.</value>
     public string? Path { get; set; }
 
-    /// <summary>Connections open at once; a client beyond the limit is answered 503.</summary>
+    /// <summary>Connections open at once; a client beyond the limit is answered 503. A connection counts from the moment
+    /// its valid upgrade request has arrived (the <see cref="VerifyClient"/> hook runs on a counted place) until it
+    /// closes; a socket whose request is still arriving counts toward <see cref="MaxPendingHandshakes"/> instead.</summary>
     /// <value>The default is 10,000.</value>
     public int MaxConnections { get; set; } = 10_000;
 
+    /// <summary>Accepted sockets whose opening handshake request (and TLS handshake, for <c>wss://</c>) has not fully
+    /// arrived yet, at once. When a new socket arrives with the budget full, the OLDEST pending handshake is dropped
+    /// (answered <c>503 Service Unavailable</c> if its socket takes the answer at once, then closed) rather than the
+    /// newcomer refused: clients that trickle their request bytes (slowloris) are the oldest, so they cannot keep a
+    /// real client out. Each pending handshake is also bounded by <see cref="ConnectionOptions.HandshakeTimeout"/>.</summary>
+    /// <value>The default is 1,000.</value>
+    public int MaxPendingHandshakes { get; set; } = 1_000;
+
     /// <summary>Connections open at once from one remote IP address (IPv4-mapped IPv6 addresses count as IPv4); a
     /// client beyond the limit is answered <c>429 Too Many Requests</c> (the per-client answer, whereas the
-    /// server-wide <see cref="MaxConnections"/> answers 503). 0 = unlimited. Behind a reverse proxy every client shares
+    /// server-wide <see cref="MaxConnections"/> answers 503), counted as <see cref="MaxConnections"/> is. 0 = unlimited. Behind a reverse proxy every client shares
     /// the proxy's address.</summary>
     /// <value>The default is 0 (unlimited).</value>
     public int MaxConnectionsPerAddress { get; set; }
@@ -177,6 +187,7 @@ public sealed class WebSocketServerOptions : ConnectionOptions
         Require(string.IsNullOrEmpty(Path) || Path.StartsWith('/'), nameof(Path), "must start with '/'");
         Require(MaxConnections > 0, nameof(MaxConnections), "must be positive");
         Require(Backlog > 0, nameof(Backlog), "must be positive");
+        Require(MaxPendingHandshakes > 0, nameof(MaxPendingHandshakes), "must be positive");
         Require(MaxConnectionsPerAddress >= 0, nameof(MaxConnectionsPerAddress), "must be 0 (unlimited) or positive");
         Require(MessageRateLimit >= 0 && double.IsFinite(MessageRateLimit), nameof(MessageRateLimit), "must be 0 (unlimited) or a positive number of messages per second");
         Require(MessageRateBurst >= 0, nameof(MessageRateBurst), "must be 0 (one second's worth) or positive");

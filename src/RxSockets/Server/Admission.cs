@@ -4,9 +4,11 @@ using System.Net;
 namespace RxSockets.Server;
 
 /// <summary>
-/// Who may start a handshake: the server-wide <see cref="WebSocketServerOptions.MaxConnections"/> (503) and the
-/// per-address <see cref="WebSocketServerOptions.MaxConnectionsPerAddress"/> (429). A place is taken before the
-/// handshake and given back when it fails or when the connection closes. Thread-safe and lock-free.
+/// Who may become a connection: the server-wide <see cref="WebSocketServerOptions.MaxConnections"/> (503) and the
+/// per-address <see cref="WebSocketServerOptions.MaxConnectionsPerAddress"/> (429). A place is taken once the upgrade
+/// request has arrived (before the verification hook and the 101), and given back when the handshake fails or when the
+/// connection closes; sockets whose request is still arriving are bounded by the pending budget instead (see
+/// <see cref="Transport.HandshakeClock"/>). Thread-safe and lock-free.
 /// </summary>
 internal sealed class Admission(ConnectionRegistry registry, WebSocketServerOptions options)
 {
@@ -19,7 +21,8 @@ internal sealed class Admission(ConnectionRegistry registry, WebSocketServerOpti
     public static IPAddress? AddressOf(EndPoint? endPoint) =>
         endPoint is IPEndPoint { Address: var address } ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address) : null;
 
-    /// <summary>Takes a place for a handshake from <paramref name="address"/>, or says how to refuse it.</summary>
+    /// <summary>Takes a place for a connection from <paramref name="address"/> whose request arrived, or says how to
+    /// refuse it.</summary>
     public HandshakeRejection? TryEnter(IPAddress? address)
     {
         if (!registry.TryReserve(options.MaxConnections))

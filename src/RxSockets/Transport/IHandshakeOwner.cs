@@ -8,8 +8,8 @@ namespace RxSockets.Transport;
 /// </summary>
 internal interface IHandshakeOwner
 {
-    /// <summary>The handshake of a socket from <paramref name="address"/> ended: <paramref name="connection"/> is open, or
-    /// null when the client was refused or the handshake failed (its socket is closed then).</summary>
-    /// <param name="refusal">The admission refusal the handshake was started with, if any.</param>
-    void OnHandshakeEnded(WebSocketConnection? connection, IPAddress? address, HandshakeRejection? refusal);
+    /// <summary>The handshake of a socket from <paramref name="address"/> ended: <paramref name="connection"/> is open,
+    /// holding the connection place the handshake took for it, or null when the client was refused or the handshake
+    /// failed (its socket is closed then, and any place it took given back).</summary>
+    void OnHandshakeEnded(WebSocketConnection? connection, IPAddress? address);
 }

@@ -10,27 +10,36 @@ using RxSockets.Protocol.Handshake;
 namespace RxSockets.Transport;
 
 /// <summary>
-/// The server side of one accepted socket: reads the upgrade request (bounded in size and time), validates it,
-/// asks the verification hook, then answers 101 and hands over a connection, or answers the refusal and closes.
-/// With <paramref name="tls"/>, the TLS handshake comes first, within the same handshake timeout.
-/// Thread-safe: one instance serves every accepted socket.
+/// The server side of one accepted socket: reads the upgrade request (bounded in size and time, and by the pending
+/// budget), validates it, takes a connection place from <paramref name="admission"/>, asks the verification hook, then
+/// answers 101 and hands over a connection, or answers the refusal and closes. With <paramref name="tls"/>, the TLS
+/// handshake comes first, within the same handshake timeout. Thread-safe: one instance serves every accepted socket.
 /// </summary>
-internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger logger, ServerTls? tls = null)
+/// <remarks>
+/// A socket counts toward <see cref="WebSocketServerOptions.MaxPendingHandshakes"/> while its request is arriving, and
+/// toward the connection limits only from the moment its request has arrived: a client that trickles its bytes holds
+/// no connection place, and when the pending budget is full the oldest pending handshake makes room for the newcomer.
+/// </remarks>
+internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admission admission, ILogger logger, ServerTls? tls = null)
 {
+    private static readonly HandshakeRejection s_timedOut = new(408, "the request did not arrive within the handshake timeout");
+    private static readonly HandshakeRejection s_evicted = new(503, "too many handshakes pending: this one was the oldest");
+
     private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, Resumption.ResumeProtocol.ServerSelector(options));
     private readonly RequestUrl _urls = new(secure: tls is not null);
-    private readonly HandshakeClock? _clock = options.HandshakeTimeout == Timeout.InfiniteTimeSpan ? null : new(options.Scheduler, options.HandshakeTimeout);
+    private readonly HandshakeClock _clock = new(options.Scheduler, options.HandshakeTimeout, options.MaxPendingHandshakes);
+
+    /// <summary>The handshakes whose request (or TLS handshake) is still arriving.</summary>
+    public int PendingCount => _clock.PendingCount;
 
     /// <summary>Runs the handshake on an accepted connection, then tells <paramref name="owner"/> how it ended. The task
     /// never fails: nobody awaits it, and every failure is logged and closes the socket.</summary>
-    /// <param name="address">The client's address as the owner counts it, handed back to the owner.</param>
-    /// <param name="refusal">Set when the server's admission limits refuse this client (503 at the connection limit,
-    /// 429 at the per-address limit): a valid request is answered with it.</param>
-    public Task AcceptAsync(AcceptedSocket accepted, IPAddress? address, HandshakeRejection? refusal, IHandshakeOwner owner, CancellationToken cancellationToken)
+    /// <param name="address">The client's address as the admission limits count it, handed back to the owner.</param>
+    public Task AcceptAsync(AcceptedSocket accepted, IPAddress? address, IHandshakeOwner owner, CancellationToken cancellationToken)
     {
         if (accepted.Epoll is { } epoll)
         {
-            return AcceptAsync(epoll, null, epoll.RemoteEndPoint, address, refusal, owner, cancellationToken);
+            return AcceptAsync(epoll, null, epoll.RemoteEndPoint, address, owner, cancellationToken);
         }
 
         var socket = accepted.Socket!;
@@ -43,28 +52,28 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
         {
             LogFailure(null, error);
             socket.Dispose();
-            owner.OnHandshakeEnded(null, address, refusal);
+            owner.OnHandshakeEnded(null, address);
             return Task.CompletedTask;
         }
 
         stream = tls is null ? stream : ServerTls.Wrap(stream);
-        return AcceptAsync(new SocketTransport(socket, stream), stream as SslStream, SocketTransport.PeerOf(socket), address, refusal, owner, cancellationToken);
+        return AcceptAsync(new SocketTransport(socket, stream), stream as SslStream, SocketTransport.PeerOf(socket), address, owner, cancellationToken);
     }
 
-    /// <summary>Runs the handshake on any transport, as <see cref="AcceptAsync(AcceptedSocket, IPAddress?, HandshakeRejection?, IHandshakeOwner, CancellationToken)"/>
+    /// <summary>Runs the handshake on any transport, as <see cref="AcceptAsync(AcceptedSocket, IPAddress?, IHandshakeOwner, CancellationToken)"/>
     /// does on a socket (for tests: in-memory pipes).</summary>
     internal Task AcceptAsync(ITransport transport, IPEndPoint? remote, IHandshakeOwner owner, CancellationToken cancellationToken) =>
-        AcceptAsync(transport, null, remote, null, null, owner, cancellationToken);
+        AcceptAsync(transport, null, remote, Server.Admission.AddressOf(remote), owner, cancellationToken);
 
     // The one async method per accepted socket, which reports to the owner itself. Each async method on this path is
     // one more object per connection, and each local or awaiter type that lives across an await is a field of it: so
     // the request is read here rather than in a helper, and every other await is a plain ValueTask.
     private async Task AcceptAsync(
-        ITransport transport, SslStream? ssl, IPEndPoint? remote, IPAddress? address, HandshakeRejection? refusal, IHandshakeOwner owner,
-        CancellationToken cancellationToken)
+        ITransport transport, SslStream? ssl, IPEndPoint? remote, IPAddress? address, IHandshakeOwner owner, CancellationToken cancellationToken)
     {
         WebSocketConnection? connection = null;
-        var timer = _clock?.Start(transport) ?? default;
+        var timer = _clock.Start(transport);
+        var admitted = false;   // holds a connection place, given back unless a connection keeps it
         var failed = false;
         try
         {
@@ -87,7 +96,8 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
                     var read = await transport.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
                     if (read.IsCanceled)
                     {
-                        throw TimedOut();
+                        await AbandonAsync(transport, remote, timer).ConfigureAwait(false);
+                        return;
                     }
 
                     if (TryTakeRequest(transport.Input, read, remote, out request))
@@ -104,7 +114,21 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
                     }
                 }
 
-                var rejection = request.Rejection ?? refusal;
+                if (!timer.LeavePending())
+                {
+                    // Evicted or expired as the last bytes arrived: the read it was cancelled would be the next one.
+                    await AbandonAsync(transport, remote, timer).ConfigureAwait(false);
+                    return;
+                }
+
+                // From here on the socket counts as a connection: an upgrade is the next step, unless refused.
+                var rejection = request.Rejection;
+                if (rejection is null)
+                {
+                    rejection = admission.TryEnter(address);
+                    admitted = rejection is null;
+                }
+
                 if (rejection is null && options.VerifyClient is { } verify)
                 {
                     rejection = await ClientVerification.RunAsync(verify, request.Request!, logger, cancellationToken).ConfigureAwait(false);   // no rejection: accepted, Request set
@@ -146,8 +170,42 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, ILogger log
         }
         finally
         {
-            owner.OnHandshakeEnded(connection, address, refusal);
+            if (admitted && connection is null)
+            {
+                admission.Leave(address);
+            }
+
+            owner.OnHandshakeEnded(connection, address);
         }
+    }
+
+    /// <summary>Ends a handshake whose request had not arrived when its time ran out (<c>408 Request Timeout</c>, as
+    /// node's HTTP server and Kestrel answer) or when a newer one took its pending place (<c>503</c>), then closes. The
+    /// answer is written only if the socket takes it at once: no time is left to wait for a client that reads nothing.
+    /// Over TLS this point is reached only once TLS is up, so the answer is readable.</summary>
+    private async ValueTask AbandonAsync(ITransport transport, IPEndPoint? remote, HandshakeTimer timer)
+    {
+        var rejection = timer.WasEvicted ? s_evicted : s_timedOut;
+        timer.Finish();
+        Diagnostics.Log.HandshakeRejected(logger, remote, rejection.StatusCode, rejection.Reason ?? "");
+        try
+        {
+            ServerHandshake.WriteRejection(transport.Output, rejection);
+            var flush = transport.Output.FlushAsync(CancellationToken.None);
+            if (!flush.IsCompleted)
+            {
+                transport.Output.CancelPendingFlush();   // the socket's buffer is full: give up the answer
+            }
+
+            await flush.ConfigureAwait(false);
+            transport.ShutdownOutput();
+        }
+        catch (Exception error) when (error is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            Diagnostics.Log.HandshakeFailed(logger, remote, error);   // the client is gone: closing is all that is left
+        }
+
+        await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
     }
 
     private void LogFailure(IPEndPoint? remote, Exception error)

@@ -6,6 +6,7 @@ using System.Reflection;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using RxSockets.Protocol.Handshake;
+using RxSockets.Server;
 using RxSockets.Tests.Support;
 using RxSockets.Transport;
 
@@ -51,7 +52,8 @@ public class HandshakeAllocationTests
     [Test, CancelAfter(5_000)]
     public async Task AcceptAsync_WaitingForTheRequest_HoldsOnlyItsStateMachine(CancellationToken cancellationToken)
     {
-        var acceptor = new ServerAcceptor(new WebSocketServerOptions { Scheduler = new TestScheduler() }, NullLogger.Instance);
+        var options = new WebSocketServerOptions { Scheduler = new TestScheduler() };
+        var acceptor = new ServerAcceptor(options, new Admission(new ConnectionRegistry(), options), NullLogger.Instance);
         var owner = new Owner();
         var remote = new IPEndPoint(IPAddress.Loopback, 50000);
         var (first, _) = InlinePair();
@@ -96,6 +98,6 @@ public class HandshakeAllocationTests
     {
         public WebSocketConnection? Connection { get; private set; }
 
-        public void OnHandshakeEnded(WebSocketConnection? connection, IPAddress? address, HandshakeRejection? refusal) => Connection = connection;
+        public void OnHandshakeEnded(WebSocketConnection? connection, IPAddress? address) => Connection = connection;
     }
 }

@@ -231,7 +231,7 @@ public class ServerAcceptorTests
     }
 
     [Test, CancelAfter(10_000)]
-    public async Task Accept_SlowClientSendsNoRequest_ClosedAtHandshakeTimeout(CancellationToken cancellationToken)
+    public async Task Accept_SlowClientSendsNoRequest_Answered408AtHandshakeTimeout(CancellationToken cancellationToken)
     {
         var clock = new TestScheduler();
         await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions { Scheduler = clock }, cancellationToken);
@@ -249,12 +249,12 @@ public class ServerAcceptorTests
         }, cancellationToken);
 
         Assert.That(openBeforeTimeout, Is.True);
-        Assert.That(await reading, Is.Empty);
+        Assert.That(await reading, Does.StartWith("HTTP/1.1 408 Request Timeout\r\n"));
         Assert.That(server.ClientCount, Is.Zero);
     }
 
     [Test, CancelAfter(10_000)]
-    public async Task Accept_ClientStopsMidRequest_ClosedAtHandshakeTimeout(CancellationToken cancellationToken)
+    public async Task Accept_ClientStopsMidRequest_Answered408AtHandshakeTimeout(CancellationToken cancellationToken)
     {
         var clock = new TestScheduler();
         await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions { Scheduler = clock }, cancellationToken);
@@ -269,9 +269,10 @@ public class ServerAcceptorTests
             return reading.IsCompleted;
         }, cancellationToken);
 
-        // Closed without an answer; a reset when the server had not read the partial request when its time ran out.
+        // Answered 408; a reset instead when the server had not read the partial request when its time ran out
+        // (PendingHandshakeTests reads the answer in memory, where that cannot happen).
         object? outcome = reading.IsFaulted ? reading.Exception?.InnerException : await reading;
-        Assert.That(outcome, Is.InstanceOf<IOException>().Or.EqualTo(string.Empty));
+        Assert.That(outcome, Is.InstanceOf<IOException>().Or.StartsWith("HTTP/1.1 408 Request Timeout\r\n"));
         Assert.That(server.ClientCount, Is.Zero);
     }
 

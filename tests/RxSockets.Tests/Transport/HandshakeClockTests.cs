@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using RxSockets.Tests.Support;
 using RxSockets.Transport;
@@ -129,6 +130,96 @@ public class HandshakeClockTests
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.That(allocated, Is.Zero);
+    }
+
+    [Test]
+    public void Start_BudgetFull_EvictsTheOldestPendingOnly()
+    {
+        var handshakes = new HandshakeClock(new TestScheduler(), s_timeout, maxPending: 2);
+        var transports = Enumerable.Range(0, 3).Select(_ => Transport()).ToArray();
+        var first = handshakes.Start(transports[0]);
+        var second = handshakes.Start(transports[1]);
+        var firstToken = first.CreateToken(CancellationToken.None);
+        var reads = transports.Take(2).Select(transport => transport.Input.ReadAsync()).ToArray();
+
+        var third = handshakes.Start(transports[2]);
+
+        Assert.That(reads[0].IsCompletedSuccessfully && reads[0].Result.IsCanceled, Is.True);
+        Assert.That(firstToken.IsCancellationRequested, Is.True);
+        Assert.That(reads[1].IsCompleted, Is.False);
+        Assert.That(handshakes.PendingCount, Is.EqualTo(2));
+        Assert.That((first.WasEvicted, second.WasEvicted, third.WasEvicted), Is.EqualTo((true, false, false)));
+        Assert.That(first.LeavePending(), Is.False);
+        Assert.That(first.Finish(), Is.False);
+        Assert.That(second.Finish(), Is.True);
+    }
+
+    [Test]
+    public void LeavePending_RequestArrived_NoLongerCountedNorEvicted()
+    {
+        var handshakes = new HandshakeClock(new TestScheduler(), Timeout.InfiniteTimeSpan, maxPending: 1);
+        var arrived = Transport();
+        var timer = handshakes.Start(arrived);
+        var left = timer.LeavePending();
+        var read = arrived.Input.ReadAsync();
+
+        var next = handshakes.Start(Transport());
+        var evicting = handshakes.Start(Transport());   // full again: the one that is still pending goes
+
+        Assert.That(left, Is.True);
+        Assert.That(read.IsCompleted, Is.False);
+        Assert.That(timer.WasEvicted, Is.False);
+        Assert.That(next.WasEvicted, Is.True);
+        Assert.That(handshakes.PendingCount, Is.EqualTo(1));
+        Assert.That(timer.Finish(), Is.True);
+        Assert.That(evicting.Finish(), Is.True);
+        Assert.That(handshakes.PendingCount, Is.Zero);
+    }
+
+    [Test]
+    public void Expire_PendingHandshake_CancelsItsReadButNotAFlush()
+    {
+        // A pending handshake is reading; a flush cancelled ahead of time would be remembered and would cost the 408.
+        var clock = new TestScheduler();
+        var handshakes = new HandshakeClock(clock, s_timeout);
+        var (local, remote) = PipePair.Create();
+        var transport = new PipeTransport(local);
+        var timer = handshakes.Start(transport);
+        var read = transport.Input.ReadAsync();
+
+        clock.AdvanceBy(s_timeout);
+        transport.Output.Write("x"u8);
+        var flush = transport.Output.FlushAsync();
+
+        Assert.That(read.IsCompletedSuccessfully && read.Result.IsCanceled, Is.True);
+        Assert.That(timer.WasEvicted, Is.False);
+        Assert.That(flush.IsCompletedSuccessfully && !flush.Result.IsCanceled, Is.True);
+        Assert.That(handshakes.PendingCount, Is.Zero);
+        Assert.That(remote.Input.TryRead(out var written) && written.Buffer.Length == 1, Is.True);
+    }
+
+    [Test]
+    public void StartEvictAndFinish_ManyMoreThanTheBudget_KeepsItExactly()
+    {
+        var handshakes = new HandshakeClock(new TestScheduler(), s_timeout, maxPending: 3);
+        var timers = new List<HandshakeTimer>();
+        for (var i = 0; i < 200; i++)
+        {
+            timers.Add(handshakes.Start(Transport()));
+            if (i % 5 == 0)
+            {
+                timers[^1].LeavePending();   // arrived: holds its ring slot, not a pending place
+            }
+
+            Assert.That(handshakes.PendingCount, Is.LessThanOrEqualTo(3));
+        }
+
+        var evicted = timers.Count(timer => timer.WasEvicted);
+        var results = timers.Select(timer => timer.Finish()).ToArray();
+
+        Assert.That(evicted, Is.EqualTo(160 - 3));   // every pending one but the newest three
+        Assert.That(results.Count(inTime => inTime), Is.EqualTo(40 + 3));
+        Assert.That(handshakes.PendingCount, Is.Zero);
     }
 
     [Test]
