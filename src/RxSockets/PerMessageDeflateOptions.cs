@@ -13,9 +13,9 @@ namespace RxSockets;
 /// <para>Every window size of RFC 7692 (8 to 15 bits) is honoured both ways: a server accepts any
 /// <c>server_max_window_bits</c> a client asks for and compresses within it; a client always announces
 /// <c>client_max_window_bits</c> and compresses within what the server answers. Both inflate with the window the peer
-/// agreed to, so a smaller window saves memory at both ends (see the README for the measured cost of each). zlib cannot
-/// compress raw DEFLATE with an 8-bit window: with 8 agreed it compresses with 9, whose matches never reach farther
-/// back than 250 bytes, so the peer's 256-byte window decodes them.</para>
+/// agreed to; a smaller window or <see cref="MemoryLevel"/> saves compressor memory (see the README for the measured
+/// cost of each). zlib cannot compress raw DEFLATE with an 8-bit window: with 8 agreed it compresses with 9, whose
+/// matches never reach farther back than 250 bytes, so the peer's 256-byte window decodes them.</para>
 /// <para>A compressed message that inflates beyond <see cref="ConnectionOptions.MaxMessageSize"/> fails the connection
 /// with 1009 as soon as the limit is passed (the rest is never inflated); data that is not valid DEFLATE fails it with
 /// 1007, as node <c>ws</c> does. <c>WebSocketServer.BroadcastAsync</c> compresses a message once for all its
