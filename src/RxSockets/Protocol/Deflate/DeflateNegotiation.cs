@@ -6,8 +6,8 @@ namespace RxSockets.Protocol.Deflate;
 /// </summary>
 /// <remarks>
 /// Every window of RFC 7692 §7.1.2 (8 to 15 bits) is agreed to in both directions: our compressor runs on the
-/// runtime's zlib with the agreed window (see <see cref="DeflateWindow"/>), and our inflater with the window the peer
-/// agreed to compress within, which is where a smaller window saves memory.
+/// runtime's zlib with the agreed window (see <see cref="DeflateWindow"/>), which is where a smaller window saves
+/// memory, and our inflater with the window the peer agreed to compress within.
 /// </remarks>
 internal static class DeflateNegotiation
 {

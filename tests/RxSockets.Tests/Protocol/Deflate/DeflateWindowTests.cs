@@ -67,6 +67,23 @@ public class DeflateWindowTests
         Assert.That(messages.Select(m => m.Data.ToArray()), Is.EqualTo(sent));
     }
 
+    [Test]
+    public void Inflate_PeerReachesBeyondTheAgreedWindow_ThrowsInvalidPayloadData()
+    {
+        // A peer that agreed to 9 bits but compresses with 15: its second message refers 2,000 bytes back, into the
+        // previous message, which a 512-byte window no longer holds.
+        var first = FarRepeats(9, seed: 5)[..2000];
+        using var deflater = new PerMessageDeflater(CompressionLevel.Optimal, noContextTakeover: false, windowBits: 15);
+        var payloads = new[] { deflater.Compress(first).ToArray(), deflater.Compress(first.AsSpan(0, 300)).ToArray() };
+        using var inflater = new PerMessageInflater(noContextTakeover: false, windowBits: 9);
+
+        Assert.That(inflater.Inflate(payloads[0], Limit), Is.EqualTo(first));
+        var error = Assert.Throws<ProtocolException>(() => inflater.Inflate(payloads[1], Limit));
+
+        Assert.That(error?.Code, Is.EqualTo(CloseCode.InvalidPayloadData));
+        Assert.That(error?.Message, Does.Contain("too far back"));
+    }
+
     [TestCase(1)]
     [TestCase(4)]
     [TestCase(9)]
