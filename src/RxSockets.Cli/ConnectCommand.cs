@@ -27,6 +27,8 @@ internal static class ConnectCommand
           --max-message BYTES          largest message accepted (default 1048576)
           --max-fragments N            most frames per message, 0 = unlimited (default 1024)
           --deflate                    offer permessage-deflate compression (RFC 7692)
+          --deflate-window-bits N      permessage-deflate with an LZ77 window of 2^N bytes (8..15) both ways: ask the
+                                       server for it and compress within it (implies --deflate)
           --wait T                     after stdin ends, keep printing replies for T before closing (e.g. 500ms)
           --reconnect                  reconnect after a loss (exponential backoff), report each reconnect on stderr,
                                        keep stdin's lines queued while disconnected; exits 0 when the server closes

@@ -14,6 +14,9 @@ internal static class EchoClientCommand
           --max-message BYTES    largest message accepted (default 1048576)
           --max-fragments N      most frames per message, 0 = unlimited (default 1024)
           --deflate              offer permessage-deflate compression (RFC 7692)
+          --deflate-window-bits N
+                                 permessage-deflate with an LZ77 window of 2^N bytes (8..15) both ways: ask the
+                                 server for it and compress within it (implies --deflate)
           --queue N              send and receive queue capacity, in messages (default 256)
           -k, --insecure         do not check the server's TLS certificate (like curl -k), for self-signed servers
           -h, --help             show this help

@@ -41,6 +41,9 @@ internal static class ServeCommand
           --max-message BYTES    largest message accepted (default 1048576)
           --max-fragments N      most frames per message, 0 = unlimited (default 1024)
           --deflate              accept permessage-deflate compression (RFC 7692) when a client offers it
+          --deflate-window-bits N
+                                 permessage-deflate with an LZ77 window of 2^N bytes (8..15) both ways: compress
+                                 within it and ask clients for it (implies --deflate)
           --queue N              send and receive queue capacity per connection, in messages (default 256)
           --cert FILE.pfx        serve wss:// with the certificate and private key in this PKCS#12 file
           --cert-password PW     the password of the --cert file

@@ -10,10 +10,12 @@ namespace RxSockets;
 /// <remarks>
 /// <para>The four negotiation parameters keep their RFC names. "Server" and "client" always mean the role, whichever
 /// side these options configure: a client requests the server's parameters and announces its own; a server answers.</para>
-/// <para>System.IO.Compression compresses only with a 15-bit window (its public API has no window-size setting), so
-/// this end never agrees to compress with a smaller one: a server declines an offer that asks for
-/// <c>server_max_window_bits</c> below 15, and a client never offers <c>client_max_window_bits</c>. Decompression
-/// handles every window size, so the peer's window may be limited freely.</para>
+/// <para>Every window size of RFC 7692 (8 to 15 bits) is honoured both ways: a server accepts any
+/// <c>server_max_window_bits</c> a client asks for and compresses within it; a client always announces
+/// <c>client_max_window_bits</c> and compresses within what the server answers. Both inflate with the window the peer
+/// agreed to; a smaller window or <see cref="MemoryLevel"/> saves compressor memory (see the README for the measured
+/// cost of each). zlib cannot compress raw DEFLATE with an 8-bit window: with 8 agreed it compresses with 9, whose
+/// matches never reach farther back than 250 bytes, so the peer's 256-byte window decodes them.</para>
 /// <para>A compressed message that inflates beyond <see cref="ConnectionOptions.MaxMessageSize"/> fails the connection
 /// with 1009 as soon as the limit is passed (the rest is never inflated); data that is not valid DEFLATE fails it with
 /// 1007, as node <c>ws</c> does. <c>WebSocketServer.BroadcastAsync</c> compresses a message once for all its
@@ -50,34 +52,34 @@ public sealed class PerMessageDeflateOptions
     public bool ClientNoContextTakeover { get; set; }
 
     /// <summary>The largest LZ77 window the server may compress with, as a power of two (<c>server_max_window_bits</c>).</summary>
-    /// <value>The default is null: not limited. A client may request 8 to 15; a server may only state 15, the window
-    /// System.IO.Compression compresses with.</value>
+    /// <value>The default is null: not limited (15). 8 to 15: a client requests it of the server (and then inflates
+    /// with that window); a server compresses with at most this window whatever the client asks, and says so in its
+    /// answer.</value>
     public int? ServerMaxWindowBits { get; set; }
 
     /// <summary>The largest LZ77 window the client may compress with, as a power of two (<c>client_max_window_bits</c>).</summary>
-    /// <value>The default is null: not limited. A server asks 8 to 15 of clients that announce support; a client must
-    /// leave it null, since it cannot compress with a window below 15.</value>
+    /// <value>The default is null: not limited (15). 8 to 15: a server asks it of clients that announce support (and
+    /// then inflates with that window); a client announces it and compresses with at most this window. A client
+    /// always announces the parameter, with this value or without one, so a server may limit its window.</value>
     public int? ClientMaxWindowBits { get; set; }
 
-    /// <summary>Checks the properties for the role these options configure.</summary>
+    /// <summary>zlib's memLevel for this end's compressor: the size of its hash table and symbol buffer, each step
+    /// halving or doubling them (memory against ratio and speed). Inflating does not depend on it.</summary>
+    /// <value>The default is 8 (zlib's and node <c>ws</c>'s default); 1 to 9.</value>
+    public int MemoryLevel { get; set; } = DefaultMemoryLevel;
+
+    internal const int DefaultMemoryLevel = 8;
+
+    /// <summary>Checks the properties (the same ranges in both roles).</summary>
     /// <exception cref="ArgumentException">A property is out of range; the message names it.</exception>
-    internal void Validate(ConnectionRole role)
+    internal void Validate()
     {
         const string prefix = nameof(ConnectionOptions.PerMessageDeflate) + ".";
         Check(Threshold >= 0, prefix + nameof(Threshold), "must be 0 or positive");
         Check(Enum.IsDefined(CompressionLevel), prefix + nameof(CompressionLevel), "is not a defined value");
-        if (role == ConnectionRole.Server)
-        {
-            Check(ServerMaxWindowBits is null or 15, prefix + nameof(ServerMaxWindowBits),
-                "must be null or 15 on a server: System.IO.Compression cannot compress with a smaller window");
-            Check(ClientMaxWindowBits is null or (>= 8 and <= 15), prefix + nameof(ClientMaxWindowBits), "must be null or between 8 and 15");
-        }
-        else
-        {
-            Check(ServerMaxWindowBits is null or (>= 8 and <= 15), prefix + nameof(ServerMaxWindowBits), "must be null or between 8 and 15");
-            Check(ClientMaxWindowBits is null, prefix + nameof(ClientMaxWindowBits),
-                "must be null on a client: System.IO.Compression cannot compress with a window below 15 bits");
-        }
+        Check(ServerMaxWindowBits is null or (>= 8 and <= 15), prefix + nameof(ServerMaxWindowBits), "must be null or between 8 and 15");
+        Check(ClientMaxWindowBits is null or (>= 8 and <= 15), prefix + nameof(ClientMaxWindowBits), "must be null or between 8 and 15");
+        Check(MemoryLevel is >= 1 and <= 9, prefix + nameof(MemoryLevel), "must be between 1 and 9");
     }
 
     internal PerMessageDeflateOptions Clone() => (PerMessageDeflateOptions)MemberwiseClone();

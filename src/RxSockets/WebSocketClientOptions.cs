@@ -88,7 +88,7 @@ public sealed class WebSocketClientOptions : ConnectionOptions
         Require(Proxy is not WebProxy { Address: { } address } || address.Scheme == Uri.UriSchemeHttp, nameof(Proxy), "must be an http:// proxy (HTTPS and SOCKS proxies are not supported)");
         Require(SubProtocols.All(p => !string.IsNullOrWhiteSpace(p)), nameof(SubProtocols), "must hold non-empty tokens");
         Require(SubProtocols.Distinct(StringComparer.Ordinal).Count() == SubProtocols.Count, nameof(SubProtocols), "must not repeat a subprotocol");
-        PerMessageDeflate?.Validate(ConnectionRole.Client);
+        PerMessageDeflate?.Validate();
         Resume?.Validate(nameof(Resume));
     }
 

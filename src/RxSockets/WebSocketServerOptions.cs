@@ -195,7 +195,7 @@ public sealed class WebSocketServerOptions : ConnectionOptions
         Require(BroadcastQueueLimit >= 0 && BroadcastQueueLimit <= SendQueueCapacity, nameof(BroadcastQueueLimit), "must be between 0 (the send queue's capacity) and SendQueueCapacity");
         Require(BroadcastByteLimit >= 0, nameof(BroadcastByteLimit), "must be 0 (unlimited) or positive");
         Require(Enum.IsDefined(BroadcastOverflow), nameof(BroadcastOverflow), "is not a defined value");
-        PerMessageDeflate?.Validate(ConnectionRole.Server);
+        PerMessageDeflate?.Validate();
         Resume?.Validate(nameof(Resume));
         foreach (var (name, filter) in BroadcastFilters)
         {

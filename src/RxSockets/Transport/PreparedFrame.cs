@@ -13,7 +13,7 @@ internal sealed class PreparedFrame
     private readonly Message _message;
     private readonly int _fragmentSize;
     private readonly Lock _gate = new();
-    private (System.IO.Compression.CompressionLevel Level, byte[] Bytes)? _compressed;
+    private List<(System.IO.Compression.CompressionLevel Level, int WindowBits, byte[] Bytes)>? _compressed;
 
     private PreparedFrame(byte[] bytes, Message message, int fragmentSize)
     {
@@ -42,7 +42,8 @@ internal sealed class PreparedFrame
     /// The frame for a connection that negotiated permessage-deflate. A compressed frame is shared by connections
     /// with different compression contexts, so it is compressed with none (a fresh window, as under no context
     /// takeover): every inflater can read it whatever its history. All connections of one server share one
-    /// threshold and level, so this compresses once per broadcast.
+    /// threshold and level, so this compresses once per broadcast and per window size the recipients agreed to (a
+    /// frame compressed with a larger window than a recipient allowed would not be decodable there).
     /// </summary>
     /// <param name="compressed">True when the bytes are compressed (RSV1 set).</param>
     public byte[] GetBytes(DeflateSettings settings, out bool compressed)
@@ -55,17 +56,22 @@ internal sealed class PreparedFrame
 
         lock (_gate)
         {
-            if (_compressed is not { } cached || cached.Level != settings.Level)
+            _compressed ??= new(1);
+            foreach (var cached in _compressed)
             {
-                using var deflater = new PerMessageDeflater(settings.Level, noContextTakeover: true);
-                var payload = deflater.Compress(_message.Data.Span);
-                var writer = new System.Buffers.ArrayBufferWriter<byte>(payload.Length + FrameHeader.MaxLength);
-                FrameWriter.WriteMessage(writer, _message.Type, payload, _fragmentSize, masks: null, compressed: true);
-                cached = (settings.Level, writer.WrittenSpan.ToArray());
-                _compressed = cached;
+                if (cached.Level == settings.Level && cached.WindowBits == settings.CompressWindowBits)
+                {
+                    return cached.Bytes;
+                }
             }
 
-            return cached.Bytes;
+            using var deflater = new PerMessageDeflater(settings.Level, noContextTakeover: true, settings.CompressWindowBits, settings.MemoryLevel);
+            var payload = deflater.Compress(_message.Data.Span);
+            var writer = new System.Buffers.ArrayBufferWriter<byte>(payload.Length + FrameHeader.MaxLength);
+            FrameWriter.WriteMessage(writer, _message.Type, payload, _fragmentSize, masks: null, compressed: true);
+            var bytes = writer.WrittenSpan.ToArray();
+            _compressed.Add((settings.Level, settings.CompressWindowBits, bytes));
+            return bytes;
         }
     }
 }

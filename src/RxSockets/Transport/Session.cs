@@ -70,7 +70,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
         _role = role;
         _options = options;
         _observer = observer;
-        _protocol = new WebSocketProtocol(role, options.MaxMessageSize, options.MaxFragments, validateUtf8: !options.SkipUtf8Validation, inflater: deflate is null ? null : new PerMessageInflater(deflate.InflateNoContext));
+        _protocol = new WebSocketProtocol(role, options.MaxMessageSize, options.MaxFragments, validateUtf8: !options.SkipUtf8Validation, inflater: deflate is null ? null : new PerMessageInflater(deflate.InflateNoContext, deflate.InflateWindowBits));
         _deflate = deflate is null ? null : new DeflateFrameWriter(deflate);
         _inbound = new BoundedQueue<Message>(options.ReceiveQueueCapacity, inline: options.InlineDelivery);
         _send = new SendQueue(options.SendQueueCapacity, this);

@@ -10,6 +10,7 @@ import asyncio
 import sys
 
 import websockets
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 MAX_SIZE = 64 * 1024 * 1024
 
@@ -28,6 +29,8 @@ def parse_args(argv):
     parser.add_argument("--close-code", type=int, default=1000)
     parser.add_argument("--close-reason", default="done")
     parser.add_argument("--offer-deflate", action="store_true")
+    parser.add_argument("--server-window-bits", type=int)
+    parser.add_argument("--client-window-bits", type=int)
     options = parser.parse_args(argv)
     headers = []
     for header in options.header:
@@ -102,13 +105,22 @@ async def run_script(websocket, options):
 
 async def main(argv):
     options = parse_args(argv)
+    # With a window option the extension is configured by hand (the library's defaults otherwise).
+    windows = options.server_window_bits is not None or options.client_window_bits is not None
     try:
         async with websockets.connect(
             options.url,
             subprotocols=options.protocol or None,
             extra_headers=options.headers,
             max_size=MAX_SIZE,
-            compression="deflate" if options.offer_deflate else None,
+            compression="deflate" if options.offer_deflate and not windows else None,
+            extensions=[
+                ClientPerMessageDeflateFactory(
+                    server_max_window_bits=options.server_window_bits,
+                    client_max_window_bits=options.client_window_bits or True,
+                    compress_settings={"memLevel": 5},
+                )
+            ] if options.offer_deflate and windows else None,
         ) as websocket:
             say(f"open {websocket.subprotocol or '-'}")
             if options.offer_deflate:

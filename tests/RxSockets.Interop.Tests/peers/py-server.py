@@ -13,6 +13,7 @@ import signal
 import sys
 
 import websockets
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
 MAX_SIZE = 64 * 1024 * 1024
 
@@ -31,6 +32,8 @@ def parse_args(argv):
     parser.add_argument("--close-reason", default="")
     parser.add_argument("--once", action="store_true")
     parser.add_argument("--deflate", action="store_true")
+    parser.add_argument("--server-window-bits", type=int)
+    parser.add_argument("--client-window-bits", type=int)
     options = parser.parse_args(argv)
     options.protocols = [p for p in options.protocols.split(",") if p]
     return options
@@ -129,6 +132,8 @@ async def main(argv):
     finished = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, finished.set)
+    # With a window option the extension is configured by hand (the library's defaults otherwise).
+    windows = options.server_window_bits is not None or options.client_window_bits is not None
     async with websockets.serve(
         make_handler(options, finished),
         "127.0.0.1",
@@ -139,7 +144,14 @@ async def main(argv):
         max_size=MAX_SIZE,
         # websockets' defaults when enabled: no threshold (every message is compressed), window bits and memLevel
         # chosen by the library.
-        compression="deflate" if options.deflate else None,
+        compression="deflate" if options.deflate and not windows else None,
+        extensions=[
+            ServerPerMessageDeflateFactory(
+                server_max_window_bits=options.server_window_bits,
+                client_max_window_bits=options.client_window_bits,
+                compress_settings={"memLevel": 5},
+            )
+        ] if options.deflate and windows else None,
     ) as server:
         say(f"listening {server.sockets[0].getsockname()[1]}")
         await finished.wait()

@@ -18,6 +18,8 @@ function parseArgs(argv) {
     closeReason: 'done',
     offerDeflate: false,
     noContextTakeover: false,
+    serverWindowBits: undefined,
+    clientWindowBits: true,
   };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
@@ -40,6 +42,8 @@ function parseArgs(argv) {
       case '--close-reason': options.closeReason = value(); break;
       case '--offer-deflate': options.offerDeflate = true; break;
       case '--no-context-takeover': options.noContextTakeover = true; break;
+      case '--server-window-bits': options.serverWindowBits = Number.parseInt(value(), 10); break;
+      case '--client-window-bits': options.clientWindowBits = Number.parseInt(value(), 10); break;
       default: throw new Error(`unknown argument ${arg}`);
     }
   }
@@ -130,8 +134,19 @@ const ws = new WebSocket(options.url, options.protocols, {
   maxPayload: MAX_PAYLOAD,
   // threshold 0: every non-empty message is compressed, so small ones are exercised too.
   perMessageDeflate: options.offerDeflate
-    ? { threshold: 0, serverNoContextTakeover: options.noContextTakeover, clientNoContextTakeover: options.noContextTakeover }
+    ? {
+      threshold: 0,
+      serverNoContextTakeover: options.noContextTakeover,
+      clientNoContextTakeover: options.noContextTakeover,
+      serverMaxWindowBits: options.serverWindowBits,
+      clientMaxWindowBits: options.clientWindowBits,
+    }
     : false,
+});
+
+// The whole Sec-WebSocket-Extensions answer (ws.extensions below has the names only).
+ws.on('upgrade', (res) => {
+  if (options.offerDeflate) console.log(`response-extensions ${res.headers['sec-websocket-extensions'] || '-'}`);
 });
 
 ws.on('unexpected-response', (req, res) => fail(`handshake status ${res.statusCode}`));

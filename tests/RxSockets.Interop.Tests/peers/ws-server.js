@@ -21,6 +21,8 @@ function parseArgs(argv) {
     once: false,
     deflate: false,
     noContextTakeover: false,
+    serverWindowBits: undefined,
+    clientWindowBits: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -42,6 +44,8 @@ function parseArgs(argv) {
       case '--once': options.once = true; break;
       case '--deflate': options.deflate = true; break;
       case '--no-context-takeover': options.noContextTakeover = true; break;
+      case '--server-window-bits': options.serverWindowBits = Number.parseInt(value(), 10); break;
+      case '--client-window-bits': options.clientWindowBits = Number.parseInt(value(), 10); break;
       default: throw new Error(`unknown argument ${arg}`);
     }
   }
@@ -61,7 +65,13 @@ const server = new WebSocketServer({
   maxPayload: MAX_PAYLOAD,
   // threshold 0: every non-empty message is compressed, so small ones are exercised too.
   perMessageDeflate: options.deflate
-    ? { threshold: 0, serverNoContextTakeover: options.noContextTakeover, clientNoContextTakeover: options.noContextTakeover }
+    ? {
+      threshold: 0,
+      serverNoContextTakeover: options.noContextTakeover,
+      clientNoContextTakeover: options.noContextTakeover,
+      serverMaxWindowBits: options.serverWindowBits,
+      clientMaxWindowBits: options.clientWindowBits,
+    }
     : false,
   handleProtocols: (offered) => {
     for (const protocol of offered) {
@@ -82,6 +92,13 @@ const server = new WebSocketServer({
     }
     callback(true);
   },
+});
+
+// The whole negotiated Sec-WebSocket-Extensions answer (ws.extensions below has the names only).
+server.on('headers', (headers) => {
+  if (!options.deflate) return;
+  const answer = headers.find((h) => h.toLowerCase().startsWith('sec-websocket-extensions:'));
+  console.log(`response-extensions ${answer ? answer.slice(answer.indexOf(':') + 1).trim() : '-'}`);
 });
 
 server.on('listening', () => {

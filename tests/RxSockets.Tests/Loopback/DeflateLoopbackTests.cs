@@ -108,17 +108,46 @@ public class DeflateLoopbackTests
         Assert.That(plainReceived.GetText(), Is.EqualTo(s_largeText + "!"));
     }
 
-    [Test, CancelAfter(10_000)]
-    public async Task Connect_ServerAnswersDeflateNotOffered_FailsHandshake(CancellationToken cancellationToken)
+    public static IEnumerable<TestCaseData> EveryWindow() =>
+        from bits in Enumerable.Range(8, 8)
+        from noContext in new[] { false, true }
+        select new TestCaseData(bits, noContext);
+
+    [TestCaseSource(nameof(EveryWindow)), CancelAfter(10_000)]
+    public async Task Echo_SmallWindowsBothWays_NegotiatesAndRoundTrips(int bits, bool noContext, CancellationToken cancellationToken)
     {
-        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions { PerMessageDeflate = new PerMessageDeflateOptions() }, cancellationToken);
-
-        // A client asking for server_max_window_bits=10 is declined by our server (it can only use 15 bits) …
-        var options = new WebSocketClientOptions { PerMessageDeflate = new PerMessageDeflateOptions { ServerMaxWindowBits = 10 } };
+        // The client asks the server for a small window; the server asks the same of the client.
+        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions
+        {
+            PerMessageDeflate = new PerMessageDeflateOptions { Threshold = 0, ClientMaxWindowBits = bits, ServerNoContextTakeover = noContext },
+        }, cancellationToken);
+        var serving = EchoOneAsync(server, cancellationToken);
+        var options = new WebSocketClientOptions { PerMessageDeflate = new PerMessageDeflateOptions { Threshold = 0, ServerMaxWindowBits = bits } };
         await using var client = await WebSocketConnection.ConnectAsync(server.Url, options, cancellationToken);
+        var random = new Random(bits);
+        var block = new byte[300];
+        random.NextBytes(block);
+        var sent = Enumerable.Range(0, 4).Select(_ =>
+        {
+            var filler = new byte[1 << bits];
+            random.NextBytes(filler);
+            byte[] data = [.. block, .. filler, .. block, .. s_largeText.Select(c => (byte)c).Take(2000), .. block];
+            return Message.Binary(data);
+        }).ToArray();
 
-        // … and so connects without compression.
-        Assert.That(client.Extensions, Is.Empty);
+        foreach (var message in sent)
+        {
+            await client.SendAsync(message, cancellationToken);
+        }
+
+        var received = await client.ReadAllAsync(cancellationToken).Take(sent.Length).ToListAsync(cancellationToken);
+        await client.CloseAsync(CloseCode.NormalClosure, "bye", cancellationToken);
+        var serverExtensions = await serving;
+
+        var expected = "permessage-deflate" + (noContext ? "; server_no_context_takeover" : "") + $"; server_max_window_bits={bits}; client_max_window_bits={bits}";
+        Assert.That(client.Extensions, Is.EqualTo(expected));
+        Assert.That(serverExtensions, Is.EqualTo(expected));
+        Assert.That(received.Select(m => m.Data.ToArray()), Is.EqualTo(sent.Select(m => m.Data.ToArray())));
     }
 
     /// <summary>Echoes the first connection's messages until it closes; returns its negotiated extensions.</summary>

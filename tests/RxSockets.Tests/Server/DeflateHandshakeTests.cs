@@ -8,7 +8,8 @@ namespace RxSockets.Tests.Server;
 /// <summary>The client's side of the permessage-deflate negotiation against a scripted server.</summary>
 public class DeflateHandshakeTests
 {
-    [TestCase("permessage-deflate; client_max_window_bits=10")]
+    [TestCase("permessage-deflate; client_max_window_bits")]
+    [TestCase("permessage-deflate; client_max_window_bits=7")]
     [TestCase("permessage-deflate; server_max_window_bits=20")]
     [TestCase("permessage-deflate; unknown=1")]
     [TestCase("permessage-deflate, permessage-deflate")]
@@ -25,9 +26,28 @@ public class DeflateHandshakeTests
         var error = await Assert.ThrowsAsync<HandshakeException>(async () => await WebSocketConnection.ConnectAsync(url, options, cancellationToken));
 
         var request = await serving;
-        Assert.That(request, Does.Contain("Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+        Assert.That(request, Does.Contain("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"));
         Assert.That(error?.IsTransient, Is.False);
         Assert.That(error?.Message, Does.Contain("handshake failed"));
+    }
+
+    [TestCase(12, "permessage-deflate; server_max_window_bits=11; client_max_window_bits=13", "client_max_window_bits=13, larger than the 12 we offered")]
+    [TestCase(null, "permessage-deflate; server_max_window_bits=11; server_max_window_bits=11", "server_max_window_bits")]
+    [CancelAfter(10_000)]
+    public async Task ConnectAsync_AnswerViolatesOurWindowOffer_FailsHandshakeSayingWhy(int? clientBits, string answer, string reason, CancellationToken cancellationToken)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serving = AnswerOnceAsync(listener, answer, cancellationToken);
+        var url = new Uri($"ws://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/");
+        var options = new WebSocketClientOptions { PerMessageDeflate = new PerMessageDeflateOptions { ClientMaxWindowBits = clientBits, ServerMaxWindowBits = 11 } };
+
+        var error = await Assert.ThrowsAsync<HandshakeException>(async () => await WebSocketConnection.ConnectAsync(url, options, cancellationToken));
+
+        var request = await serving;
+        var offered = "permessage-deflate; server_max_window_bits=11; client_max_window_bits" + (clientBits is null ? "" : $"={clientBits}");
+        Assert.That(request, Does.Contain($"Sec-WebSocket-Extensions: {offered}\r\n"));
+        Assert.That(error?.Message, Does.Contain(reason));
     }
 
     [Test, CancelAfter(10_000)]

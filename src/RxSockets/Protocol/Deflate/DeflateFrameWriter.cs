@@ -16,7 +16,7 @@ internal sealed class DeflateFrameWriter : IDisposable
     public DeflateFrameWriter(DeflateSettings settings)
     {
         _settings = settings;
-        _deflater = new PerMessageDeflater(settings.Level, settings.CompressNoContext);
+        _deflater = new PerMessageDeflater(settings.Level, settings.CompressNoContext, settings.CompressWindowBits, settings.MemoryLevel);
     }
 
     /// <summary>Compresses and writes <paramref name="message"/> when it is worth it.</summary>

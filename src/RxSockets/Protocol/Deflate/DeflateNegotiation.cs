@@ -5,16 +5,18 @@ namespace RxSockets.Protocol.Deflate;
 /// response, and the server's choice among the client's offers. Stateless and thread-safe.
 /// </summary>
 /// <remarks>
-/// System.IO.Compression compresses with a 15-bit window only (no public setting for the window size in .NET 10), so
-/// this end never promises a smaller compression window: a server declines offers with <c>server_max_window_bits</c>
-/// below 15 and a client never offers <c>client_max_window_bits</c>. Inflating with a 15-bit window reads data made
-/// with any smaller window, so limits on the peer's window are always honoured.
+/// Every window of RFC 7692 §7.1.2 (8 to 15 bits) is agreed to in both directions: our compressor runs on the
+/// runtime's zlib with the agreed window (see <see cref="DeflateWindow"/>), which is where a smaller window saves
+/// memory, and our inflater with the window the peer agreed to compress within.
 /// </remarks>
 internal static class DeflateNegotiation
 {
-    /// <summary>The client's offer: one permessage-deflate element carrying the options' requests.</summary>
+    /// <summary>The client's offer: one permessage-deflate element carrying the options' requests. It always
+    /// announces <c>client_max_window_bits</c> (§7.1.2.2), with our own limit as its value when one is configured, so
+    /// the server may ask for a smaller window.</summary>
     public static string BuildOffer(PerMessageDeflateOptions options) =>
-        new DeflateParameters(options.ServerNoContextTakeover, options.ClientNoContextTakeover, options.ServerMaxWindowBits, null).ToString();
+        new DeflateParameters(options.ServerNoContextTakeover, options.ClientNoContextTakeover, options.ServerMaxWindowBits,
+            options.ClientMaxWindowBits ?? 0).ToString();
 
     /// <summary>
     /// The server's choice: the first permessage-deflate offer (RFC 7692 §5.1: in the client's order of preference)
@@ -39,22 +41,22 @@ internal static class DeflateNegotiation
                 continue;
             }
 
-            // RFC 7692 §7.1.2.1: accepting server_max_window_bits=N binds us to a window of at most N bits; we can
-            // compress with 15 bits only, so a smaller N means declining this offer.
-            if (offer.ServerMaxWindowBits is < 15)
-            {
-                continue;
-            }
-
             var response = new DeflateParameters(
                 ServerNoContextTakeover: offer.ServerNoContextTakeover || options.ServerNoContextTakeover,
                 ClientNoContextTakeover: offer.ClientNoContextTakeover || options.ClientNoContextTakeover,
-                // Answered when asked (it must be, §7.1.2.1) or when configured; either way it can only be 15.
-                ServerMaxWindowBits: offer.ServerMaxWindowBits ?? options.ServerMaxWindowBits,
+                // §7.1.2.1: answered when asked (with the value asked or less) or when we limit our window anyway.
+                ServerMaxWindowBits: Min(offer.ServerMaxWindowBits, options.ServerMaxWindowBits),
                 // §7.1.2.2: only a client that announced client_max_window_bits may be asked to limit its window.
                 ClientMaxWindowBits: offer.ClientMaxWindowBits is null ? null : LimitClientWindow(offer.ClientMaxWindowBits.Value, options.ClientMaxWindowBits));
+
+            // The client compresses within what we answered, or within what it offered (an offer's value is its own
+            // promise, §7.1.2.2), so our inflater needs no larger window than that.
+            var clientWindow = Min(response.ClientMaxWindowBits, offer.ClientMaxWindowBits is > 0 ? offer.ClientMaxWindowBits : null);
             return new DeflateSettings(response.ToString(), response.ServerNoContextTakeover, response.ClientNoContextTakeover,
-                options.Threshold, options.CompressionLevel);
+                options.Threshold, options.CompressionLevel,
+                CompressWindowBits: response.ServerMaxWindowBits ?? DeflateWindow.Max,
+                InflateWindowBits: clientWindow ?? DeflateWindow.Max,
+                MemoryLevel: options.MemoryLevel);
         }
 
         return null;
@@ -100,7 +102,10 @@ internal static class DeflateNegotiation
 
         settings = new DeflateSettings(response.ToString(),
             CompressNoContext: response.ClientNoContextTakeover || options.ClientNoContextTakeover,
-            InflateNoContext: response.ServerNoContextTakeover, options.Threshold, options.CompressionLevel);
+            InflateNoContext: response.ServerNoContextTakeover, options.Threshold, options.CompressionLevel,
+            CompressWindowBits: Min(response.ClientMaxWindowBits, options.ClientMaxWindowBits) ?? DeflateWindow.Max,
+            InflateWindowBits: response.ServerMaxWindowBits ?? DeflateWindow.Max,
+            MemoryLevel: options.MemoryLevel);
         return true;
     }
 
@@ -118,14 +123,17 @@ internal static class DeflateNegotiation
             return $"the server's permessage-deflate response does not honour server_max_window_bits={requested}";
         }
 
-        // §7.1.2.2: client_max_window_bits may be answered only if offered, and we never offer it (see remarks).
-        if (response.ClientMaxWindowBits is not null)
+        // §7.1.2.2: we announced client_max_window_bits, with our limit as its value when we have one; the server
+        // may answer a window of its own, but not a larger one than we said we would use.
+        if (options.ClientMaxWindowBits is { } announced && response.ClientMaxWindowBits > announced)
         {
-            return "the server's permessage-deflate response has client_max_window_bits, which we did not offer";
+            return $"the server's permessage-deflate response has client_max_window_bits={response.ClientMaxWindowBits}, larger than the {announced} we offered";
         }
 
         return null;
     }
+
+    private static int? Min(int? a, int? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
     private static int? LimitClientWindow(int offered, int? configured) => (offered, configured) switch
     {

@@ -9,4 +9,9 @@ namespace RxSockets.Protocol.Deflate;
 /// every message (saving its memory between messages).</param>
 /// <param name="Threshold">Smaller payloads are sent uncompressed.</param>
 /// <param name="Level">The compression level.</param>
-internal sealed record DeflateSettings(string Extension, bool CompressNoContext, bool InflateNoContext, int Threshold, CompressionLevel Level);
+/// <param name="CompressWindowBits">The window we may compress with (8 to 15 bits), as the peer allowed.</param>
+/// <param name="InflateWindowBits">The window the peer compresses within (8 to 15 bits), as agreed.</param>
+/// <param name="MemoryLevel">zlib's memLevel for our compressor (1 to 9).</param>
+internal sealed record DeflateSettings(
+    string Extension, bool CompressNoContext, bool InflateNoContext, int Threshold, CompressionLevel Level,
+    int CompressWindowBits = DeflateWindow.Max, int InflateWindowBits = DeflateWindow.Max, int MemoryLevel = PerMessageDeflateOptions.DefaultMemoryLevel);

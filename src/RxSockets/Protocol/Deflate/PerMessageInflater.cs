@@ -1,23 +1,29 @@
 using System.Buffers;
-using System.IO.Compression;
 
 namespace RxSockets.Protocol.Deflate;
 
 /// <summary>
-/// The receiving half of permessage-deflate (RFC 7692 §7.2.2): appends <c>00 00 ff ff</c> to a message's compressed
-/// bytes and inflates them, keeping the window for the next message unless the peer compresses without context.
-/// The output grows in pooled arrays and stops at the message size limit, so a compression bomb fails with 1009
-/// after at most that many bytes. Not thread-safe: owned by one read loop.
+/// The receiving half of permessage-deflate (RFC 7692 §7.2.2): inflates a message's compressed bytes followed by
+/// <c>00 00 ff ff</c>, with the window the peer agreed to compress within, keeping it for the next message unless the
+/// peer compresses without context. The output grows in pooled arrays and stops at the message size limit, so a
+/// compression bomb fails with 1009 after at most that many bytes. Not thread-safe: owned by one read loop.
 /// </summary>
-internal sealed class PerMessageInflater : IDisposable
+internal sealed unsafe class PerMessageInflater : IDisposable
 {
     private const int InitialOutput = 4096;
+    private static readonly byte[] s_tail = [0x00, 0x00, 0xff, 0xff];
 
-    private readonly InputFeedStream _input = new();
     private readonly bool _noContextTakeover;
-    private DeflateStream? _inflate;
+    private readonly int _windowBits;
+    private ZStreamHandle? _stream;
 
-    public PerMessageInflater(bool noContextTakeover) => _noContextTakeover = noContextTakeover;
+    /// <param name="noContextTakeover">The peer compresses every message with an empty window.</param>
+    /// <param name="windowBits">The window the peer compresses within, 8 to 15 bits.</param>
+    public PerMessageInflater(bool noContextTakeover, int windowBits = DeflateWindow.Max)
+    {
+        _noContextTakeover = noContextTakeover;
+        _windowBits = DeflateWindow.Inflate(windowBits);
+    }
 
     /// <summary>Inflates one whole message.</summary>
     /// <param name="compressed">The message's payload as received (the frames' payloads joined).</param>
@@ -27,49 +33,28 @@ internal sealed class PerMessageInflater : IDisposable
     /// data is not valid DEFLATE (as node <c>ws</c> answers a zlib error).</exception>
     public byte[] Inflate(ReadOnlyMemory<byte> compressed, long maxSize)
     {
-        _inflate ??= new DeflateStream(_input, CompressionMode.Decompress, leaveOpen: true);
-        _input.Feed(compressed);
+        var stream = _stream ??= ZStreamHandle.CreateInflater(_windowBits);
         var output = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(InitialOutput, 2L * compressed.Length), maxSize + 1));
         var length = 0;
+        var keep = false;
+        stream.Enter();
         try
         {
-            while (true)
-            {
-                if (length == output.Length)
-                {
-                    output = Grow(output, length, maxSize);
-                }
+            var ended = Run(stream, compressed.Span, ref output, ref length, maxSize)
+                || Run(stream, s_tail, ref output, ref length, maxSize);
 
-                var read = _inflate.Read(output.AsSpan(length));
-                if (read == 0)
-                {
-                    break;
-                }
-
-                length += read;
-                if (length > maxSize)
-                {
-                    throw new ProtocolException(CloseCode.MessageTooBig, $"A compressed message inflated beyond the limit of {maxSize} bytes.");
-                }
-            }
-
+            // A sender may end a message with a final block (BFINAL, RFC 7692 §7.2.3.3): zlib's stream is then over,
+            // and the next message starts a new one.
+            keep = !_noContextTakeover && !ended;
             return length == 0 ? [] : output.AsSpan(0, length).ToArray();
-        }
-        catch (InvalidDataException error)
-        {
-            throw new ProtocolException(CloseCode.InvalidPayloadData, $"A compressed message could not be inflated: {error.Message}");
         }
         finally
         {
+            stream.Exit();
             ArrayPool<byte>.Shared.Return(output);
-
-            // A sender may end a message with a final block (BFINAL, RFC 7692 §7.2.3.3); zlib's stream is then over
-            // and leaves the rest of the input (at least our tail) unread. The next message starts a new stream.
-            var ended = _input.Remaining > 0;
-            _input.Clear();
-            if (_noContextTakeover || ended)
+            if (!keep)
             {
-                Reset();
+                Reset();   // also after a failure: the stream is of no further use.
             }
         }
     }
@@ -77,11 +62,66 @@ internal sealed class PerMessageInflater : IDisposable
     /// <summary>Drops the window and the zlib stream; the next message starts a fresh one.</summary>
     public void Reset()
     {
-        _inflate?.Dispose();
-        _inflate = null;
+        _stream?.Dispose();
+        _stream = null;
     }
 
     public void Dispose() => Reset();
+
+    /// <summary>Inflates all of <paramref name="input"/> into <paramref name="output"/>, growing it.</summary>
+    /// <returns>True when the DEFLATE stream ended (a final block); the rest of the input is then ignored.</returns>
+    private static bool Run(ZStreamHandle stream, ReadOnlySpan<byte> input, ref byte[] output, ref int length, long maxSize)
+    {
+        var z = stream.Stream;
+        fixed (byte* next = input)
+        {
+            z->NextIn = next;
+            z->AvailIn = (uint)input.Length;
+            try
+            {
+                while (true)
+                {
+                    if (length == output.Length)
+                    {
+                        output = Grow(output, length, maxSize);
+                    }
+
+                    int code;
+                    var free = (uint)(output.Length - length);
+                    fixed (byte* target = &output[length])
+                    {
+                        z->NextOut = target;
+                        z->AvailOut = free;
+                        code = ZLibNative.Inflate(z, ZLibNative.SyncFlush);
+                        z->NextOut = null;
+                    }
+
+                    length += (int)(free - z->AvailOut);
+                    if (length > maxSize)
+                    {
+                        throw new ProtocolException(CloseCode.MessageTooBig, $"A compressed message inflated beyond the limit of {maxSize} bytes.");
+                    }
+
+                    switch (code)
+                    {
+                        case ZLibNative.StreamEnd:
+                            return true;
+                        case ZLibNative.Ok when z->AvailIn > 0 || z->AvailOut == 0:
+                            continue;
+                        case ZLibNative.Ok or ZLibNative.BufError:
+                            return false;   // all input read and the output not full: nothing more to come.
+                        default:
+                            throw new ProtocolException(CloseCode.InvalidPayloadData,
+                                $"A compressed message could not be inflated: {ZLibNative.Describe(z, code)}.");
+                    }
+                }
+            }
+            finally
+            {
+                z->NextIn = null;
+            }
+        }
+    }
 
     /// <summary>Doubles the output, but never past one byte more than the limit: that byte is how an oversized
     /// message is noticed without inflating the rest of it.</summary>

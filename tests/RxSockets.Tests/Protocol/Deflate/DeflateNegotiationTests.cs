@@ -5,21 +5,61 @@ namespace RxSockets.Tests.Protocol.Deflate;
 public class DeflateNegotiationTests
 {
     [Test]
-    public void BuildOffer_Defaults_OffersBareExtension()
+    public void BuildOffer_Defaults_AnnouncesClientWindowBitsWithoutValue()
     {
         var offer = DeflateNegotiation.BuildOffer(new PerMessageDeflateOptions());
 
-        Assert.That(offer, Is.EqualTo("permessage-deflate"));
+        Assert.That(offer, Is.EqualTo("permessage-deflate; client_max_window_bits"));
     }
 
     [Test]
-    public void BuildOffer_EveryClientParameter_OffersThemButNeverClientWindowBits()
+    public void BuildOffer_EveryClientParameter_OffersThemAll()
     {
-        var options = new PerMessageDeflateOptions { ServerNoContextTakeover = true, ClientNoContextTakeover = true, ServerMaxWindowBits = 10 };
+        var options = new PerMessageDeflateOptions { ServerNoContextTakeover = true, ClientNoContextTakeover = true, ServerMaxWindowBits = 10, ClientMaxWindowBits = 9 };
 
         var offer = DeflateNegotiation.BuildOffer(options);
 
-        Assert.That(offer, Is.EqualTo("permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10"));
+        Assert.That(offer, Is.EqualTo(
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=9"));
+    }
+
+    [TestCase(8)]
+    [TestCase(9)]
+    [TestCase(12)]
+    [TestCase(14)]
+    [TestCase(15)]
+    public void SelectOffer_ServerWindowRequested_AcceptsAndCompressesWithIt(int bits)
+    {
+        var settings = DeflateNegotiation.SelectOffer($"permessage-deflate; server_max_window_bits={bits}", new PerMessageDeflateOptions());
+
+        Assert.That(settings?.Extension, Is.EqualTo($"permessage-deflate; server_max_window_bits={bits}"));
+        Assert.That(settings?.CompressWindowBits, Is.EqualTo(bits));
+        Assert.That(settings?.InflateWindowBits, Is.EqualTo(15));
+    }
+
+    [TestCase("permessage-deflate; server_max_window_bits=12", 10, "permessage-deflate; server_max_window_bits=10", 10)]
+    [TestCase("permessage-deflate; server_max_window_bits=9", 10, "permessage-deflate; server_max_window_bits=9", 9)]
+    [TestCase("permessage-deflate", 11, "permessage-deflate; server_max_window_bits=11", 11)]
+    public void SelectOffer_ServerWindowConfigured_AnswersTheSmallerWindow(string offer, int configured, string expected, int compressBits)
+    {
+        var settings = DeflateNegotiation.SelectOffer(offer, new PerMessageDeflateOptions { ServerMaxWindowBits = configured });
+
+        Assert.That(settings?.Extension, Is.EqualTo(expected));
+        Assert.That(settings?.CompressWindowBits, Is.EqualTo(compressBits));
+    }
+
+    [TestCase("permessage-deflate; client_max_window_bits", null, 15)]
+    [TestCase("permessage-deflate; client_max_window_bits", 9, 9)]
+    [TestCase("permessage-deflate; client_max_window_bits=12", null, 12)]
+    [TestCase("permessage-deflate; client_max_window_bits=12", 8, 8)]
+    [TestCase("permessage-deflate", 8, 15)]
+    public void SelectOffer_ClientWindow_InflatesWithTheWindowTheClientWillUse(string offer, int? configured, int inflateBits)
+    {
+        var settings = DeflateNegotiation.SelectOffer(offer, new PerMessageDeflateOptions { ClientMaxWindowBits = configured, MemoryLevel = 5 });
+
+        Assert.That(settings?.InflateWindowBits, Is.EqualTo(inflateBits));
+        Assert.That(settings?.CompressWindowBits, Is.EqualTo(15));
+        Assert.That(settings?.MemoryLevel, Is.EqualTo(5));
     }
 
     [TestCase("permessage-deflate", "permessage-deflate")]
@@ -77,9 +117,21 @@ public class DeflateNegotiationTests
     }
 
     [Test]
-    public void SelectOffer_FirstOfferAsksForSmallServerWindow_DeclinesItAndTakesTheNext()
+    public void SelectOffer_FirstOfferAsksForSmallServerWindow_AcceptsIt()
     {
         var header = "permessage-deflate; server_max_window_bits=10; client_max_window_bits, permessage-deflate; client_no_context_takeover";
+
+        var settings = DeflateNegotiation.SelectOffer(header, new PerMessageDeflateOptions { ClientMaxWindowBits = 11 });
+
+        Assert.That(settings?.Extension, Is.EqualTo("permessage-deflate; server_max_window_bits=10; client_max_window_bits=11"));
+        Assert.That(settings?.CompressWindowBits, Is.EqualTo(10));
+        Assert.That(settings?.InflateWindowBits, Is.EqualTo(11));
+    }
+
+    [Test]
+    public void SelectOffer_FirstOfferMalformed_TakesTheNext()
+    {
+        var header = "permessage-deflate; server_max_window_bits=7, permessage-deflate; client_no_context_takeover";
 
         var settings = DeflateNegotiation.SelectOffer(header, new PerMessageDeflateOptions());
 
@@ -94,9 +146,13 @@ public class DeflateNegotiationTests
         Assert.That(settings?.Extension, Is.EqualTo("permessage-deflate; server_no_context_takeover"));
     }
 
-    [TestCase("permessage-deflate; server_max_window_bits=8")]
-    [TestCase("permessage-deflate; server_max_window_bits=14")]
     [TestCase("permessage-deflate; server_max_window_bits")]
+    [TestCase("permessage-deflate; server_max_window_bits=0")]
+    [TestCase("permessage-deflate; server_max_window_bits=+9")]
+    [TestCase("permessage-deflate; server_max_window_bits=9; server_max_window_bits=10")]
+    [TestCase("permessage-deflate; client_max_window_bits=7")]
+    [TestCase("permessage-deflate; client_max_window_bits=08")]
+    [TestCase("permessage-deflate; client_max_window_bits; client_max_window_bits=9")]
     [TestCase("permessage-deflate; server_max_window_bits=16")]
     [TestCase("permessage-deflate; server_max_window_bits=7")]
     [TestCase("permessage-deflate; server_max_window_bits=010")]
@@ -148,8 +204,9 @@ public class DeflateNegotiationTests
         Assert.That(settings?.InflateNoContext, Is.False);
     }
 
-    [TestCase("permessage-deflate; client_max_window_bits=15", "client_max_window_bits")]
     [TestCase("permessage-deflate; client_max_window_bits", "client_max_window_bits")]
+    [TestCase("permessage-deflate; client_max_window_bits=7", "client_max_window_bits")]
+    [TestCase("permessage-deflate; client_max_window_bits=9; client_max_window_bits=9", "client_max_window_bits")]
     [TestCase("permessage-deflate; server_max_window_bits", "server_max_window_bits")]
     [TestCase("permessage-deflate; server_max_window_bits=16", "server_max_window_bits")]
     [TestCase("permessage-deflate; foo=1", "foo")]
@@ -184,5 +241,38 @@ public class DeflateNegotiationTests
         var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions { ServerMaxWindowBits = 10 }, out _, out _);
 
         Assert.That(accepted, Is.EqualTo(expected));
+    }
+
+    [TestCase("permessage-deflate", 15, 15)]
+    [TestCase("permessage-deflate; client_max_window_bits=8", 8, 15)]
+    [TestCase("permessage-deflate; client_max_window_bits=12; server_max_window_bits=9", 12, 9)]
+    [TestCase("permessage-deflate; server_max_window_bits=10", 15, 10)]
+    public void TryAcceptResponse_WindowsAnswered_CompressAndInflateWithThem(string header, int compressBits, int inflateBits)
+    {
+        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions { MemoryLevel = 3 }, out var settings, out var error);
+
+        Assert.That(accepted, Is.True, error);
+        Assert.That(settings?.CompressWindowBits, Is.EqualTo(compressBits));
+        Assert.That(settings?.InflateWindowBits, Is.EqualTo(inflateBits));
+        Assert.That(settings?.MemoryLevel, Is.EqualTo(3));
+    }
+
+    [TestCase("permessage-deflate", true, 10)]
+    [TestCase("permessage-deflate; client_max_window_bits=9", true, 9)]
+    [TestCase("permessage-deflate; client_max_window_bits=10", true, 10)]
+    [TestCase("permessage-deflate; client_max_window_bits=11", false, 0)]
+    public void TryAcceptResponse_ClientWindowAnnounced_AnswerMayOnlyLowerIt(string header, bool expected, int compressBits)
+    {
+        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions { ClientMaxWindowBits = 10 }, out var settings, out var error);
+
+        Assert.That(accepted, Is.EqualTo(expected));
+        if (expected)
+        {
+            Assert.That(settings?.CompressWindowBits, Is.EqualTo(compressBits));
+        }
+        else
+        {
+            Assert.That(error, Does.Contain("client_max_window_bits=11, larger than the 10 we offered"));
+        }
     }
 }

@@ -11,6 +11,9 @@ public class PerMessageDeflateOptionsTests
 
         Assert.That(options.Threshold, Is.EqualTo(1024));
         Assert.That(options.CompressionLevel, Is.EqualTo(CompressionLevel.Optimal));
+        Assert.That(options.MemoryLevel, Is.EqualTo(8));
+        Assert.That(options.ServerMaxWindowBits, Is.Null);
+        Assert.That(options.ClientMaxWindowBits, Is.Null);
         Assert.That(new WebSocketServerOptions().PerMessageDeflate, Is.Null);
         Assert.That(new WebSocketClientOptions().PerMessageDeflate, Is.Null);
     }
@@ -19,6 +22,7 @@ public class PerMessageDeflateOptionsTests
     [TestCase(nameof(PerMessageDeflateOptions.CompressionLevel))]
     [TestCase(nameof(PerMessageDeflateOptions.ServerMaxWindowBits))]
     [TestCase(nameof(PerMessageDeflateOptions.ClientMaxWindowBits))]
+    [TestCase(nameof(PerMessageDeflateOptions.MemoryLevel))]
     public void ServerValidate_InvalidProperty_ThrowsNamingIt(string property)
     {
         var options = new WebSocketServerOptions { PerMessageDeflate = Invalid(property, ConnectionRole.Server) };
@@ -32,6 +36,7 @@ public class PerMessageDeflateOptionsTests
     [TestCase(nameof(PerMessageDeflateOptions.CompressionLevel))]
     [TestCase(nameof(PerMessageDeflateOptions.ServerMaxWindowBits))]
     [TestCase(nameof(PerMessageDeflateOptions.ClientMaxWindowBits))]
+    [TestCase(nameof(PerMessageDeflateOptions.MemoryLevel))]
     public void ClientValidate_InvalidProperty_ThrowsNamingIt(string property)
     {
         var options = new WebSocketClientOptions { PerMessageDeflate = Invalid(property, ConnectionRole.Client) };
@@ -39,6 +44,17 @@ public class PerMessageDeflateOptionsTests
         var error = Assert.Throws<ArgumentException>(() => options.ValidatedCopy());
 
         Assert.That(error?.ParamName, Is.EqualTo($"PerMessageDeflate.{property}"));
+    }
+
+    [TestCase(8, 1)]
+    [TestCase(12, 4)]
+    [TestCase(15, 9)]
+    public void Validate_EveryWindowAndMemoryLevel_IsAcceptedInBothRoles(int bits, int memLevel)
+    {
+        PerMessageDeflateOptions Options() => new() { ServerMaxWindowBits = bits, ClientMaxWindowBits = bits, MemoryLevel = memLevel };
+
+        Assert.DoesNotThrow(() => new WebSocketServerOptions { PerMessageDeflate = Options() }.ValidatedCopy());
+        Assert.DoesNotThrow(() => new WebSocketClientOptions { PerMessageDeflate = Options() }.ValidatedCopy());
     }
 
     [Test]
@@ -56,7 +72,8 @@ public class PerMessageDeflateOptionsTests
     {
         nameof(PerMessageDeflateOptions.Threshold) => new PerMessageDeflateOptions { Threshold = -1 },
         nameof(PerMessageDeflateOptions.CompressionLevel) => new PerMessageDeflateOptions { CompressionLevel = (CompressionLevel)42 },
-        nameof(PerMessageDeflateOptions.ServerMaxWindowBits) => new PerMessageDeflateOptions { ServerMaxWindowBits = role == ConnectionRole.Server ? 12 : 16 },
-        _ => new PerMessageDeflateOptions { ClientMaxWindowBits = role == ConnectionRole.Server ? 7 : 15 },
+        nameof(PerMessageDeflateOptions.ServerMaxWindowBits) => new PerMessageDeflateOptions { ServerMaxWindowBits = role == ConnectionRole.Server ? 7 : 16 },
+        nameof(PerMessageDeflateOptions.MemoryLevel) => new PerMessageDeflateOptions { MemoryLevel = role == ConnectionRole.Server ? 0 : 10 },
+        _ => new PerMessageDeflateOptions { ClientMaxWindowBits = role == ConnectionRole.Server ? 16 : 7 },
     };
 }
