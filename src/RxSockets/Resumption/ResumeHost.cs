@@ -132,16 +132,17 @@ internal sealed class ResumeHost
 
     private void OnEnded(ResumableSession session)
     {
-        _sessions.TryRemove(session.Id, out _);
-        if (session.EndStatus is not { } status)
+        // Remembered before it leaves _sessions: a hello read in between finds it in one or the other (AcceptAsync
+        // looks in _sessions first), never in neither, which would hand that client a fresh session.
+        if (session.EndStatus is { } status)
         {
-            return;
+            // Kept as long as a dropped session is waited for: a client later than that would have found it expired anyway.
+            var id = session.Id;
+            var forget = _options.Scheduler.Schedule(_resume!.SessionTimeout, () => _ended.TryRemove(id, out _));   // sessions exist only with _resume
+            _ended[id] = new SessionEnd(id, status, session.LastReceived, forget);
         }
 
-        // Kept as long as a dropped session is waited for: a client later than that would have found it expired anyway.
-        var id = session.Id;
-        var forget = _options.Scheduler.Schedule(_resume!.SessionTimeout, () => _ended.TryRemove(id, out _));   // sessions exist only with _resume
-        _ended[id] = new SessionEnd(id, status, session.LastReceived, forget);
+        _sessions.TryRemove(session.Id, out _);
     }
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));

@@ -1,5 +1,6 @@
 using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
+using System.Threading.Channels;
 using RxSockets.Resumption;
 using RxSockets.Tests.Support;
 
@@ -116,13 +117,15 @@ public class ResumeEndTests
         var cancellationToken = timeout.Token;
         await using var server = await WebSocketServer.StartAsync(ServerOptions(new ResumeOptions()), cancellationToken);
         var sessions = server.AcceptAllSessionsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        var clock = new TestScheduler();   // the client's: its reconnect waits until the test advances it
+        var clock = new StepScheduler();   // the client's: its reconnect waits until the test steps it
         await using var client = new WebSocketClient(server.Url,
             new WebSocketClientOptions { Resume = new ResumeOptions(), KeepAliveInterval = Timeout.InfiniteTimeSpan, Scheduler = clock },
             new ReconnectOptions { ReconnectDelay = TimeSpan.FromSeconds(1), ShouldReconnect = _ => true });   // a policy that would retry anything
         var closed = client.Events.OfType<ClientClosed>().FirstAsync().ToTask(cancellationToken);
         var attempts = 0;
         using var counting = client.Events.OfType<ClientConnecting>().Subscribe(_ => Interlocked.Increment(ref attempts));
+        var reconnecting = Channel.CreateUnbounded<ClientReconnecting>();
+        using var announcing = client.Events.OfType<ClientReconnecting>().Subscribe(e => reconnecting.Writer.TryWrite(e));
         await client.StartAsync(cancellationToken);
         await sessions.MoveNextAsync();
         var session = sessions.Current;
@@ -131,12 +134,24 @@ public class ResumeEndTests
         session.Connection?.Abort();
         await Until.TrueAsync(() => session.Connection is null, cancellationToken);
         await (code == CloseCode.NormalClosure ? session.CloseAsync(code, reason, cancellationToken) : session.FailAsync(reason, cancellationToken));
-        await Until.TrueAsync(() =>
+
+        // Each reconnect is announced, then waits for its delay on the client's clock: the clock moves once per
+        // announcement, to that delay's timer, and never while an attempt is in flight (its handshake deadline is on
+        // the same clock). A client that kept reconnecting shows in the count, bounded by the steps.
+        for (var step = 0; step < 5 && !closed.IsCompleted; step++)
         {
-            clock.AdvanceBy(TimeSpan.FromSeconds(1));
-            return closed.IsCompleted;
-        }, cancellationToken);
-        var end = await closed;
+            var announced = reconnecting.Reader.ReadAsync(cancellationToken).AsTask();
+            if (await Task.WhenAny(closed, announced) == closed)
+            {
+                break;
+            }
+
+            var before = clock.Elapsed;
+            var delay = (await announced).Delay;
+            Assert.That(await clock.StepAsync(cancellationToken) - before, Is.EqualTo(delay), "the clock stepped to the reconnect delay");
+        }
+
+        var end = await closed.WaitAsync(cancellationToken);
 
         Assert.That(end.Status, Is.EqualTo(new CloseStatus(code, reason)));
         Assert.That(end.Error, code == CloseCode.NormalClosure ? Is.Null : Is.InstanceOf<ConnectionClosedException>());
