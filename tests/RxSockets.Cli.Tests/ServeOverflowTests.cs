@@ -5,7 +5,7 @@ namespace RxSockets.Cli.Tests;
 
 /// <summary>
 /// <c>serve --broadcast --broadcast-overflow P --queue-bytes SIZE</c> over real sockets: a sender broadcasts numbered
-/// 64 KiB messages, one member reads everything, one never reads (its receive queue holds one byte's worth, so once its
+/// 64 KiB messages in step with a member that reads everything, one never reads (its receive queue holds one byte's worth, so once its
 /// socket buffers are full the server's send queue for it is over budget). Each policy must let the reader have every
 /// message; what the stuck member gets (and whether it stays) tells the policies apart.
 /// </summary>
@@ -102,15 +102,15 @@ public class ServeOverflowTests
         var sender = await CliServe.ConnectListedAsync(serve, url, cancellationToken);
         run.Add(sender);
 
-        var reading = ReadNumbersAsync(reader, Count, cancellationToken);
+        // In step with the reader, so the reader's own queue never goes over budget (under Disconnect it would be
+        // closed too): only the stuck member's does.
         for (var i = 0; i < Count; i++)
         {
             var data = new byte[Size];
             BinaryPrimitives.WriteInt32BigEndian(data, i);
             await sender.SendAsync(data.AsMemory(), cancellationToken);
+            run.ReaderGot.AddRange(await ReadNumbersAsync(reader, 1, cancellationToken));
         }
-
-        run.ReaderGot = await reading;
 
         // Now the stuck member reads what it was given. Under a drop policy it stays, and end markers follow until one
         // reaches it (those sent while its queue is still over budget are dropped too), each paced by the reader's

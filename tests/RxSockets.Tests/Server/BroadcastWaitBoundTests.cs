@@ -14,8 +14,8 @@ public class BroadcastWaitBoundTests
     public async Task PublishAsync_WaitDefault_StuckMemberClosedWith1013AfterTheBoundAndOthersKeepReceiving(CancellationToken cancellationToken)
     {
         var clock = new TestScheduler();
-        var (server, stuck, stuckPeer, gate, reader, readerPeer) = await StuckAndReaderAsync(clock, o => { }, cancellationToken);
-        await using var _ = server;
+        await using var fixture = await StuckAndReaderAsync(clock, o => { }, cancellationToken);
+        var (server, stuck, stuckPeer, gate, reader, readerPeer) = fixture;
         var topic = server.Topic("feed");
         topic.Join(stuck);
         topic.Join(reader);
@@ -23,14 +23,15 @@ public class BroadcastWaitBoundTests
         await gate.FirstFlushStarted.WaitAsync(cancellationToken);
         await topic.PublishAsync("m1", cancellationToken: cancellationToken);
         await topic.PublishAsync("m2", cancellationToken: cancellationToken);   // the stuck member's budget (2) is full
+        var readerBefore = await ReadTextsAsync(readerPeer, 3, cancellationToken);   // the reader's queue is empty again
 
         var third = topic.PublishAsync("m3", cancellationToken: cancellationToken).AsTask();
         await Until.TrueAsync(() => clock.HasScheduledWork, cancellationToken);   // the bound's timer is armed
-        var readerHadItWhileWaiting = await ReadTextsAsync(readerPeer, 4, cancellationToken);
+        var readerHadItWhileWaiting = readerBefore.Append(await readerPeer.ExpectTextAsync(cancellationToken));
         clock.AdvanceBy(Bound - TimeSpan.FromTicks(1));
         var waitingJustBeforeTheBound = !third.IsCompleted;
         clock.AdvanceBy(TimeSpan.FromTicks(1));
-        var delivered = await third;
+        var delivered = await third.WaitAsync(cancellationToken);
         var next = await topic.PublishAsync("m4", cancellationToken: cancellationToken);
         var readerAfter = await readerPeer.ExpectTextAsync(cancellationToken);
         gate.ReleaseFirstFlush();
@@ -47,21 +48,22 @@ public class BroadcastWaitBoundTests
     public async Task BroadcastAsync_WaitDefault_StuckMemberClosedWith1013AfterTheBound(CancellationToken cancellationToken)
     {
         var clock = new TestScheduler();
-        var (server, stuck, stuckPeer, gate, _, readerPeer) = await StuckAndReaderAsync(clock, o => { }, cancellationToken);
-        await using var __ = server;
+        await using var fixture = await StuckAndReaderAsync(clock, o => { }, cancellationToken);
+        var (server, stuck, stuckPeer, gate, _, readerPeer) = fixture;
         await server.BroadcastAsync(Message.Text("m0"), cancellationToken: cancellationToken);
         await gate.FirstFlushStarted.WaitAsync(cancellationToken);
         await server.BroadcastAsync(Message.Text("m1"), cancellationToken: cancellationToken);
         await server.BroadcastAsync(Message.Text("m2"), cancellationToken: cancellationToken);
+        var readerBefore = await ReadTextsAsync(readerPeer, 3, cancellationToken);   // the reader's queue is empty again
 
         var third = server.BroadcastAsync(Message.Text("m3"), cancellationToken: cancellationToken).AsTask();
         await Until.TrueAsync(() => clock.HasScheduledWork, cancellationToken);
         clock.AdvanceBy(Bound);
-        var delivered = await third;
+        var delivered = await third.WaitAsync(cancellationToken);
         gate.ReleaseFirstFlush();
 
         Assert.That(delivered, Is.EqualTo(1));
-        Assert.That(await ReadTextsAsync(readerPeer, 4, cancellationToken), Is.EqualTo(new[] { "m0", "m1", "m2", "m3" }));
+        Assert.That(readerBefore.Append(await readerPeer.ExpectTextAsync(cancellationToken)), Is.EqualTo(new[] { "m0", "m1", "m2", "m3" }));
         Assert.That(await stuckPeer.ExpectTextAsync(cancellationToken), Is.EqualTo("m0"));
         Assert.That((await stuckPeer.ExpectCloseAsync(cancellationToken))?.Code, Is.EqualTo(CloseCode.TryAgainLater));
         Assert.That((server.DroppedBroadcasts, stuck.State), Is.EqualTo((1L, ConnectionState.Closing)).Or.EqualTo((1L, ConnectionState.Closed)));
@@ -71,8 +73,8 @@ public class BroadcastWaitBoundTests
     public async Task PublishAsync_WaitInfinite_WaitsPastAnyTimeUntilRoomIsMade(CancellationToken cancellationToken)
     {
         var clock = new TestScheduler();
-        var (server, stuck, _, gate, _, _) = await StuckAndReaderAsync(clock, o => o.BroadcastWaitTimeout = Timeout.InfiniteTimeSpan, cancellationToken);
-        await using var __ = server;
+        await using var fixture = await StuckAndReaderAsync(clock, o => o.BroadcastWaitTimeout = Timeout.InfiniteTimeSpan, cancellationToken);
+        var (server, stuck, _, gate, _, _) = fixture;
         var topic = server.Topic("feed");
         topic.Join(stuck);
         await topic.PublishAsync("m0", cancellationToken: cancellationToken);
@@ -86,7 +88,7 @@ public class BroadcastWaitBoundTests
         gate.ReleaseFirstFlush();
 
         Assert.That(waitedAnHour, Is.True);
-        Assert.That(await third, Is.EqualTo(1));
+        Assert.That(await third.WaitAsync(cancellationToken), Is.EqualTo(1));
         Assert.That(stuck.State, Is.EqualTo(ConnectionState.Open));
     }
 
@@ -110,7 +112,7 @@ public class BroadcastWaitBoundTests
 
     /// <summary>A server on <paramref name="clock"/> with a broadcast budget of 2 messages, a member whose writer is
     /// held, and a member that reads.</summary>
-    private static async Task<(WebSocketServer Server, WebSocketConnection Stuck, RawPeer StuckPeer, GatedPipeWriter Gate, WebSocketConnection Reader, RawPeer ReaderPeer)> StuckAndReaderAsync(
+    private static async Task<Fixture> StuckAndReaderAsync(
         TestScheduler clock, Action<WebSocketServerOptions> configure, CancellationToken cancellationToken)
     {
         var server = Detached.Server(clock, o =>
@@ -121,7 +123,21 @@ public class BroadcastWaitBoundTests
         GatedPipeWriter? gate = null;
         var (stuck, stuckPeer) = await Detached.OpenAsync(server, cancellationToken, output => gate = new GatedPipeWriter(output));
         var (reader, readerPeer) = await Detached.OpenAsync(server, cancellationToken);
-        return (server, stuck, stuckPeer, gate!, reader, readerPeer);
+        return new Fixture(server, stuck, stuckPeer, gate!, reader, readerPeer);
+    }
+
+    /// <summary>Disposing aborts both connections first: on a virtual clock that never moves, the server's close
+    /// handshake with peers that do not answer would wait for ever.</summary>
+    private sealed record Fixture(WebSocketServer Server, WebSocketConnection Stuck, RawPeer StuckPeer, GatedPipeWriter Gate,
+        WebSocketConnection Reader, RawPeer ReaderPeer) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Gate.ReleaseFirstFlush();
+            Stuck.Abort();
+            Reader.Abort();
+            await Server.DisposeAsync();
+        }
     }
 
     private static async Task<string[]> ReadTextsAsync(RawPeer peer, int count, CancellationToken cancellationToken)

@@ -62,7 +62,7 @@ public class QueueBytesTests
         var waitedForRoom = !third.IsCompleted;
         var queuedWhileFull = connection.BufferedAmount;
         gate.ReleaseFirstFlush();
-        await third;
+        await third.WaitAsync(cancellationToken);
 
         Assert.That(waitedForRoom, Is.True);
         Assert.That(queuedWhileFull, Is.EqualTo(800));
