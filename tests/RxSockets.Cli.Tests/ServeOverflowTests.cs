@@ -112,11 +112,12 @@ public class ServeOverflowTests
             run.ReaderGot.AddRange(await ReadNumbersAsync(reader, 1, cancellationToken));
         }
 
-        // Now the stuck member reads what it was given. Under a drop policy it stays, and end markers follow until one
-        // reaches it (those sent while its queue is still over budget are dropped too), each paced by the reader's
-        // receipt of it; under the others it is closed, which ends its reading.
+        // Now the stuck member reads what it was given, up to the newest message, an end marker or its close. Under
+        // drop-oldest the newest is kept, so it ends there. Under drop-newest it stays but never gets the newest, so
+        // end markers follow until one reaches it (those sent while its queue is still over budget are dropped too),
+        // each paced by the reader's receipt of it. Under the others it is closed, which ends its reading.
         var stuckReading = ReadUntilEndAsync(stuck, cancellationToken);
-        for (var markers = 0; policy.StartsWith("drop", StringComparison.Ordinal) && !stuckReading.IsCompleted && markers < 100_000; markers++)
+        for (var markers = 0; policy == "drop-newest" && !stuckReading.IsCompleted && markers < 100_000; markers++)
         {
             await sender.SendAsync(Marker(-1), cancellationToken);
             await ReadNumbersAsync(reader, 1, cancellationToken);
@@ -149,7 +150,7 @@ public class ServeOverflowTests
         return numbers;
     }
 
-    /// <summary>The numbers until the end marker (-1) or the close.</summary>
+    /// <summary>The numbers up to the newest, the end marker (-1) or the close.</summary>
     private static async Task<List<int>> ReadUntilEndAsync(WebSocketConnection client, CancellationToken cancellationToken)
     {
         var numbers = new List<int>();
@@ -164,6 +165,10 @@ public class ServeOverflowTests
                 }
 
                 numbers.Add(number);
+                if (number == Count - 1)
+                {
+                    break;
+                }
             }
         }
         catch (ConnectionClosedException)
