@@ -142,7 +142,7 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
         // The bound runs on the connection's clock (virtual in tests), from the first wait to the message queued: a
         // member that takes a message now and then cannot stretch it.
         using var expiry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var timer = _clock.Schedule(_waitTimeout, expiry.Cancel);
+        using var timer = _clock.Schedule(_waitTimeout, () => CancelQuietly(expiry));
         try
         {
             return await WaitForRoomAsync(session, frame, expiry.Token).ConfigureAwait(false);
@@ -158,6 +158,20 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
             session.Fail(new CloseStatus(CloseCode.TryAgainLater, "slow consumer: no room for a broadcast in time"),
                 new TimeoutException($"A broadcast waited {_waitTimeout} for room in this connection's send queue (BroadcastOverflow.Wait, BroadcastWaitTimeout)."));
             return false;
+        }
+    }
+
+    /// <summary>The timer's end of the bound: a wait that ended (and disposed the source) just as the timer fired
+    /// has nothing left to cancel, and a timer callback must not throw.</summary>
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The wait is over already.
         }
     }
 
