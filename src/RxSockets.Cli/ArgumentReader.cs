@@ -92,6 +92,30 @@ internal sealed class ArgumentReader(string command, IReadOnlyList<string> args)
         return value;
     }
 
+    /// <summary>Reads the current option's value as a positive byte size (see <see cref="ByteSize"/>).</summary>
+    public long Size()
+    {
+        var text = Value();
+        if (!ByteSize.TryParse(text, out var value))
+        {
+            throw new UsageException($"option {_current} needs a positive size such as 65536, 512KiB or 4MiB (at most 1TiB), not '{text}'");
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads the current option's value as one of <paramref name="choices"/> (exact, lower case).</summary>
+    public T Choice<T>(IReadOnlyDictionary<string, T> choices)
+    {
+        var text = Value();
+        if (!choices.TryGetValue(text, out var value))
+        {
+            throw new UsageException($"option {_current} needs one of {string.Join(", ", choices.Keys)}, not '{text}'");
+        }
+
+        return value;
+    }
+
     /// <summary>The error for an option this command does not know.</summary>
     public UsageException Unknown(string token) =>
         IsOption(token)

@@ -45,6 +45,12 @@ internal static class ServeCommand
                                  permessage-deflate with an LZ77 window of 2^N bytes (8..15) both ways: compress
                                  within it and ask clients for it (implies --deflate)
           --queue N              send and receive queue capacity per connection, in messages (default 256)
+          --queue-bytes SIZE     send and receive queue budget per connection, in bytes, whichever of --queue and
+                                 this is reached first; SIZE like 65536, 512KiB or 4MiB (default 1MiB). An empty
+                                 queue still takes one larger message (up to --max-message)
+          --broadcast-overflow P broadcast and topic modes: what a message does for a client whose send queue is over
+                                 budget: wait (default: wait up to 5s for room, then close that client with 1013),
+                                 drop-oldest, drop-newest, or disconnect (close it with 1013 at once)
           --cert FILE.pfx        serve wss:// with the certificate and private key in this PKCS#12 file
           --cert-password PW     the password of the --cert file
           --backplane URL        join the other nodes on the same Redis as one server: redis://HOST:PORT
@@ -72,12 +78,18 @@ internal static class ServeCommand
                 Path = settings.Path,
                 ReceiveQueueCapacity = settings.QueueCapacity,
                 SendQueueCapacity = settings.QueueCapacity,
+                BroadcastOverflow = settings.BroadcastOverflow,
                 CertificatePath = settings.CertificatePath,
                 CertificatePassword = settings.CertificatePassword,
                 Resume = settings.Resume ? new ResumeOptions() : null,
                 Backplane = settings.Backplane is { } backplane ? new RxSockets.Redis.RedisBackplane(backplane) : null,
                 ConfigureTopic = settings.Topic is null ? null : _ => TopicMode.Options(settings),
             };
+            if (settings.QueueBytes > 0)
+            {
+                options.MaxQueuedBytes = settings.QueueBytes;
+            }
+
             settings.Protocol.ApplyTo(options);
             server = await WebSocketServer.StartAsync(options).ConfigureAwait(false);
         }
@@ -217,6 +229,15 @@ internal static class ServeCommand
         }
     }
 
+    /// <summary>The names <c>--broadcast-overflow</c> takes: a public contract, never renamed.</summary>
+    private static readonly Dictionary<string, BroadcastOverflow> s_overflows = new(StringComparer.Ordinal)
+    {
+        ["wait"] = BroadcastOverflow.Wait,
+        ["drop-oldest"] = BroadcastOverflow.DropOldest,
+        ["drop-newest"] = BroadcastOverflow.DropNewest,
+        ["disconnect"] = BroadcastOverflow.Disconnect,
+    };
+
     private static ServeSettings? Parse(IReadOnlyList<string> args)
     {
         var reader = new ArgumentReader("serve", args);
@@ -237,6 +258,8 @@ internal static class ServeCommand
         var history = 0;
         var historyTtl = TimeSpan.Zero;
         var positions = false;
+        BroadcastOverflow? overflow = null;
+        long queueBytes = 0;
         while (reader.TryRead(out var token))
         {
             if (protocol.TryRead(token, reader))
@@ -264,6 +287,12 @@ internal static class ServeCommand
                     break;
                 case "--queue":
                     queue = (int)reader.Number(1, 1_000_000);
+                    break;
+                case "--queue-bytes":
+                    queueBytes = reader.Size();
+                    break;
+                case "--broadcast-overflow":
+                    overflow = reader.Choice(s_overflows);
                     break;
                 case "--quiet":
                     quiet = reader.Switch();
@@ -346,11 +375,17 @@ internal static class ServeCommand
             throw new UsageException("'serve' needs a mode: --echo, --broadcast, --topic or --count (see 'rxsockets serve --help')");
         }
 
+        if (overflow is not null && broadcast != true && topic is null)
+        {
+            throw new UsageException("option --broadcast-overflow needs --broadcast or --topic");
+        }
+
         if (password is not null && certificate is null)
         {
             throw new UsageException("option --cert-password needs --cert");
         }
 
-        return new ServeSettings(host, port, path, protocol, queue, broadcast ?? false, quiet, certificate, password, count, rate, resume, backplane, topic, history, historyTtl, positions);
+        return new ServeSettings(host, port, path, protocol, queue, broadcast ?? false, quiet, certificate, password, count, rate, resume, backplane, topic, history, historyTtl, positions,
+            overflow ?? BroadcastOverflow.Wait, queueBytes);
     }
 }

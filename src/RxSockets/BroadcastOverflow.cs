@@ -5,8 +5,11 @@ namespace RxSockets;
 /// Every message dropped is counted per connection, per topic and per server.</summary>
 public enum BroadcastOverflow
 {
-    /// <summary>Wait until the connection's queue is back under budget: one slow client slows the publisher (the
-    /// publish completes when every recipient has it queued). Nothing is dropped.</summary>
+    /// <summary>Wait until the connection's queue is back under budget, for at most
+    /// <see cref="WebSocketServerOptions.BroadcastWaitTimeout"/> (5 s by default): one slow client slows the publisher
+    /// (the publish completes when every recipient has it queued), but one that makes no room in time is closed with
+    /// 1013 (try again later, as <see cref="Disconnect"/>) and the message counted as dropped for it. Nothing is dropped
+    /// for a client that keeps up within the bound.</summary>
     Wait,
 
     /// <summary>Evict the oldest broadcast or published message still queued for that connection (never one it sent

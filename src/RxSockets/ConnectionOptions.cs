@@ -28,6 +28,16 @@ public abstract class ConnectionOptions
     /// <value>The default is 16.</value>
     public int SendQueueCapacity { get; set; } = 16;
 
+    /// <summary>The most payload bytes each of a connection's queues may hold: its receive queue (messages received but
+    /// not yet consumed: beyond it the socket is not read) and its send queue (messages accepted but not yet written:
+    /// beyond it <c>SendAsync</c> waits and <c>Outgoing.OnNext</c> applies <see cref="OutgoingOverflow"/>). It bounds
+    /// the queues together with <see cref="ReceiveQueueCapacity"/> and <see cref="SendQueueCapacity"/>, whichever is
+    /// reached first. An empty queue takes one message however large (up to <see cref="MaxMessageSize"/> when
+    /// received), so a message bigger than this budget still passes, alone.</summary>
+    /// <value>The default is 1 MiB: with the default <see cref="MaxMessageSize"/>, a connection that neither reads
+    /// nor lets its peer's replies out pins a few MiB at most, not capacity × message size.</value>
+    public long MaxQueuedBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Whether a received message is handed to a waiting consumer (the <c>Incoming</c> observers or an
     /// <c>await foreach</c> over <c>ReadAllAsync</c>) on the connection's read loop thread, with no thread hop; what the
     /// consumer sends in reply to one socket read then leaves in one socket write.</summary>
@@ -99,6 +109,7 @@ public abstract class ConnectionOptions
         Require(MaxFragments >= 0, nameof(MaxFragments), "must be 0 (unlimited) or positive");
         Require(ReceiveQueueCapacity > 0, nameof(ReceiveQueueCapacity), "must be positive");
         Require(SendQueueCapacity > 0, nameof(SendQueueCapacity), "must be positive");
+        Require(MaxQueuedBytes > 0, nameof(MaxQueuedBytes), "must be positive (a message larger than it still passes an empty queue)");
         Require(FragmentSize >= 0, nameof(FragmentSize), "must be 0 (never fragment) or positive");
         Require(Enum.IsDefined(OutgoingOverflow), nameof(OutgoingOverflow), "is not a defined value");
         RequireTimeout(KeepAliveInterval, nameof(KeepAliveInterval));

@@ -45,6 +45,13 @@ public sealed class ReconnectOptions
     /// <value>The default is 1,024.</value>
     public int SendQueueCapacity { get; set; } = 1024;
 
+    /// <summary>The most payload bytes queued while disconnected (and waiting for the connection's own send queue)
+    /// before <see cref="SendOverflow"/> applies, together with <see cref="SendQueueCapacity"/>, whichever is reached
+    /// first. An empty queue takes one message however large, so a message bigger than this budget still passes,
+    /// alone.</summary>
+    /// <value>The default is 1 MiB.</value>
+    public long MaxQueuedBytes { get; set; } = 1024 * 1024;
+
     /// <summary>What happens to a message sent while the client's send queue is full.</summary>
     /// <value>The default is <see cref="SendQueueOverflow.Wait"/>.</value>
     public SendQueueOverflow SendOverflow { get; set; } = SendQueueOverflow.Wait;
@@ -79,6 +86,7 @@ public sealed class ReconnectOptions
         Require(MaxReconnectAttempts >= 0, nameof(MaxReconnectAttempts), "must be 0 (infinite) or positive");
         Require(ShouldReconnect is not null, nameof(ShouldReconnect), "must not be null");
         Require(SendQueueCapacity > 0, nameof(SendQueueCapacity), "must be positive");
+        Require(MaxQueuedBytes > 0, nameof(MaxQueuedBytes), "must be positive (a message larger than it still passes an empty queue)");
         Require(Enum.IsDefined(SendOverflow), nameof(SendOverflow), "is not a defined value");
         return (ReconnectOptions)MemberwiseClone();
     }

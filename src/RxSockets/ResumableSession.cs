@@ -39,7 +39,7 @@ public sealed class ResumableSession
     private readonly TimeSpan _ackInterval;
     private readonly TimeSpan _timeout;
     private readonly Action<ResumableSession> _ended;
-    private readonly Channel<Message> _inbound;
+    private readonly Transport.BoundedQueue<Message> _inbound;   // bounded by messages and bytes, across connections
     private readonly ChannelObservable<Message> _incoming;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
@@ -59,8 +59,8 @@ public sealed class ResumableSession
         _ackInterval = resume.AckInterval;
         _timeout = resume.SessionTimeout;
         _ended = ended;
-        _inbound = Channel.CreateBounded<Message>(new BoundedChannelOptions(options.ReceiveQueueCapacity) { SingleWriter = true, SingleReader = true });
-        _incoming = new ChannelObservable<Message>(_inbound.Reader, _completion.Task,
+        _inbound = new Transport.BoundedQueue<Message>(options.ReceiveQueueCapacity, options.MaxQueuedBytes, static message => message.Data.Length, inline: false);
+        _incoming = new ChannelObservable<Message>(_inbound, _completion.Task,
             error => Diagnostics.Log.ObserverFaulted(logger, 0, error), nameof(Incoming));
     }
 
@@ -354,7 +354,7 @@ public sealed class ResumableSession
         }
 
         _ended(this);
-        _inbound.Writer.TryComplete();
+        _inbound.TryComplete();
         if (error is null)
         {
             _completion.TrySetResult();
@@ -428,7 +428,7 @@ public sealed class ResumableSession
                 if (verdict == InboundVerdict.Next)
                 {
                     // Counted as received only once queued for the user: a takeover during the wait loses nothing.
-                    await _inbound.Writer.WriteAsync(frame.Payload, cancellationToken).ConfigureAwait(false);
+                    await _inbound.WriteAsync(frame.Payload, cancellationToken).ConfigureAwait(false);
                     if (_stream.Commit(frame.Sequence))
                     {
                         SendAck(connection);

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RxSockets.Reactive;
 using RxSockets.Transport;
@@ -31,7 +30,7 @@ public sealed class WebSocketClient : IAsyncDisposable
     private readonly SchedulerTimeProvider _clock;
     private readonly Reconnector _reconnector;
     private readonly ClientSender _sender;
-    private readonly Channel<Message> _inbound;
+    private readonly Transport.BoundedQueue<Message> _inbound;   // bounded by messages and bytes, across connections
     private readonly TaskCompletionSource _inboundEnd = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ChannelObservable<Message> _incoming;
     private readonly StateObservable<ClientState> _states;
@@ -67,9 +66,9 @@ public sealed class WebSocketClient : IAsyncDisposable
         Action<Exception> onObserverFault = error => Diagnostics.ClientLog.ObserverFaulted(_logger, error);
         _clock = new SchedulerTimeProvider(_options.Scheduler);
         _reconnector = new Reconnector(_reconnect, _clock, OnReconnecting);
-        _sender = new ClientSender(_reconnect.SendQueueCapacity, _reconnect.SendOverflow);
-        _inbound = Channel.CreateBounded<Message>(new BoundedChannelOptions(_options.ReceiveQueueCapacity) { SingleReader = true });
-        _incoming = new ChannelObservable<Message>(_inbound.Reader, _inboundEnd.Task, onObserverFault, nameof(Incoming));
+        _sender = new ClientSender(_reconnect.SendQueueCapacity, _reconnect.MaxQueuedBytes, _reconnect.SendOverflow);
+        _inbound = new Transport.BoundedQueue<Message>(_options.ReceiveQueueCapacity, _options.MaxQueuedBytes, static message => message.Data.Length, inline: false);
+        _incoming = new ChannelObservable<Message>(_inbound, _inboundEnd.Task, onObserverFault, nameof(Incoming));
         _states = new StateObservable<ClientState>(ClientState.Idle, onObserverFault);
         _events = new ObserverList<ClientEvent>(onObserverFault);
         _connections = new ObserverList<WebSocketConnection>(onObserverFault);
@@ -222,7 +221,7 @@ public sealed class WebSocketClient : IAsyncDisposable
         await _disposing.CancelAsync().ConfigureAwait(false);
         await EndRunAsync(emitClosed: _started).ConfigureAwait(false);
         await _sender.DisposeAsync().ConfigureAwait(false);
-        _inbound.Writer.TryComplete();
+        _inbound.TryComplete();
         _inboundEnd.TrySetResult();
         _opened.TrySetException(new ObjectDisposedException(nameof(WebSocketClient)));
         _ = _opened.Task.Exception;
@@ -476,7 +475,7 @@ public sealed class WebSocketClient : IAsyncDisposable
                 var message = wire;
                 if (layer is null || layer.TryUnwrapIncoming(wire, out message))
                 {
-                    await _inbound.Writer.WriteAsync(message, _disposing.Token).ConfigureAwait(false);
+                    await _inbound.WriteAsync(message, _disposing.Token).ConfigureAwait(false);
                 }
             }
         }

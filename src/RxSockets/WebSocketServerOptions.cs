@@ -74,15 +74,25 @@ public sealed class WebSocketServerOptions : ConnectionOptions
 
     /// <summary>The most payload bytes a connection's send queue may hold (<see cref="WebSocketConnection.BufferedAmount"/>)
     /// for a broadcast or topic publish to be queued without <see cref="BroadcastOverflow"/> deciding; a message is
-    /// always accepted by an empty queue, however large. 0 = unlimited.</summary>
-    /// <value>The default is 0 (unlimited).</value>
+    /// always accepted by an empty queue, however large. 0 = <see cref="ConnectionOptions.MaxQueuedBytes"/> (the
+    /// queue's own byte budget, which also bounds this one).</summary>
+    /// <value>The default is 0 (the send queue's <see cref="ConnectionOptions.MaxQueuedBytes"/>).</value>
     public long BroadcastByteLimit { get; set; }
+
+    /// <summary>How long a broadcast or topic publish waits, under <see cref="RxSockets.BroadcastOverflow.Wait"/>, for a
+    /// connection over its budget to make room, on <see cref="ConnectionOptions.Scheduler"/>. A connection that has not
+    /// made room by then is closed with 1013 (try again later) and the message is counted as dropped for it: one client
+    /// that stopped reading stalls the publisher (and the other recipients' next messages) for this long at most.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits for ever (until keepalive drops the client).</summary>
+    /// <value>The default is 5 seconds.</value>
+    public TimeSpan BroadcastWaitTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>What a broadcast or topic publish does for a connection over its budget
     /// (<see cref="BroadcastQueueLimit"/>, <see cref="BroadcastByteLimit"/>). Drops are counted in
     /// <see cref="WebSocketConnection.DroppedOutgoing"/>, <see cref="WebSocketTopic.DroppedMessages"/> and
     /// <see cref="WebSocketServer.DroppedBroadcasts"/>.</summary>
-    /// <value>The default is <see cref="RxSockets.BroadcastOverflow.Wait"/>.</value>
+    /// <value>The default is <see cref="RxSockets.BroadcastOverflow.Wait"/>, bounded by
+    /// <see cref="BroadcastWaitTimeout"/>.</value>
     public BroadcastOverflow BroadcastOverflow { get; set; } = BroadcastOverflow.Wait;
 
     /// <summary>The listen backlog: connections the OS queues before they are accepted.</summary>
@@ -193,7 +203,8 @@ public sealed class WebSocketServerOptions : ConnectionOptions
         Require(MessageRateBurst >= 0, nameof(MessageRateBurst), "must be 0 (one second's worth) or positive");
         Require(MessageRateBurst == 0 || MessageRateLimit > 0, nameof(MessageRateBurst), "needs MessageRateLimit");
         Require(BroadcastQueueLimit >= 0 && BroadcastQueueLimit <= SendQueueCapacity, nameof(BroadcastQueueLimit), "must be between 0 (the send queue's capacity) and SendQueueCapacity");
-        Require(BroadcastByteLimit >= 0, nameof(BroadcastByteLimit), "must be 0 (unlimited) or positive");
+        Require(BroadcastByteLimit >= 0 && BroadcastByteLimit <= MaxQueuedBytes, nameof(BroadcastByteLimit), "must be between 0 (the send queue's byte budget) and MaxQueuedBytes");
+        Require(BroadcastWaitTimeout > TimeSpan.Zero || BroadcastWaitTimeout == Timeout.InfiniteTimeSpan, nameof(BroadcastWaitTimeout), "must be positive or Timeout.InfiniteTimeSpan");
         Require(Enum.IsDefined(BroadcastOverflow), nameof(BroadcastOverflow), "is not a defined value");
         PerMessageDeflate?.Validate();
         Resume?.Validate(nameof(Resume));

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using RxSockets.Transport;
 
 namespace RxSockets.Reactive;
 
@@ -10,7 +11,7 @@ namespace RxSockets.Reactive;
 /// </summary>
 internal sealed class ClientSender : IAsyncDisposable
 {
-    private readonly Channel<Message> _queue;
+    private readonly BoundedQueue<Message> _queue;
     private readonly SendQueueOverflow _overflow;
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource<WebSocketConnection> _ready = NewReady();
@@ -19,22 +20,23 @@ internal sealed class ClientSender : IAsyncDisposable
     private long _dropped;
     private int _holding;
 
-    public ClientSender(int capacity, SendQueueOverflow overflow)
+    /// <param name="capacity">The most messages queued.</param>
+    /// <param name="maxBytes">The most payload bytes queued; an empty queue still takes one larger message.</param>
+    /// <param name="overflow">What a message that does not fit does.</param>
+    public ClientSender(int capacity, long maxBytes, SendQueueOverflow overflow)
     {
         _overflow = overflow;
-        var options = new BoundedChannelOptions(capacity)
-        {
-            FullMode = overflow == SendQueueOverflow.DropOldest ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
-            SingleReader = true,
-        };
-        _queue = Channel.CreateBounded<Message>(options, _ => Interlocked.Increment(ref _dropped));
+        _queue = new BoundedQueue<Message>(capacity, maxBytes, static message => message.Data.Length, inline: false);
     }
 
     /// <summary>Messages dropped by the overflow policy.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Messages waiting in the client's queue, including the one the loop holds for the next connection.</summary>
-    public int Queued => _queue.Reader.Count + Volatile.Read(ref _holding);
+    public int Queued => _queue.Count + Volatile.Read(ref _holding);
+
+    /// <summary>Payload bytes waiting in the client's queue (not counting the message the loop holds).</summary>
+    public long QueuedBytes => _queue.Bytes;
 
     public void Start(IClientSessionLayer? layer)
     {
@@ -44,7 +46,7 @@ internal sealed class ClientSender : IAsyncDisposable
 
     public ValueTask SendAsync(Message message, CancellationToken cancellationToken)
     {
-        if (_queue.Writer.TryWrite(message))
+        if (TryWrite(message))
         {
             return default;
         }
@@ -55,14 +57,14 @@ internal sealed class ClientSender : IAsyncDisposable
         }
 
         return _overflow == SendQueueOverflow.Fail
-            ? ValueTask.FromException(new InvalidOperationException("The client's send queue is full (SendOverflow is Fail): send slower or raise ReconnectOptions.SendQueueCapacity."))
+            ? ValueTask.FromException(new InvalidOperationException("The client's send queue is full (SendOverflow is Fail): send slower or raise ReconnectOptions.SendQueueCapacity or ReconnectOptions.MaxQueuedBytes."))
             : WaitAsync(message, cancellationToken);
     }
 
     /// <summary>Queues without waiting; a message that does not fit is dropped and counted.</summary>
     public void Post(Message message)
     {
-        if (!_queue.Writer.TryWrite(message))
+        if (!TryWrite(message))
         {
             Interlocked.Increment(ref _dropped);
         }
@@ -83,10 +85,27 @@ internal sealed class ClientSender : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        _queue.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         _stop.Dispose();
+    }
+
+    /// <summary>Queues without waiting; under <see cref="SendQueueOverflow.DropOldest"/> the oldest messages are
+    /// dropped (and counted) until the new one fits, by count and by bytes.</summary>
+    private bool TryWrite(Message message)
+    {
+        while (!_queue.TryWrite(message))
+        {
+            if (_overflow != SendQueueOverflow.DropOldest || !_queue.TryRemoveOldest(static _ => true, out _))
+            {
+                return false;   // full under another policy, or completed (an empty queue takes any message)
+            }
+
+            Interlocked.Increment(ref _dropped);
+        }
+
+        return true;
     }
 
     private static TaskCompletionSource<WebSocketConnection> NewReady() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -95,7 +114,7 @@ internal sealed class ClientSender : IAsyncDisposable
     {
         try
         {
-            await _queue.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            await _queue.WriteAsync(message, cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
@@ -112,12 +131,12 @@ internal sealed class ClientSender : IAsyncDisposable
             {
                 if (pending is null)
                 {
-                    if (!await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                    if (!await _queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
                     {
                         return;
                     }
 
-                    if (!_queue.Reader.TryRead(out var next))
+                    if (!_queue.TryRead(out var next))
                     {
                         continue;
                     }

@@ -27,7 +27,7 @@ internal sealed class OutgoingObserver(Session session, OutgoingOverflow overflo
         }
 
         session.Fail(new CloseStatus(CloseCode.InternalError, "send queue overflow"),
-            new InvalidOperationException("Outgoing.OnNext found the send queue full: send slower, raise SendQueueCapacity, use SendAsync (which waits), or choose OutgoingOverflow.DropNewest."));
+            new InvalidOperationException("Outgoing.OnNext found the send queue full: send slower, raise SendQueueCapacity or MaxQueuedBytes, use SendAsync (which waits), or choose OutgoingOverflow.DropNewest."));
     }
 
     public void OnCompleted()

@@ -1,3 +1,4 @@
+using System.Reactive.Concurrency;
 using System.Threading.Channels;
 using RxSockets.Transport;
 
@@ -7,14 +8,18 @@ namespace RxSockets.Server;
 /// Queues one prepared frame on many connections (a broadcast or a topic publish) within each connection's outbound
 /// budget (<see cref="WebSocketServerOptions.BroadcastQueueLimit"/> messages, <see cref="WebSocketServerOptions.BroadcastByteLimit"/>
 /// bytes), applying <see cref="WebSocketServerOptions.BroadcastOverflow"/> to a connection over it and counting every
-/// drop per connection, per topic and here. Thread-safe and lock-free itself; the checks and the enqueue are not one
+/// drop per connection, per topic and here. A <see cref="BroadcastOverflow.Wait"/> lasts at most
+/// <see cref="WebSocketServerOptions.BroadcastWaitTimeout"/> on the connection's clock: a member that has not made room
+/// by then is closed with 1013, so one stuck client cannot stall the publisher, and everyone behind it, for longer. Thread-safe and lock-free itself; the checks and the enqueue are not one
 /// atomic step, so concurrent publishers may overshoot a budget by at most one message each.
 /// </summary>
 internal sealed class BroadcastGate(WebSocketServerOptions options)
 {
     private readonly int _messageLimit = options.BroadcastQueueLimit > 0 ? options.BroadcastQueueLimit : options.SendQueueCapacity;
-    private readonly long _byteLimit = options.BroadcastByteLimit;
+    private readonly long _byteLimit = options.BroadcastByteLimit > 0 ? options.BroadcastByteLimit : options.MaxQueuedBytes;
     private readonly BroadcastOverflow _overflow = options.BroadcastOverflow;
+    private readonly TimeSpan _waitTimeout = options.BroadcastWaitTimeout;
+    private readonly IScheduler _clock = options.Scheduler;
     private long _dropped;
 
     private enum Outcome
@@ -129,6 +134,49 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
 
     private async Task<bool> WaitAndOfferAsync(Session session, PreparedFrame frame, CancellationToken cancellationToken)
     {
+        if (_waitTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return await WaitForRoomAsync(session, frame, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The bound runs on the connection's clock (virtual in tests), from the first wait to the message queued: a
+        // member that takes a message now and then cannot stretch it.
+        using var expiry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var timer = _clock.Schedule(_waitTimeout, () => CancelQuietly(expiry));
+        try
+        {
+            return await WaitForRoomAsync(session, frame, expiry.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            if (session.State != ConnectionState.Open)
+            {
+                return false;
+            }
+
+            CountDrop(session, frame);
+            session.Fail(new CloseStatus(CloseCode.TryAgainLater, "slow consumer: no room for a broadcast in time"),
+                new TimeoutException($"A broadcast waited {_waitTimeout} for room in this connection's send queue (BroadcastOverflow.Wait, BroadcastWaitTimeout)."));
+            return false;
+        }
+    }
+
+    /// <summary>The timer's end of the bound: a wait that ended (and disposed the source) just as the timer fired
+    /// has nothing left to cancel, and a timer callback must not throw.</summary>
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The wait is over already.
+        }
+    }
+
+    private async Task<bool> WaitForRoomAsync(Session session, PreparedFrame frame, CancellationToken cancellationToken)
+    {
         while (true)
         {
             try
@@ -158,7 +206,7 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
             return true;   // an empty queue takes any message, however large: it could never go out otherwise
         }
 
-        return queued < _messageLimit && (_byteLimit == 0 || session.BufferedAmount + frame.PayloadLength <= _byteLimit);
+        return queued < _messageLimit && session.BufferedAmount + frame.PayloadLength <= _byteLimit;
     }
 
     private void CountDrop(Session session, PreparedFrame frame)

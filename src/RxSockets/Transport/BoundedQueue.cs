@@ -19,10 +19,13 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
     private const int InitialSize = 4;
 
     private readonly int _capacity;
+    private readonly long _maxBytes;
+    private readonly Func<T, int>? _size;
     private ManualResetValueTaskSourceCore<bool> _reader;
     private T[]? _items;
     private int _head;
     private int _count;
+    private long _bytes;
     private bool _completed;
     private bool _readerWaiting;
     private bool _wakeDeferred;
@@ -43,9 +46,34 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
     /// <param name="capacity">The most items held; writers wait (or fail to try) beyond it.</param>
     /// <param name="inline">Whether a waiting reader's continuation runs on the writer's thread.</param>
     public BoundedQueue(int capacity, bool inline)
+        : this(capacity, long.MaxValue, null, inline)
+    {
+    }
+
+    /// <param name="capacity">The most items held; writers wait (or fail to try) beyond it.</param>
+    /// <param name="maxBytes">The most bytes held, as <paramref name="size"/> counts them: an item that would take the
+    /// queue beyond it waits (or fails to try) like one beyond the capacity, except that an empty queue takes any
+    /// item, however large, which could never pass otherwise.</param>
+    /// <param name="size">The bytes an item holds.</param>
+    /// <param name="inline">Whether a waiting reader's continuation runs on the writer's thread.</param>
+    public BoundedQueue(int capacity, long maxBytes, Func<T, int>? size, bool inline)
     {
         _capacity = capacity;
+        _maxBytes = maxBytes;
+        _size = size;
         _reader.RunContinuationsAsynchronously = !inline;
+    }
+
+    /// <summary>The bytes the queued items hold (0 without a size function).</summary>
+    public long Bytes
+    {
+        get
+        {
+            lock (this)
+            {
+                return _bytes;
+            }
+        }
     }
 
     /// <summary>True once completed and emptied: nothing more will ever be read.</summary>
@@ -84,7 +112,7 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
         CancellationTokenRegistration cancellation;
         lock (this)
         {
-            if (_completed || _count == _capacity)
+            if (_completed || IsFull(item))
             {
                 return false;
             }
@@ -158,7 +186,7 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
                     throw new ChannelClosedException();
                 }
 
-                if (_count < _capacity)
+                if (!IsFull(item))
                 {
                     continue;
                 }
@@ -239,6 +267,7 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
             _head = (_head + 1) % _items.Length;
             _count--;
             _readerBusy = true;
+            _bytes -= SizeOf(item);
             writers = _blockedWriters;
             _blockedWriters = null;
         }
@@ -274,6 +303,7 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
 
             _items[(_head + _count - 1) % _items.Length] = default!;
             _count--;
+            _bytes -= SizeOf(item);
             writers = _blockedWriters;
             _blockedWriters = null;
         }
@@ -501,7 +531,14 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
 
         _items[(_head + _count) % _items.Length] = item;
         _count++;
+        _bytes += SizeOf(item);
     }
+
+    /// <summary>Whether <paramref name="item"/> must wait (under the lock): the queue holds its capacity in items, or
+    /// holds something and the item would take it over its bytes.</summary>
+    private bool IsFull(T item) => _count == _capacity || (_count > 0 && _bytes + SizeOf(item) > _maxBytes);
+
+    private long SizeOf(T item) => _size is null ? 0 : _size(item);
 
     /// <summary>Every waiting writer retries; those that lose the race for the free slot wait again. (No `?? []` at
     /// the callers: that would allocate an empty list per item read.)</summary>

@@ -15,14 +15,15 @@ namespace RxSockets.Transport;
 /// so an idle connection holds no write state machine and no signal.</para>
 /// <para>Thread-safe for any number of senders; one writer pass at a time takes from it.</para>
 /// </remarks>
-internal sealed class SendQueue(int capacity, IOutboundWriter writer) : IThreadPoolWorkItem
+internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter writer) : IThreadPoolWorkItem
 {
     private const int Idle = 0;
     private const int Running = 1;
     private const int RunAgain = 2;
     private const int Finished = 3;
 
-    private readonly BoundedQueue<Outbound> _data = new(capacity, inline: false);
+    // Bounded by messages and by bytes: an empty queue still takes one message larger than the byte budget.
+    private readonly BoundedQueue<Outbound> _data = new(capacity, maxBytes, static item => item.Length, inline: false);
     private ControlLane? _control;   // made on the first control frame
     private int _writerState;
     private AsyncSignal? _finished;   // made by the first wait for the writer to finish

@@ -72,8 +72,8 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
         _observer = observer;
         _protocol = new WebSocketProtocol(role, options.MaxMessageSize, options.MaxFragments, validateUtf8: !options.SkipUtf8Validation, inflater: deflate is null ? null : new PerMessageInflater(deflate.InflateNoContext, deflate.InflateWindowBits));
         _deflate = deflate is null ? null : new DeflateFrameWriter(deflate);
-        _inbound = new BoundedQueue<Message>(options.ReceiveQueueCapacity, inline: options.InlineDelivery);
-        _send = new SendQueue(options.SendQueueCapacity, this);
+        _inbound = new BoundedQueue<Message>(options.ReceiveQueueCapacity, options.MaxQueuedBytes, static message => message.Data.Length, inline: options.InlineDelivery);
+        _send = new SendQueue(options.SendQueueCapacity, options.MaxQueuedBytes, this);
         _masks = role == ConnectionRole.Client ? new MaskKeySource() : null;
         _rateLimiter = MessageRateLimiter.For(options);
         _lastReadTicks = options.Scheduler.Now.UtcTicks;
@@ -88,6 +88,10 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     public ConnectionOptions Options => _options;
 
     public ChannelReader<Message> Inbound => _inbound;
+
+    /// <summary>Payload bytes received and not yet consumed (at most <see cref="ConnectionOptions.MaxQueuedBytes"/>, or
+    /// one larger message alone).</summary>
+    public long QueuedIncomingBytes => _inbound.Bytes;
 
     /// <summary>Completes on a clean close handshake; faults with <see cref="ConnectionClosedException"/> otherwise.</summary>
     public Task Completion => _completion.Task;

@@ -25,9 +25,10 @@ public static class CliServe
 
     /// <summary>Connects a client and waits until serve lists it: serve logs "connected" once the server does, so
     /// broadcasts from then on reach it.</summary>
-    public static async Task<WebSocketConnection> ConnectListedAsync(CliProcess serve, Uri url, CancellationToken cancellationToken)
+    public static async Task<WebSocketConnection> ConnectListedAsync(CliProcess serve, Uri url, CancellationToken cancellationToken,
+        WebSocketClientOptions? options = null)
     {
-        var client = await WebSocketConnection.ConnectAsync(url, cancellationToken: cancellationToken);
+        var client = await WebSocketConnection.ConnectAsync(url, options, cancellationToken);
         await serve.WaitForErrorLineAsync("connected #", cancellationToken);
         return client;
     }

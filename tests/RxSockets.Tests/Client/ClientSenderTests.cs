@@ -71,7 +71,7 @@ public class ClientSenderTests
     [Test, CancelAfter(10_000)]
     public async Task SendAsync_AfterDispose_FailsWithObjectDisposed(CancellationToken cancellationToken)
     {
-        var sender = new ClientSender(4, SendQueueOverflow.Wait);
+        var sender = new ClientSender(4, long.MaxValue, SendQueueOverflow.Wait);
         sender.Start(null);
         await sender.DisposeAsync();
 

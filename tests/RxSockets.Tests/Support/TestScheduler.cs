@@ -14,6 +14,10 @@ internal sealed class TestScheduler : VirtualTimeScheduler<long, long>
     /// <summary>The virtual time elapsed since the start.</summary>
     public TimeSpan Elapsed => TimeSpan.FromTicks(Clock);
 
+    /// <summary>True when a timer waits on this clock: a test knows the code under test armed its timer before it
+    /// advances time.</summary>
+    public bool HasScheduledWork => GetNext() is not null;   // the scheduler locks its queue itself
+
     protected override long Add(long absolute, long relative) => absolute + relative;
 
     protected override DateTimeOffset ToDateTimeOffset(long absolute) => new(absolute, TimeSpan.Zero);

@@ -114,7 +114,7 @@ public class SendQueueTests
     {
         private int _running;
 
-        public ScriptedWriter() => Queue = new SendQueue(capacity: 16, this);
+        public ScriptedWriter() => Queue = new SendQueue(capacity: 16, maxBytes: long.MaxValue, this);
 
         public SendQueue Queue { get; }
 
