@@ -309,30 +309,9 @@ public class InProcessClusterTests
     [Test, CancelAfter(10_000)]
     public async Task JoinAsync_MoreLivePublicationsThanTheRecoveryBuffer_LetsThemGoAndReadsThemAgainFromTheHistory(CancellationToken cancellationToken)
     {
-        var gated = new HistoryGateBackplane(new InProcessBackplane(new InProcessCluster(), "a"));
-        await using var a = Detached.Server(configure: options =>
-        {
-            options.Backplane = gated;
-            options.ConfigureTopic = _ => new TopicOptions { HistorySize = 100, Format = Envelope, RecoveryBufferSize = 3 };
-        });
-        await a.ConnectBackplaneAsync(cancellationToken);
-        var feed = a.Topic("feed");
-        await feed.PublishAsync("m1", cancellationToken: cancellationToken);
-        await feed.PublishAsync("m2", cancellationToken: cancellationToken);
-        var epoch = feed.Position.Epoch;
-        var (bob, bobPeer) = await Detached.OpenAsync(a, cancellationToken);
-
-        // Bob's first history page (m1, m2) is taken, then held back while eight live publications come for him.
-        var joining = feed.JoinAsync(bob, new TopicPosition(0, epoch), cancellationToken).AsTask();
-        await gated.FirstRead.WaitAsync(cancellationToken);
-        for (var i = 3; i <= 10; i++)
-        {
-            await feed.PublishAsync($"m{i}", cancellationToken: cancellationToken);
-        }
-
-        gated.Open();
-        var result = await joining;
-        await feed.PublishAsync("m11", cancellationToken: cancellationToken);
+        var (a, gated, result, epoch, bobPeer) = await JoinWhileEightArriveAsync(
+            new TopicOptions { HistorySize = 100, Format = Envelope, RecoveryBufferSize = 3 }, cancellationToken);
+        await using var _ = a;
 
         Assert.That((result.Gap, result.Recovered, result.Position.Offset), Is.EqualTo(((TopicGap?)null, 10, 10L)));
         Assert.That(gated.Reads, Is.EqualTo(new[] { new TopicPosition(0, epoch), new TopicPosition(2, epoch) }),
@@ -346,29 +325,10 @@ public class InProcessClusterTests
     [Test, CancelAfter(10_000)]
     public async Task JoinAsync_RecoveryBufferOverflowsAndTheHistoryNoLongerHasThem_ReportsTheGap(CancellationToken cancellationToken)
     {
-        var gated = new HistoryGateBackplane(new InProcessBackplane(new InProcessCluster(), "a"));
         Func<TopicGap, Message?> notice = gap => Message.Text($"gap {gap.Reason} {gap.LastPosition.Offset}->{gap.CurrentPosition.Offset}");
-        await using var a = Detached.Server(configure: options =>
-        {
-            options.Backplane = gated;
-            options.ConfigureTopic = _ => new TopicOptions { HistorySize = 4, Format = Envelope, GapNotice = notice, RecoveryBufferSize = 2 };
-        });
-        await a.ConnectBackplaneAsync(cancellationToken);
-        var feed = a.Topic("feed");
-        await feed.PublishAsync("m1", cancellationToken: cancellationToken);
-        await feed.PublishAsync("m2", cancellationToken: cancellationToken);
-        var epoch = feed.Position.Epoch;
-        var (bob, bobPeer) = await Detached.OpenAsync(a, cancellationToken);
-        var joining = feed.JoinAsync(bob, new TopicPosition(0, epoch), cancellationToken).AsTask();
-        await gated.FirstRead.WaitAsync(cancellationToken);
-        for (var i = 3; i <= 10; i++)
-        {
-            await feed.PublishAsync($"m{i}", cancellationToken: cancellationToken);
-        }
-
-        gated.Open();
-        var result = await joining;
-        await feed.PublishAsync("m11", cancellationToken: cancellationToken);
+        var (a, _, result, _, bobPeer) = await JoinWhileEightArriveAsync(
+            new TopicOptions { HistorySize = 4, Format = Envelope, GapNotice = notice, RecoveryBufferSize = 2 }, cancellationToken);
+        await using var _ = a;
 
         Assert.That(result.Gap, Is.Not.Null, "never a silent gap");
         Assert.That((result.Gap!.Reason, result.Gap.LastPosition.Offset, result.Position.Offset), Is.EqualTo((TopicGapReason.HistoryTrimmed, 2L, 10L)));
@@ -376,6 +336,45 @@ public class InProcessClusterTests
         Assert.That(await bobPeer.ExpectTextAsync(cancellationToken), Is.EqualTo("2:m2"));
         Assert.That(await bobPeer.ExpectTextAsync(cancellationToken), Is.EqualTo("gap HistoryTrimmed 2->10"));
         Assert.That(await bobPeer.ExpectTextAsync(cancellationToken), Is.EqualTo("11:m11"));
+    }
+
+    /// <summary>One node whose topic "feed" (with <paramref name="topic"/>'s options) has m1 and m2; bob joins from the
+    /// start: his first history page (m1, m2) is taken, then held back while m3…m10 come live for him; m11 follows his
+    /// join.</summary>
+    private static async Task<(WebSocketServer Server, HistoryGateBackplane Backplane, TopicJoinResult Result, string Epoch, RawPeer Bob)>
+        JoinWhileEightArriveAsync(TopicOptions topic, CancellationToken cancellationToken)
+    {
+        var gated = new HistoryGateBackplane(new InProcessBackplane(new InProcessCluster(), "a"));
+        var a = Detached.Server(configure: options =>
+        {
+            options.Backplane = gated;
+            options.ConfigureTopic = _ => topic;
+        });
+        try
+        {
+            await a.ConnectBackplaneAsync(cancellationToken);
+            var feed = a.Topic("feed");
+            await feed.PublishAsync("m1", cancellationToken: cancellationToken);
+            await feed.PublishAsync("m2", cancellationToken: cancellationToken);
+            var epoch = feed.Position.Epoch;
+            var (bob, bobPeer) = await Detached.OpenAsync(a, cancellationToken);
+            var joining = feed.JoinAsync(bob, new TopicPosition(0, epoch), cancellationToken).AsTask();
+            await gated.FirstRead.WaitAsync(cancellationToken);
+            for (var i = 3; i <= 10; i++)
+            {
+                await feed.PublishAsync($"m{i}", cancellationToken: cancellationToken);
+            }
+
+            gated.Open();
+            var result = await joining;
+            await feed.PublishAsync("m11", cancellationToken: cancellationToken);
+            return (a, gated, result, epoch, bobPeer);
+        }
+        catch
+        {
+            await a.DisposeAsync();
+            throw;
+        }
     }
 
     [TestCase(0, 1L, "RecoveryBufferSize")]
