@@ -14,11 +14,7 @@ public class ResumeEndTests
     public async Task CloseAsync_WhileClientAway_ClientComingBackIsToldTheSessionEndedNormally(CancellationToken cancellationToken)
     {
         await using var server = await WebSocketServer.StartAsync(ServerOptions(new ResumeOptions()), cancellationToken);
-        var driver = Driver(server);
-        var sessions = server.AcceptAllSessionsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        var (first, _) = await driver.ConnectAsync(cancellationToken);
-        await sessions.MoveNextAsync();
-        var session = sessions.Current;
+        var (driver, _, first, session) = await OpenSessionAsync(server, cancellationToken);
         await driver.DropAsync(first);   // the close below is lost with the connection
         await Until.TrueAsync(() => session.Connection is null, cancellationToken);
 
@@ -35,12 +31,8 @@ public class ResumeEndTests
     public async Task FailAsync_ClientConnected_ClosesWith1011AndComingBackIsToldTheSessionFailed(CancellationToken cancellationToken)
     {
         await using var server = await WebSocketServer.StartAsync(ServerOptions(new ResumeOptions()), cancellationToken);
-        var driver = Driver(server);
-        var sessions = server.AcceptAllSessionsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        var (first, _) = await driver.ConnectAsync(cancellationToken);
+        var (driver, _, first, session) = await OpenSessionAsync(server, cancellationToken);
         await using var _ = first;
-        await sessions.MoveNextAsync();
-        var session = sessions.Current;
         await session.SendAsync("unacknowledged", cancellationToken);
 
         await session.FailAsync("handler failed", cancellationToken);
@@ -62,11 +54,7 @@ public class ResumeEndTests
         var options = ServerOptions(new ResumeOptions { SessionTimeout = TimeSpan.FromSeconds(30) });
         options.Scheduler = clock;
         await using var server = await WebSocketServer.StartAsync(options, cancellationToken);
-        var driver = Driver(server);
-        var sessions = server.AcceptAllSessionsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        var (first, _) = await driver.ConnectAsync(cancellationToken);
-        await sessions.MoveNextAsync();
-        var ended = sessions.Current;
+        var (driver, sessions, first, ended) = await OpenSessionAsync(server, cancellationToken);
         await driver.DropAsync(first);
         await Until.TrueAsync(() => ended.Connection is null, cancellationToken);
         await ended.FailAsync("broken", cancellationToken);
@@ -90,11 +78,7 @@ public class ResumeEndTests
     public async Task EndedSession_V1ClientComingBack_IsClosedWithTheSessionsCodeAndNoWelcome(CancellationToken cancellationToken)
     {
         await using var server = await WebSocketServer.StartAsync(ServerOptions(new ResumeOptions()), cancellationToken);
-        var driver = Driver(server);
-        var sessions = server.AcceptAllSessionsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        var (first, _) = await driver.ConnectAsync(cancellationToken);
-        await sessions.MoveNextAsync();
-        var session = sessions.Current;
+        var (driver, _, first, session) = await OpenSessionAsync(server, cancellationToken);
         var sessionId = ((ResumeLayer)driver.Layer).SessionId;
         await driver.DropAsync(first);
         await Until.TrueAsync(() => session.Connection is null, cancellationToken);
@@ -178,6 +162,18 @@ public class ResumeEndTests
         }
 
         return null;
+    }
+
+    /// <summary>A resumable client (driven step by step) connected to <paramref name="server"/>: its first connection and
+    /// the server's session for it.</summary>
+    private static async Task<(ResumeDriver Driver, IAsyncEnumerator<ResumableSession> Sessions, WebSocketConnection First, ResumableSession Session)>
+        OpenSessionAsync(WebSocketServer server, CancellationToken cancellationToken)
+    {
+        var driver = Driver(server);
+        var sessions = server.AcceptAllSessionsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var (first, _) = await driver.ConnectAsync(cancellationToken);
+        await sessions.MoveNextAsync();
+        return (driver, sessions, first, sessions.Current);
     }
 
     private static WebSocketServerOptions ServerOptions(ResumeOptions resume) => new()
