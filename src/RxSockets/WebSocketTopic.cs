@@ -43,6 +43,7 @@ public sealed class WebSocketTopic
     private Task? _subscribed;
     private TopicPosition _position;
     private int _count;
+    private int _protocolMembers;
     private long _dropped;
 
     internal WebSocketTopic(string name, ClusterNode node, TopicOptions? options, Action<Exception> onObserverFault)
@@ -118,17 +119,22 @@ public sealed class WebSocketTopic
     /// <param name="cancellationToken">Cancels the join (the connection is then not a member).</param>
     /// <returns>What the join did.</returns>
     /// <exception cref="BackplaneUnavailableException">The backplane cannot be reached to subscribe.</exception>
-    public async ValueTask<TopicJoinResult> JoinAsync(WebSocketConnection connection, TopicPosition? from = null, CancellationToken cancellationToken = default)
+    public ValueTask<TopicJoinResult> JoinAsync(WebSocketConnection connection, TopicPosition? from = null, CancellationToken cancellationToken = default) =>
+        JoinMemberAsync(connection, from, protocol: false, cancellationToken);
+
+    /// <summary><see cref="JoinAsync(WebSocketConnection, TopicPosition?, CancellationToken)"/>, as a messaging-protocol
+    /// member when <paramref name="protocol"/> is true (see <see cref="TopicMember.Protocol"/>).</summary>
+    internal async ValueTask<TopicJoinResult> JoinMemberAsync(WebSocketConnection connection, TopicPosition? from, bool protocol, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         await SubscribeAsync(cancellationToken).ConfigureAwait(false);
         if (from is not { } since)
         {
-            var joined = Add(new TopicMember(connection));
+            var joined = Add(new TopicMember(connection, protocol: protocol));
             return new TopicJoinResult(joined, 0, Position, null);
         }
 
-        var member = new TopicMember(connection, _options);
+        var member = new TopicMember(connection, _options, protocol);
         if (!Add(member))
         {
             return new TopicJoinResult(false, 0, Position, null);
@@ -156,6 +162,11 @@ public sealed class WebSocketTopic
             if (!_members.TryRemove(connection.Id, out member))
             {
                 return false;
+            }
+
+            if (member.Protocol)
+            {
+                Interlocked.Decrement(ref _protocolMembers);
             }
 
             _membership.Next(new TopicMembershipChange(this, connection, Joined: false, Interlocked.Decrement(ref _count))
@@ -254,7 +265,13 @@ public sealed class WebSocketTopic
     {
         var frame = Prepare(publication);
         var except = publication.Node == _node.NodeId ? publication.Except : null;
-        var delivered = await _node.Gate.DeliverAsync(frame, Recipients(publication, frame, except), null, _node.Wakes, CancellationToken.None).ConfigureAwait(false);
+        var delivered = await _node.Gate.DeliverAsync(frame, Recipients(publication, frame, except, protocol: false), null, _node.Wakes, CancellationToken.None).ConfigureAwait(false);
+        if (Volatile.Read(ref _protocolMembers) > 0)
+        {
+            var protocolFrame = PrepareProtocol(publication);
+            delivered += await _node.Gate.DeliverAsync(protocolFrame, Recipients(publication, protocolFrame, except, protocol: true), null, _node.Wakes, CancellationToken.None)
+                .ConfigureAwait(false);
+        }
         lock (_events)
         {
             if (publication.Offset > 0)
@@ -308,7 +325,7 @@ public sealed class WebSocketTopic
         }
 
         var gap = new TopicGap(this, null, Position, default, TopicGapReason.BackplaneLost);
-        _ = ReportGapAsync(gap, _members.Values.Select(member => member.Connection));
+        _ = ReportGapAsync(gap, [.. _members.Values]);
     }
 
     private bool Add(TopicMember member)
@@ -324,6 +341,11 @@ public sealed class WebSocketTopic
             if (!_members.TryAdd(connection.Id, member))
             {
                 return false;
+            }
+
+            if (member.Protocol)
+            {
+                Interlocked.Increment(ref _protocolMembers);
             }
 
             _membership.Next(new TopicMembershipChange(this, connection, Joined: true, Interlocked.Increment(ref _count))
@@ -372,7 +394,7 @@ public sealed class WebSocketTopic
                             continue;   // its own message: skipped live, skipped here too
                         }
 
-                        await SendAsync(connection, Prepare(publication), cancellationToken).ConfigureAwait(false);
+                        await SendAsync(connection, member.Protocol ? PrepareProtocol(publication) : Prepare(publication), cancellationToken).ConfigureAwait(false);
                         sent = publication.Position;
                         recovered++;
                     }
@@ -383,7 +405,7 @@ public sealed class WebSocketTopic
                     var missed = new TopicGap(this, connection, sent, page.Position, reason);
                     gap ??= missed;
                     sent = page.Position;
-                    await ReportGapAsync(missed, [connection]).ConfigureAwait(false);
+                    await ReportGapAsync(missed, [member]).ConfigureAwait(false);
                 }
             }
 
@@ -418,17 +440,24 @@ public sealed class WebSocketTopic
         return new TopicJoinResult(true, recovered, sent, gap);
     }
 
-    private IEnumerable<WebSocketConnection> Recipients(TopicPublication publication, PreparedFrame frame, long? except)
+    private IEnumerable<WebSocketConnection> Recipients(TopicPublication publication, PreparedFrame frame, long? except, bool protocol)
     {
         foreach (var member in _members.Values)
         {
-            if (member.Connection.Id == except || member.TryHold(publication, frame))
+            if (member.Protocol != protocol || member.Connection.Id == except || member.TryHold(publication, frame))
             {
                 continue;
             }
 
             yield return member.Connection;
         }
+    }
+
+    private PreparedFrame PrepareProtocol(TopicPublication publication)
+    {
+        var frame = Messaging.ProtocolTopicFrames.Publication(publication, _node.FragmentSize);
+        frame.Topic = this;
+        return frame;
     }
 
     private PreparedFrame Prepare(TopicPublication publication)
@@ -453,7 +482,7 @@ public sealed class WebSocketTopic
         return frame;
     }
 
-    private async Task ReportGapAsync(TopicGap gap, IEnumerable<WebSocketConnection> members)
+    private async Task ReportGapAsync(TopicGap gap, IReadOnlyCollection<TopicMember> members)
     {
         lock (_events)
         {
@@ -475,7 +504,15 @@ public sealed class WebSocketTopic
         if (notice is { } message)
         {
             var frame = PreparedFrame.Create(message, _node.FragmentSize);
-            await _node.Gate.DeliverAsync(frame, members, null, CancellationToken.None).ConfigureAwait(false);
+            await _node.Gate.DeliverAsync(frame, members.Where(m => !m.Protocol).Select(m => m.Connection), null, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        // Protocol members are always told, in the protocol's own terms.
+        if (members.Any(m => m.Protocol))
+        {
+            var frame = Messaging.ProtocolTopicFrames.Gap(gap, _node.FragmentSize);
+            frame.Topic = this;
+            await _node.Gate.DeliverAsync(frame, members.Where(m => m.Protocol).Select(m => m.Connection), null, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -6,7 +6,7 @@ namespace RxSockets.Server;
 /// later one until the next <see cref="TakeHeldOrGoLive"/>), and the recovery reads them again from the history.
 /// Thread-safe: <see cref="Watch"/> and <see cref="Dispose"/> may race (a connection closing while it joins), and so
 /// may <see cref="TryHold"/> and <see cref="TakeHeldOrGoLive"/>.</summary>
-internal sealed class TopicMember(WebSocketConnection connection, TopicOptions? limits = null) : IDisposable
+internal sealed class TopicMember(WebSocketConnection connection, TopicOptions? limits = null, bool protocol = false) : IDisposable
 {
     private static readonly IDisposable s_disposed = System.Reactive.Disposables.Disposable.Empty;
 
@@ -17,6 +17,10 @@ internal sealed class TopicMember(WebSocketConnection connection, TopicOptions? 
     private bool _overflowed;
 
     public WebSocketConnection Connection { get; } = connection;
+
+    /// <summary>Whether the member speaks the messaging protocol (<c>rxsockets.v1</c>): it is sent <c>p</c> and
+    /// <c>gap</c> frames instead of the published messages and <see cref="TopicOptions.GapNotice"/>.</summary>
+    public bool Protocol { get; } = protocol;
 
     /// <summary>Keeps a live publication for a member that is still recovering; false when the member is live.</summary>
     public bool TryHold(TopicPublication publication, Transport.PreparedFrame frame)

@@ -1,0 +1,32 @@
+using RxSockets.Transport;
+
+namespace RxSockets.Messaging;
+
+/// <summary>What a topic sends its <c>rxsockets.v1</c> members (docs/messaging-protocol.md): a publication as a
+/// <c>p</c> frame (topic, position, the published message as its payload — <see cref="TopicOptions.Format"/> is for
+/// raw members), a gap as a <c>gap</c> frame. Framed once per publication for all of a node's protocol members.
+/// Stateless and thread-safe.</summary>
+internal static class ProtocolTopicFrames
+{
+    public static PreparedFrame Publication(TopicPublication publication, int fragmentSize) =>
+        PreparedFrame.Create(ProtocolCodec.Encode(new ProtocolFrame(FrameKind.Publication)
+        {
+            Topic = publication.Topic,
+            Position = publication.Position,
+            Payload = publication.Message,
+        }), fragmentSize);
+
+    public static PreparedFrame Gap(TopicGap gap, int fragmentSize) =>
+        PreparedFrame.Create(ProtocolCodec.Encode(new ProtocolFrame(FrameKind.Gap)
+        {
+            Topic = gap.Topic.Name,
+            Position = gap.LastPosition,
+            Current = gap.CurrentPosition,
+            Reason = gap.Reason switch
+            {
+                TopicGapReason.HistoryTrimmed => "trimmed",
+                TopicGapReason.EpochChanged => "epoch",
+                _ => "unavailable",
+            },
+        }), fragmentSize);
+}
