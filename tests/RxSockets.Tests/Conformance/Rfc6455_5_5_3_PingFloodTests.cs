@@ -117,7 +117,14 @@ public class Rfc6455_5_5_3_PingFloodTests
         AssertAtTheBound(connection, payloadBytes: 125);
 
         // Nothing is read any more, so nothing proves the peer alive: the keepalive ends the connection.
-        clock.AdvanceBy(TimeSpan.FromSeconds(60));   // the default keepalive: a ping at the next 20 s tick, 20 s to answer it
+        // The default keepalive: a ping at the next 20 s tick, 20 s to answer it. Its timeout is armed from another
+        // thread once the tick ran, so time moves a second at a time until the connection ends (not once by 60 s,
+        // which could pass before that timer exists).
+        await Until.TrueAsync(() =>
+        {
+            clock.AdvanceBy(TimeSpan.FromSeconds(1));
+            return connection.Completion.IsCompleted;
+        }, cancellationToken);
         var error = await Assert.ThrowsAsync<ConnectionClosedException>(() => connection.Completion.WaitAsync(cancellationToken));
         Assert.That(error?.InnerException, Is.InstanceOf<TimeoutException>());
         await stop.CancelAsync();
