@@ -1,4 +1,5 @@
 using System.Globalization;
+using RxSockets.Examples.Shared;
 
 namespace RxSockets.Dashboard;
 
@@ -38,7 +39,7 @@ public sealed record DashboardOptions
             options = args[i] switch
             {
                 "--port" => options with { Port = ReadPort(Value(args, ref i)) },
-                "--interval" => options with { Interval = Duration(Value(args, ref i)) },
+                "--interval" => options with { Interval = ExampleDuration.Parse(Value(args, ref i), "--interval") },
                 "--backplane" => options with { Backplane = Value(args, ref i) },
                 "--node-id" => options with { NodeId = Value(args, ref i) },
                 "--no-sampler" => options with { Sampler = false },
@@ -57,20 +58,4 @@ public sealed record DashboardOptions
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65_535
             ? port
             : throw new FormatException($"'{text}' is not a port");
-
-    /// <summary>Reads <c>500ms</c>, <c>2s</c> or <c>1m</c>.</summary>
-    private static TimeSpan Duration(string text)
-    {
-        foreach (var (unit, scale) in new[] { ("ms", 1.0), ("s", 1_000.0), ("m", 60_000.0) })
-        {
-            if (text.EndsWith(unit, StringComparison.Ordinal)
-                && double.TryParse(text.AsSpan(0, text.Length - unit.Length), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
-                && value > 0)
-            {
-                return TimeSpan.FromMilliseconds(value * scale);
-            }
-        }
-
-        throw new FormatException($"'{text}' is not a duration such as 500ms, 2s or 1m");
-    }
 }

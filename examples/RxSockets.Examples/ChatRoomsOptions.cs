@@ -1,4 +1,5 @@
 using System.Globalization;
+using RxSockets.Examples.Shared;
 using RxSockets.Redis;
 
 namespace RxSockets.Examples;
@@ -42,7 +43,7 @@ public sealed record ChatRoomsOptions
                 "--port" => options with { Port = Number(Value(args, ref i), "--port") },
                 "--backplane" => options with { Backplane = Value(args, ref i) },
                 "--node-id" => options with { NodeId = Value(args, ref i) },
-                "--node-timeout" => options with { NodeTimeout = Duration(Value(args, ref i), "--node-timeout") },
+                "--node-timeout" => options with { NodeTimeout = ExampleDuration.Parse(Value(args, ref i), "--node-timeout") },
                 "--history" => options with { History = Number(Value(args, ref i), "--history") },
                 var port when i == 0 && !port.StartsWith('-') => options with { Port = Number(port, "port") },
                 var other => throw new FormatException($"Unknown argument '{other}'. Usage: chat-rooms {Usage}"),
@@ -95,20 +96,4 @@ public sealed record ChatRoomsOptions
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
             ? number
             : throw new FormatException($"{what}: '{text}' is not a non-negative whole number.");
-
-    /// <summary>Reads <c>500ms</c>, <c>2s</c> or <c>1m</c>.</summary>
-    private static TimeSpan Duration(string text, string what)
-    {
-        foreach (var (unit, scale) in new[] { ("ms", 1.0), ("s", 1_000.0), ("m", 60_000.0) })
-        {
-            if (text.EndsWith(unit, StringComparison.Ordinal)
-                && double.TryParse(text.AsSpan(0, text.Length - unit.Length), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
-                && value > 0)
-            {
-                return TimeSpan.FromMilliseconds(value * scale);
-            }
-        }
-
-        throw new FormatException($"{what}: '{text}' is not a duration such as 500ms, 2s or 1m.");
-    }
 }
