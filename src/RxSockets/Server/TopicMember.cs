@@ -55,18 +55,6 @@ internal sealed class TopicMember(WebSocketConnection connection, TopicOptions? 
         }
     }
 
-    /// <summary>The number of publications held now (for tests).</summary>
-    internal int HeldCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _held?.Count ?? 0;
-            }
-        }
-    }
-
     /// <summary>The publications held since the last call, or null once none are: the member is then live.
     /// <paramref name="overflowed"/> says that some were let go since the last call (the list is then empty and the
     /// member still holds): read the history again from the last position sent.</summary>
