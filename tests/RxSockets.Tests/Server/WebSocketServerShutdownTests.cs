@@ -12,6 +12,8 @@ public class WebSocketServerShutdownTests
         using var client = new TcpClient();
         await client.ConnectAsync(server.LocalEndPoint, cancellationToken);
         var reading = RawHttp.ReadToEndAsync(client.GetStream(), cancellationToken);
+        // Accepted, so in its handshake: a socket still in the listener's backlog would be reset when it closes.
+        await Until.TrueAsync(() => server.PendingHandshakeCount == 1, cancellationToken);
 
         await server.StopAsync(cancellationToken);
 
