@@ -27,7 +27,7 @@ internal sealed class PendingRequests(int limit, TimeSpan timeout, IScheduler sc
     }
 
     /// <summary>Registers a request about to be sent: its id, and the reply (or the failure) to await.</summary>
-    /// <exception cref="RequestFailedException"><see cref="ProtocolErrorCodes.Limit"/>: <c>limit</c> requests are
+    /// <exception cref="RequestFailedException"><see cref="MessagingErrorCodes.Limit"/>: <c>limit</c> requests are
     /// pending.</exception>
     /// <exception cref="Exception">The error the connection ended with (see <see cref="FailAll"/>).</exception>
     public (long Id, Task<Message> Reply) Begin(CancellationToken cancellationToken = default)
@@ -42,7 +42,7 @@ internal sealed class PendingRequests(int limit, TimeSpan timeout, IScheduler sc
 
             if (_pending.Count >= limit)
             {
-                throw new RequestFailedException(ProtocolErrorCodes.Limit, $"{limit} requests are pending already");
+                throw new RequestFailedException(MessagingErrorCodes.Limit, $"{limit} requests are pending already");
             }
 
             pending = new Pending(++_lastId);
@@ -51,7 +51,7 @@ internal sealed class PendingRequests(int limit, TimeSpan timeout, IScheduler sc
 
         // Armed after the request is registered: an answer that comes first leaves a timer that finds nothing to fail.
         pending.Timer = scheduler.Schedule(timeout, () =>
-            Fail(pending.Id, new RequestFailedException(ProtocolErrorCodes.Timeout, $"no reply within {timeout.TotalSeconds:0.###} s")));
+            Fail(pending.Id, new RequestFailedException(MessagingErrorCodes.Timeout, $"no reply within {timeout.TotalSeconds:0.###} s")));
         if (cancellationToken.CanBeCanceled)
         {
             pending.Cancellation = cancellationToken.Register(() => Fail(pending.Id, new OperationCanceledException(cancellationToken)));
@@ -68,7 +68,7 @@ internal sealed class PendingRequests(int limit, TimeSpan timeout, IScheduler sc
         return answer.Kind switch
         {
             FrameKind.Reply => Take(answer.Id)?.Reply.TrySetResult(answer.Payload ?? Message.Text("")) ?? false,
-            FrameKind.Error => Fail(answer.Id, new RequestFailedException(answer.Code ?? ProtocolErrorCodes.Internal, answer.Reason)),
+            FrameKind.Error => Fail(answer.Id, new RequestFailedException(answer.Code ?? MessagingErrorCodes.Internal, answer.Reason)),
             _ => throw new ArgumentException($"A '{ProtocolCodec.WireName(answer.Kind)}' frame answers no request.", nameof(answer)),
         };
     }

@@ -24,7 +24,7 @@ internal sealed record ProtocolFrame(FrameKind Kind)
     /// <summary>A request's route, optional.</summary>
     public string? Name { get; init; }
 
-    /// <summary>An error's code (<see cref="ProtocolErrorCodes"/>).</summary>
+    /// <summary>An error's code (<see cref="MessagingErrorCodes"/>).</summary>
     public string? Code { get; init; }
 
     /// <summary>An error's or a gap's reason.</summary>

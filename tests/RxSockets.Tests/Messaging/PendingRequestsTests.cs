@@ -34,10 +34,10 @@ public class PendingRequestsTests
         var requests = Requests();
         var (id, reply) = requests.Begin();
 
-        requests.TryComplete(new ProtocolFrame(FrameKind.Error) { Id = id, Code = ProtocolErrorCodes.Forbidden, Reason = "not yours" });
+        requests.TryComplete(new ProtocolFrame(FrameKind.Error) { Id = id, Code = MessagingErrorCodes.Forbidden, Reason = "not yours" });
 
         var error = await Assert.ThrowsAsync<RequestFailedException>(async () => await reply);
-        Assert.That((error!.Code, error.Reason), Is.EqualTo((ProtocolErrorCodes.Forbidden, "not yours")));
+        Assert.That((error!.Code, error.Reason), Is.EqualTo((MessagingErrorCodes.Forbidden, "not yours")));
     }
 
     [Test]
@@ -51,7 +51,7 @@ public class PendingRequestsTests
         _clock.AdvanceBy(TimeSpan.FromTicks(1));
 
         Assert.That(before, Is.False);
-        Assert.That((await Assert.ThrowsAsync<RequestFailedException>(async () => await reply))!.Code, Is.EqualTo(ProtocolErrorCodes.Timeout));
+        Assert.That((await Assert.ThrowsAsync<RequestFailedException>(async () => await reply))!.Code, Is.EqualTo(MessagingErrorCodes.Timeout));
         Assert.That(requests.TryComplete(new ProtocolFrame(FrameKind.Reply) { Id = id }), Is.False);
         Assert.That(requests.Count, Is.Zero);
     }
@@ -77,7 +77,7 @@ public class PendingRequestsTests
         var refused = Assert.Throws<RequestFailedException>(() => requests.Begin());
         requests.TryComplete(new ProtocolFrame(FrameKind.Reply) { Id = first });
 
-        Assert.That(refused!.Code, Is.EqualTo(ProtocolErrorCodes.Limit));
+        Assert.That(refused!.Code, Is.EqualTo(MessagingErrorCodes.Limit));
         Assert.That(requests.Begin().Id, Is.EqualTo(3));
     }
 

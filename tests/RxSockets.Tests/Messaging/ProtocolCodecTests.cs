@@ -18,7 +18,7 @@ public class ProtocolCodecTests
         yield return Case(new ProtocolFrame(FrameKind.Request) { Id = 5, Name = "quote", Payload = text });
         yield return Case(new ProtocolFrame(FrameKind.Request) { Id = 6, Payload = Message.Binary(new byte[] { 1, 2 }) });
         yield return Case(new ProtocolFrame(FrameKind.Reply) { Id = 5, Payload = text });
-        yield return Case(new ProtocolFrame(FrameKind.Error) { Id = 5, Code = ProtocolErrorCodes.Forbidden, Reason = "not yours" });
+        yield return Case(new ProtocolFrame(FrameKind.Error) { Id = 5, Code = MessagingErrorCodes.Forbidden, Reason = "not yours" });
         yield return Case(new ProtocolFrame(FrameKind.Subscribed) { Id = 2, Topic = "prices", Position = At, Recovered = 7 });
         yield return Case(new ProtocolFrame(FrameKind.Unsubscribed) { Id = 3, Topic = "prices" });
         yield return Case(new ProtocolFrame(FrameKind.PublishAck) { Id = 4, Topic = "prices", Position = At });
