@@ -93,6 +93,24 @@ internal sealed class PendingRequests(int limit, TimeSpan timeout, IScheduler sc
         }
     }
 
+    /// <summary>An id for a request-like frame whose answer the caller tracks itself (a subscription, which has no
+    /// timeout and no limit here), unique among this side's ids on the connection.</summary>
+    public long NextId()
+    {
+        lock (_pending)
+        {
+            return ++_lastId;
+        }
+    }
+
+    /// <summary>Fails one pending request (sent on a connection that was lost).</summary>
+    /// <returns>False when no such request is pending.</returns>
+    public bool TryFail(long id, Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return Fail(id, error);
+    }
+
     private bool Fail(long id, Exception error) => Take(id)?.Reply.TrySetException(error) ?? false;
 
     private Pending? Take(long id)
