@@ -33,6 +33,7 @@ public sealed class ClientTopic : IObservable<Message>
     private TopicPosition? _position;
     private bool _positionInCycle;   // a position was processed since the topic was last wanted: recover from it
     private bool _ended;
+    private long _stalls;
 
     internal ClientTopic(ClientMessaging owner, string name)
     {
@@ -59,6 +60,9 @@ public sealed class ClientTopic : IObservable<Message>
 
     /// <summary>Every gap of this topic's subscription (hot); completes when the client is disposed.</summary>
     public IObservable<ClientTopicGap> Gaps => _gaps;
+
+    /// <summary>How many times the read loop had to wait for room in an enumeration's buffer (backpressure).</summary>
+    internal long Stalls => Interlocked.Read(ref _stalls);
 
     /// <summary>Whether an observer or enumeration wants the topic (guarded by the owner's gate).</summary>
     internal bool Wanted => _sinks.Length > 0;
@@ -147,6 +151,7 @@ public sealed class ClientTopic : IObservable<Message>
             }
             else if (!sink.Buffer!.Writer.TryWrite(message))
             {
+                Interlocked.Increment(ref _stalls);
                 try
                 {
                     await sink.Buffer.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
