@@ -444,7 +444,7 @@ internal sealed class ClientMessaging : IClientSessionLayer
         var closed = cause as ConnectionClosedException;
         foreach (var item in sent)
         {
-            _requests.TryFail(item.Id, new ConnectionClosedException(
+            _requests.Fail(item.Id, new ConnectionClosedException(
                 "The connection was lost before the answer; the server may or may not have processed it.",
                 closed?.Sent ?? connection.Session.SentClose, closed?.Received ?? connection.CloseStatus, cause));
         }

@@ -103,15 +103,9 @@ internal sealed class PendingRequests(int limit, TimeSpan timeout, IScheduler sc
         }
     }
 
-    /// <summary>Fails one pending request (sent on a connection that was lost).</summary>
-    /// <returns>False when no such request is pending.</returns>
-    public bool TryFail(long id, Exception error)
-    {
-        ArgumentNullException.ThrowIfNull(error);
-        return Fail(id, error);
-    }
-
-    private bool Fail(long id, Exception error) => Take(id)?.Reply.TrySetException(error) ?? false;
+    /// <summary>Fails one pending request (its frame could not be sent, or was sent on a connection that was lost).</summary>
+    /// <returns>False when it is not pending any more.</returns>
+    public bool Fail(long id, Exception error) => Take(id)?.Reply.TrySetException(error) ?? false;
 
     private Pending? Take(long id)
     {
