@@ -439,8 +439,8 @@ internal sealed class ClientMessaging : IClientSessionLayer
             Wake();
         }
 
+        // Cancelled, not disposed: handlers still running may read or register on its token.
         end?.Cancel();
-        end?.Dispose();
         var closed = cause as ConnectionClosedException;
         foreach (var item in sent)
         {
