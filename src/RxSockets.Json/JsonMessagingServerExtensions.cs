@@ -20,7 +20,7 @@ public static class JsonMessagingServerExtensions
     /// <param name="requestType">The request's contract, usually <c>MyContext.Default.MyRequest</c>.</param>
     /// <param name="responseType">The reply's contract.</param>
     /// <returns>The options, for chaining.</returns>
-    public static MessagingServerOptions MapRequest<TRequest, TResponse>(this MessagingServerOptions options, string name,
+    public static MessagingServerOptions MapJsonRequest<TRequest, TResponse>(this MessagingServerOptions options, string name,
         Func<TRequest, MessagingRequest, CancellationToken, ValueTask<TResponse>> handler, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -43,16 +43,16 @@ public static class JsonMessagingServerExtensions
 
     /// <summary>Registers a typed handler using reflection, routed by <paramref name="name"/> or, when it is null, by
     /// the request type's name (<c>typeof(TRequest).Name</c>).</summary>
-    /// <inheritdoc cref="MapRequest{TRequest, TResponse}(MessagingServerOptions, string, Func{TRequest, MessagingRequest, CancellationToken, ValueTask{TResponse}}, JsonTypeInfo{TRequest}, JsonTypeInfo{TResponse})"/>
+    /// <inheritdoc cref="MapJsonRequest{TRequest, TResponse}(MessagingServerOptions, string, Func{TRequest, MessagingRequest, CancellationToken, ValueTask{TResponse}}, JsonTypeInfo{TRequest}, JsonTypeInfo{TResponse})"/>
     /// <param name="options">The messaging options.</param>
     /// <param name="handler">Answers a request (it may throw <see cref="RequestFailedException"/>).</param>
     /// <param name="name">The route; null for <c>typeof(TRequest).Name</c>.</param>
     /// <param name="serializerOptions">Serialiser options; null for the defaults.</param>
     [RequiresUnreferencedCode(JsonReflection.UnreferencedCodeMessage)]
     [RequiresDynamicCode(JsonReflection.DynamicCodeMessage)]
-    public static MessagingServerOptions MapRequest<TRequest, TResponse>(this MessagingServerOptions options,
+    public static MessagingServerOptions MapJsonRequest<TRequest, TResponse>(this MessagingServerOptions options,
         Func<TRequest, MessagingRequest, CancellationToken, ValueTask<TResponse>> handler, string? name = null, JsonSerializerOptions? serializerOptions = null) =>
-        options.MapRequest(name ?? typeof(TRequest).Name, handler, JsonReflection.GetTypeInfo<TRequest>(serializerOptions), JsonReflection.GetTypeInfo<TResponse>(serializerOptions));
+        options.MapJsonRequest(name ?? typeof(TRequest).Name, handler, JsonReflection.GetTypeInfo<TRequest>(serializerOptions), JsonReflection.GetTypeInfo<TResponse>(serializerOptions));
 
     /// <summary>Asks a messaging client with a typed request and parses its typed reply.</summary>
     /// <typeparam name="TRequest">The request's type.</typeparam>
@@ -68,7 +68,7 @@ public static class JsonMessagingServerExtensions
     /// <typeparamref name="TResponse"/> (<see cref="MessagingErrorCodes.BadRequest"/>).</exception>
     [RequiresUnreferencedCode(JsonReflection.UnreferencedCodeMessage)]
     [RequiresDynamicCode(JsonReflection.DynamicCodeMessage)]
-    public static async ValueTask<TResponse> RequestAsync<TRequest, TResponse>(this WebSocketServer server, WebSocketConnection client, TRequest request,
+    public static async ValueTask<TResponse> RequestJsonAsync<TRequest, TResponse>(this WebSocketServer server, WebSocketConnection client, TRequest request,
         string? name = null, JsonSerializerOptions? serializerOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(server);

@@ -43,6 +43,7 @@ public sealed class WebSocketClient : IAsyncDisposable
     private readonly Lock _eventGate = new();
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _disposing = new();
+    private readonly Messaging.ClientMessaging? _messaging;
     private CancellationTokenSource? _run;
     private Task _running = Task.CompletedTask;
     private TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -75,10 +76,20 @@ public sealed class WebSocketClient : IAsyncDisposable
         _pings = new ObserverList<ReadOnlyMemory<byte>>(onObserverFault);
         _pongs = new ObserverList<ReadOnlyMemory<byte>>(onObserverFault);
         _rtt = new ObserverList<TimeSpan>(onObserverFault);
-        Outgoing = new ClientOutgoing(_sender, () => _ = EndRunAsync(emitClosed: true));
+        Outgoing = new ClientOutgoing(_sender, () => _ = EndRunAsync(emitClosed: true),
+            _options.Messaging is null ? null : Messaging.ClientMessaging.RawSendRefusal);
 
-        // With WebSocketClientOptions.Resume, one resumable session spans every connection this client opens.
-        SessionLayer = Resumption.ResumeLayer.Create(_options);
+        // With WebSocketClientOptions.Resume, one resumable session spans every connection this client opens; with
+        // WebSocketClientOptions.Messaging, the messaging protocol runs on every connection (the two never combine).
+        if (_options.Messaging is { } messaging)
+        {
+            _messaging = new Messaging.ClientMessaging(messaging, _options.ReceiveQueueCapacity, _options.Scheduler, () => Now, Publish, _logger);
+            SessionLayer = _messaging;
+        }
+        else
+        {
+            SessionLayer = Resumption.ResumeLayer.Create(_options);
+        }
     }
 
     /// <summary>Creates a client from a URL string.</summary>
@@ -117,12 +128,14 @@ public sealed class WebSocketClient : IAsyncDisposable
     public WebSocketConnection? Connection => Volatile.Read(ref _current);
 
     /// <summary>Received messages from every connection in turn: hot and multicast, nothing lost before the first
-    /// subscription. Completes when the client is disposed.</summary>
+    /// subscription. Completes when the client is disposed. With <see cref="WebSocketClientOptions.Messaging"/> it
+    /// carries nothing (every message is a protocol frame: read <see cref="Topic"/> instead).</summary>
     public IObservable<Message> Incoming => _incoming;
 
     /// <summary>The send sink: <c>OnNext</c> queues without blocking (a full queue drops the message, counted in
     /// <see cref="DroppedOutgoing"/>, unless the policy is <see cref="SendQueueOverflow.DropOldest"/>);
-    /// <c>OnCompleted</c> and <c>OnError</c> stop the client.</summary>
+    /// <c>OnCompleted</c> and <c>OnError</c> stop the client. With <see cref="WebSocketClientOptions.Messaging"/>,
+    /// <c>OnNext</c> throws <see cref="InvalidOperationException"/> (use <see cref="PublishAsync(string, Message, CancellationToken)"/>).</summary>
     public IObserver<Message> Outgoing { get; }
 
     /// <summary>Payloads of pings received on any connection.</summary>
@@ -196,18 +209,78 @@ public sealed class WebSocketClient : IAsyncDisposable
     /// oldest, or fails, as <see cref="ReconnectOptions.SendOverflow"/> says.</summary>
     /// <param name="message">The message.</param>
     /// <param name="cancellationToken">Cancels the wait for room.</param>
+    /// <exception cref="InvalidOperationException"><see cref="WebSocketClientOptions.Messaging"/> is set: use
+    /// <see cref="PublishAsync(string, Message, CancellationToken)"/> or <see cref="RequestAsync"/>.</exception>
     public ValueTask SendAsync(Message message, CancellationToken cancellationToken = default) =>
-        _sender.SendAsync(message, cancellationToken);
+        _messaging is null ? _sender.SendAsync(message, cancellationToken) : throw new InvalidOperationException(Messaging.ClientMessaging.RawSendRefusal);
 
     /// <summary>Queues a text message.</summary>
     /// <inheritdoc cref="SendAsync(Message, CancellationToken)"/>
     public ValueTask SendAsync(string text, CancellationToken cancellationToken = default) =>
-        _sender.SendAsync(Message.Text(text), cancellationToken);
+        SendAsync(Message.Text(text), cancellationToken);
 
     /// <summary>Queues a binary message. The bytes are not copied: do not change them until they are sent.</summary>
     /// <inheritdoc cref="SendAsync(Message, CancellationToken)"/>
     public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
-        _sender.SendAsync(Message.Binary(data), cancellationToken);
+        SendAsync(Message.Binary(data), cancellationToken);
+
+    /// <summary>A topic of the messaging protocol: its publications, recovered across reconnects with no gap nor
+    /// duplicate (see <see cref="ClientTopic"/>); the same instance for the same name. Subscribing happens on its first
+    /// observer, not here.</summary>
+    /// <param name="name">The topic's name, 1 to 256 UTF-8 bytes.</param>
+    /// <returns>The topic.</returns>
+    /// <exception cref="ArgumentException">The name is empty or longer than 256 UTF-8 bytes.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="WebSocketClientOptions.Messaging"/> is not set.</exception>
+    public ClientTopic Topic(string name) => RequireMessaging().Topic(name);
+
+    /// <summary>Publishes to a topic of the messaging protocol; completes when the server acknowledged it
+    /// (<c>puback</c>) with the publication's position. Publishes are sent in call order (those made while disconnected
+    /// wait for the next connection, within <see cref="MessagingClientOptions.RequestTimeout"/>), so one client's
+    /// publications to a topic get their offsets in that order.</summary>
+    /// <param name="topic">The topic's name, 1 to 256 UTF-8 bytes.</param>
+    /// <param name="message">The publication: text or binary, delivered as it is.</param>
+    /// <param name="cancellationToken">Stops waiting for the acknowledgment (the publication may still be made).</param>
+    /// <returns>The publication's position (its offset and epoch).</returns>
+    /// <exception cref="ArgumentException">The topic name is empty or longer than 256 UTF-8 bytes.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="WebSocketClientOptions.Messaging"/> is not set.</exception>
+    /// <exception cref="RequestFailedException">In the task: the server refused it (<see cref="MessagingErrorCodes.Forbidden"/>…),
+    /// no acknowledgment came in time (<see cref="MessagingErrorCodes.Timeout"/>), or
+    /// <see cref="MessagingClientOptions.MaxPendingRequests"/> are pending (<see cref="MessagingErrorCodes.Limit"/>).</exception>
+    /// <exception cref="ConnectionClosedException">In the task: the connection was lost after it was sent; it may or
+    /// may not have been published.</exception>
+    /// <exception cref="ObjectDisposedException">In the task: the client was disposed first.</exception>
+    public ValueTask<TopicPosition> PublishAsync(string topic, Message message, CancellationToken cancellationToken = default) =>
+        RequireMessaging().PublishAsync(topic, message, cancellationToken);
+
+    /// <summary>Sends a request to the server (routed by <paramref name="name"/> to one of its handlers) and completes with
+    /// its reply. Requests are sent in call order; those made while disconnected wait for the next connection, within
+    /// <see cref="MessagingClientOptions.RequestTimeout"/>.</summary>
+    /// <param name="request">The request's payload, text or binary.</param>
+    /// <param name="name">The route (the server's handler); null or empty for requests without a name.</param>
+    /// <param name="cancellationToken">Stops waiting for the reply.</param>
+    /// <returns>The reply's payload.</returns>
+    /// <exception cref="InvalidOperationException"><see cref="WebSocketClientOptions.Messaging"/> is not set.</exception>
+    /// <exception cref="RequestFailedException">In the task: the server answered <c>err</c> (its code and reason:
+    /// <see cref="MessagingErrorCodes.NotFound"/>, <see cref="MessagingErrorCodes.Internal"/>, a handler's own…), no reply
+    /// came in time (<see cref="MessagingErrorCodes.Timeout"/>), or too many are pending (<see cref="MessagingErrorCodes.Limit"/>).</exception>
+    /// <exception cref="ConnectionClosedException">In the task: the connection was lost after it was sent; it may or
+    /// may not have been processed.</exception>
+    /// <exception cref="ObjectDisposedException">In the task: the client was disposed first.</exception>
+    public ValueTask<Message> RequestAsync(Message request, string? name = null, CancellationToken cancellationToken = default) =>
+        RequireMessaging().RequestAsync(request, name, cancellationToken);
+
+    /// <summary>Answers the server's requests named <paramref name="name"/> (client results): the handler's reply goes
+    /// back as <c>res</c>; a <see cref="RequestFailedException"/> it throws goes back as <c>err</c> with its code and
+    /// reason, any other exception as <see cref="MessagingErrorCodes.Internal"/> (logged, no details sent). A request
+    /// with no handler is answered <see cref="MessagingErrorCodes.NotFound"/>. Handlers run off the read loop, several
+    /// at once; their token is cancelled when the connection the request came on is lost.</summary>
+    /// <param name="name">The route; empty for requests without a name.</param>
+    /// <param name="handler">Computes the reply.</param>
+    /// <returns>Disposing it removes the handler.</returns>
+    /// <exception cref="InvalidOperationException"><see cref="WebSocketClientOptions.Messaging"/> is not set, or a handler
+    /// is mapped already for <paramref name="name"/>.</exception>
+    public IDisposable MapRequest(string name, Func<Message, CancellationToken, ValueTask<Message>> handler) =>
+        RequireMessaging().MapRequest(name, handler);
 
     /// <summary>Stops (closing with 1000), completes every stream and releases everything. Never throws.</summary>
     public async ValueTask DisposeAsync()
@@ -221,6 +294,7 @@ public sealed class WebSocketClient : IAsyncDisposable
         await _disposing.CancelAsync().ConfigureAwait(false);
         await EndRunAsync(emitClosed: _started).ConfigureAwait(false);
         await _sender.DisposeAsync().ConfigureAwait(false);
+        _messaging?.Dispose();
         _inbound.TryComplete();
         _inboundEnd.TrySetResult();
         _opened.TrySetException(new ObjectDisposedException(nameof(WebSocketClient)));
@@ -295,6 +369,9 @@ public sealed class WebSocketClient : IAsyncDisposable
     }
 
     private DateTimeOffset Now => _clock.GetUtcNow();
+
+    private Messaging.ClientMessaging RequireMessaging() => _messaging ?? throw new InvalidOperationException(
+        "Topics, publishing and requests are the messaging protocol's: set WebSocketClientOptions.Messaging (and use a server with messaging on).");
 
     /// <summary>One run: connect (retrying), live through the connection, reconnect after each loss, until stopped or
     /// the pipeline gives up.</summary>
@@ -473,6 +550,11 @@ public sealed class WebSocketClient : IAsyncDisposable
             await foreach (var wire in connection.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 var message = wire;
+                if (layer is not null && await layer.ConsumeIncomingAsync(connection, wire, _disposing.Token).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
                 if (layer is null || layer.TryUnwrapIncoming(wire, out message))
                 {
                     await _inbound.WriteAsync(message, _disposing.Token).ConfigureAwait(false);

@@ -73,6 +73,16 @@ public sealed class WebSocketClientOptions : ConnectionOptions
     /// <value>The default is null: off; every reconnection is a fresh session.</value>
     public ResumeOptions? Resume { get; set; }
 
+    /// <summary>The messaging protocol (see <see cref="MessagingClientOptions"/>): the client offers the
+    /// <c>rxsockets.v1</c> subprotocol before <see cref="SubProtocols"/>, fails a connection to a server that does not
+    /// select it (a <see cref="HandshakeException"/>), and speaks the protocol: <see cref="WebSocketClient.Topic"/>,
+    /// <see cref="WebSocketClient.PublishAsync(string, Message, CancellationToken)"/>, <see cref="WebSocketClient.RequestAsync"/>
+    /// and <see cref="WebSocketClient.MapRequest"/>. Raw messages (<see cref="WebSocketClient.SendAsync(Message, CancellationToken)"/>,
+    /// <see cref="WebSocketClient.Outgoing"/>) are refused and <see cref="WebSocketClient.Incoming"/> carries nothing. Not
+    /// together with <see cref="Resume"/>: subscriptions recover by position instead.</summary>
+    /// <value>The default is null: off.</value>
+    public MessagingClientOptions? Messaging { get; set; }
+
     /// <summary>Reads an environment variable; tests replace it so they need not change the process environment.</summary>
     internal Func<string, string?> EnvironmentVariables { get; set; } = Environment.GetEnvironmentVariable;
 
@@ -90,6 +100,8 @@ public sealed class WebSocketClientOptions : ConnectionOptions
         Require(SubProtocols.Distinct(StringComparer.Ordinal).Count() == SubProtocols.Count, nameof(SubProtocols), "must not repeat a subprotocol");
         PerMessageDeflate?.Validate();
         Resume?.Validate(nameof(Resume));
+        Require(Messaging is null || Resume is null, nameof(Messaging), "cannot be combined with Resume (a connection negotiates one subprotocol; topic subscriptions recover by position instead)");
+        Messaging?.Validate(nameof(Messaging));
     }
 
     internal new WebSocketClientOptions ValidatedCopy()
@@ -101,6 +113,7 @@ public sealed class WebSocketClientOptions : ConnectionOptions
         copy.SslOptions = SslOptions is null ? null : ClientTls.Copy(SslOptions);
         copy.PerMessageDeflate = PerMessageDeflate?.Clone();
         copy.Resume = Resume?.Clone();
+        copy.Messaging = Messaging?.Clone();
         return copy;
     }
 

@@ -11,10 +11,10 @@ public class JsonMessagingServerTests
     public sealed record Sum(int Value);
 
     [Test, CancelAfter(10_000)]
-    public async Task MapRequest_RoutedByTheTypeName_RepliesTypedJson_BadJsonIsABadRequest(CancellationToken cancellationToken)
+    public async Task MapJsonRequest_RoutedByTheTypeName_RepliesTypedJson_BadJsonIsABadRequest(CancellationToken cancellationToken)
     {
         var options = new WebSocketServerOptions { Messaging = new MessagingServerOptions() };
-        options.Messaging.MapRequest<Add, Sum>((add, _, _) => ValueTask.FromResult(new Sum(add.A + add.B)));
+        options.Messaging.MapJsonRequest<Add, Sum>((add, _, _) => ValueTask.FromResult(new Sum(add.A + add.B)));
         await using var server = await WebSocketServer.StartAsync(options, cancellationToken);
         var client = new WebSocketClientOptions();
         client.SubProtocols.Add("rxsockets.v1");

@@ -20,4 +20,7 @@ internal static partial class ClientLog
 
     [LoggerMessage(EventId = 44, Level = LogLevel.Warning, Message = "Gave up reconnecting to {Uri} after {Attempts} attempts")]
     public static partial void GaveUp(ILogger logger, Uri uri, int attempts, Exception error);
+
+    [LoggerMessage(EventId = 45, Level = LogLevel.Warning, Message = "A request handler for '{Name}' failed; the server is answered 'internal'")]
+    public static partial void RequestHandlerFailed(ILogger logger, string name, Exception error);
 }

@@ -93,7 +93,17 @@ internal sealed class PendingRequests(int limit, TimeSpan timeout, IScheduler sc
         }
     }
 
-    /// <summary>Fails one pending request (its frame could not be sent).</summary>
+    /// <summary>An id for a request-like frame whose answer the caller tracks itself (a subscription, which has no
+    /// timeout and no limit here), unique among this side's ids on the connection.</summary>
+    public long NextId()
+    {
+        lock (_pending)
+        {
+            return ++_lastId;
+        }
+    }
+
+    /// <summary>Fails one pending request (its frame could not be sent, or was sent on a connection that was lost).</summary>
     /// <returns>False when it is not pending any more.</returns>
     public bool Fail(long id, Exception error) => Take(id)?.Reply.TrySetException(error) ?? false;
 

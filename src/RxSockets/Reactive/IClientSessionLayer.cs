@@ -9,7 +9,8 @@ namespace RxSockets.Reactive;
 /// Call order per physical connection: <see cref="SubProtocols"/> is offered in the handshake;
 /// <see cref="AttachAsync"/> runs once after the handshake succeeded and before any user message is sent or delivered
 /// (it may exchange its own messages and replay what the peer missed); then every inbound message goes through
-/// <see cref="TryUnwrapIncoming"/> and every outbound user message through <see cref="WrapOutgoing"/>, in order, on
+/// <see cref="ConsumeIncomingAsync"/> and, unless consumed, <see cref="TryUnwrapIncoming"/>, and every outbound user
+/// message through <see cref="WrapOutgoing"/>, in order, on
 /// the client's single send path; <see cref="Detach"/> runs when the connection is gone, before the next attempt.
 /// </remarks>
 internal interface IClientSessionLayer
@@ -29,6 +30,13 @@ internal interface IClientSessionLayer
     /// belong to the layer itself (acknowledgements, duplicates already delivered), which must not reach the user.
     /// </summary>
     bool TryUnwrapIncoming(in Message wire, out Message user);
+
+    /// <summary>
+    /// Offered every inbound message first, on the read loop: returns <see langword="true"/> when the layer consumed it
+    /// (it reaches neither <see cref="TryUnwrapIncoming"/> nor the user). It may wait, and the socket is not read
+    /// meanwhile (backpressure: the messaging layer waits here for slow topic consumers).
+    /// </summary>
+    ValueTask<bool> ConsumeIncomingAsync(WebSocketConnection connection, Message wire, CancellationToken cancellationToken) => new(false);
 
     /// <summary>Turns a user message into the message to put on the wire (numbering, remembering it for replay).</summary>
     Message WrapOutgoing(in Message user);

@@ -3,7 +3,7 @@ using RxSockets.Messaging;
 
 namespace RxSockets.Tests.Messaging;
 
-/// <summary>The <c>rxsockets.v1</c> wire format (docs/messaging-protocol.md): header, line feed, payload bytes.</summary>
+/// <summary>The <c>rxsockets.v1</c> wire format (the README's "Messaging protocol"): header, line feed, payload bytes.</summary>
 public class ProtocolCodecTests
 {
     private static readonly TopicPosition At = new(42, "e1");
