@@ -269,7 +269,7 @@ export class RxSocketsClient {
     if (socket.protocol !== SUBPROTOCOL) {
       // The server accepted the WebSocket but does not speak the protocol: retrying would not help.
       this.#emit("error", new RxSocketsError(ErrorCodes.closed, `the server did not select the subprotocol ${SUBPROTOCOL}`));
-      this.close(1002, "rxsockets.v1 required");
+      this.close(1000, `${SUBPROTOCOL} required`);   // a script may close only with 1000 or 3000-4999
       return;
     }
 

@@ -210,6 +210,30 @@ public class BrowserModuleProtocolTests
         Assert.That(answers[4].Payload?.Data.ToArray(), Is.EqualTo(new byte[] { 3, 2, 1 }));
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task FailedAttempts_BackOffExponentiallyWithJitter_UpToMaxDelay(CancellationToken cancellationToken)
+    {
+        // A server that does not select rxsockets.v1: Chromium fails every handshake (it offered a subprotocol and got
+        // none), so each attempt fails and the next one waits longer.
+        await using var peer = await ScriptedPeer.StartAsync(cancellationToken, selectProtocol: false);
+        var page = await _host.OpenPageAsync(_browser, cancellationToken);
+
+        var attempts = await page.EvaluateAsync<JsonElement[]>($$"""
+            new Promise(resolve => {
+              const client = rx.connect({{Json(peer.Url)}}, { initialDelay: 40, maxDelay: 160 });
+              const seen = [];
+              client.on('reconnecting', e => { seen.push(e); if (seen.length === 6) { client.close(); resolve(seen); } });
+            })
+            """, cancellationToken);
+
+        Assert.That(attempts.Select(a => a.GetProperty("attempt").GetInt32()), Is.EqualTo(new[] { 1, 2, 3, 4, 5, 6 }));
+        int[] ceilings = [40, 80, 160, 160, 160, 160];
+        for (var i = 0; i < ceilings.Length; i++)
+        {
+            Assert.That(attempts[i].GetProperty("delay").GetInt32(), Is.InRange(ceilings[i] / 2, ceilings[i]), $"attempt {i + 1}");
+        }
+    }
+
     private static TopicPosition At(long offset) => new(offset, "e1");
 
     private static ProtocolFrame Publication(long offset, string text) =>
@@ -235,10 +259,14 @@ public class BrowserModuleProtocolTests
 
         public Uri Url => _server.Url;
 
-        public static async Task<ScriptedPeer> StartAsync(CancellationToken cancellationToken)
+        public static async Task<ScriptedPeer> StartAsync(CancellationToken cancellationToken, bool selectProtocol = true)
         {
             var options = new WebSocketServerOptions { Host = "127.0.0.1", Port = 0, KeepAliveInterval = Timeout.InfiniteTimeSpan };
-            options.SubProtocols.Add(ProtocolCodec.SubProtocol);
+            if (selectProtocol)
+            {
+                options.SubProtocols.Add(ProtocolCodec.SubProtocol);
+            }
+
             return new ScriptedPeer(await WebSocketServer.StartAsync(options, cancellationToken), cancellationToken);
         }
 
@@ -249,7 +277,6 @@ public class BrowserModuleProtocolTests
                 throw new AssertionException("The server stopped accepting.");
             }
 
-            Assert.That(_accepted.Current.SubProtocol, Is.EqualTo(ProtocolCodec.SubProtocol));
             var connection = new PeerConnection(_accepted.Current, cancellationToken);
             _connections.Add(connection);
             return connection;
