@@ -37,6 +37,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     private readonly ILogger _logger;
     private readonly ConnectionRegistry _registry = new();
     private readonly ResumeHost _resume;
+    private readonly MessagingHost _messaging;
     private readonly Admission _admission;
     private readonly BroadcastGate _gate;
     private readonly TopicRegistry _topics;
@@ -61,8 +62,9 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
         _admission = new Admission(_registry, options);
         _acceptor = new ServerAcceptor(options, _admission, _logger, tls);
         _resume = new ResumeHost(options, _logger);
+        _messaging = new MessagingHost(options, _logger, error => Diagnostics.Log.ObserverFaulted(_logger, 0, error));
         _gate = new BroadcastGate(options);
-        _node = new ClusterNode(options.Backplane ?? new InProcessBackplane(), _registry, _gate, options, connection => !_resume.Owns(connection), logger);
+        _node = new ClusterNode(options.Backplane ?? new InProcessBackplane(), _registry, _gate, options, Broadcastable, logger);
         _topics = new TopicRegistry(_node, options.ConfigureTopic, error => Diagnostics.Log.ObserverFaulted(_logger, 0, error));
         _node.Attach(_topics);
         if (_node.Backplane is InProcessBackplane)
@@ -93,6 +95,12 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     /// that negotiated resumption appear here, wrapped, instead of in <see cref="Connections"/>. Hot; sessions wait until
     /// the first subscription. Completes when the server stops.</summary>
     public IObservable<ResumableSession> Sessions => _resume.Sessions;
+
+    /// <summary>Connections that speak the messaging protocol (<see cref="WebSocketServerOptions.Messaging"/>), each once
+    /// open: they are served by the protocol (topics, publishing, the request handlers), not published on
+    /// <see cref="Connections"/>; ask them with <see cref="RequestAsync"/>. Hot: connections opened before a subscription
+    /// are not replayed. Completes when the server stops.</summary>
+    public IObservable<WebSocketConnection> MessagingClients => _messaging.Clients;
 
     /// <summary>The connections open now.</summary>
     public IReadOnlyCollection<WebSocketConnection> Clients => _registry.Snapshot;
@@ -295,6 +303,27 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     public IAsyncEnumerable<ResumableSession> AcceptAllSessionsAsync(CancellationToken cancellationToken = default) =>
         _resume.Sessions.ReadAllAsync(cancellationToken);
 
+    /// <summary>Sends a request to a messaging-protocol client (one of <see cref="MessagingClients"/>) and waits for its
+    /// reply, as SignalR's client results: the client answers with the handler it registered for
+    /// <paramref name="name"/> (<c>WebSocketClient.MapRequest</c>).</summary>
+    /// <param name="client">The client's connection.</param>
+    /// <param name="request">The request's payload.</param>
+    /// <param name="name">The request's name (the client's route); null for none.</param>
+    /// <param name="cancellationToken">Stops waiting (the client may still answer; its reply is dropped).</param>
+    /// <returns>The client's reply.</returns>
+    /// <exception cref="InvalidOperationException">The connection does not speak the messaging protocol, or closed.</exception>
+    /// <exception cref="RequestFailedException">The client answered an error, had no handler
+    /// (<see cref="MessagingErrorCodes.NotFound"/>), did not answer within
+    /// <see cref="MessagingServerOptions.RequestTimeout"/> (<see cref="MessagingErrorCodes.Timeout"/>), or
+    /// <see cref="MessagingServerOptions.MaxPendingRequests"/> requests are pending on it
+    /// (<see cref="MessagingErrorCodes.Limit"/>).</exception>
+    /// <exception cref="ConnectionClosedException">The connection closed before the reply.</exception>
+    public ValueTask<Message> RequestAsync(WebSocketConnection client, Message request, string? name = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return _messaging.RequestAsync(client, request, name, cancellationToken);
+    }
+
     /// <summary>Sends a message to every open connection that passes <paramref name="filter"/>. The message is framed
     /// once for all of them. Completes when it is queued on every recipient, within each one's outbound budget
     /// (waiting for room, or dropping, as <see cref="WebSocketServerOptions.BroadcastOverflow"/> says); connections
@@ -311,7 +340,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     public async ValueTask<int> BroadcastAsync(Message message, Func<WebSocketConnection, bool>? filter = null, CancellationToken cancellationToken = default)
     {
         // A resumable session's connection carries numbered envelopes: send to the session instead.
-        var targets = _options.Resume is null ? filter : connection => !_resume.Owns(connection) && (filter is null || filter(connection));
+        var targets = _options.Resume is null && _options.Messaging is null ? filter : connection => Broadcastable(connection) && (filter is null || filter(connection));
         var local = await _node.BroadcastLocallyAsync(message, targets, cancellationToken).ConfigureAwait(false);
         if (filter is null)
         {
@@ -400,6 +429,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
         {
             _tls?.Dispose();
             _resume.Stop();
+            _messaging.Stop();
             await _node.StopAsync().ConfigureAwait(false);
             _accepted.Writer.TryComplete();
             _stopped.TrySetResult();
@@ -501,8 +531,18 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     {
         Diagnostics.Log.Accepted(_logger, connection.Id, connection.RemoteEndPoint);
         _admission.Register(connection, address);
+        if (_messaging.Owns(connection))
+        {
+            _messaging.Start(this, connection);
+            return;
+        }
+
         _accepted.Writer.TryWrite(connection);
     }
+
+    /// <summary>Whether raw broadcasts reach <paramref name="connection"/>: a resumable session's connection carries
+    /// numbered envelopes, a messaging connection protocol frames.</summary>
+    private bool Broadcastable(WebSocketConnection connection) => !_resume.Owns(connection) && !_messaging.Owns(connection);
 
     private static string FormatHost(IPAddress address) =>
         address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();

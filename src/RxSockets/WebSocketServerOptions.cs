@@ -158,6 +158,14 @@ public sealed class WebSocketServerOptions : ConnectionOptions
     /// <value>The default is null: off.</value>
     public ResumeOptions? Resume { get; set; }
 
+    /// <summary>The messaging protocol (see <see cref="MessagingServerOptions"/>): a client that offers the subprotocol
+    /// <c>rxsockets.v1</c> is given topic subscriptions that recover, acknowledged publishing and requests both ways.
+    /// Such connections are in <see cref="WebSocketServer.Clients"/> and <see cref="WebSocketServer.MessagingClients"/>,
+    /// not in <see cref="WebSocketServer.Connections"/> (the protocol reads their messages), and raw broadcasts skip
+    /// them. Other clients are unaffected.</summary>
+    /// <value>The default is null: off.</value>
+    public MessagingServerOptions? Messaging { get; set; }
+
     /// <summary>What joins this server to others as one (topics, broadcasts, presence and topic history across
     /// nodes): for instance <c>new RedisBackplane(...)</c> from the RxSockets.Redis package. The server starts it in
     /// <see cref="WebSocketServer.StartAsync(WebSocketServerOptions, CancellationToken)"/> (an unreachable backplane
@@ -208,6 +216,7 @@ public sealed class WebSocketServerOptions : ConnectionOptions
         Require(Enum.IsDefined(BroadcastOverflow), nameof(BroadcastOverflow), "is not a defined value");
         PerMessageDeflate?.Validate();
         Resume?.Validate(nameof(Resume));
+        Messaging?.Validate(nameof(Messaging));
         foreach (var (name, filter) in BroadcastFilters)
         {
             Require(!string.IsNullOrEmpty(name) && filter is not null, nameof(BroadcastFilters), "must map non-empty names to filters");
@@ -222,6 +231,7 @@ public sealed class WebSocketServerOptions : ConnectionOptions
         copy.SubProtocols = [.. SubProtocols];
         copy.PerMessageDeflate = PerMessageDeflate?.Clone();
         copy.Resume = Resume?.Clone();
+        copy.Messaging = Messaging?.Clone();
         copy.BroadcastFilters = new Dictionary<string, Func<WebSocketConnection, bool>>(BroadcastFilters, StringComparer.Ordinal);
         return copy;
     }

@@ -216,7 +216,12 @@ public sealed class WebSocketTopic
     /// <exception cref="BackplaneUnavailableException">The cluster backplane is unreachable: the message reached only
     /// this node's members (<see cref="BackplaneUnavailableException.LocalDeliveries"/>).</exception>
     /// <exception cref="ObjectDisposedException">The server has stopped.</exception>
-    public async ValueTask<int> PublishAsync(Message message, WebSocketConnection? except = null, CancellationToken cancellationToken = default)
+    public async ValueTask<int> PublishAsync(Message message, WebSocketConnection? except = null, CancellationToken cancellationToken = default) =>
+        (await PublishPositionAsync(message, except, cancellationToken).ConfigureAwait(false)).Delivered;
+
+    /// <summary><see cref="PublishAsync(Message, WebSocketConnection?, CancellationToken)"/>, also returning the
+    /// publication's position (what the messaging protocol acknowledges).</summary>
+    internal async ValueTask<(int Delivered, TopicPosition Position)> PublishPositionAsync(Message message, WebSocketConnection? except, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_node.Stopped, typeof(WebSocketServer));
         var outgoing = new BackplaneMessage(message, _node.NodeId, except?.Id);
@@ -241,7 +246,7 @@ public sealed class WebSocketTopic
         var delivered = OwnDelivery(position.Offset);
         try
         {
-            return await delivered.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return (await delivered.Task.WaitAsync(cancellationToken).ConfigureAwait(false), position);
         }
         finally
         {

@@ -40,4 +40,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 44, Level = LogLevel.Warning, Message = "Broadcast from another node names the filter '{Filter}', which this node does not have: sent to no one")]
     public static partial void UnknownBroadcastFilter(ILogger logger, string filter);
+
+    [LoggerMessage(EventId = 45, Level = LogLevel.Warning, Message = "Connection {ConnectionId}: the request handler '{Name}' threw; the client was answered 'internal'")]
+    public static partial void RequestHandlerFailed(ILogger logger, long connectionId, string name, Exception error);
+
+    [LoggerMessage(EventId = 46, Level = LogLevel.Warning, Message = "Connection {ConnectionId}: messaging protocol: {Reason}; closing with {Code}")]
+    public static partial void MessagingViolation(ILogger logger, long connectionId, string reason, int code);
 }

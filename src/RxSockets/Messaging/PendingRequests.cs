@@ -93,7 +93,9 @@ internal sealed class PendingRequests(int limit, TimeSpan timeout, IScheduler sc
         }
     }
 
-    private bool Fail(long id, Exception error) => Take(id)?.Reply.TrySetException(error) ?? false;
+    /// <summary>Fails one pending request (its frame could not be sent).</summary>
+    /// <returns>False when it is not pending any more.</returns>
+    public bool Fail(long id, Exception error) => Take(id)?.Reply.TrySetException(error) ?? false;
 
     private Pending? Take(long id)
     {

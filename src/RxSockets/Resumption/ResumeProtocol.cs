@@ -19,24 +19,6 @@ internal static class ResumeProtocol
     /// <summary>Whether the peer understands an "ended" welcome (v2); a v1 peer is told the end by the close alone.</summary>
     public static bool CanTellEnd(WebSocketConnection connection) => connection.SubProtocol == Name;
 
-    /// <summary>The server's subprotocol rule: with resume on, the newest resume version offered, otherwise the user's
-    /// rule (<see cref="WebSocketServerOptions.SelectSubProtocol"/>, else the first offer listed in
-    /// <see cref="WebSocketServerOptions.SubProtocols"/>).</summary>
-    public static Func<IReadOnlyList<string>, string?>? ServerSelector(WebSocketServerOptions options)
-    {
-        if (options.Resume is null)
-        {
-            return options.SelectSubProtocol;
-        }
-
-        var select = options.SelectSubProtocol;
-        string[] listed = [.. options.SubProtocols];
-        return offers => offers.Contains(Name, StringComparer.Ordinal) ? Name
-            : offers.Contains(LegacyName, StringComparer.Ordinal) ? LegacyName
-            : select is not null ? select(offers)
-            : offers.FirstOrDefault(offer => listed.Contains(offer, StringComparer.Ordinal));
-    }
-
     /// <summary>Fails a connection whose peer broke the resume protocol (1002).</summary>
     public static void Violated(WebSocketConnection connection, string reason) =>
         connection.Session.Fail(new CloseStatus(CloseCode.ProtocolError, "resume protocol violation"),

@@ -14,7 +14,7 @@ internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admissio
 {
     private static readonly HandshakeRejection s_stopping = new(503, "the server is stopping");
 
-    private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, options.SelectSubProtocol);
+    private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, SubProtocolRule.For(options, resume: false));
 
     public async ValueTask<WebSocketUpgrade> NegotiateAsync(HandshakeRequest request, bool stopping, CancellationToken cancellationToken)
     {

@@ -25,7 +25,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
     private static readonly HandshakeRejection s_timedOut = new(408, "the request did not arrive within the handshake timeout");
     private static readonly HandshakeRejection s_evicted = new(503, "too many handshakes pending: this one was the oldest");
 
-    private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, Resumption.ResumeProtocol.ServerSelector(options));
+    private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, Server.SubProtocolRule.For(options));
     private readonly RequestUrl _urls = new(secure: tls is not null);
     private readonly HandshakeClock _clock = new(options.Scheduler, options.HandshakeTimeout, options.MaxPendingHandshakes);
 
