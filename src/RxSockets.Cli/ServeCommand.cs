@@ -8,7 +8,8 @@ internal static class ServeCommand
 {
     public const string Usage = """
         Usage: rxsockets serve (--echo | --broadcast | --topic NAME [--history N] [--history-ttl T] [--positions]
-                                | --count N [--rate R] [--resume]) [--backplane redis://HOST:PORT] [options]
+                                | --count N [--rate R] [--resume]) [--topics [--history N]]
+                               [--backplane redis://HOST:PORT] [options]
 
         Runs a WebSocket server until SIGINT or SIGTERM, then closes every client with 1001 and exits 0.
         When ready it prints exactly one line to stdout:
@@ -17,15 +18,16 @@ internal static class ServeCommand
         (without --path every request path is accepted). Each connection and disconnection is logged to
         stderr ("connected #ID ADDRESS PATH", "disconnected #ID CODE") unless --quiet is given.
 
-        Modes (exactly one):
+        Modes (exactly one; --topics alone echoes for plain clients):
           --echo                 send every message back to its sender, with the same type
           --broadcast            send every message to all OTHER connected clients (on every node with --backplane,
                                  in order per sender)
           --topic NAME           every client joins the topic NAME (from ?since=OFFSET@EPOCH in its URL, when given:
                                  it first receives what it missed); each message it sends goes to the topic's other
                                  members, on every node with --backplane, in one order for all
-          --history N            topic mode: keep the last N publications, so a client can come back from a position
-          --history-ttl T        topic mode: keep each publication at most this long (needs --history)
+          --history N            topic mode and --topics: keep the last N publications of each topic, so a client
+                                 can come back from a position
+          --history-ttl T        topic mode and --topics: keep each publication at most this long (needs --history)
           --positions            topic mode: send each text publication as "OFFSET@EPOCH TEXT" and each gap the
                                  client cannot be given as "gap REASON LAST CURRENT"
           --count N              counter: send each client session the text messages "1" ... "N", then close it
@@ -33,6 +35,12 @@ internal static class ServeCommand
           --rate R               counter: at most R messages per second (default: as fast as possible)
           --resume               counter: accept resumable sessions (rxsockets.resume.v2, v1) from RxSockets clients;
                                  the count is per session and continues across reconnections
+
+        Messaging protocol (rxsockets.v1; combines with any mode and with --backplane):
+          --topics               serve the messaging protocol to clients that offer it: subscriptions to any topic
+                                 that recover what a client missed (within --history), acknowledged publishing, and
+                                 requests (no name or 'echo': the request back; 'time': the server's UTC time);
+                                 see 'rxsockets subscribe', 'publish' and 'request'
 
         Options:
           --host H               address to listen on (default 127.0.0.1)
@@ -83,7 +91,9 @@ internal static class ServeCommand
                 CertificatePassword = settings.CertificatePassword,
                 Resume = settings.Resume ? new ResumeOptions() : null,
                 Backplane = settings.Backplane is { } backplane ? new RxSockets.Redis.RedisBackplane(backplane) : null,
-                ConfigureTopic = settings.Topic is null ? null : _ => TopicMode.Options(settings),
+                ConfigureTopic = settings.Topic is null && !settings.Topics ? null
+                    : name => name == settings.Topic ? TopicMode.Options(settings) : MessagingMode.TopicOptions(settings),
+                Messaging = settings.Topics ? MessagingMode.Options() : null,
             };
             if (settings.QueueBytes > 0)
             {
@@ -129,6 +139,7 @@ internal static class ServeCommand
     {
         var handlers = new RunningHandlers();
         using var remote = settings.Topic is not null && !settings.Quiet ? TopicMode.WatchRemoteMembers(server, settings) : null;
+        using var messaging = settings.Topics && !settings.Quiet ? MessagingMode.Watch(server) : null;
         var accepting = AcceptAsync(server, settings, handlers);
         var sessions = settings.Resume ? CounterMode.AcceptSessionsAsync(server, settings, handlers) : Task.CompletedTask;
         var signal = await shutdown.Requested.ConfigureAwait(false);
@@ -258,6 +269,7 @@ internal static class ServeCommand
         var history = 0;
         var historyTtl = TimeSpan.Zero;
         var positions = false;
+        var topics = false;
         BroadcastOverflow? overflow = null;
         long queueBytes = 0;
         while (reader.TryRead(out var token))
@@ -324,6 +336,9 @@ internal static class ServeCommand
                 case "--positions":
                     positions = reader.Switch();
                     break;
+                case "--topics":
+                    topics = reader.Switch();
+                    break;
                 case "--backplane":
                     var url = reader.Value();
                     try
@@ -355,9 +370,14 @@ internal static class ServeCommand
             throw new UsageException("'serve' takes only one of --echo, --broadcast, --topic and --count");
         }
 
-        if (topic is null && (history > 0 || historyTtl > TimeSpan.Zero || positions))
+        if (topic is null && positions)
         {
-            throw new UsageException($"option {(history > 0 ? "--history" : historyTtl > TimeSpan.Zero ? "--history-ttl" : "--positions")} needs --topic");
+            throw new UsageException("option --positions needs --topic");
+        }
+
+        if (topic is null && !topics && (history > 0 || historyTtl > TimeSpan.Zero))
+        {
+            throw new UsageException($"option {(history > 0 ? "--history" : "--history-ttl")} needs --topic or --topics");
         }
 
         if (historyTtl > TimeSpan.Zero && history == 0)
@@ -370,14 +390,14 @@ internal static class ServeCommand
             throw new UsageException($"option {(resume ? "--resume" : "--rate")} needs --count");
         }
 
-        if (broadcast is null && count == 0 && topic is null)
+        if (broadcast is null && count == 0 && topic is null && !topics)
         {
-            throw new UsageException("'serve' needs a mode: --echo, --broadcast, --topic or --count (see 'rxsockets serve --help')");
+            throw new UsageException("'serve' needs a mode: --echo, --broadcast, --topic, --count or --topics (see 'rxsockets serve --help')");
         }
 
-        if (overflow is not null && broadcast != true && topic is null)
+        if (overflow is not null && broadcast != true && topic is null && !topics)
         {
-            throw new UsageException("option --broadcast-overflow needs --broadcast or --topic");
+            throw new UsageException("option --broadcast-overflow needs --broadcast, --topic or --topics");
         }
 
         if (password is not null && certificate is null)
@@ -386,6 +406,6 @@ internal static class ServeCommand
         }
 
         return new ServeSettings(host, port, path, protocol, queue, broadcast ?? false, quiet, certificate, password, count, rate, resume, backplane, topic, history, historyTtl, positions,
-            overflow ?? BroadcastOverflow.Wait, queueBytes);
+            overflow ?? BroadcastOverflow.Wait, queueBytes, topics);
     }
 }

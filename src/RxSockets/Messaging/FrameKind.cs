@@ -1,6 +1,6 @@
 namespace RxSockets.Messaging;
 
-/// <summary>The kinds of <c>rxsockets.v1</c> frames (docs/messaging-protocol.md), by their wire name <c>t</c>.</summary>
+/// <summary>The kinds of <c>rxsockets.v1</c> frames (the README's "Messaging protocol"), by their wire name <c>t</c>.</summary>
 internal enum FrameKind
 {
     /// <summary><c>sub</c>: subscribe to a topic, from a position when given (client → server).</summary>

@@ -6,7 +6,7 @@ namespace RxSockets.Messaging;
 
 /// <summary>
 /// Writes and reads <c>rxsockets.v1</c> frames: one WebSocket message each, a compact JSON header, a line feed, then
-/// the payload's bytes, the message's type being the payload's (docs/messaging-protocol.md). Stateless and
+/// the payload's bytes, the message's type being the payload's (the README's "Messaging protocol"). Stateless and
 /// thread-safe.
 /// </summary>
 internal static class ProtocolCodec

@@ -1,6 +1,6 @@
 namespace RxSockets.Messaging;
 
-/// <summary>One <c>rxsockets.v1</c> frame: its header fields and its payload (docs/messaging-protocol.md). Which
+/// <summary>One <c>rxsockets.v1</c> frame: its header fields and its payload (the README's "Messaging protocol"). Which
 /// fields a kind needs is checked by <see cref="ProtocolCodec"/> on both encode and decode.</summary>
 /// <param name="Kind">The frame's kind.</param>
 internal sealed record ProtocolFrame(FrameKind Kind)

@@ -2,7 +2,7 @@ using RxSockets.Transport;
 
 namespace RxSockets.Messaging;
 
-/// <summary>What a topic sends its <c>rxsockets.v1</c> members (docs/messaging-protocol.md): a publication as a
+/// <summary>What a topic sends its <c>rxsockets.v1</c> members (the README's "Messaging protocol"): a publication as a
 /// <c>p</c> frame (topic, position, the published message as its payload — <see cref="TopicOptions.Format"/> is for
 /// raw members), a gap as a <c>gap</c> frame. Framed once per publication for all of a node's protocol members.
 /// Stateless and thread-safe.</summary>

@@ -8,7 +8,7 @@ using RxSockets.Scaling;
 namespace RxSockets.Server;
 
 /// <summary>
-/// The server's side of one <c>rxsockets.v1</c> connection (docs/messaging-protocol.md): reads the client's frames in
+/// The server's side of one <c>rxsockets.v1</c> connection (the README's "Messaging protocol"): reads the client's frames in
 /// order, subscribes and unsubscribes it (one at a time, so a subscription's recovery ends before the next frame is
 /// read), publishes and acknowledges its publications in the order sent, runs its requests concurrently (at most
 /// <see cref="MessagingServerOptions.MaxPendingRequests"/>, each within
