@@ -18,10 +18,12 @@ using RxSockets.Scaling;
 namespace RxSockets.Dashboard;
 
 /// <summary>
-/// A live dashboard: an ASP.NET Core app that serves one HTML page at <c>/</c> and pushes the server's metrics to
-/// every open page over the browser's own WebSocket at <c>/metrics</c>. The samples are published to one RxSockets
-/// topic, so each is serialized and framed once for all dashboards, and a normal endpoint (<c>/health</c>) runs
-/// beside it.
+/// A live dashboard: an ASP.NET Core app that serves one HTML page at <c>/</c>, whose charts are fed by the RxSockets
+/// browser client (<c>/rxsockets.js</c>, served from <see cref="BrowserClient"/>) subscribed to the <c>metrics</c>
+/// topic over the messaging protocol at <c>/messaging</c>. The topic keeps the last <see cref="HistorySize"/>
+/// samples, so a page that reconnects gets the ones it missed. The same samples go to any plain WebSocket client of
+/// <c>/metrics</c> (one JSON message each). Each sample is serialized once for every page, and a normal endpoint
+/// (<c>/health</c>) runs beside them.
 /// </summary>
 /// <remarks>
 /// With a Redis backplane (<see cref="DashboardOptions.Backplane"/>) several instances share the topic: a page on any
@@ -30,6 +32,13 @@ namespace RxSockets.Dashboard;
 /// </remarks>
 public sealed class DashboardApp : IAsyncDisposable
 {
+    /// <summary>The topic the samples are published to.</summary>
+    public const string MetricsTopic = "metrics";
+
+    /// <summary>How many samples the topic keeps for pages that reconnect (in Redis with a backplane, so a page that
+    /// comes back to a restarted or another node recovers them too): 10 minutes at the default interval.</summary>
+    public const int HistorySize = 600;
+
     private readonly WebApplication _app;
     private readonly IDisposable _publishing;
 
@@ -72,6 +81,13 @@ public sealed class DashboardApp : IAsyncDisposable
         builder.Services.AddRxSockets(server =>
         {
             server.MaxConnectionsPerAddress = 100;
+            // Pages may subscribe to the samples, and to nothing else; only the app publishes.
+            server.Messaging = new MessagingServerOptions
+            {
+                AuthorizeSubscribe = (_, topic, _) => ValueTask.FromResult(topic == MetricsTopic ? null : $"this dashboard serves only the '{MetricsTopic}' topic"),
+                AuthorizePublish = (_, _, _) => ValueTask.FromResult<string?>("pages do not publish samples"),
+            };
+            server.ConfigureTopic = name => name == MetricsTopic ? new TopicOptions { HistorySize = HistorySize } : null;
             if (redis is not null)
             {
                 // Connected when the app starts (StartAsync below), which fails when Redis is unreachable.
@@ -80,10 +96,15 @@ public sealed class DashboardApp : IAsyncDisposable
         });
         var app = builder.Build();
         var hub = app.Services.GetRequiredService<WebSocketServer>();
-        var metrics = hub.Topic("metrics");
+        var metrics = hub.Topic(MetricsTopic);
 
         app.MapGet("/", () => Results.Content(s_page.Value, "text/html; charset=utf-8"));
+        app.MapGet("/" + BrowserClient.FileName, () => Results.Bytes(BrowserClient.GetScript(), BrowserClient.ContentType));
         app.MapGet("/health", () => "ok");
+
+        // The page's rxsockets.js: the messaging protocol (rxsockets.v1), served by the hub for every connection that
+        // negotiates it.
+        app.MapRxSockets("/messaging");
 
         // Left again automatically when the page goes away. Every node's pages are members of the same topic, so a
         // sample published on any node reaches them all.

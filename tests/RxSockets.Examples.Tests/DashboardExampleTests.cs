@@ -5,7 +5,9 @@ using RxSockets.Interop.Tests.Browser;
 namespace RxSockets.Examples.Tests;
 
 /// <summary>The live dashboard in a real browser: headless Chromium (Debian <c>chromium</c>) opens the page served by
-/// the ASP.NET Core app, its own WebSocket receives the pushed samples, and the page's values update.</summary>
+/// the ASP.NET Core app, its <c>rxsockets.js</c> client (served by the app from the RxSockets assembly) subscribes to
+/// the samples over the messaging protocol, and the page's charts and latest values update. The plain-WebSocket
+/// <c>/metrics</c> endpoint serves any other client.</summary>
 public class DashboardExampleTests
 {
     [Test, CancelAfter(60_000)]
@@ -18,7 +20,10 @@ public class DashboardExampleTests
 
         await page.NavigateAsync(app.Url, cancellationToken);
         var first = await page.WaitForConsoleLineAsync(line => line.StartsWith("update 1 ", StringComparison.Ordinal), cancellationToken);
+        var pointsFirst = await page.EvaluateAsync<string>("document.getElementById('chart-heap').dataset.points", cancellationToken);
         var third = await page.WaitForConsoleLineAsync(line => line.StartsWith("update 3 ", StringComparison.Ordinal), cancellationToken);
+        var pointsThird = await page.EvaluateAsync<string>("document.getElementById('chart-heap').dataset.points", cancellationToken);
+        var charts = await page.EvaluateAsync<int>("document.querySelectorAll('canvas[data-points]').length", cancellationToken);
         var status = await page.EvaluateAsync<string>("document.getElementById('status').textContent", cancellationToken);
         var clients = await page.EvaluateAsync<string>("document.getElementById('clients').textContent", cancellationToken);
         var sample = await page.EvaluateAsync<string>("document.getElementById('sample').textContent", cancellationToken);
@@ -29,6 +34,23 @@ public class DashboardExampleTests
         Assert.That(SampleOf(third), Is.GreaterThan(SampleOf(first)), "the samples keep coming");
         Assert.That(long.Parse(sample, CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(SampleOf(third)), "the page shows the newest sample");
         Assert.That(double.Parse(heap, CultureInfo.InvariantCulture), Is.Positive);
+        Assert.That(charts, Is.EqualTo(4), "one chart per series, each drawn");
+        Assert.That(int.Parse(pointsThird, CultureInfo.InvariantCulture), Is.GreaterThan(int.Parse(pointsFirst, CultureInfo.InvariantCulture)), "the charts grow");
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Dashboard_ServesTheBrowserModule_FromTheRxSocketsAssembly(CancellationToken cancellationToken)
+    {
+        await using var app = await DashboardApp.StartAsync(port: 0, TimeSpan.FromSeconds(10), cancellationToken: cancellationToken);
+        using var http = new HttpClient();
+
+        using var response = await http.GetAsync(new Uri(app.Url, BrowserClient.FileName), cancellationToken);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var page = await http.GetStringAsync(app.Url, cancellationToken);
+
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo(BrowserClient.ContentType));
+        Assert.That(body, Is.EqualTo(BrowserClient.GetScript()));
+        Assert.That(page, Does.Contain("import { connect } from \"/rxsockets.js\";").And.Not.Contain("https://"), "nothing from a CDN");
     }
 
     [Test, CancelAfter(30_000)]

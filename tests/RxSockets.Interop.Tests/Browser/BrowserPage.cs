@@ -90,6 +90,20 @@ public sealed class BrowserPage
         throw new BrowserException("The page's console closed.");
     }
 
+    /// <summary>Sets the tab's viewport to <paramref name="width"/> by <paramref name="height"/> CSS pixels (headless
+    /// Chromium's window is 800 by 600).</summary>
+    public Task SetViewportAsync(int width, int height, CancellationToken cancellationToken) =>
+        SendAsync("Emulation.setDeviceMetricsOverride",
+            new JsonObject { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false }, cancellationToken);
+
+    /// <summary>Takes a PNG screenshot of the tab's viewport.</summary>
+    /// <returns>The PNG file's bytes.</returns>
+    public async Task<byte[]> CaptureScreenshotAsync(CancellationToken cancellationToken)
+    {
+        var result = await SendAsync("Page.captureScreenshot", new JsonObject { ["format"] = "png" }, cancellationToken);
+        return Convert.FromBase64String(result.GetProperty("data").GetString() ?? throw new BrowserException("Page.captureScreenshot returned no data."));
+    }
+
     internal Task<JsonElement> SendAsync(string method, JsonObject? parameters, CancellationToken cancellationToken) =>
         _devTools.SendAsync(method, parameters, _sessionId, cancellationToken);
 
