@@ -1,4 +1,5 @@
 using RxSockets.Cli.Tests.Support;
+using RxSockets.Messaging;
 
 namespace RxSockets.Cli.Tests;
 
@@ -161,6 +162,42 @@ public class MessagingCommandsTests
     }
 
     [Test, CancelAfter(60_000)]
+    public async Task Publish_PipelinesUpToTheWindow_BeforeAnyAcknowledgment(CancellationToken cancellationToken)
+    {
+        // A scripted rxsockets.v1 server: it reads a whole window of publications before acknowledging any, which
+        // only a pipelining publisher lets it do (one round trip per line would wait for the first puback for ever).
+        var options = new WebSocketServerOptions();
+        options.SubProtocols.Add(ProtocolCodec.SubProtocol);
+        await using var server = await WebSocketServer.StartAsync(options, cancellationToken);
+        await using var publisher = CliProcess.Start("publish", server.Url.ToString(), "news", "--window", "5");
+        for (var i = 1; i <= 8; i++)
+        {
+            await publisher.Stdin.WriteLineAsync($"p{i}".AsMemory(), cancellationToken);
+        }
+
+        publisher.Stdin.Close();
+        await using var connection = await FirstConnectionAsync(server, cancellationToken);
+        var firstWindow = (await CliServe.ReadAsync(connection, 5, cancellationToken)).Select(Decode).ToList();
+        foreach (var frame in firstWindow)
+        {
+            await connection.SendAsync(Acknowledgment(frame), cancellationToken);
+        }
+
+        var rest = (await CliServe.ReadAsync(connection, 3, cancellationToken)).Select(Decode).ToList();
+        foreach (var frame in rest)
+        {
+            await connection.SendAsync(Acknowledgment(frame), cancellationToken);
+        }
+
+        var exitCode = await publisher.WaitForExitAsync(cancellationToken);
+
+        Assert.That(firstWindow.Concat(rest).Select(f => (f.Kind, f.Topic, f.Payload?.GetText())),
+            Is.EqualTo(Enumerable.Range(1, 8).Select(i => (FrameKind.Publish, (string?)"news", (string?)$"p{i}"))));
+        Assert.That(exitCode, Is.Zero, publisher.Stderr);
+        Assert.That(publisher.Stderr, Does.StartWith("published 8 to news (last at 8@e1)"));
+    }
+
+    [Test, CancelAfter(60_000)]
     public async Task Publish_ConnectionLostBeforeTheAcknowledgment_ExitsOne(CancellationToken cancellationToken)
     {
         var options = new WebSocketServerOptions
@@ -307,6 +344,25 @@ public class MessagingCommandsTests
 
         Assert.That(exitCode, Is.EqualTo(1));
         Assert.That(cli.Stderr, Does.StartWith($"error: cannot connect to 127.0.0.1:{url.Port}: "));
+    }
+
+    private static async Task<WebSocketConnection> FirstConnectionAsync(WebSocketServer server, CancellationToken cancellationToken)
+    {
+        await foreach (var connection in server.AcceptAllAsync(cancellationToken))
+        {
+            return connection;
+        }
+
+        throw new InvalidOperationException("The server stopped before a connection.");
+    }
+
+    private static Message Acknowledgment(ProtocolFrame publication) =>
+        ProtocolCodec.Encode(new ProtocolFrame(FrameKind.PublishAck) { Id = publication.Id, Topic = publication.Topic, Position = new TopicPosition(publication.Id, "e1") });
+
+    private static ProtocolFrame Decode(Message message)
+    {
+        Assert.That(ProtocolCodec.TryDecode(message, out var frame, out var error), Is.True, error);
+        return frame!;
     }
 
     private static async Task<List<string>> ReadLinesAsync(CliProcess cli, int count, CancellationToken cancellationToken)
