@@ -174,7 +174,8 @@ internal static class ConnectCommand
             ? proxy
             : throw new UsageException($"option --proxy needs an http:// proxy URL such as http://proxy:3128, not '{text}'");
 
-    private static KeyValuePair<string, string> ParseHeader(string text)
+    /// <summary>Parses <c>-H "Name: value"</c>.</summary>
+    internal static KeyValuePair<string, string> ParseHeader(string text)
     {
         var colon = text.IndexOf(':', StringComparison.Ordinal);
         var name = colon > 0 ? text[..colon].Trim() : "";

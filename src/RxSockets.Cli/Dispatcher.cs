@@ -13,6 +13,9 @@ internal static class Dispatcher
           connect      an interactive client: stdin lines out, received messages to stdout
           echo-client  a client that sends back everything it receives
           bench        measure an echo server's throughput or latency
+          subscribe    print a topic's publications (messaging protocol), recovered across reconnects
+          publish      publish stdin lines to a topic (messaging protocol), each acknowledged
+          request      send one request (messaging protocol) and print the reply
 
         Run 'rxsockets COMMAND --help' for a command's options.
         Durations are written like 500ms, 3s, 1m or 2m30s; options as '--name value' or '--name=value'.
@@ -31,6 +34,9 @@ internal static class Dispatcher
                 "connect" => await ConnectCommand.RunAsync(rest).ConfigureAwait(false),
                 "echo-client" => await EchoClientCommand.RunAsync(rest).ConfigureAwait(false),
                 "bench" => await BenchCommand.RunAsync(rest).ConfigureAwait(false),
+                "subscribe" => await SubscribeCommand.RunAsync(rest).ConfigureAwait(false),
+                "publish" => await PublishCommand.RunAsync(rest).ConfigureAwait(false),
+                "request" => await RequestCommand.RunAsync(rest).ConfigureAwait(false),
                 "-h" or "--help" or "help" when args.Length == 1 => await HelpAsync().ConfigureAwait(false),
                 null => throw new UsageException("missing command (see 'rxsockets --help')"),
                 var other => throw new UsageException($"unknown command '{other}' (see 'rxsockets --help')"),

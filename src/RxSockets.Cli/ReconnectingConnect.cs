@@ -12,7 +12,7 @@ internal static class ReconnectingConnect
         await using (client.ConfigureAwait(false))
         {
             var closed = new TaskCompletionSource<ClientClosed>(TaskCreationOptions.RunContinuationsAsynchronously);
-            using var reporting = client.Events.Subscribe(new EventReporter(closed));
+            using var reporting = client.Events.Subscribe(new ClientEventReporter(closed));
             var printing = Task.Run(() => PrintAsync(client));
             try
             {
@@ -37,7 +37,7 @@ internal static class ReconnectingConnect
             var end = await closed.Task.ConfigureAwait(false);
             await client.DisposeAsync().ConfigureAwait(false);
             await printing.ConfigureAwait(false);
-            return end.Error is null && end.Status?.Code is CloseCode.NormalClosure or CloseCode.GoingAway ? ExitCodes.Success : ExitCodes.Failure;
+            return ClientEventReporter.ExitCode(end);
         }
     }
 
@@ -65,43 +65,6 @@ internal static class ReconnectingConnect
         catch (ObjectDisposedException)
         {
             // The client ended first; the rest of stdin has nowhere to go.
-        }
-    }
-
-    /// <summary>Reports reconnects and the end on stderr, as lines a script can match.</summary>
-    private sealed class EventReporter(TaskCompletionSource<ClientClosed> closed) : IObserver<ClientEvent>
-    {
-        public void OnNext(ClientEvent value)
-        {
-            var line = value switch
-            {
-                ClientDisconnected d => $"disconnected: {d.Reason.Message}",
-                ClientHeartbeatTimeout => "heartbeat timeout: no pong from the server",
-                ClientReconnecting r => $"reconnecting in {Duration.Format(r.Delay)} (attempt {r.Attempt})",
-                ClientReconnectFailed f => $"reconnect attempt {f.Attempt} failed: {f.Error.Message}",
-                ClientReconnected r => $"reconnected after {r.Attempts} attempt(s) ({(r.Resumed ? "session resumed" : "fresh session: messages may have been lost")})",
-                ClientGaveUp g => $"error: gave up after {g.Attempts} reconnect attempts: {g.LastError.Message}",
-                ClientClosed { Error: null } c => $"closed {(int?)c.Status?.Code} {c.Status?.Reason}".TrimEnd(),
-                ClientClosed c => $"error: {c.Error?.Message}",
-                _ => null,
-            };
-            if (line is not null)
-            {
-                Console.Error.WriteLine(line);
-            }
-
-            if (value is ClientClosed end)
-            {
-                closed.TrySetResult(end);
-            }
-        }
-
-        public void OnError(Exception error)
-        {
-        }
-
-        public void OnCompleted()
-        {
         }
     }
 }
