@@ -55,6 +55,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     private volatile bool _closeSent;
     private volatile bool _closeReceived;
     private volatile bool _readPaused;
+    private bool _inboundBroken;   // a message could not be delivered while closing: none after it is (no holes)
     private volatile bool _pongPaused;
     private CloseStatus? _received;
     private Exception? _failure;
@@ -556,7 +557,13 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
                             throw new ProtocolException(CloseCode.PolicyViolation, "message rate limit exceeded");
                         }
 
-                        if (!TryDeliver(message))
+                        if (_inboundBroken)
+                        {
+                            // A message before this one could not be delivered (see DeliverSlowAsync): delivering this
+                            // one would hand the consumer a stream with a hole in it. Count it instead.
+                            Interlocked.Increment(ref _droppedIncoming);
+                        }
+                        else if (!TryDeliver(message))
                         {
                             // The consumer is behind: let the replies queued so far go out before waiting for it.
                             _send.EndBatch(wake: true);
@@ -659,8 +666,12 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
         }
         catch (OperationCanceledException)
         {
-            // We are closing and nobody is reading: the message cannot be delivered. Count it rather than hide it.
+            // We are closing and the consumer is behind: the message cannot be delivered. Count it rather than hide
+            // it, and deliver nothing after it (the consumer may still be reading: a later message would follow a
+            // hole, and a reader that resumes from the last message it had, as the messaging protocol does, would
+            // skip this one for good).
             Interlocked.Increment(ref _droppedIncoming);
+            _inboundBroken = true;
         }
         finally
         {
