@@ -399,7 +399,11 @@ public sealed class WebSocketTopic
                             continue;   // its own message: skipped live, skipped here too
                         }
 
-                        await SendAsync(connection, member.Protocol ? PrepareProtocol(publication) : Prepare(publication), cancellationToken).ConfigureAwait(false);
+                        if (!await SendAsync(connection, member.Protocol ? PrepareProtocol(publication) : Prepare(publication), cancellationToken).ConfigureAwait(false))
+                        {
+                            return new TopicJoinResult(true, recovered, sent, gap);   // closed meanwhile: it has left
+                        }
+
                         sent = publication.Position;
                         recovered++;
                     }
@@ -434,7 +438,11 @@ public sealed class WebSocketTopic
                     continue;
                 }
 
-                await SendAsync(connection, frame, cancellationToken).ConfigureAwait(false);
+                if (!await SendAsync(connection, frame, cancellationToken).ConfigureAwait(false))
+                {
+                    return new TopicJoinResult(true, recovered, sent, gap);
+                }
+
                 if (publication.Offset > 0)
                 {
                     sent = publication.Position;
@@ -521,8 +529,10 @@ public sealed class WebSocketTopic
         }
     }
 
-    private ValueTask<int> SendAsync(WebSocketConnection connection, PreparedFrame frame, CancellationToken cancellationToken) =>
-        _node.Gate.DeliverAsync(frame, [connection], null, cancellationToken);
+    /// <summary>Sends a recovered publication to one member; false once the member's connection is no longer open (the
+    /// recovery stops there rather than frame the rest of the history for nobody).</summary>
+    private async ValueTask<bool> SendAsync(WebSocketConnection connection, PreparedFrame frame, CancellationToken cancellationToken) =>
+        await _node.Gate.DeliverAsync(frame, [connection], null, cancellationToken).ConfigureAwait(false) > 0 || connection.State == ConnectionState.Open;
 
     private void SubscribeInBackground()
     {
