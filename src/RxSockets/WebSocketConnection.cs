@@ -122,7 +122,8 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver, IO
     /// connection by <see cref="WebSocketServerOptions.BroadcastOverflow"/>.</summary>
     public long DroppedOutgoing => _session.DroppedOutgoing;
 
-    /// <summary>Messages that arrived after we started closing while nobody was consuming, and so were discarded.</summary>
+    /// <summary>Messages that arrived after we started closing while the consumer was behind, and so were discarded —
+    /// with every message after the first of them, so that what was delivered has no hole.</summary>
     public long DroppedIncoming => _session.DroppedIncoming;
 
     /// <summary>Completes when the connection ended with a clean close handshake (whatever its code, see
