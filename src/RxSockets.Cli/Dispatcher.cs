@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace RxSockets.Cli;
 
 /// <summary>Picks the command from the first argument and maps failures to exit codes (see <see cref="ExitCodes"/>).</summary>
@@ -17,7 +19,7 @@ internal static class Dispatcher
           publish      publish stdin lines to a topic (messaging protocol), each acknowledged
           request      send one request (messaging protocol) and print the reply
 
-        Run 'rxsockets COMMAND --help' for a command's options.
+        Run 'rxsockets COMMAND --help' for a command's options, 'rxsockets --version' for the version.
         Durations are written like 500ms, 3s, 1m or 2m30s; options as '--name value' or '--name=value'.
         Errors go to stderr. Exit codes: 0 success, 1 connection or handshake failure (or an unclean close),
         2 usage error.
@@ -38,6 +40,7 @@ internal static class Dispatcher
                 "publish" => await PublishCommand.RunAsync(rest).ConfigureAwait(false),
                 "request" => await RequestCommand.RunAsync(rest).ConfigureAwait(false),
                 "-h" or "--help" or "help" when args.Length == 1 => await HelpAsync().ConfigureAwait(false),
+                "--version" when args.Length == 1 => await VersionAsync().ConfigureAwait(false),
                 null => throw new UsageException("missing command (see 'rxsockets --help')"),
                 var other => throw new UsageException($"unknown command '{other}' (see 'rxsockets --help')"),
             };
@@ -53,5 +56,24 @@ internal static class Dispatcher
     {
         await Console.Out.WriteAsync(Usage).ConfigureAwait(false);
         return ExitCodes.Success;
+    }
+
+    private static async Task<int> VersionAsync()
+    {
+        await Console.Out.WriteLineAsync(Version).ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The package version (src/Directory.Build.props), as the informational version without build metadata.</summary>
+    public static string Version
+    {
+        get
+        {
+            var informational = typeof(Dispatcher).Assembly
+                .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                ?? typeof(Dispatcher).Assembly.GetName().Version?.ToString() ?? "unknown";
+            var plus = informational.IndexOf('+', StringComparison.Ordinal);
+            return plus < 0 ? informational : informational[..plus];
+        }
     }
 }

@@ -45,4 +45,17 @@ public class DispatcherTests
         Assert.That(cli.Stdout, Does.StartWith("Usage: rxsockets"));
         Assert.That(cli.Stderr, Is.Empty);
     }
+
+    [Test, CancelAfter(30_000)]
+    public async Task RunAsync_Version_PrintsThePackageVersionAndExitsZero(CancellationToken cancellationToken)
+    {
+        await using var cli = CliProcess.Start("--version");
+
+        var exitCode = await cli.WaitForExitAsync(cancellationToken);
+
+        Assert.That(exitCode, Is.Zero, cli.Stderr);
+        Assert.That(cli.Stdout, Is.EqualTo(Dispatcher.Version + Environment.NewLine));
+        Assert.That(Dispatcher.Version, Does.Match(@"^\d+\.\d+\.\d+$"));
+        Assert.That(Dispatcher.Usage, Does.Contain("rxsockets --version"));
+    }
 }

@@ -61,12 +61,33 @@ public sealed class CliProcess : IAsyncDisposable
             StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
             UseShellExecute = false,
         };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "RxSockets.Cli.dll"));
+        return Start(info, environment, args);
+    }
+
+    /// <summary>Starts another program (an installed <c>rxsockets</c> tool, for instance) the same way.</summary>
+    public static CliProcess StartProgram(string fileName, IEnumerable<KeyValuePair<string, string>> environment, params string[] args)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+            StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
+            UseShellExecute = false,
+        };
+        return Start(info, environment, args);
+    }
+
+    private static CliProcess Start(ProcessStartInfo info, IEnumerable<KeyValuePair<string, string>> environment, string[] args)
+    {
         foreach (var (name, value) in environment)
         {
             info.Environment[name] = value;
         }
 
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "RxSockets.Cli.dll"));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
