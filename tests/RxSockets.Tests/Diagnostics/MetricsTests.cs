@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using RxSockets.Diagnostics;
+using RxSockets.Tests.Client;
 using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Diagnostics;
@@ -84,6 +85,30 @@ public class MetricsTests
         Assert.That(recorder.All(name).Count(m => (int)Tag(m.Tags, RxSocketsMetrics.StatusCodeTag)! == unusual), Is.EqualTo(1));
         Assert.That(recorder.All(name).Count(m => (int)Tag(m.Tags, RxSocketsMetrics.StatusCodeTag)! == 404), Is.GreaterThanOrEqualTo(1),
             "other tests may refuse with 404 at the same time: at least ours");
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Metrics_ClientReconnects_CountsEachAttemptWithItsOutcome(CancellationToken cancellationToken)
+    {
+        var handshakes = 0;
+        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions
+        {
+            // The second handshake (the first reconnection attempt) is refused; the third is accepted.
+            VerifyClient = (_, _) => ValueTask.FromResult(Interlocked.Increment(ref handshakes) == 2 ? new HandshakeRejection(503) : null),
+        }, cancellationToken);
+        var port = server.LocalEndPoint.Port;
+        using var recorder = new Recorder(tags => Tag(tags, RxSocketsMetrics.PortTag) is int p && p == port);
+        var first = InMemory.NextAsync(server.Connections, cancellationToken);
+        await using var client = new WebSocketClient(server.Url,
+            reconnect: new ReconnectOptions { ReconnectDelay = TimeSpan.FromMilliseconds(10), MaxReconnectDelay = TimeSpan.FromMilliseconds(20) });
+        var log = EventLog.Of(client);
+        await client.StartAsync(cancellationToken);
+        (await first).Abort();
+        await log.WaitForAsync<ClientReconnected>(1, cancellationToken);
+        await client.StopAsync(cancellationToken);
+
+        var outcomes = recorder.All("rxsockets.client.reconnect.attempts").Select(m => Tag(m.Tags, RxSocketsMetrics.OutcomeTag));
+        Assert.That(outcomes, Is.EqualTo(new object[] { "failure", "success" }));
     }
 
     private static async Task EchoAsync(WebSocketConnection connection, CancellationToken cancellationToken)
