@@ -434,10 +434,17 @@ public sealed class WebSocketClient : IAsyncDisposable
         Publish(new ClientConnecting(Now, url, attempt));
         try
         {
-            return await Connector(url, AttemptOptions(), cancellationToken).ConfigureAwait(false);
+            var connection = await Connector(url, AttemptOptions(), cancellationToken).ConfigureAwait(false);
+            if (attempt > 0)
+            {
+                Diagnostics.RxSocketsMetrics.ReconnectAttempt(url, succeeded: true);
+            }
+
+            return connection;
         }
         catch (Exception error) when (error is not OperationCanceledException && attempt > 0)
         {
+            Diagnostics.RxSocketsMetrics.ReconnectAttempt(url, succeeded: false);
             Publish(new ClientReconnectFailed(Now, attempt, error));
             throw;
         }

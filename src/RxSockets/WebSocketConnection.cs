@@ -53,6 +53,8 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver, IO
         _logger = options.LoggerFactory.CreateLogger("RxSockets.Connection");
         _session = new Session(transport, role, options, this, info.Deflate);
         _incoming = new ChannelObservable<Message>(_session.Inbound, _session.Completion, this, nameof(Incoming));
+        _session.MetricsPort = Url.Port;
+        Diagnostics.RxSocketsMetrics.ConnectionOpened(role, Url.Port);
         _session.Start();
     }
 

@@ -66,6 +66,7 @@ internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admissio
     private WebSocketUpgrade Refuse(HandshakeRequest request, HandshakeRejection rejection)
     {
         Diagnostics.Log.HandshakeRejected(logger, request.RemoteEndPoint, rejection.StatusCode, rejection.Reason ?? "");
+        Diagnostics.RxSocketsMetrics.HandshakeRefused(rejection.StatusCode);
         return WebSocketUpgrade.Refuse(rejection);
     }
 

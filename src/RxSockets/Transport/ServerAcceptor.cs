@@ -188,6 +188,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
         var rejection = timer.WasEvicted ? s_evicted : s_timedOut;
         timer.Finish();
         Diagnostics.Log.HandshakeRejected(logger, remote, rejection.StatusCode, rejection.Reason ?? "");
+        Diagnostics.RxSocketsMetrics.HandshakeRefused(rejection.StatusCode);
         try
         {
             ServerHandshake.WriteRejection(transport.Output, rejection);
@@ -224,6 +225,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
     private async ValueTask RefuseAsync(ITransport transport, IPEndPoint? remote, HandshakeRejection rejection, CancellationToken cancellationToken)
     {
         Diagnostics.Log.HandshakeRejected(logger, remote, rejection.StatusCode, rejection.Reason ?? "");
+        Diagnostics.RxSocketsMetrics.HandshakeRefused(rejection.StatusCode);
         ServerHandshake.WriteRejection(transport.Output, rejection);
         await FlushAsync(transport.Output, cancellationToken).ConfigureAwait(false);
         transport.ShutdownOutput();

@@ -31,6 +31,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
 
     private readonly ITransport _transport;
     private readonly ConnectionRole _role;
+    private readonly long _openedAt = System.Diagnostics.Stopwatch.GetTimestamp();   // for the duration metric
     private readonly ConnectionOptions _options;
     private readonly ISessionObserver _observer;
     private readonly WebSocketProtocol _protocol;
@@ -98,6 +99,9 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     public Task Completion => _completion.Task;
 
     public CloseStatus? ReceivedClose => _received;
+
+    /// <summary>The <c>server.port</c> tag of this connection's metrics (its URL's port); set before <see cref="Start"/>.</summary>
+    public int MetricsPort { get; set; }
 
     public CloseStatus? SentClose => _closeSent ? _closeToSend : null;
 
@@ -371,6 +375,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
         _send.Complete();
         var outcome = clean ? null : new ConnectionClosedException(Describe(), SentClose, _received, _failure);
         Volatile.Read(ref _pings)?.FailAll(outcome ?? new ConnectionClosedException("The connection closed before the pong arrived.", SentClose, _received));
+        Diagnostics.RxSocketsMetrics.ConnectionClosed(_role, MetricsPort, _received?.Code ?? SentClose?.Code, _openedAt);
         SetState(ConnectionState.Closed);
         if (outcome is null)
         {
@@ -552,6 +557,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
                         input.AdvanceTo(buffer.Start, buffer.End);
                         return false;
                     case ProtocolEvent.Message:
+                        Diagnostics.RxSocketsMetrics.MessageReceived(_role, MetricsPort, message.Data.Length);
                         if (_rateLimiter?.TryTake() == false)
                         {
                             throw new ProtocolException(CloseCode.PolicyViolation, "message rate limit exceeded");
@@ -774,6 +780,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
 
             written += item.Length;
             wrote = true;
+            Diagnostics.RxSocketsMetrics.MessageSent(_role, MetricsPort, item.Length);
         }
 
         return wrote;
