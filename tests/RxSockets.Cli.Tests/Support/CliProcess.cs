@@ -51,35 +51,26 @@ public sealed class CliProcess : IAsyncDisposable
     /// <summary>Starts the CLI with extra environment variables.</summary>
     public static CliProcess StartWith(IEnumerable<KeyValuePair<string, string>> environment, params string[] args)
     {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
-            UseShellExecute = false,
-        };
+        var info = Redirected(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "RxSockets.Cli.dll"));
         return Start(info, environment, args);
     }
 
     /// <summary>Starts another program (an installed <c>rxsockets</c> tool, for instance) the same way.</summary>
-    public static CliProcess StartProgram(string fileName, IEnumerable<KeyValuePair<string, string>> environment, params string[] args)
+    public static CliProcess StartProgram(string fileName, IEnumerable<KeyValuePair<string, string>> environment, params string[] args) =>
+        Start(Redirected(fileName), environment, args);
+
+    /// <summary>A program started with its three streams redirected, in UTF-8 (no byte-order mark on stdin).</summary>
+    private static ProcessStartInfo Redirected(string fileName) => new(fileName)
     {
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
-            UseShellExecute = false,
-        };
-        return Start(info, environment, args);
-    }
+        RedirectStandardInput = true,
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+        StandardOutputEncoding = Encoding.UTF8,
+        StandardErrorEncoding = Encoding.UTF8,
+        StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
+        UseShellExecute = false,
+    };
 
     private static CliProcess Start(ProcessStartInfo info, IEnumerable<KeyValuePair<string, string>> environment, string[] args)
     {
