@@ -11,31 +11,13 @@ namespace RxSockets.Interop.Tests.Browser;
 /// requests both ways with replies and error codes, binary payloads, and recovery of every publication, exactly
 /// once and in order, after the server aborted the page's connection while publications went on.
 /// </summary>
-public class BrowserMessagingTests
+public class BrowserMessagingTests : BrowserModuleFixture
 {
-    private HeadlessBrowser _browser = null!;
-    private BrowserModuleHost _host = null!;
-
-    [OneTimeSetUp]
-    public async Task Launch()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        _browser = await HeadlessBrowser.LaunchAsync(null, timeout.Token);
-        _host = await BrowserModuleHost.StartAsync(timeout.Token);
-    }
-
-    [OneTimeTearDown]
-    public async Task Close()
-    {
-        await _host.DisposeAsync();
-        await _browser.DisposeAsync();
-    }
-
     [Test, CancelAfter(30_000)]
     public async Task Subscribe_ReceivesTheServerPublications_InOrder(CancellationToken cancellationToken)
     {
         await using var server = await WebSocketServer.StartAsync(Options(), cancellationToken);
-        var page = await _host.OpenPageAsync(_browser, cancellationToken);
+        var page = await Host.OpenPageAsync(Browser, cancellationToken);
         var subscribed = await page.EvaluateAsync<JsonElement>(
             $"globalThis.client = rx.connect({Json(server.Url)}); globalThis.c = collect(client, 'news'); c.off.ready", cancellationToken);
 
@@ -61,7 +43,7 @@ public class BrowserMessagingTests
         await using var server = await WebSocketServer.StartAsync(Options(), cancellationToken);
         var orders = server.Topic("orders");
         var published = orders.Publications.Take(5).ToList().ToTask(cancellationToken);
-        var page = await _host.OpenPageAsync(_browser, cancellationToken);
+        var page = await Host.OpenPageAsync(Browser, cancellationToken);
 
         var positions = await page.EvaluateAsync<string[]>(
             $"globalThis.client = rx.connect({Json(server.Url)}); Promise.all([1, 2, 3, 4, 5].map(i => client.publish('orders', `o${{i}}`)))",
@@ -82,7 +64,7 @@ public class BrowserMessagingTests
         options.Messaging.RequestHandlers["deny"] = (_, _) => throw new RequestFailedException(MessagingErrorCodes.Forbidden, "not for you");
         options.Messaging.RequestHandlers["broken"] = (_, _) => throw new InvalidOperationException("a secret detail");
         await using var server = await WebSocketServer.StartAsync(options, cancellationToken);
-        var page = await _host.OpenPageAsync(_browser, cancellationToken);
+        var page = await Host.OpenPageAsync(Browser, cancellationToken);
         await page.EvaluateAsync($"globalThis.client = rx.connect({Json(server.Url)}); true", cancellationToken);
 
         var echo = await page.EvaluateAsync<string>("client.request('h\u00e9llo \u2713', 'echo')", cancellationToken);
@@ -104,7 +86,7 @@ public class BrowserMessagingTests
     {
         await using var server = await WebSocketServer.StartAsync(Options(), cancellationToken);
         var connected = server.MessagingClients.FirstAsync().ToTask(cancellationToken);
-        var page = await _host.OpenPageAsync(_browser, cancellationToken);
+        var page = await Host.OpenPageAsync(Browser, cancellationToken);
         await page.EvaluateAsync($$"""
             globalThis.client = rx.connect({{Json(server.Url)}});
             client.onRequest('add', async text => String(text.split(',').map(Number).reduce((a, b) => a + b)));
@@ -129,7 +111,7 @@ public class BrowserMessagingTests
         options.Messaging!.RequestHandlers["echo"] = (request, _) => ValueTask.FromResult(request.Message);
         await using var server = await WebSocketServer.StartAsync(options, cancellationToken);
         var published = server.Topic("bytes").Publications.FirstAsync().ToTask(cancellationToken);
-        var page = await _host.OpenPageAsync(_browser, cancellationToken);
+        var page = await Host.OpenPageAsync(Browser, cancellationToken);
         await page.EvaluateAsync(
             $"globalThis.client = rx.connect({Json(server.Url)}); globalThis.c = collect(client, 'bytes'); globalThis.all = Uint8Array.from({{ length: 256 }}, (_, i) => i); c.off.ready",
             cancellationToken);
@@ -166,7 +148,7 @@ public class BrowserMessagingTests
         await using var server = await WebSocketServer.StartAsync(options, cancellationToken);
         var connections = Channel.CreateUnbounded<WebSocketConnection>();
         using var watching = server.MessagingClients.Subscribe(connection => connections.Writer.TryWrite(connection));
-        var page = await _host.OpenPageAsync(_browser, cancellationToken);
+        var page = await Host.OpenPageAsync(Browser, cancellationToken);
         await page.EvaluateAsync($$"""
             globalThis.client = rx.connect({{Json(server.Url)}}, { initialDelay: 50, maxDelay: 200 });
             globalThis.subscriptions = [];
@@ -210,5 +192,4 @@ public class BrowserMessagingTests
 
     private static long Offset(string position) => TopicPosition.TryParse(position, out var parsed) ? parsed.Offset : -1;
 
-    private static string Json(Uri url) => JsonSerializer.Serialize(url.AbsoluteUri);
 }

@@ -11,31 +11,13 @@ namespace RxSockets.Interop.Tests.Browser;
 /// position sent again after a reconnect, binary frames as raw bytes, 4002 on a malformed frame, error codes for
 /// timeouts and lost connections. <see cref="BrowserMessagingTests"/> runs it against the real messaging server.
 /// </summary>
-public class BrowserModuleProtocolTests
+public class BrowserModuleProtocolTests : BrowserModuleFixture
 {
-    private HeadlessBrowser _browser = null!;
-    private BrowserModuleHost _host = null!;
-
-    [OneTimeSetUp]
-    public async Task Launch()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        _browser = await HeadlessBrowser.LaunchAsync(null, timeout.Token);
-        _host = await BrowserModuleHost.StartAsync(timeout.Token);
-    }
-
-    [OneTimeTearDown]
-    public async Task Close()
-    {
-        await _host.DisposeAsync();
-        await _browser.DisposeAsync();
-    }
-
     [Test, CancelAfter(30_000)]
     public async Task Publications_AtOrBelowThePositionHeld_AreDropped_AndAGapIsReported(CancellationToken cancellationToken)
     {
         await using var peer = await ScriptedPeer.StartAsync(cancellationToken);
-        var page = await _host.OpenPageAsync(_browser, cancellationToken);
+        var page = await Host.OpenPageAsync(Browser, cancellationToken);
         await page.EvaluateAsync($"globalThis.client = rx.connect({Json(peer.Url)}); globalThis.c = collect(client, 'prices'); true", cancellationToken);
         var connection = await peer.AcceptAsync(cancellationToken);
 
@@ -67,7 +49,7 @@ public class BrowserModuleProtocolTests
     public async Task ConnectionLost_PendingPublishFailsWithConnectionLost_ThenTheTopicIsSubscribedAgainFromItsPosition(CancellationToken cancellationToken)
     {
         await using var peer = await ScriptedPeer.StartAsync(cancellationToken);
-        var page = await _host.OpenPageAsync(_browser, cancellationToken);
+        var page = await Host.OpenPageAsync(Browser, cancellationToken);
         await page.EvaluateAsync(
             $"globalThis.client = rx.connect({Json(peer.Url)}, {{ initialDelay: 50 }}); globalThis.c = collect(client, 'prices'); true", cancellationToken);
         var first = await peer.AcceptAsync(cancellationToken);
@@ -107,7 +89,7 @@ public class BrowserModuleProtocolTests
     public async Task BinaryPayloads_TravelAsHeaderLineFeedAndRawBytes_BothWays(CancellationToken cancellationToken)
     {
         await using var peer = await ScriptedPeer.StartAsync(cancellationToken);
-        var page = await _host.OpenPageAsync(_browser, cancellationToken);
+        var page = await Host.OpenPageAsync(Browser, cancellationToken);
         await page.EvaluateAsync($"globalThis.client = rx.connect({Json(peer.Url)}); globalThis.c = collect(client, 'bytes'); true", cancellationToken);
         var connection = await peer.AcceptAsync(cancellationToken);
         var sub = await connection.ReceiveAsync(cancellationToken);
@@ -134,7 +116,7 @@ public class BrowserModuleProtocolTests
     public async Task MalformedFrame_ClosesWith4002(CancellationToken cancellationToken)
     {
         await using var peer = await ScriptedPeer.StartAsync(cancellationToken);
-        var page = await _host.OpenPageAsync(_browser, cancellationToken);
+        var page = await Host.OpenPageAsync(Browser, cancellationToken);
         await page.EvaluateAsync(
             $"globalThis.client = rx.connect({Json(peer.Url)}, {{ reconnect: false }}); globalThis.errors = []; client.on('error', e => errors.push(e.message)); true",
             cancellationToken);
@@ -155,7 +137,7 @@ public class BrowserModuleProtocolTests
     public async Task UnansweredRequest_RejectsWithCodeTimeout_AndAServerErrorKeepsItsCode(CancellationToken cancellationToken)
     {
         await using var peer = await ScriptedPeer.StartAsync(cancellationToken);
-        var page = await _host.OpenPageAsync(_browser, cancellationToken);
+        var page = await Host.OpenPageAsync(Browser, cancellationToken);
         await page.EvaluateAsync($"globalThis.client = rx.connect({Json(peer.Url)}, {{ requestTimeout: 200 }}); true", cancellationToken);
         var connection = await peer.AcceptAsync(cancellationToken);
 
@@ -180,7 +162,7 @@ public class BrowserModuleProtocolTests
     public async Task ServerRequests_AnsweredByOnRequest_WithReplyOrErrorCode(CancellationToken cancellationToken)
     {
         await using var peer = await ScriptedPeer.StartAsync(cancellationToken);
-        var page = await _host.OpenPageAsync(_browser, cancellationToken);
+        var page = await Host.OpenPageAsync(Browser, cancellationToken);
         await page.EvaluateAsync($$"""
             globalThis.client = rx.connect({{Json(peer.Url)}});
             client.onRequest('add', async text => String(text.split(',').map(Number).reduce((a, b) => a + b)));
@@ -216,7 +198,7 @@ public class BrowserModuleProtocolTests
         // A server that does not select rxsockets.v1: Chromium fails every handshake (it offered a subprotocol and got
         // none), so each attempt fails and the next one waits longer.
         await using var peer = await ScriptedPeer.StartAsync(cancellationToken, selectProtocol: false);
-        var page = await _host.OpenPageAsync(_browser, cancellationToken);
+        var page = await Host.OpenPageAsync(Browser, cancellationToken);
 
         var attempts = await page.EvaluateAsync<JsonElement[]>($$"""
             new Promise(resolve => {
@@ -239,7 +221,6 @@ public class BrowserModuleProtocolTests
     private static ProtocolFrame Publication(long offset, string text) =>
         new(FrameKind.Publication) { Topic = "prices", Position = At(offset), Payload = Message.Text(text) };
 
-    private static string Json(object value) => JsonSerializer.Serialize(value is Uri uri ? uri.AbsoluteUri : value);
 
     private static ProtocolFrame Decode(Message message) =>
         ProtocolCodec.TryDecode(message, out var frame, out var error) ? frame : throw new AssertionException($"not a frame: {error}");
