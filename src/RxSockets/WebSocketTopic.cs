@@ -420,7 +420,7 @@ public sealed class WebSocketTopic
 
             // Then the live publications that arrived meanwhile, skipping those the history already gave; when there
             // were more than the member may keep, they were let go: read them from the history again.
-            var held = member.TakeHeldOrGoLive(out readHistory);
+            var held = member.TakeHeldOrGoLive(sent, out readHistory);
             if (held is null)
             {
                 break;

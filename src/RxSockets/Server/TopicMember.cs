@@ -16,18 +16,25 @@ internal sealed class TopicMember(WebSocketConnection connection, TopicOptions? 
     private long _heldBytes;
     private bool _overflowed;
 
+    // Where the recovery had got to when the member went live: a publication at or below it was already sent (or
+    // reported as a gap) by the recovery, though its live delivery on this node may come after — the history is
+    // written before the nodes are told, so a recovery can read a publication its live delivery has yet to reach.
+    private long _liveAfterOffset;
+    private string? _liveAfterEpoch;
+
     public WebSocketConnection Connection { get; } = connection;
 
     /// <summary>Whether the member speaks the messaging protocol (<c>rxsockets.v1</c>): it is sent <c>p</c> and
     /// <c>gap</c> frames instead of the published messages and <see cref="TopicOptions.GapNotice"/>.</summary>
     public bool Protocol { get; } = protocol;
 
-    /// <summary>Keeps a live publication for a member that is still recovering; false when the member is live.</summary>
+    /// <summary>Keeps a live publication for a member that is still recovering, or passes over one its recovery
+    /// already sent; false when the member is live and is due this publication.</summary>
     public bool TryHold(TopicPublication publication, Transport.PreparedFrame frame)
     {
         if (Volatile.Read(ref _held) is null)
         {
-            return false;
+            return publication.Offset > 0 && publication.Offset <= _liveAfterOffset && publication.Epoch == _liveAfterEpoch;
         }
 
         lock (_gate)
@@ -57,8 +64,9 @@ internal sealed class TopicMember(WebSocketConnection connection, TopicOptions? 
 
     /// <summary>The publications held since the last call, or null once none are: the member is then live.
     /// <paramref name="overflowed"/> says that some were let go since the last call (the list is then empty and the
-    /// member still holds): read the history again from the last position sent.</summary>
-    public List<(TopicPublication Publication, Transport.PreparedFrame Frame)>? TakeHeldOrGoLive(out bool overflowed)
+    /// member still holds): read the history again from the last position sent. <paramref name="sent"/> is the last
+    /// position the recovery sent: once live, publications at or below it are passed over.</summary>
+    public List<(TopicPublication Publication, Transport.PreparedFrame Frame)>? TakeHeldOrGoLive(TopicPosition sent, out bool overflowed)
     {
         lock (_gate)
         {
@@ -72,7 +80,9 @@ internal sealed class TopicMember(WebSocketConnection connection, TopicOptions? 
 
             if (held is null || held.Count == 0)
             {
-                Volatile.Write(ref _held, null);
+                _liveAfterOffset = sent.Offset;
+                _liveAfterEpoch = sent.Epoch;
+                Volatile.Write(ref _held, null);   // publishes the two fields above to TryHold's unlocked read
                 return null;
             }
 

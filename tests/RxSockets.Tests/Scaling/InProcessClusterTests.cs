@@ -131,6 +131,39 @@ public class InProcessClusterTests
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task JoinAsync_RecoveredFromHistoryBeforeItsLiveDeliveryArrived_SentOnce(CancellationToken cancellationToken)
+    {
+        // The history is written before the nodes are told: a member that recovers in between reads the publication
+        // from the history, goes live, and then meets the same publication's live delivery — it must pass it over.
+        var cluster = new InProcessCluster();
+        await using var a = Node(cluster, "a", options => options.ConfigureTopic = History(100, Envelope));
+        var gated = new GatedBackplane(cluster, "b");
+        await using var b = Detached.Server(configure: options =>
+        {
+            options.Backplane = gated;
+            options.ConfigureTopic = History(100, Envelope);
+        });
+        await b.ConnectBackplaneAsync(cancellationToken);
+        var (watcher, watcherPeer) = await Detached.OpenAsync(b, cancellationToken);
+        await b.Topic("feed").JoinAsync(watcher, cancellationToken: cancellationToken);   // node b now takes the topic's publications
+
+        gated.Close();
+        var first = a.Topic("feed").PublishAsync("m1", cancellationToken: cancellationToken).AsTask();
+        await gated.Waiting.Task.WaitAsync(cancellationToken);   // m1 is in the history, not yet delivered on node b
+        var (bob, bobPeer) = await Detached.OpenAsync(b, cancellationToken);
+        var result = await b.Topic("feed").JoinAsync(bob, new TopicPosition(0, ""), cancellationToken);
+        gated.Reopen();
+        await first;
+        await a.Topic("feed").PublishAsync("m2", cancellationToken: cancellationToken);
+
+        Assert.That((result.Recovered, result.Gap), Is.EqualTo((1, (TopicGap?)null)));
+        Assert.That(await bobPeer.ExpectTextAsync(cancellationToken), Is.EqualTo("1:m1"));
+        Assert.That(await bobPeer.ExpectTextAsync(cancellationToken), Is.EqualTo("2:m2"));
+        Assert.That(await watcherPeer.ExpectTextAsync(cancellationToken), Is.EqualTo("1:m1"));
+        Assert.That(await watcherPeer.ExpectTextAsync(cancellationToken), Is.EqualTo("2:m2"));
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task JoinAsync_HistoryTrimmed_ReportsTheGapExplicitlyAndGoesLive(CancellationToken cancellationToken)
     {
         var cluster = new InProcessCluster();
