@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Error, Message = "The connection handler failed on connection {ConnectionId}; it is closed with 1011")]
     public static partial void HandlerFailed(ILogger logger, long connectionId, Exception error);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Debug, Message = "Connection {ConnectionId} ended under its handler with {Code}")]
+    public static partial void HandlerConnectionLost(ILogger logger, long connectionId, CloseCode code);
 }

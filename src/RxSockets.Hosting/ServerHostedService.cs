@@ -99,6 +99,11 @@ internal sealed class ServerHostedService(
         {
             // The host stopped: the server has closed the connection with 1001 already.
         }
+        catch (ConnectionClosedException error)
+        {
+            // The connection ended under the handler (the peer dropped or closed): no fault of the handler's.
+            Log.HandlerConnectionLost(_logger, connection.Id, error.Code);
+        }
         catch (Exception error)
         {
             Log.HandlerFailed(_logger, connection.Id, error);
