@@ -38,8 +38,9 @@ public static class RxSocketsServiceCollectionExtensions
     /// <param name="services">The application's services.</param>
     /// <param name="name">The client's name, also its service key.</param>
     /// <param name="configuration">The section holding the client's settings (<c>Url</c>, <c>SubProtocols</c>,
-    /// <c>Headers</c>, <c>KeepAliveInterval</c>, <c>Reconnect</c>…); null reads <c>RxSockets:Clients:{name}</c> of the
-    /// container's configuration.</param>
+    /// <c>Headers</c>, <c>KeepAliveInterval</c>, <c>Reconnect</c>…), such as <c>configuration.GetSection("Feeds:Prices")</c>;
+    /// a configuration that is not a section (a root) is read at <c>RxSockets:Clients:{name}</c>; null reads that
+    /// section of the container's configuration.</param>
     /// <param name="configure">Changes the options after the configuration was applied; null for none.</param>
     /// <returns>The services, for chaining.</returns>
     /// <exception cref="ArgumentException">The name is empty or contains a colon.</exception>
@@ -102,8 +103,8 @@ public static class RxSocketsServiceCollectionExtensions
     /// <summary>Registers the embedded server bound from <paramref name="configuration"/> instead of the conventional
     /// section (see <see cref="AddRxSocketsServer(IServiceCollection, Action{WebSocketServerOptions}?)"/>).</summary>
     /// <param name="services">The application's services.</param>
-    /// <param name="configuration">The section holding the server's settings; null reads <c>RxSockets:Server</c> of the
-    /// container's configuration.</param>
+    /// <param name="configuration">The section holding the server's settings; a configuration that is not a section (a
+    /// root) is read at <c>RxSockets:Server</c>; null reads that section of the container's configuration.</param>
     /// <param name="configure">Changes the options after the configuration was applied; null for none.</param>
     /// <returns>A builder to attach callbacks and a connection handler.</returns>
     public static RxSocketsServerBuilder AddRxSocketsServer(this IServiceCollection services, IConfiguration? configuration, Action<WebSocketServerOptions>? configure = null)
