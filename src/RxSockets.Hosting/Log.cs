@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 113, Level = LogLevel.Debug, Message = "Connection {ConnectionId} ended under its handler with {Code}")]
     public static partial void HandlerConnectionLost(ILogger logger, long connectionId, CloseCode code);
+
+    [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "Disposing the service scope of connection {ConnectionId} failed")]
+    public static partial void ScopeDisposalFailed(ILogger logger, long connectionId, Exception error);
 }

@@ -111,7 +111,15 @@ internal sealed class ServerHostedService(
         }
         finally
         {
-            await scope.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await scope.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception error)
+            {
+                // A scoped service that throws on disposal must not fault this task (nobody would observe it).
+                Log.ScopeDisposalFailed(_logger, connection.Id, error);
+            }
         }
 
         try

@@ -93,6 +93,29 @@ public class HostedServerTests
     }
 
     [Test, CancelAfter(20_000)]
+    public async Task HandleConnections_ScopedServiceThrowsOnDisposal_LoggedAndTheHostStopsCleanly(CancellationToken cancellationToken)
+    {
+        var logs = new CapturingLoggerProvider();
+        using var host = TestHost.Build("""{ "RxSockets": { "Server": { "Port": 0 } } }""", builder =>
+        {
+            builder.Services.AddScoped<ThrowsOnDispose>();
+            builder.Services.AddRxSocketsServer().HandleConnections((_, services, _) =>
+            {
+                services.GetRequiredService<ThrowsOnDispose>();
+                return Task.CompletedTask;
+            });
+        }, logs);
+        await host.StartAsync(cancellationToken);
+        await using var client = await WebSocketConnection.ConnectAsync(host.Services.GetRequiredService<WebSocketServer>().Url, cancellationToken: cancellationToken);
+
+        await client.Completion.WaitAsync(cancellationToken);
+        await host.StopAsync(cancellationToken);
+
+        Assert.That(client.CloseStatus?.Code, Is.EqualTo(CloseCode.NormalClosure));
+        Assert.That(logs.Entries.Any(e => e.Category == "RxSockets.Hosting" && e.EventId == 114), Is.True);
+    }
+
+    [Test, CancelAfter(20_000)]
     public async Task HandleConnectionsOfHandlerType_EachConnectionGetsItsOwnScope(CancellationToken cancellationToken)
     {
         using var host = TestHost.Build("""{ "RxSockets": { "Server": { "Port": 0 } } }""", builder =>
@@ -179,6 +202,11 @@ public class HostedServerTests
         public string Id { get; } = Guid.NewGuid().ToString("N");
 
         public void Dispose() => Disposed.Add(Id);
+    }
+
+    private sealed class ThrowsOnDispose : IDisposable
+    {
+        public void Dispose() => throw new InvalidOperationException("disposal bug");
     }
 
     private sealed class ProbeHandler(ScopeProbe probe) : IRxSocketsConnectionHandler
