@@ -8,7 +8,7 @@ using RxSockets.Tests.Shared;
 namespace RxSockets.Cli.Tests;
 
 /// <summary>
-/// The packages as a user gets them: RxSockets and the RxSockets.Cli tool are packed into a temporary folder, the
+/// The packages as a user gets them: RxSockets, RxSockets.Hosting and the RxSockets.Cli tool are packed into a temporary folder, the
 /// tool is installed from there into a temporary tool path and run (<c>--version</c>, an echo through
 /// <c>rxsockets serve</c>), and tests/PackageConsumer (a project outside the solution) restores RxSockets from that
 /// folder and runs an echo. The packs reuse this test run's build (<c>--no-build</c>, same configuration) so the class
@@ -38,7 +38,7 @@ public class PackagingTests
         _toolPath = Path.Combine(_root, "tools");
         var configuration = typeof(PackagingTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
-        foreach (var project in new[] { "RxSockets", "RxSockets.Cli" })
+        foreach (var project in new[] { "RxSockets", "RxSockets.Hosting", "RxSockets.Cli" })
         {
             await RunDotnetAsync(repository, timeout.Token, "pack", Path.Combine(repository, "src", project, project + ".csproj"),
                 "--no-build", "-c", configuration, "-o", _packages, "-nodeReuse:false");
@@ -84,6 +84,25 @@ public class PackagingTests
         Assert.That(package.GetEntry("lib/net10.0/RxSockets.dll"), Is.Not.Null);
         Assert.That(package.GetEntry("lib/net10.0/RxSockets.xml"), Is.Not.Null, "XML docs");
         Assert.That(File.Exists(Path.Combine(_packages, $"RxSockets.{Version}.snupkg")), "symbol package");
+    }
+
+    [Test]
+    public void Pack_HostingPackage_HasMetadataAndDependsOnTheCoreAndTheExtensionsAbstractions()
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(_packages, $"RxSockets.Hosting.{Version}.nupkg"));
+        var nuspec = ReadEntry(package, "RxSockets.Hosting.nuspec");
+
+        Assert.That(nuspec, Does.Contain($"<version>{Version}</version>"));
+        Assert.That(nuspec, Does.Contain("<license type=\"expression\">MIT</license>"));
+        Assert.That(nuspec, Does.Contain("<readme>README.md</readme>"));
+        Assert.That(nuspec, Does.Contain("<description>Dependency injection and Generic Host support for RxSockets"));
+        Assert.That(nuspec, Does.Contain("generic-host"));
+        Assert.That(nuspec, Does.Contain($"<dependency id=\"RxSockets\" version=\"{Version}\""));
+        Assert.That(nuspec, Does.Contain("<dependency id=\"Microsoft.Extensions.Hosting.Abstractions\""));
+        Assert.That(nuspec, Does.Contain("<dependency id=\"Microsoft.Extensions.Options.ConfigurationExtensions\""));
+        Assert.That(package.GetEntry("lib/net10.0/RxSockets.Hosting.dll"), Is.Not.Null);
+        Assert.That(package.GetEntry("lib/net10.0/RxSockets.Hosting.xml"), Is.Not.Null, "XML docs");
+        Assert.That(File.Exists(Path.Combine(_packages, $"RxSockets.Hosting.{Version}.snupkg")), "symbol package");
     }
 
     [Test]
