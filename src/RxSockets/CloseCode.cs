@@ -17,6 +17,11 @@ public enum CloseCode : ushort
     /// <summary>1003: the endpoint received a type of data it cannot accept.</summary>
     UnsupportedData = 1003,
 
+    /// <summary>1004: reserved by RFC 6455 §7.4.1 for a meaning not yet defined. Never sent (<see
+    /// cref="WebSocketConnection.CloseAsync"/> refuses it with <see cref="ArgumentException"/>), and a close frame
+    /// that carries it is a protocol error, answered with 1002.</summary>
+    Reserved = 1004,
+
     /// <summary>1005: reserved; reported when a close frame carried no status code. Never sent.</summary>
     NoStatusReceived = 1005,
 

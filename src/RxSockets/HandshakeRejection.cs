@@ -40,6 +40,10 @@ public sealed class HandshakeRejection
     /// <summary>The extra response headers, with case-insensitive names; empty when none.</summary>
     public IReadOnlyDictionary<string, string> Headers { get; }
 
+    /// <summary>The error that made the server refuse (a failing hook), reported on
+    /// <see cref="WebSocketServer.HandshakeFailures"/>; null for a deliberate refusal.</summary>
+    internal Exception? Cause { get; init; }
+
     private static ReadOnlyDictionary<string, string> Copy(IReadOnlyDictionary<string, string> headers)
     {
         var copy = new Dictionary<string, string>(headers.Count, StringComparer.OrdinalIgnoreCase);

@@ -11,10 +11,11 @@ public readonly struct Message : IEquatable<Message>
 {
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private Message(MessageType type, ReadOnlyMemory<byte> data)
+    private Message(MessageType type, ReadOnlyMemory<byte> data, bool skipCompression = false)
     {
         Type = type;
         Data = data;
+        SkipCompression = skipCompression;
     }
 
     /// <summary>The message type: text or binary.</summary>
@@ -28,6 +29,16 @@ public readonly struct Message : IEquatable<Message>
 
     /// <summary>True for a text message.</summary>
     public bool IsText => Type == MessageType.Text;
+
+    /// <summary>True when this message is sent uncompressed (RSV1 clear) even on a connection that negotiated
+    /// permessage-deflate, as ws's <c>send(data, { compress: false })</c>; see <see cref="WithoutCompression"/>.
+    /// A sending hint only: it is not part of equality, and received messages never carry it.</summary>
+    public bool SkipCompression { get; }
+
+    /// <summary>The same message, marked to be sent uncompressed whatever permessage-deflate settled: for payloads
+    /// that are already compressed (images, archives) or too random to shrink, where deflating is wasted work.</summary>
+    /// <returns>A copy with <see cref="SkipCompression"/> set; the payload is shared, not copied.</returns>
+    public Message WithoutCompression() => new(Type, Data, skipCompression: true);
 
     /// <summary>Creates a text message from a string (encoded as UTF-8).</summary>
     /// <param name="text">The text to send.</param>

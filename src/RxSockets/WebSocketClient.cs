@@ -48,6 +48,7 @@ public sealed class WebSocketClient : IAsyncDisposable
     private Task _running = Task.CompletedTask;
     private TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebSocketConnection? _current;
+    private int _paused;   // 1 while Pause holds: each new connection starts paused
     private Uri _url;
     private bool _started;
     private int _attempt;
@@ -146,6 +147,25 @@ public sealed class WebSocketClient : IAsyncDisposable
 
     /// <summary>The round-trip time of every ping answered (keepalive pings included), on any connection.</summary>
     public IObservable<TimeSpan> Rtt => _rtt;
+
+    /// <summary>True between <see cref="Pause"/> and <see cref="Resume"/>.</summary>
+    public bool IsPaused => Volatile.Read(ref _paused) == 1;
+
+    /// <summary>Stops reading (see <see cref="WebSocketConnection.Pause"/>) on the current connection and on every
+    /// connection made after it until <see cref="Resume"/>; a resumable session's re-attach, which must read the
+    /// server's answer, waits for Resume too. Idempotent.</summary>
+    public void Pause()
+    {
+        Interlocked.Exchange(ref _paused, 1);   // a full fence: either LiveAsync sees the flag or this sees its connection
+        Volatile.Read(ref _current)?.Pause();
+    }
+
+    /// <summary>Reads again after <see cref="Pause"/>, on the current connection and the next ones. Idempotent.</summary>
+    public void Resume()
+    {
+        Interlocked.Exchange(ref _paused, 0);
+        Volatile.Read(ref _current)?.Resume();
+    }
 
     /// <summary>Messages dropped by <see cref="ReconnectOptions.SendOverflow"/> or by <see cref="Outgoing"/> on a full queue.</summary>
     public long DroppedOutgoing => _sender.Dropped;
@@ -472,7 +492,12 @@ public sealed class WebSocketClient : IAsyncDisposable
     private async Task<(Exception Loss, bool Clean)> LiveAsync(
         WebSocketConnection connection, int attempt, bool reconnected, TaskCompletionSource opened, CancellationToken stop)
     {
-        Volatile.Write(ref _current, connection);
+        Interlocked.Exchange(ref _current, connection);
+        if (Volatile.Read(ref _paused) == 1)
+        {
+            connection.Pause();
+        }
+
         var layer = SessionLayer;
         var pump = Task.CompletedTask;
         Exception? setupError = null;

@@ -50,6 +50,7 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver, IO
         Extensions = info.Extensions ?? "";
         Request = info.Request;
         RemoteEndPoint = info.RemoteEndPoint;
+        ResponseHeaders = info.ResponseHeaders ?? System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
         _logger = options.LoggerFactory.CreateLogger("RxSockets.Connection");
         _session = new Session(transport, role, options, this, info.Deflate);
         _incoming = new ChannelObservable<Message>(_session.Inbound, _session.Completion, this, nameof(Incoming));
@@ -75,6 +76,11 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver, IO
 
     /// <summary>On a server, the handshake request the client sent; null on a client.</summary>
     public HandshakeRequest? Request { get; }
+
+    /// <summary>On a client, the headers of the server's <c>101 Switching Protocols</c> answer (case-insensitive
+    /// names, a repeated header's values joined with ", "), such as a cookie or a session id the server sets; empty on
+    /// a server and on a connection made with <see cref="Create"/>.</summary>
+    public IReadOnlyDictionary<string, string> ResponseHeaders { get; }
 
     /// <summary>The peer's address, when the transport is a socket.</summary>
     public EndPoint? RemoteEndPoint { get; }
@@ -241,6 +247,32 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver, IO
         ClosePayload.ValidateOutgoing(status);
         return _session.CloseAsync(status, cancellationToken);
     }
+
+    /// <summary>Sends a pong: unsolicited, as a one-way heartbeat the peer does not answer (RFC 6455 §5.5.3), or as
+    /// the answer to a ping seen on <see cref="Pings"/> when <see cref="ConnectionOptions.AutoPong"/> is off.</summary>
+    /// <param name="payload">Up to 125 bytes (an answer echoes the ping's payload).</param>
+    /// <param name="cancellationToken">Cancels the wait while 16 pongs already wait to be written.</param>
+    /// <returns>Completes when the pong is queued (control frames go ahead of queued messages).</returns>
+    /// <exception cref="ArgumentException">The payload is longer than 125 bytes.</exception>
+    /// <exception cref="ConnectionClosedException">In the task: the connection is closing or closed.</exception>
+    public ValueTask PongAsync(ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, FrameHeader.MaxControlPayloadLength, nameof(payload));
+        return _session.PongAsync(payload, cancellationToken);
+    }
+
+    /// <summary>True between <see cref="Pause"/> and <see cref="Resume"/>.</summary>
+    public bool IsPaused => _session.IsPaused;
+
+    /// <summary>Stops reading from the socket, as ws's <c>pause()</c>: what the peer sends stays in the socket's
+    /// buffers until <see cref="Resume"/>, so TCP holds the peer back; nothing is lost. Messages (and pings) already
+    /// read are still delivered. While paused, pings and pongs from the peer are not read either, so the keepalive
+    /// deadline is suspended (our pings still go out); a close, ours or the peer's once it is read, reads on to finish
+    /// the close handshake. Idempotent.</summary>
+    public void Pause() => _session.Pause();
+
+    /// <summary>Reads again after <see cref="Pause"/>, from where reading stopped. Idempotent.</summary>
+    public void Resume() => _session.Resume();
 
     /// <summary>Drops the connection at once without a close handshake (ws's <c>terminate()</c>).</summary>
     public void Abort() => _session.Abort();

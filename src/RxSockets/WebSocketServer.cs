@@ -43,6 +43,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     private readonly TopicRegistry _topics;
     private readonly ClusterNode _node;
     private readonly UpgradeNegotiator _negotiator;
+    private readonly HandshakeFailureFeed _failures;
     private readonly Channel<WebSocketConnection> _accepted = Channel.CreateUnbounded<WebSocketConnection>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ChannelObservable<WebSocketConnection> _connections;
     private readonly RequestUrl _detachedUrls = new(secure: false);
@@ -60,7 +61,8 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
         _tls = tls;
         _logger = logger;
         _admission = new Admission(_registry, options);
-        _acceptor = new ServerAcceptor(options, _admission, _logger, tls);
+        _failures = new HandshakeFailureFeed(error => Diagnostics.Log.ObserverFaulted(logger, 0, error));
+        _acceptor = new ServerAcceptor(options, _admission, _logger, tls, _failures);
         _resume = new ResumeHost(options, _logger);
         _messaging = new MessagingHost(options, _logger, error => Diagnostics.Log.ObserverFaulted(_logger, 0, error));
         _gate = new BroadcastGate(options);
@@ -72,7 +74,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
             // Synchronous (nothing to reach): a completed task, whose failure (a backplane already in use) is thrown here.
             _node.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
-        _negotiator = new UpgradeNegotiator(options, _admission, _logger);
+        _negotiator = new UpgradeNegotiator(options, _admission, _logger, _failures);
         _connections = new ChannelObservable<WebSocketConnection>(_accepted.Reader, _stopped.Task,
             error => Diagnostics.Log.ObserverFaulted(_logger, 0, error), nameof(Connections));
     }
@@ -89,6 +91,14 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     /// <summary>New connections, each once its handshake succeeded. Hot; connections wait until the first
     /// subscription. Completes when the server stops.</summary>
     public IObservable<WebSocketConnection> Connections => _connections;
+
+    /// <summary>Every opening handshake refused (the HTTP status and reason answered: a wrong path or origin, a full
+    /// server, <see cref="WebSocketServerOptions.VerifyClient"/>'s refusal, a timeout) or failed (TLS, I/O, a hook
+    /// that threw), with the client's address and the path asked for: what the server logs, as values to count,
+    /// alert on or ban by. Hot: a subscriber sees the failures after it subscribed, one at a time, on the thread of
+    /// the handshake (use <c>ObserveOn</c> for slow work); nothing is made while nobody subscribes. On a detached
+    /// server (ASP.NET Core) it reports <see cref="NegotiateAsync"/>'s refusals. Completes when the server stops.</summary>
+    public IObservable<HandshakeFailure> HandshakeFailures => _failures.Observable;
 
     /// <summary>New resumable sessions (when <see cref="WebSocketServerOptions.Resume"/> is set), each once its first
     /// connection opened; a client that resumes continues its existing session and does not appear again. Connections
@@ -286,7 +296,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
         }
 
         var key = upgrade.ResponseHeaders["Sec-WebSocket-Accept"];
-        Protocol.Handshake.ServerHandshake.WriteAccept(transport.Output, key, upgrade.SubProtocol, upgrade.Deflate?.Extension);
+        Protocol.Handshake.ServerHandshake.WriteAccept(transport.Output, key, upgrade.SubProtocol, upgrade.Deflate?.Extension, upgrade.ExtraHeaders);
         await transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
         return Accept(upgrade, transport);
     }
@@ -432,6 +442,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
             _messaging.Stop();
             await _node.StopAsync().ConfigureAwait(false);
             _accepted.Writer.TryComplete();
+            _failures.Complete();
             _stopped.TrySetResult();
         }
     }

@@ -119,6 +119,17 @@ public sealed class WebSocketServerOptions : ConnectionOptions
     /// <value>The default is null: every valid request is accepted.</value>
     public Func<HandshakeRequest, CancellationToken, ValueTask<HandshakeRejection?>>? VerifyClient { get; set; }
 
+    /// <summary>Adds headers to the <c>101 Switching Protocols</c> answer of an accepted client (ws's
+    /// <c>headers</c> event), such as <c>Set-Cookie</c> or a session id; it runs after <see cref="VerifyClient"/>
+    /// accepted, and returns null (or nothing) to add none. Names are case-insensitive; the handshake's own headers
+    /// (<c>Upgrade</c>, <c>Connection</c>, <c>Sec-WebSocket-Accept</c>, <c>-Protocol</c>, <c>-Extensions</c>,
+    /// <c>Content-Length</c>, <c>Transfer-Encoding</c>), names that are not HTTP tokens and values holding CR or LF are
+    /// refused: the client is then answered 500, as when the hook throws. A client reads them on
+    /// <see cref="WebSocketConnection.ResponseHeaders"/>; a detached server adds them to
+    /// <see cref="WebSocketUpgrade.ResponseHeaders"/>.</summary>
+    /// <value>The default is null: no headers are added.</value>
+    public Func<HandshakeRequest, IReadOnlyDictionary<string, string>?>? AddResponseHeaders { get; set; }
+
     /// <summary>The certificate, with its private key, that serves <c>wss://</c>: when set (or
     /// <see cref="CertificatePath"/> is), every connection starts with a TLS handshake, bounded by
     /// <see cref="ConnectionOptions.HandshakeTimeout"/>, and <see cref="WebSocketServer.Url"/> starts with <c>wss://</c>.

@@ -24,7 +24,8 @@ public sealed class WebSocketUpgrade : IDisposable
         _settled = 1;
     }
 
-    private WebSocketUpgrade(HandshakeRequest request, string acceptKey, string? subProtocol, DeflateSettings? deflate, IPAddress? address, Action release)
+    private WebSocketUpgrade(HandshakeRequest request, string acceptKey, string? subProtocol, DeflateSettings? deflate, IPAddress? address, Action release,
+        IReadOnlyDictionary<string, string>? extraHeaders)
     {
         Request = request;
         SubProtocol = subProtocol;
@@ -46,6 +47,12 @@ public sealed class WebSocketUpgrade : IDisposable
             headers["Sec-WebSocket-Extensions"] = deflate.Extension;
         }
 
+        ExtraHeaders = extraHeaders;
+        foreach (var (name, value) in extraHeaders ?? ReadOnlyDictionary<string, string>.Empty)
+        {
+            headers[name] = value;   // checked: never one of the handshake's own
+        }
+
         ResponseHeaders = headers.AsReadOnly();
     }
 
@@ -63,10 +70,13 @@ public sealed class WebSocketUpgrade : IDisposable
 
     /// <summary>The headers of the 101 answer besides its status line and <c>Connection: Upgrade</c>: <c>Upgrade</c>,
     /// <c>Sec-WebSocket-Accept</c>, and <c>Sec-WebSocket-Protocol</c> / <c>Sec-WebSocket-Extensions</c> when
-    /// negotiated. Empty when refused.</summary>
+    /// negotiated, and those <see cref="WebSocketServerOptions.AddResponseHeaders"/> added. Empty when refused.</summary>
     public IReadOnlyDictionary<string, string> ResponseHeaders { get; }
 
     internal DeflateSettings? Deflate { get; }
+
+    /// <summary>The headers <see cref="WebSocketServerOptions.AddResponseHeaders"/> added, or null.</summary>
+    internal IReadOnlyDictionary<string, string>? ExtraHeaders { get; }
 
     internal IPAddress? Address { get; }
 
@@ -81,8 +91,9 @@ public sealed class WebSocketUpgrade : IDisposable
 
     internal static WebSocketUpgrade Refuse(HandshakeRejection rejection) => new(rejection);
 
-    internal static WebSocketUpgrade Accept(HandshakeRequest request, string acceptKey, string? subProtocol, DeflateSettings? deflate, IPAddress? address, Action release) =>
-        new(request, acceptKey, subProtocol, deflate, address, release);
+    internal static WebSocketUpgrade Accept(HandshakeRequest request, string acceptKey, string? subProtocol, DeflateSettings? deflate, IPAddress? address, Action release,
+        IReadOnlyDictionary<string, string>? extraHeaders = null) =>
+        new(request, acceptKey, subProtocol, deflate, address, release, extraHeaders);
 
     /// <summary>Marks the upgrade used by a connection; false when refused, disposed or used already.</summary>
     internal bool TryConsume() => IsAccepted && Interlocked.Exchange(ref _settled, 1) == 0;

@@ -24,7 +24,8 @@ internal static class ResumeEnvelope
         var wire = new byte[headerLength + user.Data.Length];
         header[..headerLength].CopyTo(wire);
         user.Data.Span.CopyTo(wire.AsSpan(headerLength));
-        return Message.Create(user.Type, wire);
+        var message = Message.Create(user.Type, wire);
+        return user.SkipCompression ? message.WithoutCompression() : message;   // the envelope keeps the sending hint
     }
 
     /// <summary>A cumulative acknowledgement of every message up to <paramref name="sequence"/>.</summary>

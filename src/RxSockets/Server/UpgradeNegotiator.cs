@@ -10,7 +10,7 @@ namespace RxSockets.Server;
 /// checks one read from a socket (protocol rules, admission limits, the verification hook), and settles the 101
 /// answer for the host to send. Thread-safe.
 /// </summary>
-internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admission admission, ILogger logger)
+internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admission admission, ILogger logger, HandshakeFailureFeed? failures = null)
 {
     private static readonly HandshakeRejection s_stopping = new(503, "the server is stopping");
 
@@ -28,7 +28,7 @@ internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admissio
         catch (InvalidOperationException error)
         {
             Diagnostics.Log.HandshakeFailed(logger, request.RemoteEndPoint, error);
-            return Refuse(request, new HandshakeRejection(500, "subprotocol selection failed"));
+            return Refuse(request, new HandshakeRejection(500, "subprotocol selection failed") { Cause = error });
         }
 
         if (!result.IsAccepted)
@@ -59,14 +59,22 @@ internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admissio
             return Refuse(request, rejection);
         }
 
+        var extra = options.AddResponseHeaders is { } add ? UpgradeResponseHeaders.Run(add, result.Request, logger, out rejection) : null;
+        if (rejection is not null)
+        {
+            admission.Leave(address);
+            return Refuse(request, rejection);
+        }
+
         var deflate = options.PerMessageDeflate is { } offered ? DeflateNegotiation.SelectOffer(result.Request.Extensions, offered) : null;
-        return WebSocketUpgrade.Accept(result.Request, result.AcceptKey, result.SubProtocol, deflate, address, () => admission.Leave(address));
+        return WebSocketUpgrade.Accept(result.Request, result.AcceptKey, result.SubProtocol, deflate, address, () => admission.Leave(address), extra);
     }
 
     private WebSocketUpgrade Refuse(HandshakeRequest request, HandshakeRejection rejection)
     {
         Diagnostics.Log.HandshakeRejected(logger, request.RemoteEndPoint, rejection.StatusCode, rejection.Reason ?? "");
         Diagnostics.RxSocketsMetrics.HandshakeRefused(rejection.StatusCode);
+        failures?.Refused(request.RemoteEndPoint, request.Path, rejection);
         return WebSocketUpgrade.Refuse(rejection);
     }
 

@@ -41,7 +41,8 @@ internal static class ClientConnector
 
             var result = handshake.Validate(response);
             var deflate = AcceptDeflate(result.Extensions, options.PerMessageDeflate, response);
-            var info = new ConnectionInfo(url, result.SubProtocol, deflate?.Extension, null, RemoteOf(transport), deflate);
+            var info = new ConnectionInfo(url, result.SubProtocol, deflate?.Extension, null, RemoteOf(transport), deflate,
+                ClientHandshake.CollectHeaders(response).AsReadOnly());
             var connection = new WebSocketConnection(transport, ConnectionRole.Client, options, info);
             transport = null;
             return connection;

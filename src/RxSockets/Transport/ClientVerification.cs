@@ -23,7 +23,7 @@ internal static class ClientVerification
 #pragma warning restore CA1031
         {
             Diagnostics.Log.HandshakeFailed(logger, request.RemoteEndPoint, error);
-            return new HandshakeRejection(500, "client verification failed");
+            return new HandshakeRejection(500, "client verification failed") { Cause = error };
         }
     }
 }

@@ -48,7 +48,7 @@ internal sealed class PreparedFrame
     /// <param name="compressed">True when the bytes are compressed (RSV1 set).</param>
     public byte[] GetBytes(DeflateSettings settings, out bool compressed)
     {
-        compressed = DeflateFrameWriter.ShouldCompress(PayloadLength, settings);
+        compressed = !_message.SkipCompression && DeflateFrameWriter.ShouldCompress(PayloadLength, settings);
         if (!compressed)
         {
             return Bytes;

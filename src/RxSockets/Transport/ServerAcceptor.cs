@@ -20,7 +20,9 @@ namespace RxSockets.Transport;
 /// toward the connection limits only from the moment its request has arrived: a client that trickles its bytes holds
 /// no connection place, and when the pending budget is full the oldest pending handshake makes room for the newcomer.
 /// </remarks>
-internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admission admission, ILogger logger, ServerTls? tls = null)
+/// <param name="failures">Where refusals and failures are reported besides the log (the server's
+/// <see cref="WebSocketServer.HandshakeFailures"/>), or null.</param>
+internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admission admission, ILogger logger, ServerTls? tls = null, Server.HandshakeFailureFeed? failures = null)
 {
     private static readonly HandshakeRejection s_timedOut = new(408, "the request did not arrive within the handshake timeout");
     private static readonly HandshakeRejection s_evicted = new(503, "too many handshakes pending: this one was the oldest");
@@ -134,9 +136,14 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
                     rejection = await ClientVerification.RunAsync(verify, request.Request!, logger, cancellationToken).ConfigureAwait(false);   // no rejection: accepted, Request set
                 }
 
+                if (rejection is null && options.AddResponseHeaders is not null)
+                {
+                    rejection = WriteAccept(transport.Output, request);
+                }
+
                 if (rejection is not null)
                 {
-                    await RefuseAsync(transport, remote, rejection, cancellationToken).ConfigureAwait(false);
+                    await RefuseAsync(transport, remote, rejection, request.Request?.Path, cancellationToken).ConfigureAwait(false);
                     timer.Finish();
                     await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
                     return;
@@ -144,7 +151,11 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
 
                 var accepted = request.Request!;   // no rejection: accepted
                 var deflate = options.PerMessageDeflate is { } offered ? DeflateNegotiation.SelectOffer(accepted.Extensions, offered) : null;
-                ServerHandshake.WriteAcceptForKey(transport.Output, request.ClientKey!, request.SubProtocol, deflate?.Extension);
+                if (options.AddResponseHeaders is null)
+                {
+                    ServerHandshake.WriteAcceptForKey(transport.Output, request.ClientKey!, request.SubProtocol, deflate?.Extension);
+                }
+
                 await FlushAsync(transport.Output, cancellationToken).ConfigureAwait(false);
                 if (!timer.Finish())
                 {
@@ -160,6 +171,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
             {
                 timer.Finish();
                 LogFailure(remote, error);
+                failures?.Failed(remote, null, error);
                 failed = true;
             }
 
@@ -189,6 +201,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
         timer.Finish();
         Diagnostics.Log.HandshakeRejected(logger, remote, rejection.StatusCode, rejection.Reason ?? "");
         Diagnostics.RxSocketsMetrics.HandshakeRefused(rejection.StatusCode);
+        failures?.Refused(remote, null, rejection);
         try
         {
             ServerHandshake.WriteRejection(transport.Output, rejection);
@@ -204,6 +217,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
         catch (Exception error) when (error is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
             Diagnostics.Log.HandshakeFailed(logger, remote, error);   // the client is gone: closing is all that is left
+            failures?.Failed(remote, null, error);
         }
 
         await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
@@ -222,10 +236,32 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
         }
     }
 
-    private async ValueTask RefuseAsync(ITransport transport, IPEndPoint? remote, HandshakeRejection rejection, CancellationToken cancellationToken)
+    /// <summary>Writes the 101 with the headers <see cref="WebSocketServerOptions.AddResponseHeaders"/> adds (the usual
+    /// path writes it without them, so the hook costs nothing when unset).</summary>
+    /// <returns>Null when written; the 500 to answer when the hook failed.</returns>
+    private HandshakeRejection? WriteAccept(System.IO.Pipelines.PipeWriter output, in ServerHandshakeResult request)
+    {
+        var extra = Server.UpgradeResponseHeaders.Run(options.AddResponseHeaders!, request.Request!, logger, out var rejection);
+        if (rejection is null)
+        {
+            var deflate = options.PerMessageDeflate is { } offered ? DeflateNegotiation.SelectOffer(request.Request!.Extensions, offered) : null;
+            ServerHandshake.WriteAcceptForKey(output, request.ClientKey!, request.SubProtocol, deflate?.Extension, extra);
+        }
+
+        return rejection;
+    }
+
+    /// <param name="path">The requested path when the request parsed (a refusal of the request itself was reported
+    /// where it was parsed, with its path), else null.</param>
+    private async ValueTask RefuseAsync(ITransport transport, IPEndPoint? remote, HandshakeRejection rejection, string? path, CancellationToken cancellationToken)
     {
         Diagnostics.Log.HandshakeRejected(logger, remote, rejection.StatusCode, rejection.Reason ?? "");
         Diagnostics.RxSocketsMetrics.HandshakeRefused(rejection.StatusCode);
+        if (path is not null)
+        {
+            failures?.Refused(remote, path, rejection);
+        }
+
         ServerHandshake.WriteRejection(transport.Output, rejection);
         await FlushAsync(transport.Output, cancellationToken).ConfigureAwait(false);
         transport.ShutdownOutput();
@@ -272,6 +308,11 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
         request = status == HttpHeadParseStatus.Complete
             ? _handshake.Validate(head!, remote)   // Complete always yields a head
             : ServerHandshakeResult.Reject(ServerHandshake.RejectionFor(status, error));
+        if (request.Rejection is { } refused)
+        {
+            failures?.Refused(remote, Server.HandshakeFailureFeed.PathOf(head?.Target), refused);   // the head is known only here
+        }
+
         return true;
     }
 }

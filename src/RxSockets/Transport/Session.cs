@@ -58,6 +58,9 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     private volatile bool _readPaused;
     private bool _inboundBroken;   // a message could not be delivered while closing: none after it is (no holes)
     private volatile bool _pongPaused;
+    private volatile bool _paused;   // the application paused reading (see Pause)
+    private volatile bool _parked;   // the read loop is waiting for Resume
+    private TaskCompletionSource? _resumed;   // made by Pause, completed by Resume
     private CloseStatus? _received;
     private Exception? _failure;
     private IDisposable? _closeTimer;
@@ -127,6 +130,51 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
 
     public long DroppedOutgoing => _send.Dropped;
 
+    /// <summary>True between <see cref="Pause"/> and <see cref="Resume"/>.</summary>
+    public bool IsPaused => _paused;
+
+    /// <summary>True while the read loop actually waits for <see cref="Resume"/> (it reads nothing meanwhile).</summary>
+    public bool IsParked => _parked;
+
+    /// <summary>Stops reading from the transport until <see cref="Resume"/>: the bytes the peer sends stay in the
+    /// socket (TCP holds the peer back), nothing is lost. What the current read already holds is still handled.</summary>
+    public void Pause()
+    {
+        lock (this)
+        {
+            if (_paused)
+            {
+                return;
+            }
+
+            _paused = true;
+            _resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        // The read loop may be waiting for bytes: whatever arrived next would be delivered. Cancelling that read sends
+        // it back to the top of its loop, where it parks (a cancelled read that is not an abort reads nothing).
+        WakeReader(_transport);
+    }
+
+    /// <summary>Lets the read loop read again after <see cref="Pause"/>; nothing when not paused.</summary>
+    public void Resume()
+    {
+        TaskCompletionSource? resumed;
+        lock (this)
+        {
+            if (!_paused)
+            {
+                return;
+            }
+
+            _paused = false;
+            resumed = _resumed;
+            _resumed = null;
+        }
+
+        resumed?.TrySetResult();
+    }
+
     public void Start()
     {
         _run = RunAsync();
@@ -166,6 +214,36 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     /// <summary>Completes when the writer next takes a message from the send queue.</summary>
     /// <exception cref="ChannelClosedException">The connection is closing.</exception>
     public Task WaitForDequeueAsync(CancellationToken cancellationToken) => _send.WaitForDequeueAsync(cancellationToken);
+
+    /// <summary>Queues a pong (unsolicited, or the answer to a ping when <see cref="ConnectionOptions.AutoPong"/> is
+    /// off). Waits while <see cref="MaxPendingPongs"/> pongs wait for the writer, so a caller cannot grow the control
+    /// lane without bound.</summary>
+    public ValueTask PongAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        if (ClosedError() is { } error)
+        {
+            return ValueTask.FromException(error);
+        }
+
+        if (_send.PendingPongs >= MaxPendingPongs)
+        {
+            return PongSlowAsync(payload.ToArray(), cancellationToken);
+        }
+
+        EnqueueControl(Opcode.Pong, payload.ToArray());
+        return default;
+    }
+
+    private async ValueTask PongSlowAsync(byte[] payload, CancellationToken cancellationToken)
+    {
+        await _send.WaitForPongRoomAsync(MaxPendingPongs).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (ClosedError() is { } error)
+        {
+            throw error;
+        }
+
+        EnqueueControl(Opcode.Pong, payload);
+    }
 
     public ValueTask<TimeSpan> PingAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
@@ -230,6 +308,18 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
         catch (Exception error) when (error is ObjectDisposedException or InvalidOperationException)
         {
             // The transport is already completed: nothing waits on it any more.
+        }
+    }
+
+    private static void WakeReader(ITransport transport)
+    {
+        try
+        {
+            transport.Input.CancelPendingRead();
+        }
+        catch (Exception error) when (error is ObjectDisposedException or InvalidOperationException)
+        {
+            // The transport is already completed: the read loop is over.
         }
     }
 
@@ -309,7 +399,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
 
     private void EnqueueControl(Opcode opcode, byte[] payload) => _send.EnqueueControl(opcode, payload);
 
-    bool IHeartbeatOwner.IsKeepAlivePaused => _readPaused || _send.InBatch;
+    bool IHeartbeatOwner.IsKeepAlivePaused => _readPaused || _parked || _send.InBatch;
 
     void IHeartbeatOwner.OnKeepAliveTimeout(TimeoutException error) => Abort(error);
 
@@ -426,9 +516,23 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
         {
             while (true)
             {
+                if (_paused && !_closingSignalled)
+                {
+                    await ParkAsync().ConfigureAwait(false);
+                }
+
                 var read = input.ReadAsync();
                 _send.WakeAfterBatch(inline: true);
-                if (!await HandleReadAsync(await read.ConfigureAwait(false), input).ConfigureAwait(false))
+                var result = await read.ConfigureAwait(false);
+                if (result.IsCanceled && !_aborted)
+                {
+                    // Cancelled by Pause, not by an abort: nothing is consumed; the loop parks (or reads on if Resume
+                    // came first).
+                    input.AdvanceTo(result.Buffer.Start);
+                    continue;
+                }
+
+                if (!await HandleReadAsync(result, input).ConfigureAwait(false))
                 {
                     break;
                 }
@@ -471,6 +575,40 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
 
         await _send.WaitForWriterAsync().ConfigureAwait(false);
         await FinishAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Waits, reading nothing, until <see cref="Resume"/> or until the connection is closing (the peer's close
+    /// frame must then be read). The keepalive deadline is suspended meanwhile: the peer's pong may be among the
+    /// bytes deliberately left unread; pings still go out.</summary>
+    private async ValueTask ParkAsync()
+    {
+        Task resumed;
+        lock (this)
+        {
+            if (_resumed is null)
+            {
+                return;
+            }
+
+            resumed = _resumed.Task;
+        }
+
+        // The replies the last batch queued go out now rather than after the pause.
+        _send.WakeAfterBatch(inline: false);
+        _parked = true;
+        try
+        {
+            await resumed.WaitAsync(ClosingToken()).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Closing (or aborted): read on, to the peer's close frame.
+        }
+        finally
+        {
+            _parked = false;
+            _heartbeat?.OnActivity();
+        }
     }
 
     /// <summary>Handles one read's bytes. A method of its own, so the state the read loop keeps while it waits (for every

@@ -6,6 +6,7 @@ public class CloseCodeTests
     [TestCase(CloseCode.GoingAway, 1001)]
     [TestCase(CloseCode.ProtocolError, 1002)]
     [TestCase(CloseCode.UnsupportedData, 1003)]
+    [TestCase(CloseCode.Reserved, 1004)]
     [TestCase(CloseCode.NoStatusReceived, 1005)]
     [TestCase(CloseCode.AbnormalClosure, 1006)]
     [TestCase(CloseCode.InvalidPayloadData, 1007)]

@@ -19,6 +19,11 @@ internal static class SessionProbe
     public static (int Count, int Bytes) PendingPongs(WebSocketConnection connection) =>
         (connection.Session.PendingPongs, connection.Session.PendingPongBytes);
 
+    /// <summary>Waits until the read loop waits for <see cref="WebSocketConnection.Resume"/> after a
+    /// <see cref="WebSocketConnection.Pause"/>: from then on it reads nothing.</summary>
+    public static Task WaitUntilParkedAsync(WebSocketConnection connection, CancellationToken cancellationToken) =>
+        Until.TrueAsync(() => connection.Session.IsParked, cancellationToken);
+
     /// <summary>Waits until the read loop has stopped reading because the receive queue is full.</summary>
     public static Task WaitUntilReadPausedAsync(WebSocketConnection connection, CancellationToken cancellationToken) =>
         Until.TrueAsync(() => IsReadPaused(connection), cancellationToken);

@@ -33,6 +33,38 @@ public class DeflateSessionTests
         connection.Abort();
     }
 
+    [TestCase(ConnectionRole.Server), TestCase(ConnectionRole.Client), CancelAfter(5_000)]
+    public async Task SendAsync_MessageWithoutCompression_LeavesWithRsvOneClearAndTheNextIsCompressed(ConnectionRole role, CancellationToken cancellationToken)
+    {
+        var (connection, remote) = Open(role, threshold: 0);
+        await using var _ = connection;
+
+        await connection.SendAsync(Message.Binary(s_compressible).WithoutCompression(), cancellationToken);
+        await connection.SendAsync(Message.Binary(s_compressible), cancellationToken);
+        var plain = await ReadFrameAsync(remote.Input, cancellationToken);
+        var compressed = await ReadFrameAsync(remote.Input, cancellationToken);
+
+        Assert.That(plain.Header.Rsv1, Is.False);
+        Assert.That(plain.Payload, Is.EqualTo(s_compressible));
+        Assert.That(compressed.Header.Rsv1, Is.True);
+        Assert.That(Inflate(compressed.Payload), Is.EqualTo(s_compressible));
+        connection.Abort();
+    }
+
+    [Test]
+    public void PreparedFrame_MessageWithoutCompression_IsNotCompressedForADeflateRecipient()
+    {
+        var settings = new DeflateSettings("permessage-deflate", false, false, 0, CompressionLevel.Optimal);
+
+        var bytes = PreparedFrame.Create(Message.Binary(s_compressible).WithoutCompression(), fragmentSize: 0).GetBytes(settings, out var compressed);
+        var usual = PreparedFrame.Create(Message.Binary(s_compressible), fragmentSize: 0).GetBytes(settings, out var usualCompressed);
+
+        Assert.That(compressed, Is.False);
+        Assert.That(bytes[0] & 0x40, Is.Zero, "RSV1");
+        Assert.That(usualCompressed, Is.True);
+        Assert.That(usual[0] & 0x40, Is.Not.Zero, "RSV1");
+    }
+
     [Test, CancelAfter(5_000)]
     public async Task Read_CompressedMessage_DeliversItInflated(CancellationToken cancellationToken)
     {

@@ -20,11 +20,12 @@ internal sealed class DeflateFrameWriter : IDisposable
     }
 
     /// <summary>Compresses and writes <paramref name="message"/> when it is worth it.</summary>
-    /// <returns>False when the message is below the threshold (or empty): the caller writes it uncompressed.</returns>
+    /// <returns>False when the message is below the threshold (or empty, or marked <see cref="Message.SkipCompression"/>):
+    /// the caller writes it uncompressed.</returns>
     public bool TryWriteMessage(IBufferWriter<byte> output, in Message message, int fragmentSize, MaskKeySource? masks)
     {
         var payload = message.Data.Span;
-        if (!ShouldCompress(payload.Length, _settings))
+        if (message.SkipCompression || !ShouldCompress(payload.Length, _settings))
         {
             return false;
         }

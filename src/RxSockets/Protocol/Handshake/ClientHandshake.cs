@@ -227,7 +227,8 @@ internal sealed class ClientHandshake
     private static HandshakeException Invalid(HttpHead response, string reason) =>
         new($"WebSocket handshake failed: {reason}", response.StatusCode, CollectHeaders(response), null, isTransient: false);
 
-    private static Dictionary<string, string> CollectHeaders(HttpHead response)
+    /// <summary>The response's headers by case-insensitive name, a repeated header's values joined with ", ".</summary>
+    public static Dictionary<string, string> CollectHeaders(HttpHead response)
     {
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in response.Headers)

@@ -185,7 +185,8 @@ internal sealed class ServerHandshake
     /// <param name="acceptKey">The Sec-WebSocket-Accept value from <see cref="Validate"/>.</param>
     /// <param name="subProtocol">The selected subprotocol, or null for none.</param>
     /// <param name="extensions">The accepted extensions, already negotiated, or null for none.</param>
-    public static void WriteAccept(IBufferWriter<byte> output, string acceptKey, string? subProtocol, string? extensions)
+    /// <param name="extraHeaders">Headers the application adds (already checked), or null.</param>
+    public static void WriteAccept(IBufferWriter<byte> output, string acceptKey, string? subProtocol, string? extensions, IReadOnlyDictionary<string, string>? extraHeaders = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(acceptKey);
@@ -198,7 +199,7 @@ internal sealed class ServerHandshake
 
         HttpHeadWriter.Write(output, SwitchingProtocols);
         HttpHeadWriter.WriteField(output, "Sec-WebSocket-Accept", acceptKey);
-        WriteAcceptRest(output, subProtocol, extensions);
+        WriteAcceptRest(output, subProtocol, extensions, extraHeaders);
     }
 
     /// <summary>
@@ -209,7 +210,8 @@ internal sealed class ServerHandshake
     /// <param name="clientKey">The client's Sec-WebSocket-Key, as <see cref="Validate"/> accepted it.</param>
     /// <param name="subProtocol">The selected subprotocol, or null for none.</param>
     /// <param name="extensions">The accepted extensions, already negotiated, or null for none.</param>
-    public static void WriteAcceptForKey(IBufferWriter<byte> output, string clientKey, string? subProtocol, string? extensions)
+    /// <param name="extraHeaders">Headers the application adds (already checked), or null.</param>
+    public static void WriteAcceptForKey(IBufferWriter<byte> output, string clientKey, string? subProtocol, string? extensions, IReadOnlyDictionary<string, string>? extraHeaders = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (!AcceptKey.IsValidClientKey(clientKey))
@@ -224,7 +226,7 @@ internal sealed class ServerHandshake
         AcceptKey.Write(clientKey, output.GetSpan(AcceptKey.AcceptLength));
         output.Advance(AcceptKey.AcceptLength);
         HttpHeadWriter.WriteCrlf(output);
-        WriteAcceptRest(output, subProtocol, extensions);
+        WriteAcceptRest(output, subProtocol, extensions, extraHeaders);
     }
 
     /// <summary>
@@ -262,7 +264,7 @@ internal sealed class ServerHandshake
         IBufferWriter<byte> output, int status, string? reason, IReadOnlyDictionary<string, string>? headers) =>
         WriteRejection(output, new HandshakeRejection(status, reason, headers));
 
-    private static void WriteAcceptRest(IBufferWriter<byte> output, string? subProtocol, string? extensions)
+    private static void WriteAcceptRest(IBufferWriter<byte> output, string? subProtocol, string? extensions, IReadOnlyDictionary<string, string>? extraHeaders)
     {
         if (!string.IsNullOrEmpty(subProtocol))
         {
@@ -277,6 +279,14 @@ internal sealed class ServerHandshake
             }
 
             HttpHeadWriter.WriteField(output, "Sec-WebSocket-Extensions", extensions);
+        }
+
+        if (extraHeaders is not null)
+        {
+            foreach (var (name, value) in extraHeaders)
+            {
+                HttpHeadWriter.WriteField(output, name, value);
+            }
         }
 
         HttpHeadWriter.WriteCrlf(output);
