@@ -591,6 +591,7 @@ public sealed class WebSocketClient : IAsyncDisposable
         if (givenUp)
         {
             Diagnostics.ClientLog.GaveUp(_logger, Url, Volatile.Read(ref _attempt), error);
+            Diagnostics.RxSocketsMetrics.ReconnectGaveUp(Url);
             Publish(new ClientGaveUp(Now, Volatile.Read(ref _attempt), error));
         }
 
