@@ -142,8 +142,8 @@ internal static class RxSocketsActivity
     }
 
     /// <summary>A messaging-protocol request: the client's call (<see cref="ActivityKind.Client"/>) or the server's
-    /// handler (<see cref="ActivityKind.Server"/>).</summary>
-    public static Activity? StartRequest(ActivityKind kind, string? name, long connectionId = 0)
+    /// handler (<see cref="ActivityKind.Server"/>, with the connection's id and <c>server.port</c>).</summary>
+    public static Activity? StartRequest(ActivityKind kind, string? name, WebSocketConnection? connection = null)
     {
         if (!s_source.HasListeners())
         {
@@ -155,9 +155,10 @@ internal static class RxSocketsActivity
         {
             activity.SetTag("rpc.system", "rxsockets");
             activity.SetTag("rpc.method", name ?? "");
-            if (connectionId != 0)
+            if (connection is not null)
             {
-                activity.SetTag("rxsockets.connection.id", connectionId);
+                activity.SetTag("rxsockets.connection.id", connection.Id);
+                activity.SetTag("server.port", connection.Url.Port);
             }
         }
 
