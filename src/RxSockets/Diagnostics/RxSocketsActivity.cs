@@ -80,7 +80,9 @@ internal static class RxSocketsActivity
 
     /// <summary>A server's accept and handshake, as the child of the client's span named by the request's
     /// <c>traceparent</c> (when it parses), from <paramref name="startedAt"/> (when the socket was accepted).</summary>
-    public static Activity? StartAccept(DateTimeOffset startedAt, HandshakeRequest? request, IPEndPoint? remote)
+    /// <param name="hosted">True under a host's HTTP server (ASP.NET Core), whose request span, current now, already
+    /// continues the client's trace: the handshake is then an internal child of it.</param>
+    public static Activity? StartAccept(DateTimeOffset startedAt, HandshakeRequest? request, IPEndPoint? remote, bool hosted = false)
     {
         if (!s_source.HasListeners())
         {
@@ -88,12 +90,15 @@ internal static class RxSocketsActivity
         }
 
         ActivityContext parent = default;
-        if (request?.GetHeader(TraceParentHeader) is { } traceParent)
+        var underHost = hosted && Activity.Current is not null;
+        if (!underHost && request?.GetHeader(TraceParentHeader) is { } traceParent)
         {
             ActivityContext.TryParse(traceParent, request.GetHeader(TraceStateHeader), isRemote: true, out parent);
         }
 
-        var activity = s_source.StartActivity(AcceptName, ActivityKind.Server, parent, startTime: startedAt);
+        var activity = underHost
+            ? s_source.StartActivity(AcceptName, ActivityKind.Internal)
+            : s_source.StartActivity(AcceptName, ActivityKind.Server, parent, startTime: startedAt);
         if (activity is { IsAllDataRequested: true })
         {
             if (remote is not null)

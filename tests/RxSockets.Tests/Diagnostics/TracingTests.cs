@@ -137,6 +137,43 @@ public class TracingTests
     }
 
     [Test, CancelAfter(30_000)]
+    public async Task Negotiate_Detached_ContinuesTheTraceparent_OrIsAnInternalChildOfTheHostsRequestSpan(CancellationToken cancellationToken)
+    {
+        using var recorder = new SpanRecorder();
+        await using var server = Detached.Server(configure: options => options.VerifyClient = (request, _) =>
+            ValueTask.FromResult(request.Query.Contains("deny") ? new HandshakeRejection(403) : null));
+        var client = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        var traceParent = new KeyValuePair<string, string>("traceparent", $"00-{client.TraceId}-{client.SpanId}-01");
+
+        using (await server.NegotiateAsync(Detached.Request("/", null, traceParent), cancellationToken))
+        {
+        }
+
+        using var source = new ActivitySource("RxSockets.Tests.Host");
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s == source,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        ActivityTraceId hostTrace;
+        using (var host = source.StartActivity("host request", ActivityKind.Server)!)
+        {
+            hostTrace = host.TraceId;
+            using var refused = await server.NegotiateAsync(Detached.Request("/?deny=1", null, traceParent), cancellationToken);
+            Assert.That(refused.Rejection?.StatusCode, Is.EqualTo(403));
+        }
+
+        var direct = await recorder.WaitForAsync(s => s.OperationName == RxSocketsActivity.AcceptName && s.TraceId == client.TraceId, cancellationToken);
+        var hosted = await recorder.WaitForAsync(s => s.OperationName == RxSocketsActivity.AcceptName && s.TraceId == hostTrace, cancellationToken);
+        Assert.Multiple(() =>
+        {
+            Assert.That((direct.Kind, direct.ParentSpanId, Tag(direct, "http.response.status_code")), Is.EqualTo((ActivityKind.Server, client.SpanId, (object)101)));
+            Assert.That((hosted.Kind, hosted.Status, Tag(hosted, "http.response.status_code")), Is.EqualTo((ActivityKind.Internal, ActivityStatusCode.Error, (object)403)));
+        });
+    }
+
+    [Test, CancelAfter(30_000)]
     public async Task Requests_ClientAndServerSpans_WithTheMethod_AndTheErrorCodeOnAFailure(CancellationToken cancellationToken)
     {
         using var recorder = new SpanRecorder();
