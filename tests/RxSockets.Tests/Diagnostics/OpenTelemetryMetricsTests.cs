@@ -91,6 +91,41 @@ public class OpenTelemetryMetricsTests
         });
     }
 
+    [TestCase(BroadcastOverflow.DropNewest, "drop_newest", 2)]
+    [TestCase(BroadcastOverflow.DropOldest, "drop_oldest", 2)]
+    [TestCase(BroadcastOverflow.Disconnect, "disconnect", 1)]
+    [CancelAfter(10_000)]
+    public async Task Drops_TopicPublishesOverAStuckMembersBudget_CountedWithTheBroadcastPolicy(BroadcastOverflow overflow, string policy, int dropped, CancellationToken cancellationToken)
+    {
+        using var collector = new Collector();
+        await using var server = Detached.Server(configure: o =>
+        {
+            o.BroadcastOverflow = overflow;
+            o.BroadcastQueueLimit = 2;
+        });
+        GatedPipeWriter? gate = null;
+        var (slow, _) = await Detached.OpenAsync(server, cancellationToken, output => gate = new GatedPipeWriter(output));
+        var topic = server.Topic("feed");
+        topic.Join(slow);
+        await topic.PublishAsync("m0", cancellationToken: cancellationToken);
+        await gate!.FirstFlushStarted.WaitAsync(cancellationToken);   // the writer is stuck on m0: the queue fills
+        var before = collector.Collect();
+
+        foreach (var text in new[] { "m1", "m2", "m3", "m4" })
+        {
+            await topic.PublishAsync(text, cancellationToken: cancellationToken);
+        }
+
+        var after = collector.Collect();
+        gate.ReleaseFirstFlush();
+
+        Func<IReadOnlyDictionary<string, object?>, bool> ours = tags =>
+            Equals(tags[RxSocketsMetrics.RoleTag], "server") && Equals(tags[RxSocketsMetrics.DirectionTag], "outbound") && Equals(tags[RxSocketsMetrics.PolicyTag], policy);
+        Assert.That(topic.DroppedMessages, Is.EqualTo(dropped));
+        Assert.That(Collector.Sum(after, "rxsockets.messages.dropped", ours) - Collector.Sum(before, "rxsockets.messages.dropped", ours), Is.EqualTo(dropped),
+            "one measurement per message counted in DroppedMessages");
+    }
+
     [Test, CancelAfter(30_000)]
     public async Task Reconnect_PolicyGivesUp_CountsTheFailedAttemptAndTheGivingUp(CancellationToken cancellationToken)
     {
