@@ -1,6 +1,8 @@
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using RxSockets.Diagnostics;
+using RxSockets.Messaging;
+using RxSockets.Tests.Messaging;
 using RxSockets.Resumption;
 using RxSockets.Tests.Client;
 using RxSockets.Tests.Support;
@@ -191,6 +193,32 @@ public class OpenTelemetryMetricsTests
             Assert.That(Collector.Sum(after, "rxsockets.resume.replayed", Role("server")) - Collector.Sum(before, "rxsockets.resume.replayed", Role("server")), Is.EqualTo(2));
             Assert.That(Collector.Sum(after, "rxsockets.resume.replayed", Role("client")) - Collector.Sum(before, "rxsockets.resume.replayed", Role("client")), Is.EqualTo(1));
         });
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task TopicGap_ReportedByTheServer_CountedOnTheClient(CancellationToken cancellationToken)
+    {
+        using var collector = new Collector();
+        await using var server = await ScriptedMessagingServer.StartAsync(cancellationToken);
+        await using var client = new WebSocketClient(server.Url, new WebSocketClientOptions { Messaging = new MessagingClientOptions(), KeepAliveInterval = Timeout.InfiniteTimeSpan });
+        await client.StartAsync(cancellationToken);
+        var peer = await server.NextAsync(cancellationToken);
+        var topic = client.Topic("prices");
+        var gaps = new RecordingObserver<ClientTopicGap>();
+        using var watching = topic.Gaps.Subscribe(gaps);
+        using var subscription = topic.Subscribe(new RecordingObserver<Message>());
+        var sub = await peer.ExpectAsync(FrameKind.Subscribe, cancellationToken);
+        await peer.SubscribedAsync(sub, 0, cancellationToken);
+        var before = collector.Collect();
+
+        await peer.SendAsync(new ProtocolFrame(FrameKind.Gap)
+        {
+            Topic = "prices", Position = new TopicPosition(1, "e1"), Current = new TopicPosition(5, "e1"), Reason = "trimmed",
+        }, cancellationToken);
+        await gaps.WaitForCountAsync(1, cancellationToken);
+        var after = collector.Collect();
+
+        Assert.That(Collector.Sum(after, "rxsockets.client.topic.gaps", _ => true) - Collector.Sum(before, "rxsockets.client.topic.gaps", _ => true), Is.EqualTo(1));
     }
 
     private static bool ServerInbound(IReadOnlyDictionary<string, object?> tags) =>
