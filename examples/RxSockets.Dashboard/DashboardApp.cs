@@ -23,7 +23,9 @@ namespace RxSockets.Dashboard;
 /// topic over the messaging protocol at <c>/messaging</c>. The topic keeps the last <see cref="HistorySize"/>
 /// samples, so a page that reconnects gets the ones it missed. The same samples go to any plain WebSocket client of
 /// <c>/metrics</c> (one JSON message each). Each sample is serialized once for every page, and a normal endpoint
-/// (<c>/health</c>) runs beside them.
+/// (<c>/health</c>) runs beside them. <c>/prometheus</c> answers a Prometheus scrape with the SDK's own metrics
+/// (the <c>RxSockets</c> and <c>RxSockets.Redis</c> meters: connections, messages, queues, drops, latencies), written
+/// by <see cref="PrometheusCollector"/>.
 /// </summary>
 /// <remarks>
 /// With a Redis backplane (<see cref="DashboardOptions.Backplane"/>) several instances share the topic: a page on any
@@ -39,13 +41,18 @@ public sealed class DashboardApp : IAsyncDisposable
     /// comes back to a restarted or another node recovers them too): 10 minutes at the default interval.</summary>
     public const int HistorySize = 600;
 
+    /// <summary>The path of the Prometheus scrape endpoint.</summary>
+    public const string PrometheusPath = "/prometheus";
+
     private readonly WebApplication _app;
     private readonly IDisposable _publishing;
+    private readonly PrometheusCollector _collector;
 
-    private DashboardApp(WebApplication app, IDisposable publishing, Uri url, string nodeId)
+    private DashboardApp(WebApplication app, IDisposable publishing, PrometheusCollector collector, Uri url, string nodeId)
     {
         _app = app;
         _publishing = publishing;
+        _collector = collector;
         Url = url;
         NodeId = nodeId;
     }
@@ -102,6 +109,10 @@ public sealed class DashboardApp : IAsyncDisposable
         app.MapGet("/" + BrowserClient.FileName, () => Results.Bytes(BrowserClient.GetScript(), BrowserClient.ContentType));
         app.MapGet("/health", () => "ok");
 
+        // Listening from here on: what happened in the process before is not counted (counters start at 0).
+        var collector = new PrometheusCollector();
+        app.MapGet(PrometheusPath, () => Results.Text(collector.Write(), PrometheusCollector.ContentType));
+
         // The page's rxsockets.js: the messaging protocol (rxsockets.v1), served by the hub for every connection that
         // negotiates it.
         app.MapRxSockets("/messaging");
@@ -116,6 +127,7 @@ public sealed class DashboardApp : IAsyncDisposable
         }
         catch
         {
+            collector.Dispose();
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -129,7 +141,7 @@ public sealed class DashboardApp : IAsyncDisposable
             : Disposable.Empty;
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new DashboardApp(app, publishing, new Uri(address + "/"), hub.NodeId);
+        return new DashboardApp(app, publishing, collector, new Uri(address + "/"), hub.NodeId);
     }
 
     /// <summary>Completes when the app is asked to stop (SIGINT or SIGTERM, through the host's console lifetime).</summary>
@@ -140,6 +152,7 @@ public sealed class DashboardApp : IAsyncDisposable
         _publishing.Dispose();
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _collector.Dispose();
     }
 
     /// <summary>Publishes one sample to every page of every node. While Redis is unreachable the sample reaches only

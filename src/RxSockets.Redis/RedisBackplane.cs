@@ -242,22 +242,32 @@ public sealed class RedisBackplane : IBackplane
         ArgumentOutOfRangeException.ThrowIfNegative(history.Size, nameof(history));
         ArgumentOutOfRangeException.ThrowIfLessThan(history.Ttl, TimeSpan.Zero, nameof(history));
         EnsureStarted();
-        EnsureConnected();
-        RedisKey[] keys = [TopicKey(topic, "meta"), TopicKey(topic, "history")];
-        RedisValue[] arguments =
-        [
-            NewId(),
-            history.Size,
-            (long)Math.Ceiling(history.Ttl.TotalMilliseconds),
-            NodeId,
-            message.Except is { } except ? except.ToString(CultureInfo.InvariantCulture) : string.Empty,
-            RedisFrames.TypeText(message.Message.Type),
-            message.Message.Data,
-            TopicChannel(topic),
-        ];
-        var result = await RunAsync(Database.ScriptEvaluateAsync(RedisScripts.Publish, keys, arguments), cancellationToken).ConfigureAwait(false);
-        var parts = (RedisResult[])result!;
-        return new TopicPosition((long)parts[0], (string)parts[1]!);
+        var started = RedisMetrics.Start();   // one method, not a wrapper: no extra state machine per publish
+        try
+        {
+            EnsureConnected();
+            RedisKey[] keys = [TopicKey(topic, "meta"), TopicKey(topic, "history")];
+            RedisValue[] arguments =
+            [
+                NewId(),
+                history.Size,
+                (long)Math.Ceiling(history.Ttl.TotalMilliseconds),
+                NodeId,
+                message.Except is { } except ? except.ToString(CultureInfo.InvariantCulture) : string.Empty,
+                RedisFrames.TypeText(message.Message.Type),
+                message.Message.Data,
+                TopicChannel(topic),
+            ];
+            var result = await RunAsync(Database.ScriptEvaluateAsync(RedisScripts.Publish, keys, arguments), cancellationToken).ConfigureAwait(false);
+            var parts = (RedisResult[])result!;
+            RedisMetrics.Published(RedisMetrics.Publish, started);
+            return new TopicPosition((long)parts[0], (string)parts[1]!);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            RedisMetrics.PublishFailed(RedisMetrics.Publish, error);
+            throw;
+        }
     }
 
     /// <inheritdoc />
@@ -306,9 +316,19 @@ public sealed class RedisBackplane : IBackplane
     {
         ArgumentNullException.ThrowIfNull(message);
         EnsureStarted();
-        EnsureConnected();
-        var frame = RedisFrames.EncodeBroadcast(NodeId, message.Except, message.Filter, message.Message);
-        await RunAsync(Database.PublishAsync(_broadcastChannel, frame), cancellationToken).ConfigureAwait(false);
+        var started = RedisMetrics.Start();
+        try
+        {
+            EnsureConnected();
+            var frame = RedisFrames.EncodeBroadcast(NodeId, message.Except, message.Filter, message.Message);
+            await RunAsync(Database.PublishAsync(_broadcastChannel, frame), cancellationToken).ConfigureAwait(false);
+            RedisMetrics.Published(RedisMetrics.Broadcast, started);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            RedisMetrics.PublishFailed(RedisMetrics.Broadcast, error);
+            throw;
+        }
     }
 
     /// <inheritdoc />
@@ -982,6 +1002,7 @@ public sealed class RedisBackplane : IBackplane
         }
 
         Interlocked.Increment(ref _failures);
+        RedisMetrics.ConnectionFailed();
         if (Interlocked.Exchange(ref _lost, 1) == 1)
         {
             return;
@@ -1052,6 +1073,7 @@ public sealed class RedisBackplane : IBackplane
                 if (Interlocked.CompareExchange(ref _lost, 0, 1) == 1)
                 {
                     Log.ConnectionRestored(_logger, NodeId);
+                    RedisMetrics.Restored();
                     try
                     {
                         _handler?.OnConnectionRestored();

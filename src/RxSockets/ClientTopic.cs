@@ -128,7 +128,11 @@ public sealed class ClientTopic : IObservable<Message>
         }
     }
 
-    internal void ReportGap(ClientTopicGap gap) => _gaps.Next(gap);
+    internal void ReportGap(ClientTopicGap gap)
+    {
+        Diagnostics.RxSocketsMetrics.TopicGap();
+        _gaps.Next(gap);
+    }
 
     /// <summary>Hands one publication to every sink, waiting for room in full enumeration buffers (backpressure).</summary>
     internal async ValueTask DeliverAsync(Sink[] sinks, Message message, CancellationToken cancellationToken)

@@ -288,6 +288,7 @@ public sealed class ResumableSession
 
             if (!fresh && !CanResume(clientLastReceived, clientFirstRetained))
             {
+                Diagnostics.RxSocketsMetrics.ResumeAttempt(ConnectionRole.Server, "gap", 0);
                 End(new ConnectionClosedException($"The resumable session {Id} could not continue: its client came back after a gap the replay logs no longer cover."));
                 return false;
             }
@@ -311,6 +312,7 @@ public sealed class ResumableSession
             if (!fresh)
             {
                 Interlocked.Increment(ref _resumes);
+                Diagnostics.RxSocketsMetrics.ResumeAttempt(ConnectionRole.Server, "resumed", replay.Length);
             }
 
             foreach (var message in replay)

@@ -452,12 +452,14 @@ public sealed class WebSocketClient : IAsyncDisposable
         var url = Url;
         Volatile.Write(ref _attempt, attempt);
         Publish(new ClientConnecting(Now, url, attempt));
+        using var span = attempt > 0 ? Diagnostics.RxSocketsActivity.StartReconnect(url, attempt) : null;   // the connect span's parent
         try
         {
             var connection = await Connector(url, AttemptOptions(), cancellationToken).ConfigureAwait(false);
             if (attempt > 0)
             {
                 Diagnostics.RxSocketsMetrics.ReconnectAttempt(url, succeeded: true);
+                span?.SetTag(Diagnostics.RxSocketsMetrics.OutcomeTag, "success");
             }
 
             return connection;
@@ -465,6 +467,7 @@ public sealed class WebSocketClient : IAsyncDisposable
         catch (Exception error) when (error is not OperationCanceledException && attempt > 0)
         {
             Diagnostics.RxSocketsMetrics.ReconnectAttempt(url, succeeded: false);
+            Diagnostics.RxSocketsActivity.Fail(span, error);
             Publish(new ClientReconnectFailed(Now, attempt, error));
             throw;
         }
@@ -616,6 +619,7 @@ public sealed class WebSocketClient : IAsyncDisposable
         if (givenUp)
         {
             Diagnostics.ClientLog.GaveUp(_logger, Url, Volatile.Read(ref _attempt), error);
+            Diagnostics.RxSocketsMetrics.ReconnectGaveUp(Url);
             Publish(new ClientGaveUp(Now, Volatile.Read(ref _attempt), error));
         }
 

@@ -72,5 +72,35 @@ public class DashboardExampleTests
         Assert.That(samples, Has.All.Contains("\"sample\":").And.All.Contains("\"clients\":1"));
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task Dashboard_PrometheusEndpoint_ExposesTheSdksMetricsInTheTextFormat(CancellationToken cancellationToken)
+    {
+        await using var app = await DashboardApp.StartAsync(port: 0, TimeSpan.FromMilliseconds(50), cancellationToken: cancellationToken);
+        var port = app.Url.Port.ToString(CultureInfo.InvariantCulture);
+        await using (var client = await WebSocketConnection.ConnectAsync(new Uri(WebSocketUrl.FromHttp(app.Url), "metrics"), cancellationToken: cancellationToken))
+        {
+            await foreach (var message in client.ReadAllAsync(cancellationToken))
+            {
+                break;   // one sample: the connection is open and has carried a message
+            }
+        }
+
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(new Uri(app.Url, DashboardApp.PrometheusPath), cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        var lines = text.Split('\n');
+
+        Assert.That(response.Content.Headers.ContentType?.ToString(), Does.StartWith("text/plain; version=0.0.4"));
+        Assert.That(lines, Does.Contain("# TYPE rxsockets_connections_opened_total counter"));
+        Assert.That(lines, Does.Contain($"rxsockets_connections_opened_total{{rxsockets_role=\"server\",server_port=\"{port}\"}} 1"));
+        Assert.That(lines, Does.Contain("# TYPE rxsockets_messages_sent_total counter"));
+        Assert.That(lines.Any(l => l.StartsWith($"rxsockets_messages_sent_total{{rxsockets_role=\"server\",server_port=\"{port}\"}} ", StringComparison.Ordinal)), Is.True);
+        Assert.That(lines, Does.Contain("# TYPE rxsockets_queue_messages gauge"), "the queue depths, read at the scrape");
+        Assert.That(lines, Does.Contain("rxsockets_queue_messages{rxsockets_direction=\"inbound\",rxsockets_role=\"server\"} 0"));
+        Assert.That(lines, Does.Contain("# TYPE rxsockets_connection_duration_seconds histogram"));
+        Assert.That(lines.Any(l => l.StartsWith($"rxsockets_connection_duration_seconds_bucket{{rxsockets_role=\"client\",server_port=\"{port}\",le=\"+Inf\"}} ", StringComparison.Ordinal)), Is.True,
+            "the test's own client connection has ended: its lifetime is in the histogram");
+    }
+
     private static long SampleOf(string consoleLine) => long.Parse(consoleLine.Split(' ')[^1], CultureInfo.InvariantCulture);
 }

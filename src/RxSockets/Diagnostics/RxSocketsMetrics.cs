@@ -21,6 +21,19 @@ internal static class RxSocketsMetrics
     public const string CloseCodeTag = "rxsockets.close_code";
     public const string StatusCodeTag = "http.response.status_code";
     public const string OutcomeTag = "rxsockets.outcome";
+    public const string DirectionTag = "rxsockets.direction";
+    public const string PolicyTag = "rxsockets.drop.policy";
+
+    /// <summary>Values of <see cref="DirectionTag"/>.</summary>
+    public const string Inbound = "inbound";
+    public const string Outbound = "outbound";
+
+    /// <summary>Values of <see cref="PolicyTag"/>: why a message was dropped.</summary>
+    public const string DropNewest = "drop_newest";
+    public const string DropOldest = "drop_oldest";
+    public const string DisconnectPolicy = "disconnect";
+    public const string WaitTimeout = "wait_timeout";
+    public const string Closing = "closing";
 
     private const string Server = "server";
     private const string Client = "client";
@@ -56,6 +69,33 @@ internal static class RxSocketsMetrics
 
     private static readonly Counter<long> s_reconnectAttempts = s_meter.CreateCounter<long>(
         "rxsockets.client.reconnect.attempts", "{attempt}", "Reconnection attempts of WebSocketClient, by outcome.");
+
+    private static readonly Counter<long> s_dropped = s_meter.CreateCounter<long>(
+        "rxsockets.messages.dropped", "{message}", "Messages dropped, by direction and by the policy that dropped them.");
+
+    private static readonly Histogram<double> s_pingDuration = s_meter.CreateHistogram<double>(
+        "rxsockets.ping.duration", "s", "Round trips of pings: from the ping handed to the socket to its pong read.");
+
+    private static readonly Counter<long> s_gaveUp = s_meter.CreateCounter<long>(
+        "rxsockets.client.reconnect.gave_up", "{client}", "WebSocketClient runs that ended because the reconnect policy gave up.");
+
+    private static readonly Counter<long> s_resumes = s_meter.CreateCounter<long>(
+        "rxsockets.resume.attempts", "{attempt}", "Resumable sessions met again after a reconnect, by outcome (resumed, fresh, gap).");
+
+    private static readonly Counter<long> s_replayed = s_meter.CreateCounter<long>(
+        "rxsockets.resume.replayed", "{message}", "Messages sent again from the replay log when a session resumed.");
+
+    private static readonly Counter<long> s_topicGaps = s_meter.CreateCounter<long>(
+        "rxsockets.client.topic.gaps", "{gap}", "Gaps in a client's topic subscription that the server's history could not fill.");
+
+    static RxSocketsMetrics()
+    {
+        // Observed only when a collector asks: reading the queues costs nothing between collections.
+        s_meter.CreateObservableUpDownCounter("rxsockets.queue.messages", static () => SessionRegistry.QueueDepths(bytes: false),
+            "{message}", "Messages waiting in the open connections' queues: inbound (read, not yet consumed) and outbound (not yet written).");
+        s_meter.CreateObservableUpDownCounter("rxsockets.queue.bytes", static () => SessionRegistry.QueueDepths(bytes: true),
+            "By", "Payload bytes of the messages waiting in the open connections' queues.");
+    }
 
     public static void ConnectionOpened(ConnectionRole role, int port)
     {
@@ -136,7 +176,56 @@ internal static class RxSocketsMetrics
         }
     }
 
-    private static KeyValuePair<string, object?> Role(ConnectionRole role) => new(RoleTag, role == ConnectionRole.Server ? Server : Client);
+    /// <summary>Counts one dropped message. <paramref name="policy"/>: one of <see cref="DropNewest"/>,
+    /// <see cref="DropOldest"/>, <see cref="DisconnectPolicy"/>, <see cref="WaitTimeout"/>, <see cref="Closing"/>.</summary>
+    public static void MessageDropped(ConnectionRole role, string direction, string policy)
+    {
+        if (s_dropped.Enabled)
+        {
+            s_dropped.Add(1, Role(role), new(DirectionTag, direction), new(PolicyTag, policy));
+        }
+    }
+
+    public static void PingRoundTrip(ConnectionRole role, int port, TimeSpan rtt)
+    {
+        if (s_pingDuration.Enabled)
+        {
+            s_pingDuration.Record(rtt.TotalSeconds, Role(role), Port(port));
+        }
+    }
+
+    public static void ReconnectGaveUp(Uri url)
+    {
+        if (s_gaveUp.Enabled)
+        {
+            s_gaveUp.Add(1, Port(url.Port));
+        }
+    }
+
+    /// <summary>Counts a resumable session met again. <paramref name="outcome"/>: <c>resumed</c>, <c>fresh</c> (the
+    /// other end started afresh) or <c>gap</c> (the replay logs no longer covered what was missed: the session ended).</summary>
+    public static void ResumeAttempt(ConnectionRole role, string outcome, int replayed)
+    {
+        if (s_resumes.Enabled)
+        {
+            s_resumes.Add(1, Role(role), new(OutcomeTag, outcome));
+        }
+
+        if (replayed > 0 && s_replayed.Enabled)
+        {
+            s_replayed.Add(replayed, Role(role));
+        }
+    }
+
+    public static void TopicGap()
+    {
+        if (s_topicGaps.Enabled)
+        {
+            s_topicGaps.Add(1);
+        }
+    }
+
+    internal static KeyValuePair<string, object?> Role(ConnectionRole role) => new(RoleTag, role == ConnectionRole.Server ? Server : Client);
 
     private static KeyValuePair<string, object?> Port(int port) => new(PortTag, port);
 }

@@ -81,8 +81,35 @@ internal sealed class ClientMessaging : IClientSessionLayer
             : throw new InvalidOperationException("Unreachable: a puback always carries a position.");
     }
 
-    public ValueTask<Message> RequestAsync(Message request, string? name, CancellationToken cancellationToken) =>
-        SendRequestAsync(id => new ProtocolFrame(FrameKind.Request) { Id = id, Name = string.IsNullOrEmpty(name) ? null : name, Payload = request }, cancellationToken);
+    public ValueTask<Message> RequestAsync(Message request, string? name, CancellationToken cancellationToken)
+    {
+        // Without a listener, no span and not one more async frame.
+        return Diagnostics.RxSocketsActivity.IsListening
+            ? TracedRequestAsync(request, name, cancellationToken)
+            : SendRequestAsync(id => new ProtocolFrame(FrameKind.Request) { Id = id, Name = string.IsNullOrEmpty(name) ? null : name, Payload = request }, cancellationToken);
+    }
+
+    /// <summary>A request under its span <c>rxsockets.request</c> (started here, in an async method, so that it is the
+    /// current activity of this call only, not of the caller's code after it): an error reply marks it failed with the
+    /// protocol's error code as <c>error.type</c>.</summary>
+    private async ValueTask<Message> TracedRequestAsync(Message request, string? name, CancellationToken cancellationToken)
+    {
+        using var activity = Diagnostics.RxSocketsActivity.StartRequest(System.Diagnostics.ActivityKind.Client, name);
+        try
+        {
+            return await SendRequestAsync(id => new ProtocolFrame(FrameKind.Request) { Id = id, Name = string.IsNullOrEmpty(name) ? null : name, Payload = request }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException refused)
+        {
+            Diagnostics.RxSocketsActivity.Fail(activity, refused.Code, refused.Reason);
+            throw;
+        }
+        catch (Exception error)
+        {
+            Diagnostics.RxSocketsActivity.Fail(activity, error);
+            throw;
+        }
+    }
 
     public IDisposable MapRequest(string name, Func<Message, CancellationToken, ValueTask<Message>> handler)
     {

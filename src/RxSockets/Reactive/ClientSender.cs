@@ -66,7 +66,8 @@ internal sealed class ClientSender : IAsyncDisposable
     {
         if (!TryWrite(message))
         {
-            Interlocked.Increment(ref _dropped);
+            // Under DropOldest only a completed (disposed) queue refuses; under the others, a full one too.
+            CountDropped(_overflow == SendQueueOverflow.DropOldest ? Diagnostics.RxSocketsMetrics.Closing : Diagnostics.RxSocketsMetrics.DropNewest);
         }
     }
 
@@ -102,10 +103,16 @@ internal sealed class ClientSender : IAsyncDisposable
                 return false;   // full under another policy, or completed (an empty queue takes any message)
             }
 
-            Interlocked.Increment(ref _dropped);
+            CountDropped(Diagnostics.RxSocketsMetrics.DropOldest);
         }
 
         return true;
+    }
+
+    private void CountDropped(string policy)
+    {
+        Interlocked.Increment(ref _dropped);
+        Diagnostics.RxSocketsMetrics.MessageDropped(ConnectionRole.Client, Diagnostics.RxSocketsMetrics.Outbound, policy);
     }
 
     private static TaskCompletionSource<WebSocketConnection> NewReady() => new(TaskCreationOptions.RunContinuationsAsynchronously);

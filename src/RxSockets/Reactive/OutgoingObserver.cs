@@ -22,7 +22,9 @@ internal sealed class OutgoingObserver(Session session, OutgoingOverflow overflo
         if (Volatile.Read(ref _stopped) == 1 || session.State != ConnectionState.Open || overflow == OutgoingOverflow.DropNewest)
         {
             // Closing or closed (or the user chose to drop): the message cannot go out, and that is counted, not hidden.
-            session.CountDroppedOutgoing();
+            session.CountDroppedOutgoing(overflow == OutgoingOverflow.DropNewest && Volatile.Read(ref _stopped) == 0 && session.State == ConnectionState.Open
+                ? Diagnostics.RxSocketsMetrics.DropNewest
+                : Diagnostics.RxSocketsMetrics.Closing);
             return;
         }
 

@@ -106,6 +106,12 @@ internal sealed class ResumeLayer : IClientSessionLayer
             _ackTimer = _scheduler.SchedulePeriodic(_ackInterval, SendAckIfDue);
         }
 
+        if (sessionId.Length > 0)
+        {
+            // Only a comeback is an attempt to resume; the first connection of a session is not.
+            Diagnostics.RxSocketsMetrics.ResumeAttempt(ConnectionRole.Client, resumed ? "resumed" : "fresh", replay.Length);
+        }
+
         foreach (var message in replay)
         {
             await connection.SendAsync(message, cancellationToken).ConfigureAwait(false);

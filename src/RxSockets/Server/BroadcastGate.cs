@@ -111,7 +111,7 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
                     if (!session.TryDropOldestPrepared(out var evicted))
                     {
                         // Only the connection's own messages are queued: those are never evicted, so the new one goes.
-                        CountDrop(session, frame);
+                        CountDrop(session, frame, Diagnostics.RxSocketsMetrics.DropOldest);
                         return Outcome.Dropped;
                     }
 
@@ -120,10 +120,10 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
 
                 return Outcome.Queued;
             case BroadcastOverflow.DropNewest:
-                CountDrop(session, frame);
+                CountDrop(session, frame, Diagnostics.RxSocketsMetrics.DropNewest);
                 return Outcome.Dropped;
             case BroadcastOverflow.Disconnect:
-                CountDrop(session, frame);
+                CountDrop(session, frame, Diagnostics.RxSocketsMetrics.DisconnectPolicy);
                 session.Fail(new CloseStatus(CloseCode.TryAgainLater, "slow consumer: outbound budget exceeded"),
                     new InvalidOperationException("A broadcast found this connection's send queue over its budget (BroadcastOverflow.Disconnect)."));
                 return Outcome.Dropped;
@@ -154,7 +154,7 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
                 return false;
             }
 
-            CountDrop(session, frame);
+            CountDrop(session, frame, Diagnostics.RxSocketsMetrics.WaitTimeout);
             session.Fail(new CloseStatus(CloseCode.TryAgainLater, "slow consumer: no room for a broadcast in time"),
                 new TimeoutException($"A broadcast waited {_waitTimeout} for room in this connection's send queue (BroadcastOverflow.Wait, BroadcastWaitTimeout)."));
             return false;
@@ -209,9 +209,9 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
         return queued < _messageLimit && session.BufferedAmount + frame.PayloadLength <= _byteLimit;
     }
 
-    private void CountDrop(Session session, PreparedFrame frame)
+    private void CountDrop(Session session, PreparedFrame frame, string policy)
     {
-        session.CountDroppedOutgoing();
+        session.CountDroppedOutgoing(policy);
         CountEvicted(frame);
     }
 

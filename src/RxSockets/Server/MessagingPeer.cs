@@ -272,6 +272,7 @@ internal sealed class MessagingPeer : IDisposable
     private async Task AnswerAsync(ProtocolFrame frame)
     {
         var name = frame.Name ?? "";
+        using var activity = Diagnostics.RxSocketsActivity.StartRequest(System.Diagnostics.ActivityKind.Server, name, _connection);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_ended.Token);
         using var timer = _scheduler.Schedule(_options.RequestTimeout, () =>
         {
@@ -303,6 +304,7 @@ internal sealed class MessagingPeer : IDisposable
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
+            Diagnostics.RxSocketsActivity.Fail(activity, _ended.IsCancellationRequested ? "connection_closed" : MessagingErrorCodes.Timeout, null);
             return;   // timed out (answered) or the connection ended
         }
 #pragma warning disable CA1031 // A handler's failure is the client's 'internal' error, and the server's log entry.
@@ -310,7 +312,13 @@ internal sealed class MessagingPeer : IDisposable
 #pragma warning restore CA1031
         {
             Diagnostics.Log.RequestHandlerFailed(_logger, _connection.Id, name, error);
+            Diagnostics.RxSocketsActivity.Fail(activity, error);
             answer = Error(frame.Id, MessagingErrorCodes.Internal, null);
+        }
+
+        if (answer.Kind == FrameKind.Error && activity is not null && activity.Status != System.Diagnostics.ActivityStatusCode.Error)
+        {
+            Diagnostics.RxSocketsActivity.Fail(activity, answer.Code ?? MessagingErrorCodes.Internal, answer.Reason);
         }
 
         if (_handling.TryRemove(frame.Id, out _))

@@ -16,7 +16,31 @@ internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admissio
 
     private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, SubProtocolRule.For(options, resume: false));
 
-    public async ValueTask<WebSocketUpgrade> NegotiateAsync(HandshakeRequest request, bool stopping, CancellationToken cancellationToken)
+    public ValueTask<WebSocketUpgrade> NegotiateAsync(HandshakeRequest request, bool stopping, CancellationToken cancellationToken) =>
+        Diagnostics.RxSocketsActivity.IsListening ? TracedNegotiateAsync(request, stopping, cancellationToken) : NegotiateCoreAsync(request, stopping, cancellationToken);
+
+    /// <summary>The negotiation under its span <c>rxsockets.accept</c>: a child of the host's request span when there
+    /// is one (ASP.NET Core continues the client's <c>traceparent</c> itself), else of the client's span.</summary>
+    private async ValueTask<WebSocketUpgrade> TracedNegotiateAsync(HandshakeRequest request, bool stopping, CancellationToken cancellationToken)
+    {
+        using var activity = Diagnostics.RxSocketsActivity.StartAccept(default, request, request.RemoteEndPoint, hosted: true);
+        var upgrade = await NegotiateCoreAsync(request, stopping, cancellationToken).ConfigureAwait(false);
+        if (activity is not null)
+        {
+            if (upgrade.Rejection is { } refused)
+            {
+                Diagnostics.RxSocketsActivity.Refused(activity, refused.StatusCode, refused.Reason);
+            }
+            else
+            {
+                activity.SetTag("http.response.status_code", 101);
+            }
+        }
+
+        return upgrade;
+    }
+
+    private async ValueTask<WebSocketUpgrade> NegotiateCoreAsync(HandshakeRequest request, bool stopping, CancellationToken cancellationToken)
     {
         var target = request.Target ?? (request.Query.Length > 0 ? $"{request.Path}?{request.Query}" : request.Path);
         var head = HttpHead.CreateRequest(request.Method, target, new Version(1, 1), [.. request.Headers]);

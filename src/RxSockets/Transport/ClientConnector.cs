@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using RxSockets.Diagnostics;
 using RxSockets.Protocol.Deflate;
 using RxSockets.Protocol.Handshake;
 using RxSockets.Transport.Epoll;
@@ -14,7 +16,29 @@ namespace RxSockets.Transport;
 /// epoll transport where the server's does (<see cref="EpollTransport.Enabled"/>); everything else on .NET sockets.</summary>
 internal static class ClientConnector
 {
-    public static async ValueTask<WebSocketConnection> ConnectAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
+    public static ValueTask<WebSocketConnection> ConnectAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
+    {
+        // Without a listener, no span and not one more async frame: the connect runs as it always did.
+        return RxSocketsActivity.IsListening ? TracedConnectAsync(url, options, cancellationToken) : ConnectAsync(url, options, null, cancellationToken);
+    }
+
+    /// <summary>The connect under its span <c>rxsockets.connect</c>, which ends with the 101 (or the failure). Started
+    /// here, in an async method, so that it is the current activity of the connect only, not of the caller after it.</summary>
+    private static async ValueTask<WebSocketConnection> TracedConnectAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
+    {
+        using var activity = RxSocketsActivity.StartConnect(url);
+        try
+        {
+            return await ConnectAsync(url, options, activity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            RxSocketsActivity.Fail(activity, error);
+            throw;
+        }
+    }
+
+    private static async ValueTask<WebSocketConnection> ConnectAsync(Uri url, WebSocketClientOptions options, Activity? activity, CancellationToken cancellationToken)
     {
         var offer = options.PerMessageDeflate is { } deflateOptions ? DeflateNegotiation.BuildOffer(deflateOptions) : null;
         var redirects = new RedirectChain(url, options);
@@ -33,7 +57,7 @@ internal static class ClientConnector
                 }
 
                 url = redirects.Current;
-                handshake = new ClientHandshake(url, options.SubProtocols, redirects.Headers, options.Origin, offer);
+                handshake = new ClientHandshake(url, options.SubProtocols, RxSocketsActivity.WithTraceContext(activity, redirects.Headers), options.Origin, offer);
                 transport = await OpenAsync(url, options, deadline.Token).ConfigureAwait(false);
                 response = await ExchangeAsync(transport, handshake, options.MaxHeaderBytes, redirects, deadline.Token).ConfigureAwait(false);
             }
@@ -43,6 +67,20 @@ internal static class ClientConnector
             var deflate = AcceptDeflate(result.Extensions, options.PerMessageDeflate, response);
             var info = new ConnectionInfo(url, result.SubProtocol, deflate?.Extension, null, RemoteOf(transport), deflate,
                 ClientHandshake.CollectHeaders(response).AsReadOnly());
+            if (activity is not null)
+            {
+                activity.SetTag("http.response.status_code", 101);
+                if (info.RemoteEndPoint is IPEndPoint peer)
+                {
+                    activity.SetTag("network.peer.address", peer.Address.ToString());
+                    activity.SetTag("network.peer.port", peer.Port);
+                }
+
+                // The connection's loops start next and keep the context they start in: not the connect span, which
+                // ends here, lest what they do later be traced as part of the connect.
+                Activity.Current = activity.Parent;
+            }
+
             var connection = new WebSocketConnection(transport, ConnectionRole.Client, options, info);
             transport = null;
             return connection;
@@ -69,6 +107,7 @@ internal static class ClientConnector
         {
             handshake.WriteRequest(transport.Output);
             await transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            RxSocketsActivity.ConnectEvent("rxsockets.upgrade.sent");
             var response = await ReadResponseAsync(transport.Input, maxHeaderBytes, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode != 101 && redirects.TryFollow(response))
             {

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
+using RxSockets.Diagnostics;
 using RxSockets.Protocol.Deflate;
 using RxSockets.Protocol.Handshake;
 
@@ -74,6 +76,8 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
         ITransport transport, SslStream? ssl, IPEndPoint? remote, IPAddress? address, IHandshakeOwner owner, CancellationToken cancellationToken)
     {
         WebSocketConnection? connection = null;
+        Activity? activity = null;   // rxsockets.accept, started once the request (and its traceparent) is in
+        var startedAt = RxSocketsActivity.IsListening ? DateTimeOffset.UtcNow : default;
         var timer = _clock.Start(transport);
         var admitted = false;   // holds a connection place, given back unless a connection keeps it
         var failed = false;
@@ -98,12 +102,14 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
                     var read = await transport.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
                     if (read.IsCanceled)
                     {
-                        await AbandonAsync(transport, remote, timer).ConfigureAwait(false);
+                        activity = RxSocketsActivity.StartAccept(startedAt, null, remote);
+                        await AbandonAsync(transport, remote, timer, activity).ConfigureAwait(false);
                         return;
                     }
 
                     if (TryTakeRequest(transport.Input, read, remote, out request))
                     {
+                        activity = RxSocketsActivity.StartAccept(startedAt, request.Request, remote);
                         break;
                     }
 
@@ -119,7 +125,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
                 if (!timer.LeavePending())
                 {
                     // Evicted or expired as the last bytes arrived: the read it was cancelled would be the next one.
-                    await AbandonAsync(transport, remote, timer).ConfigureAwait(false);
+                    await AbandonAsync(transport, remote, timer, activity).ConfigureAwait(false);
                     return;
                 }
 
@@ -143,6 +149,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
 
                 if (rejection is not null)
                 {
+                    RxSocketsActivity.Refused(activity, rejection.StatusCode, rejection.Reason);
                     await RefuseAsync(transport, remote, rejection, request.Request?.Path, cancellationToken).ConfigureAwait(false);
                     timer.Finish();
                     await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
@@ -162,6 +169,13 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
                     throw TimedOut();   // expired meanwhile: the transport may hold a cancellation meant for the handshake
                 }
 
+                if (activity is not null)
+                {
+                    activity.SetTag("http.response.status_code", 101);
+                    activity.Dispose();   // the handshake is over: the connection's life is not part of the span
+                    activity = null;
+                }
+
                 connection = new WebSocketConnection(transport, ConnectionRole.Server, options,
                     new ConnectionInfo(_urls.For(accepted), request.SubProtocol, deflate?.Extension, accepted, remote, deflate));
             }
@@ -172,6 +186,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
                 timer.Finish();
                 LogFailure(remote, error);
                 failures?.Failed(remote, null, error);
+                RxSocketsActivity.Fail(activity ??= RxSocketsActivity.StartAccept(startedAt, null, remote), error);
                 failed = true;
             }
 
@@ -182,6 +197,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
         }
         finally
         {
+            activity?.Dispose();
             if (admitted && connection is null)
             {
                 admission.Leave(address);
@@ -195,9 +211,10 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Server.Admi
     /// node's HTTP server and Kestrel answer) or when a newer one took its pending place (<c>503</c>), then closes. The
     /// answer is written only if the socket takes it at once: no time is left to wait for a client that reads nothing.
     /// Over TLS this point is reached only once TLS is up, so the answer is readable.</summary>
-    private async ValueTask AbandonAsync(ITransport transport, IPEndPoint? remote, HandshakeTimer timer)
+    private async ValueTask AbandonAsync(ITransport transport, IPEndPoint? remote, HandshakeTimer timer, Activity? activity)
     {
         var rejection = timer.WasEvicted ? s_evicted : s_timedOut;
+        RxSocketsActivity.Refused(activity, rejection.StatusCode, rejection.Reason);
         timer.Finish();
         Diagnostics.Log.HandshakeRejected(logger, remote, rejection.StatusCode, rejection.Reason ?? "");
         Diagnostics.RxSocketsMetrics.HandshakeRefused(rejection.StatusCode);

@@ -67,6 +67,11 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     private long _droppedIncoming;
     private long _lastReadTicks;
 
+    // Links of Diagnostics.SessionRegistry (every open session, for the queue-depth instruments), guarded by its lock.
+    internal Session? RegistryPrevious;
+    internal Session? RegistryNext;
+    internal bool IsRegistered;
+
     /// <param name="transport">The upgraded byte stream and control over its end.</param>
     /// <param name="deflate">What permessage-deflate settled, or null when it was not negotiated.</param>
     public Session(ITransport transport, ConnectionRole role, ConnectionOptions options, ISessionObserver observer, DeflateSettings? deflate = null)
@@ -91,6 +96,11 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     public ConnectionState State => (ConnectionState)Volatile.Read(ref _state);
 
     public ConnectionOptions Options => _options;
+
+    public ConnectionRole Role => _role;
+
+    /// <summary>Messages received and not yet consumed.</summary>
+    public int QueuedIncomingMessages => _inbound.Count;
 
     public ChannelReader<Message> Inbound => _inbound;
 
@@ -177,6 +187,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
 
     public void Start()
     {
+        Diagnostics.SessionRegistry.Add(this);
         _run = RunAsync();
         _heartbeat?.Start();
     }
@@ -201,15 +212,27 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
     /// <summary>Runs the writer pass a <see cref="TrySendDeferred"/> claimed.</summary>
     public void RunClaimedWriter() => _send.RunClaimed();
 
-    /// <summary>Counts a message dropped by a lossy policy.</summary>
-    public void CountDroppedOutgoing() => _send.CountDropped();
+    /// <summary>Counts a message dropped by a lossy policy (one of the <c>RxSocketsMetrics</c> policy names).</summary>
+    public void CountDroppedOutgoing(string policy)
+    {
+        _send.CountDropped();
+        Diagnostics.RxSocketsMetrics.MessageDropped(_role, Diagnostics.RxSocketsMetrics.Outbound, policy);
+    }
 
     /// <summary>Messages in the send queue now.</summary>
     public int QueuedMessages => _send.Count;
 
     /// <summary>Evicts the oldest queued broadcast frame (a lossy broadcast policy), counting it as dropped.</summary>
-    public bool TryDropOldestPrepared([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PreparedFrame? dropped) =>
-        _send.TryDropOldestPrepared(out dropped);
+    public bool TryDropOldestPrepared([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PreparedFrame? dropped)
+    {
+        if (!_send.TryDropOldestPrepared(out dropped))
+        {
+            return false;
+        }
+
+        Diagnostics.RxSocketsMetrics.MessageDropped(_role, Diagnostics.RxSocketsMetrics.Outbound, Diagnostics.RxSocketsMetrics.DropOldest);
+        return true;
+    }
 
     /// <summary>Completes when the writer next takes a message from the send queue.</summary>
     /// <exception cref="ChannelClosedException">The connection is closing.</exception>
@@ -466,6 +489,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
         var outcome = clean ? null : new ConnectionClosedException(Describe(), SentClose, _received, _failure);
         Volatile.Read(ref _pings)?.FailAll(outcome ?? new ConnectionClosedException("The connection closed before the pong arrived.", SentClose, _received));
         Diagnostics.RxSocketsMetrics.ConnectionClosed(_role, MetricsPort, _received?.Code ?? SentClose?.Code, _openedAt);
+        Diagnostics.SessionRegistry.Remove(this);
         SetState(ConnectionState.Closed);
         if (outcome is null)
         {
@@ -705,7 +729,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
                         {
                             // A message before this one could not be delivered (see DeliverSlowAsync): delivering this
                             // one would hand the consumer a stream with a hole in it. Count it instead.
-                            Interlocked.Increment(ref _droppedIncoming);
+                            CountDroppedIncoming();
                         }
                         else if (!TryDeliver(message))
                         {
@@ -734,6 +758,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
                         _inbound.ReleaseDeferredWake();
                         if (Volatile.Read(ref _pings)?.OnPong(control) is { } rtt)
                         {
+                            Diagnostics.RxSocketsMetrics.PingRoundTrip(_role, MetricsPort, rtt);
                             _observer.OnRoundTrip(rtt);
                         }
 
@@ -756,6 +781,13 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
             _inbound.ReleaseDeferredWake();
             _send.EndBatch(wake: false);
         }
+    }
+
+    /// <summary>A message read while closing that the consumer will never get (see <see cref="DeliverSlowAsync"/>).</summary>
+    private void CountDroppedIncoming()
+    {
+        Interlocked.Increment(ref _droppedIncoming);
+        Diagnostics.RxSocketsMetrics.MessageDropped(_role, Diagnostics.RxSocketsMetrics.Inbound, Diagnostics.RxSocketsMetrics.Closing);
     }
 
     /// <summary>Queues a parsed message for the consumer. A waiting consumer is woken once per run of messages (before
@@ -814,7 +846,7 @@ internal sealed class Session : IAsyncDisposable, IHeartbeatOwner, IOutboundWrit
             // it, and deliver nothing after it (the consumer may still be reading: a later message would follow a
             // hole, and a reader that resumes from the last message it had, as the messaging protocol does, would
             // skip this one for good).
-            Interlocked.Increment(ref _droppedIncoming);
+            CountDroppedIncoming();
             _inboundBroken = true;
         }
         finally

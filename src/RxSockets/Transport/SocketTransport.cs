@@ -60,6 +60,7 @@ internal sealed class SocketTransport : ITransport
                 var tls = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = tls;
                 await ClientTls.AuthenticateAsync(tls, tlsOptions, tlsHost, cancellationToken).ConfigureAwait(false);
+                Diagnostics.RxSocketsActivity.ConnectEvent("rxsockets.tls.established", "tls.protocol.version", tls.SslProtocol.ToString());
             }
 
             return new SocketTransport(socket, stream);

@@ -31,12 +31,19 @@ internal static class TcpDialer
             throw new SocketException((int)SocketError.HostNotFound);
         }
 
+        if (address is null)
+        {
+            Diagnostics.RxSocketsActivity.ConnectEvent("rxsockets.dns.resolved", "rxsockets.dns.address_count", addresses.Length);
+        }
+
         SocketException? last = null;
         foreach (var candidate in addresses)
         {
             try
             {
-                return await connect(new IPEndPoint(candidate, port), cancellationToken).ConfigureAwait(false);
+                var connected = await connect(new IPEndPoint(candidate, port), cancellationToken).ConfigureAwait(false);
+                Diagnostics.RxSocketsActivity.ConnectEvent("rxsockets.tcp.connected", "network.peer.address", candidate.ToString());
+                return connected;
             }
             catch (SocketException error)
             {
