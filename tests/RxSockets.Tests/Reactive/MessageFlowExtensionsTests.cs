@@ -1,4 +1,5 @@
 using System.Reactive.Subjects;
+using Microsoft.Reactive.Testing;
 using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Reactive;

@@ -1,6 +1,7 @@
 using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using System.Threading.Channels;
+using Microsoft.Reactive.Testing;
 using RxSockets.Resumption;
 using RxSockets.Tests.Support;
 
