@@ -1,3 +1,4 @@
+using Microsoft.Reactive.Testing;
 using Polly;
 using RxSockets.Protocol;
 using RxSockets.Tests.Support;
@@ -11,7 +12,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Reconnect_ServerStaysDown_BacksOffOneTwoFourEightSixteenSeconds(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock, reconnect: s_exact);
         await using var _ = connector;
         connector.Failure = i => i == 0 ? null : FakeConnector.Refused();
@@ -38,7 +39,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Reconnect_DelayReachesMaxReconnectDelay_StaysCapped(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var reconnect = new ReconnectOptions { ReconnectDelay = TimeSpan.FromSeconds(1), MaxReconnectDelay = TimeSpan.FromSeconds(5) };
         var (client, connector) = FakeConnector.CreateClient(clock, reconnect: reconnect);
         await using var _ = connector;
@@ -60,7 +61,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Reconnect_MaxAttemptsFail_GivesUpThenReconnectAsyncStartsAgain(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var reconnect = new ReconnectOptions { MaxReconnectAttempts = 3 };
         var (client, connector) = FakeConnector.CreateClient(clock, reconnect: reconnect);
         await using var _ = connector;
@@ -95,7 +96,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Reconnect_AfterASuccessfulConnection_CountsAttemptsFromOneAgain(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock, reconnect: s_exact);
         await using var _ = connector;
         connector.Failure = i => i == 1 ? FakeConnector.Refused() : null;
@@ -120,7 +121,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Heartbeat_ServerSilent_TimesOutAtIntervalPlusTimeoutAndNotBeforeThenReconnects(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock, o =>
         {
             o.KeepAliveInterval = TimeSpan.FromSeconds(20);
@@ -152,7 +153,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Heartbeat_SlowConsumerHoldsBackReading_NoTimeoutAndNothingLost(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock, o =>
         {
             o.KeepAliveInterval = TimeSpan.FromSeconds(20);
@@ -196,7 +197,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Close_ServerClosesWith1000_StopsWithoutReconnecting(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock);
         await using var _ = connector;
         var log = EventLog.Of(client);
@@ -223,7 +224,7 @@ public class WebSocketClientTests
     [CancelAfter(10_000)]
     public async Task Close_ServerCloseCode_ReconnectsOnlyWhenTransient(CloseCode code, bool reconnects, CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock);
         await using var _ = connector;
         var log = EventLog.Of(client);
@@ -244,7 +245,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Send_WhileDisconnected_ArrivesAfterOnConnectedInOrder(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock);
         await using var _ = connector;
         var connections = new List<WebSocketConnection>();
@@ -279,7 +280,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Incoming_AcrossReconnect_ContinuesOneStream(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock);
         await using var _ = connector;
         var log = EventLog.Of(client);
@@ -309,7 +310,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Url_ChangedWhileDisconnected_NextAttemptUsesIt(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock);
         await using var _ = connector;
         var log = EventLog.Of(client);
@@ -327,7 +328,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Stop_WhileOpen_ClosesWith1000AndNeverReconnects(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock);
         await using var _ = connector;
         var log = EventLog.Of(client);
@@ -350,7 +351,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Start_HandshakeRefusedWith401_FailsWithoutRetrying(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock);
         await using var _ = connector;
         var refusal = new HandshakeException("WebSocket handshake rejected: HTTP 401 Unauthorized", 401, null, null, isTransient: false);
@@ -366,7 +367,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Pipeline_UserSupplied_ExecutesTheAttempts(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = new RxSockets.Reactive.SchedulerTimeProvider(clock) }
             .AddRetry(new Polly.Retry.RetryStrategyOptions { MaxRetryAttempts = 2, Delay = TimeSpan.FromSeconds(7), BackoffType = DelayBackoffType.Constant })
             .Build();

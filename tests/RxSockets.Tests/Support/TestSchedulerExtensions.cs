@@ -14,6 +14,8 @@ internal static class TestSchedulerExtensions
         .GetMethod("GetNext", BindingFlags.Instance | BindingFlags.NonPublic)
         ?? throw new InvalidOperationException("VirtualTimeScheduler.GetNext not found");
 
+    private static IScheduledItem<long>? NextItem(TestScheduler scheduler) => (IScheduledItem<long>?)s_getNext.Invoke(scheduler, null);
+
     extension(TestScheduler scheduler)
     {
         /// <summary>Runs everything due within the next <paramref name="time"/>, then sets the clock there.</summary>
@@ -27,6 +29,23 @@ internal static class TestSchedulerExtensions
 
         /// <summary>True when a timer waits on this clock: a test knows the code under test armed its timer before it
         /// advances time.</summary>
-        public bool HasScheduledWork => s_getNext.Invoke(scheduler, null) is not null;
+        public bool HasScheduledWork => NextItem(scheduler) is not null;
+
+        /// <summary>Moves from one scheduled item to the next: waits until some timer is scheduled (by a loop on
+        /// another thread) and advances exactly to its due time, so a test observes every delay as scheduled, never a
+        /// guessed one.</summary>
+        /// <returns>The virtual time after the step.</returns>
+        public async Task<TimeSpan> StepAsync(CancellationToken cancellationToken)
+        {
+            IScheduledItem<long>? next;
+            while ((next = NextItem(scheduler)) is null)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await Task.Yield();
+            }
+
+            scheduler.AdvanceTo(next.DueTime);
+            return scheduler.Elapsed;
+        }
     }
 }
