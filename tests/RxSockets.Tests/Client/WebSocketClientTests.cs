@@ -1,3 +1,4 @@
+using System.Reactive.Linq;
 using Microsoft.Reactive.Testing;
 using Polly;
 using RxSockets.Protocol;
@@ -17,6 +18,8 @@ public class WebSocketClientTests
         await using var _ = connector;
         connector.Failure = i => i == 0 ? null : FakeConnector.Refused();
         var log = EventLog.Of(client);
+        var attempts = clock.CreateObserver<int>();   // each connection attempt, at its virtual time
+        using var recording = client.Events.OfType<ClientConnecting>().Select(e => e.Attempt).Subscribe(attempts);
         await client.StartAsync(cancellationToken);
         var peer = await connector.NextPeerAsync(cancellationToken);
 
@@ -28,8 +31,12 @@ public class WebSocketClientTests
             await log.WaitForAsync<ClientReconnectFailed>(attempt, cancellationToken);
         }
 
-        var seconds = connector.Attempts.Skip(1).Select(a => (a.Time - DateTimeOffset.MinValue).TotalSeconds);
-        Assert.That(seconds, Is.EqualTo(new[] { 1.0, 3, 7, 15, 31 }));
+        Assert.That(attempts.Messages, Is.EqualTo(new[]
+        {
+            ReactiveTest.OnNext(0, 0),   // the first connection (attempt 0), then the reconnect attempts 1 to 5
+            ReactiveTest.OnNext(Seconds(1), 1), ReactiveTest.OnNext(Seconds(3), 2), ReactiveTest.OnNext(Seconds(7), 3),
+            ReactiveTest.OnNext(Seconds(15), 4), ReactiveTest.OnNext(Seconds(31), 5),
+        }));
         Assert.That(log.OfType<ClientReconnecting>().Take(5).Select(r => r.Delay.TotalSeconds), Is.EqualTo(new[] { 1.0, 2, 4, 8, 16 }));
         Assert.That(log.OfType<ClientReconnecting>().Take(5).Select(r => r.Attempt), Is.EqualTo(new[] { 1, 2, 3, 4, 5 }));
         Assert.That(log.OfType<ClientDisconnected>().Single().Reason.Code, Is.EqualTo(CloseCode.AbnormalClosure));
@@ -387,4 +394,6 @@ public class WebSocketClientTests
         Assert.That(log.OfType<ClientReconnecting>().Select(r => r.Delay), Is.EqualTo(new[] { TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(7) }));
         Assert.That(gaveUp.Attempts, Is.EqualTo(2));
     }
+
+    private static long Seconds(int seconds) => TimeSpan.FromSeconds(seconds).Ticks;
 }
