@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Reactive.Testing;
 using RxSockets.Protocol;
 using RxSockets.Tests.Support;
 

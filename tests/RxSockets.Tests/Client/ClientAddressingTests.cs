@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Reactive.Testing;
 using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Client;

@@ -1,3 +1,4 @@
+using Microsoft.Reactive.Testing;
 using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Client;
@@ -11,7 +12,7 @@ public class ClientPauseTests
     [Test, CancelAfter(10_000)]
     public async Task Pause_BeforeStartAndAcrossAReconnect_EveryConnectionStartsPausedUntilResume(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock, reconnect: s_exact);
         await using var _ = connector;
         var log = EventLog.Of(client);

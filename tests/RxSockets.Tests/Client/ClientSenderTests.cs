@@ -1,3 +1,4 @@
+using Microsoft.Reactive.Testing;
 using RxSockets.Reactive;
 using RxSockets.Tests.Support;
 
@@ -8,7 +9,7 @@ public class ClientSenderTests
     [Test, CancelAfter(10_000)]
     public async Task DropOldest_QueueFullWhileDisconnected_KeepsTheNewestAndCountsTheDropped(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var reconnect = new ReconnectOptions { SendQueueCapacity = 2, SendOverflow = SendQueueOverflow.DropOldest };
         var (client, connector) = FakeConnector.CreateClient(clock, reconnect: reconnect);
         await using var _ = connector;
@@ -28,7 +29,7 @@ public class ClientSenderTests
     [Test, CancelAfter(10_000)]
     public async Task Fail_QueueFull_SendAsyncFailsAndOnNextCountsADrop(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var reconnect = new ReconnectOptions { SendQueueCapacity = 2, SendOverflow = SendQueueOverflow.Fail };
         var (client, connector) = FakeConnector.CreateClient(clock, reconnect: reconnect);
         await using var _ = connector;
@@ -49,7 +50,7 @@ public class ClientSenderTests
     [Test, CancelAfter(10_000)]
     public async Task Wait_QueueFull_SendAsyncWaitsForRoomThenDeliversInOrder(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var reconnect = new ReconnectOptions { SendQueueCapacity = 2, SendOverflow = SendQueueOverflow.Wait };
         var (client, connector) = FakeConnector.CreateClient(clock, reconnect: reconnect);
         await using var _ = connector;

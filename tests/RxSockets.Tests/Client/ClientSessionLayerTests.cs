@@ -1,3 +1,4 @@
+using Microsoft.Reactive.Testing;
 using RxSockets.Reactive;
 using RxSockets.Tests.Support;
 
@@ -8,7 +9,7 @@ public class ClientSessionLayerTests
     [Test, CancelAfter(10_000)]
     public async Task Layer_AroundEveryConnection_IsCalledInTheDocumentedOrder(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock, o => o.SubProtocols.Add("chat"));
         await using var _ = connector;
         var layer = new FakeLayer();

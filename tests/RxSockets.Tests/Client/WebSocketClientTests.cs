@@ -1,3 +1,5 @@
+using System.Reactive.Linq;
+using Microsoft.Reactive.Testing;
 using Polly;
 using RxSockets.Protocol;
 using RxSockets.Tests.Support;
@@ -11,11 +13,13 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Reconnect_ServerStaysDown_BacksOffOneTwoFourEightSixteenSeconds(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock, reconnect: s_exact);
         await using var _ = connector;
         connector.Failure = i => i == 0 ? null : FakeConnector.Refused();
         var log = EventLog.Of(client);
+        var attempts = clock.CreateObserver<int>();   // each connection attempt, at its virtual time
+        using var recording = client.Events.OfType<ClientConnecting>().Select(e => e.Attempt).Subscribe(attempts);
         await client.StartAsync(cancellationToken);
         var peer = await connector.NextPeerAsync(cancellationToken);
 
@@ -27,8 +31,12 @@ public class WebSocketClientTests
             await log.WaitForAsync<ClientReconnectFailed>(attempt, cancellationToken);
         }
 
-        var seconds = connector.Attempts.Skip(1).Select(a => (a.Time - DateTimeOffset.MinValue).TotalSeconds);
-        Assert.That(seconds, Is.EqualTo(new[] { 1.0, 3, 7, 15, 31 }));
+        Assert.That(attempts.Messages, Is.EqualTo(new[]
+        {
+            ReactiveTest.OnNext(0, 0),   // the first connection (attempt 0), then the reconnect attempts 1 to 5
+            ReactiveTest.OnNext(Seconds(1), 1), ReactiveTest.OnNext(Seconds(3), 2), ReactiveTest.OnNext(Seconds(7), 3),
+            ReactiveTest.OnNext(Seconds(15), 4), ReactiveTest.OnNext(Seconds(31), 5),
+        }));
         Assert.That(log.OfType<ClientReconnecting>().Take(5).Select(r => r.Delay.TotalSeconds), Is.EqualTo(new[] { 1.0, 2, 4, 8, 16 }));
         Assert.That(log.OfType<ClientReconnecting>().Take(5).Select(r => r.Attempt), Is.EqualTo(new[] { 1, 2, 3, 4, 5 }));
         Assert.That(log.OfType<ClientDisconnected>().Single().Reason.Code, Is.EqualTo(CloseCode.AbnormalClosure));
@@ -38,7 +46,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Reconnect_DelayReachesMaxReconnectDelay_StaysCapped(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var reconnect = new ReconnectOptions { ReconnectDelay = TimeSpan.FromSeconds(1), MaxReconnectDelay = TimeSpan.FromSeconds(5) };
         var (client, connector) = FakeConnector.CreateClient(clock, reconnect: reconnect);
         await using var _ = connector;
@@ -60,7 +68,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Reconnect_MaxAttemptsFail_GivesUpThenReconnectAsyncStartsAgain(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var reconnect = new ReconnectOptions { MaxReconnectAttempts = 3 };
         var (client, connector) = FakeConnector.CreateClient(clock, reconnect: reconnect);
         await using var _ = connector;
@@ -95,7 +103,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Reconnect_AfterASuccessfulConnection_CountsAttemptsFromOneAgain(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock, reconnect: s_exact);
         await using var _ = connector;
         connector.Failure = i => i == 1 ? FakeConnector.Refused() : null;
@@ -120,7 +128,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Heartbeat_ServerSilent_TimesOutAtIntervalPlusTimeoutAndNotBeforeThenReconnects(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock, o =>
         {
             o.KeepAliveInterval = TimeSpan.FromSeconds(20);
@@ -152,7 +160,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Heartbeat_SlowConsumerHoldsBackReading_NoTimeoutAndNothingLost(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock, o =>
         {
             o.KeepAliveInterval = TimeSpan.FromSeconds(20);
@@ -196,7 +204,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Close_ServerClosesWith1000_StopsWithoutReconnecting(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock);
         await using var _ = connector;
         var log = EventLog.Of(client);
@@ -223,7 +231,7 @@ public class WebSocketClientTests
     [CancelAfter(10_000)]
     public async Task Close_ServerCloseCode_ReconnectsOnlyWhenTransient(CloseCode code, bool reconnects, CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock);
         await using var _ = connector;
         var log = EventLog.Of(client);
@@ -244,7 +252,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Send_WhileDisconnected_ArrivesAfterOnConnectedInOrder(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock);
         await using var _ = connector;
         var connections = new List<WebSocketConnection>();
@@ -279,7 +287,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Incoming_AcrossReconnect_ContinuesOneStream(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock);
         await using var _ = connector;
         var log = EventLog.Of(client);
@@ -309,7 +317,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Url_ChangedWhileDisconnected_NextAttemptUsesIt(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock);
         await using var _ = connector;
         var log = EventLog.Of(client);
@@ -327,7 +335,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Stop_WhileOpen_ClosesWith1000AndNeverReconnects(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock);
         await using var _ = connector;
         var log = EventLog.Of(client);
@@ -350,7 +358,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Start_HandshakeRefusedWith401_FailsWithoutRetrying(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock);
         await using var _ = connector;
         var refusal = new HandshakeException("WebSocket handshake rejected: HTTP 401 Unauthorized", 401, null, null, isTransient: false);
@@ -366,7 +374,7 @@ public class WebSocketClientTests
     [Test, CancelAfter(10_000)]
     public async Task Pipeline_UserSupplied_ExecutesTheAttempts(CancellationToken cancellationToken)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = new RxSockets.Reactive.SchedulerTimeProvider(clock) }
             .AddRetry(new Polly.Retry.RetryStrategyOptions { MaxRetryAttempts = 2, Delay = TimeSpan.FromSeconds(7), BackoffType = DelayBackoffType.Constant })
             .Build();
@@ -386,4 +394,6 @@ public class WebSocketClientTests
         Assert.That(log.OfType<ClientReconnecting>().Select(r => r.Delay), Is.EqualTo(new[] { TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(7) }));
         Assert.That(gaveUp.Attempts, Is.EqualTo(2));
     }
+
+    private static long Seconds(int seconds) => TimeSpan.FromSeconds(seconds).Ticks;
 }

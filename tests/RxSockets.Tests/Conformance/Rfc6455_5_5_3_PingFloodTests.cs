@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Reactive.Testing;
 using RxSockets.Protocol;
 using RxSockets.Protocol.Handshake;
 using RxSockets.Tests.Support;

@@ -1,3 +1,4 @@
+using Microsoft.Reactive.Testing;
 using RxSockets.Protocol;
 using RxSockets.Tests.Support;
 using RxSockets.Transport;
@@ -104,7 +105,7 @@ public class Rfc6455_7_1_7_FailOrderTests
     /// <summary>A connection with no consumer yet and no keepalive, whose only timer is the one under test.</summary>
     private static Opened Open(ConnectionRole role)
     {
-        var clock = new StepScheduler();
+        var clock = new TestScheduler();
         var (local, remote) = PipePair.Create();
         ConnectionOptions options = role == ConnectionRole.Client ? new WebSocketClientOptions() : new WebSocketServerOptions();
         options.Scheduler = clock;
@@ -113,7 +114,7 @@ public class Rfc6455_7_1_7_FailOrderTests
     }
 
     /// <summary>A connection of ours and the raw peer on its other end; disposing aborts the connection.</summary>
-    private sealed record Opened(WebSocketConnection Connection, RawPeer Peer, StepScheduler Clock) : IDisposable
+    private sealed record Opened(WebSocketConnection Connection, RawPeer Peer, TestScheduler Clock) : IDisposable
     {
         public void Dispose() => Connection.Abort();
     }

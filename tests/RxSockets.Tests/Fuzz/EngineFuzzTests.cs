@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Microsoft.Reactive.Testing;
 using RxSockets.Protocol;
 using RxSockets.Tests.Support;
 

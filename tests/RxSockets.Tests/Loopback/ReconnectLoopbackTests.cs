@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Reactive.Testing;
 using RxSockets.Tests.Client;
 using RxSockets.Tests.Support;
 

@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Reactive.Testing;
 using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Loopback;

@@ -1,3 +1,4 @@
+using Microsoft.Reactive.Testing;
 using RxSockets.Messaging;
 using RxSockets.Tests.Client;
 using RxSockets.Tests.Support;

@@ -1,6 +1,7 @@
 using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using System.Text;
+using Microsoft.Reactive.Testing;
 using RxSockets.Messaging;
 using RxSockets.Scaling;
 using RxSockets.Tests.Support;

@@ -1,4 +1,5 @@
 using System.Reactive.Subjects;
+using Microsoft.Reactive.Testing;
 using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Reactive;
@@ -102,20 +103,28 @@ public class MessageFlowExtensionsTests
     public void Conflate_SubscriberBusy_DeliversOnlyTheLatestValue()
     {
         var clock = new TestScheduler();
-        using var source = new Subject<int>();
         var statistics = new FlowStatistics();
-        var received = new List<int>();
-        using var subscription = source.Conflate(statistics, clock).Subscribe(received.Add);
+        // Three values arrive at 300 before the subscriber's turn (the scheduler runs it one tick later), a fourth at 500.
+        var source = clock.CreateHotObservable(
+            ReactiveTest.OnNext(300, 1), ReactiveTest.OnNext(300, 2), ReactiveTest.OnNext(300, 3), ReactiveTest.OnNext(500, 4));
 
-        source.OnNext(1);
-        source.OnNext(2);
-        source.OnNext(3);
-        clock.Start();
-        source.OnNext(4);
-        clock.Start();
+        var results = clock.Start(() => source.Conflate(statistics, clock));
 
-        Assert.That(received, Is.EqualTo(new[] { 3, 4 }));
+        Assert.That(results.Messages, Is.EqualTo(new[] { ReactiveTest.OnNext(301, 3), ReactiveTest.OnNext(501, 4) }));
         Assert.That(statistics.Dropped, Is.EqualTo(2));
+        Assert.That(source.Subscriptions, Is.EqualTo(new[] { new Subscription(ReactiveTest.Subscribed, ReactiveTest.Disposed) }));
+    }
+
+    [Test]
+    public void Conflate_SourceCompletes_DeliversTheLastValueThenCompletes()
+    {
+        var clock = new TestScheduler();
+        var source = clock.CreateHotObservable(
+            ReactiveTest.OnNext(300, "a"), ReactiveTest.OnNext(300, "b"), ReactiveTest.OnCompleted<string>(300));
+
+        var results = clock.Start(() => source.Conflate(scheduler: clock));
+
+        Assert.That(results.Messages, Is.EqualTo(new[] { ReactiveTest.OnNext(301, "b"), ReactiveTest.OnCompleted<string>(301) }));
     }
 
     [Test]

@@ -1,6 +1,7 @@
 using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using System.Threading.Channels;
+using Microsoft.Reactive.Testing;
 using RxSockets.Resumption;
 using RxSockets.Tests.Support;
 
@@ -101,7 +102,7 @@ public class ResumeEndTests
         var cancellationToken = timeout.Token;
         await using var server = await WebSocketServer.StartAsync(ServerOptions(new ResumeOptions()), cancellationToken);
         var sessions = server.AcceptAllSessionsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        var clock = new StepScheduler();   // the client's: its reconnect waits until the test steps it
+        var clock = new TestScheduler();   // the client's: its reconnect waits until the test steps it
         await using var client = new WebSocketClient(server.Url,
             new WebSocketClientOptions { Resume = new ResumeOptions(), KeepAliveInterval = Timeout.InfiniteTimeSpan, Scheduler = clock },
             new ReconnectOptions { ReconnectDelay = TimeSpan.FromSeconds(1), ShouldReconnect = _ => true });   // a policy that would retry anything

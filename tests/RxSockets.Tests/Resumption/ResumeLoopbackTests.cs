@@ -1,3 +1,4 @@
+using Microsoft.Reactive.Testing;
 using RxSockets.Resumption;
 using RxSockets.Tests.Support;
 

@@ -1,3 +1,4 @@
+using Microsoft.Reactive.Testing;
 using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Server;

@@ -5,6 +5,7 @@ using System.Net;
 using System.Reflection;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Reactive.Testing;
 using RxSockets.Protocol.Handshake;
 using RxSockets.Server;
 using RxSockets.Tests.Support;

@@ -1,3 +1,4 @@
+using Microsoft.Reactive.Testing;
 using System.Net;
 using RxSockets.Tests.Support;
 

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Reactive.Testing;
 using RxSockets.Server;
 using RxSockets.Tests.Support;
 using RxSockets.Transport;

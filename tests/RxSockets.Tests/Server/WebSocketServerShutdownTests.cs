@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Microsoft.Reactive.Testing;
 using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Server;

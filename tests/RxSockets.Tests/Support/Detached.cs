@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
+using Microsoft.Reactive.Testing;
 
 namespace RxSockets.Tests.Support;
 

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Microsoft.Reactive.Testing;
 
 namespace RxSockets.Tests.Support;
 

@@ -1,3 +1,4 @@
+using Microsoft.Reactive.Testing;
 using RxSockets.Protocol;
 using RxSockets.Tests.Support;
 

@@ -1,3 +1,4 @@
+using Microsoft.Reactive.Testing;
 using RxSockets.Protocol;
 using RxSockets.Tests.Support;
 using RxSockets.Transport;
@@ -108,19 +109,45 @@ public class HeartbeatTests
     public void Heartbeat_NoActivity_DeclaresDeadOnceTimeoutAfterFirstPing()
     {
         var clock = new TestScheduler();
-        TimeoutException? dead = null;
-        TimeSpan? diedAt = null;
-        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), new HeartbeatOwner(() => { }, e =>
-        {
-            dead ??= e;
-            diedAt ??= clock.Elapsed;
-        }, () => false));
+        var recorded = clock.CreateObserver<string>();
+        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3),
+            new HeartbeatOwner(() => recorded.OnNext("ping"), _ => recorded.OnNext("dead"), () => false));
         heartbeat.Start();
 
-        clock.AdvanceTo(TimeSpan.FromSeconds(30));
+        clock.AdvanceTo(TimeSpan.FromSeconds(7.9).Ticks);
+        var beforeDeadline = recorded.Messages.ToArray();
+        clock.AdvanceTo(TimeSpan.FromSeconds(8).Ticks);
 
-        Assert.That(dead, Is.Not.Null);
-        Assert.That(diedAt, Is.EqualTo(TimeSpan.FromSeconds(8)));
+        Assert.That(beforeDeadline, Is.EqualTo(new[] { ReactiveTest.OnNext(Seconds(5), "ping") }));
+        Assert.That(recorded.Messages, Is.EqualTo(new[]
+        {
+            ReactiveTest.OnNext(Seconds(5), "ping"),
+            ReactiveTest.OnNext(Seconds(8), "dead"),
+        }));
+    }
+
+    [Test]
+    public void Heartbeat_ActivityEveryRound_PingsOnEveryIntervalAndIsNeverDeclaredDead()
+    {
+        var clock = new TestScheduler();
+        var recorded = clock.CreateObserver<string>();
+        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3),
+            new HeartbeatOwner(() => recorded.OnNext("ping"), _ => recorded.OnNext("dead"), () => false));
+        heartbeat.Start();
+
+        for (var round = 1; round <= 3; round++)
+        {
+            clock.AdvanceTo(Seconds(5 * round) + Seconds(1));
+            heartbeat.OnActivity();   // the pong, a second after each ping
+        }
+
+        clock.AdvanceTo(Seconds(19));
+        Assert.That(recorded.Messages, Is.EqualTo(new[]
+        {
+            ReactiveTest.OnNext(Seconds(5), "ping"),
+            ReactiveTest.OnNext(Seconds(10), "ping"),
+            ReactiveTest.OnNext(Seconds(15), "ping"),
+        }));
     }
 
     [Test]
@@ -193,6 +220,8 @@ public class HeartbeatTests
         Assert.That(firstDead, Is.Not.Null);
         Assert.That(secondDead, Is.Null);
     }
+
+    private static long Seconds(double seconds) => TimeSpan.FromSeconds(seconds).Ticks;
 
     private sealed class HeartbeatOwner(Action ping, Action<TimeoutException> dead, Func<bool> paused) : IHeartbeatOwner
     {
