@@ -16,8 +16,8 @@ public interface IWebSocketChannel : IAsyncDisposable
     /// <summary>The URL connected to (a connection), or the URL of the next attempt (a client).</summary>
     Uri Url { get; }
 
-    /// <summary>Whether messages can go out now: the connection is open (a connection), or a connection is open and
-    /// ready for the queued messages (a client).</summary>
+    /// <summary>Whether a connection is open now: this one (a connection), or the client's current one (a client, which
+    /// queues what is sent while this is false).</summary>
     bool IsConnected { get; }
 
     /// <summary>Received messages: hot and multicast, nothing lost before the first subscription.</summary>
