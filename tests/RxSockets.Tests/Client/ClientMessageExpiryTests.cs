@@ -17,6 +17,7 @@ public class ClientMessageExpiryTests
         await client.StartAsync(cancellationToken);
         await (await connector.NextPeerAsync(cancellationToken)).CompleteAsync();
         await log.WaitForAsync<ClientReconnecting>(1, cancellationToken);
+        await clock.WaitUntilScheduledAsync(cancellationToken);   // Polly arms the reconnect delay just after the event
 
         // Disconnected: a stale-prone order (5 s), a fresher one (60 s), and a message without expiry.
         var stale = client.SendAsync(Message.Text("order-1"), TimeSpan.FromSeconds(5), cancellationToken).AsTask();
@@ -26,26 +27,25 @@ public class ClientMessageExpiryTests
 
         // Five seconds on: the first expires there and then, five seconds before the reconnect.
         clock.AdvanceTo(TimeSpan.FromSeconds(5));
-        Assert.That(stale.IsFaulted, Is.True, "expired at its deadline, before any reconnect");
-        var expired = await Assert.ThrowsAsync<MessageExpiredException>(() => stale);
+        Assert.That(client.ExpiredOutgoing, Is.EqualTo(1), "expired at its deadline, before any reconnect");
+        var expired = await Assert.ThrowsAsync<MessageExpiredException>(() => stale.WaitAsync(cancellationToken));
         Assert.That(expired!.TimeToLive, Is.EqualTo(TimeSpan.FromSeconds(5)));
         Assert.That(expired.ExpiredAt, Is.EqualTo(DateTimeOffset.MinValue + TimeSpan.FromSeconds(5)));
-        Assert.That(client.ExpiredOutgoing, Is.EqualTo(1));
         Assert.That(client.QueuedOutgoing, Is.EqualTo(2), "the expired message left the queue at once");
 
         Assert.That(await clock.StepAsync(cancellationToken), Is.EqualTo(TimeSpan.FromSeconds(10)));
         var peer = await connector.NextPeerAsync(cancellationToken);
         Assert.That(await peer.ExpectTextAsync(cancellationToken), Is.EqualTo("order-2"));
         Assert.That(await peer.ExpectTextAsync(cancellationToken), Is.EqualTo("note"));
-        await fresh;
+        await fresh.WaitAsync(cancellationToken);
         Assert.That(client.ExpiredOutgoing, Is.EqualTo(1));
         Assert.That(client.DroppedOutgoing, Is.Zero);
     }
 
     [Test, CancelAfter(10_000)]
-    public async Task SendWithTimeToLive_DeadlinePassedAsTheConnectionOpens_IsNotSent(CancellationToken cancellationToken)
+    public async Task SendWithTimeToLive_DueAtTheReconnect_IsNotSent(CancellationToken cancellationToken)
     {
-        // Reconnect and expiry due at the same virtual instant: whichever runs first, the stale message never leaves.
+        // The reconnect and the expiry are due at the same virtual instant: in either order, the stale message never leaves.
         var clock = new StepScheduler();
         var (client, connector) = FakeConnector.CreateClient(clock, reconnect: s_tenSeconds);
         await using var fake = connector;
@@ -53,6 +53,7 @@ public class ClientMessageExpiryTests
         await client.StartAsync(cancellationToken);
         await (await connector.NextPeerAsync(cancellationToken)).CompleteAsync();
         await log.WaitForAsync<ClientReconnecting>(1, cancellationToken);
+        await clock.WaitUntilScheduledAsync(cancellationToken);   // Polly arms the reconnect delay just after the event
 
         var stale = client.SendAsync(Message.Text("order-1"), TimeSpan.FromSeconds(10), cancellationToken).AsTask();
         await client.SendAsync("after", cancellationToken);
@@ -60,7 +61,7 @@ public class ClientMessageExpiryTests
         var peer = await connector.NextPeerAsync(cancellationToken);
 
         Assert.That(await peer.ExpectTextAsync(cancellationToken), Is.EqualTo("after"));
-        await Assert.ThrowsAsync<MessageExpiredException>(() => stale);
+        await Assert.ThrowsAsync<MessageExpiredException>(() => stale.WaitAsync(cancellationToken));
         Assert.That(client.ExpiredOutgoing, Is.EqualTo(1));
     }
 
@@ -89,7 +90,7 @@ public class ClientMessageExpiryTests
 
         await connector.DisposeAsync();
 
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.WaitAsync(cancellationToken));
         Assert.That(client.ExpiredOutgoing, Is.Zero);
     }
 

@@ -31,6 +31,16 @@ internal sealed class StepScheduler : VirtualTimeScheduler<long, long>
         return Elapsed;
     }
 
+    /// <summary>Waits until some item is scheduled (a loop on another thread arming its timer), without running it.</summary>
+    public async Task WaitUntilScheduledAsync(CancellationToken cancellationToken)
+    {
+        while (GetNext() is null)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Yield();
+        }
+    }
+
     protected override long Add(long absolute, long relative) => absolute + relative;
 
     protected override DateTimeOffset ToDateTimeOffset(long absolute) => new(absolute, TimeSpan.Zero);
