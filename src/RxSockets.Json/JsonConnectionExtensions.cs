@@ -4,36 +4,54 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace RxSockets.Json;
 
-/// <summary>Sends typed values as JSON text messages over a <see cref="WebSocketConnection"/>.</summary>
-/// <remarks>Thread-safe, with the same queueing and backpressure as <see cref="WebSocketConnection.SendAsync(Message, CancellationToken)"/>.</remarks>
+/// <summary>Sends typed values as JSON text messages over any <see cref="IWebSocketChannel"/>: a
+/// <see cref="WebSocketConnection"/> or the reconnecting <see cref="WebSocketClient"/> (which queues them while
+/// disconnected).</summary>
+/// <remarks>Thread-safe, with the same queueing and backpressure as the channel's <see cref="IWebSocketChannel.SendAsync(Message, CancellationToken)"/>.</remarks>
 public static class JsonConnectionExtensions
 {
     /// <summary>Serialises <paramref name="value"/> straight to UTF-8 and queues it as a text message.</summary>
     /// <typeparam name="T">The value's type.</typeparam>
-    /// <param name="connection">The connection.</param>
+    /// <param name="channel">The connection or client.</param>
     /// <param name="value">The value.</param>
     /// <param name="typeInfo">The serialisation contract, usually <c>MyContext.Default.MyType</c>.</param>
     /// <param name="cancellationToken">Cancels the wait for room in the send queue.</param>
     /// <returns>Completes when the message is queued.</returns>
-    /// <exception cref="ConnectionClosedException">In the task: the connection is closing or closed.</exception>
-    public static ValueTask SendJsonAsync<T>(this WebSocketConnection connection, T value, JsonTypeInfo<T> typeInfo,
+    /// <exception cref="ConnectionClosedException">In the task: the connection is closing or closed (a client queues instead).</exception>
+    public static ValueTask SendJsonAsync<T>(this IWebSocketChannel channel, T value, JsonTypeInfo<T> typeInfo,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(connection);
-        return connection.SendAsync(JsonMessage.Serialize(value, typeInfo), cancellationToken);
+        ArgumentNullException.ThrowIfNull(channel);
+        return channel.SendAsync(JsonMessage.Serialize(value, typeInfo), cancellationToken);
     }
 
     /// <summary>Serialises <paramref name="value"/> with reflection and queues it as a text message.</summary>
     /// <typeparam name="T">The value's type.</typeparam>
-    /// <param name="connection">The connection.</param>
+    /// <param name="channel">The connection or client.</param>
     /// <param name="value">The value.</param>
     /// <param name="options">Serialiser options; null for the defaults.</param>
     /// <param name="cancellationToken">Cancels the wait for room in the send queue.</param>
     /// <returns>Completes when the message is queued.</returns>
-    /// <exception cref="ConnectionClosedException">In the task: the connection is closing or closed.</exception>
+    /// <exception cref="ConnectionClosedException">In the task: the connection is closing or closed (a client queues instead).</exception>
+    [RequiresUnreferencedCode(JsonReflection.UnreferencedCodeMessage)]
+    [RequiresDynamicCode(JsonReflection.DynamicCodeMessage)]
+    public static ValueTask SendJsonAsync<T>(this IWebSocketChannel channel, T value, JsonSerializerOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        channel.SendJsonAsync(value, JsonReflection.GetTypeInfo<T>(options), cancellationToken);
+
+    // The overloads on WebSocketConnection predate IWebSocketChannel; kept so compiled callers still bind, they forward.
+
+    /// <inheritdoc cref="SendJsonAsync{T}(IWebSocketChannel, T, JsonTypeInfo{T}, CancellationToken)"/>
+    /// <param name="connection">The connection.</param>
+    public static ValueTask SendJsonAsync<T>(this WebSocketConnection connection, T value, JsonTypeInfo<T> typeInfo,
+        CancellationToken cancellationToken = default) =>
+        SendJsonAsync((IWebSocketChannel)connection, value, typeInfo, cancellationToken);
+
+    /// <inheritdoc cref="SendJsonAsync{T}(IWebSocketChannel, T, JsonSerializerOptions?, CancellationToken)"/>
+    /// <param name="connection">The connection.</param>
     [RequiresUnreferencedCode(JsonReflection.UnreferencedCodeMessage)]
     [RequiresDynamicCode(JsonReflection.DynamicCodeMessage)]
     public static ValueTask SendJsonAsync<T>(this WebSocketConnection connection, T value, JsonSerializerOptions? options = null,
         CancellationToken cancellationToken = default) =>
-        connection.SendJsonAsync(value, JsonReflection.GetTypeInfo<T>(options), cancellationToken);
+        SendJsonAsync((IWebSocketChannel)connection, value, options, cancellationToken);
 }

@@ -1,4 +1,5 @@
 using System.Collections.ObjectModel;
+using System.Net.Http.Headers;
 
 namespace RxSockets;
 
@@ -38,6 +39,15 @@ public sealed class HandshakeException : RxSocketsException
     /// there was no response.
     /// </summary>
     public IReadOnlyDictionary<string, string> Headers { get; }
+
+    /// <summary>
+    /// The response's <c>Retry-After</c> header, parsed: <see cref="RetryConditionHeaderValue.Delta"/> for a number of
+    /// seconds, <see cref="RetryConditionHeaderValue.Date"/> for an HTTP date; null when absent or invalid. A
+    /// <see cref="WebSocketClient"/> refused with 429 or 503 waits at least that long before its next attempt (see
+    /// <see cref="ReconnectOptions.MaxRetryAfter"/>).
+    /// </summary>
+    public RetryConditionHeaderValue? RetryAfter =>
+        Headers.TryGetValue("Retry-After", out var value) && RetryConditionHeaderValue.TryParse(value.Trim(), out var parsed) ? parsed : null;
 
     /// <summary>
     /// At most the first 1 KiB of the refusal's body, decoded as UTF-8 with invalid bytes replaced; null when there

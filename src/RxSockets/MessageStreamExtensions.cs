@@ -6,9 +6,11 @@ namespace RxSockets;
 /// <summary>Byte streams over a connection: a duplex <see cref="WebSocketStream"/>, and pipe helpers that send a
 /// <see cref="Stream"/> or <see cref="PipeReader"/> as binary messages (<c>PipeFromAsync</c>) or copy received messages
 /// into a <see cref="Stream"/> or <see cref="PipeWriter"/> (<c>PipeToAsync</c>).</summary>
-/// <remarks>Sending waits for room in the send queue before reading more (backpressure end to end); receiving reads
-/// through <see cref="WebSocketConnection.ReadAllAsync"/>, so a connection can feed one receiving helper, and then
-/// not <see cref="WebSocketConnection.Incoming"/>. Message boundaries are not kept on the receiving side.</remarks>
+/// <remarks>The pipe helpers take any <see cref="IWebSocketChannel"/>: a <see cref="WebSocketConnection"/>, or the
+/// reconnecting <see cref="WebSocketClient"/> (whose sends queue while disconnected, and whose receiving side ends only
+/// when it is disposed). Sending waits for room in the send queue before reading more (backpressure end to end);
+/// receiving reads through <see cref="IWebSocketChannel.ReadAllAsync"/>, so a channel can feed one receiving helper, and
+/// then not <see cref="IWebSocketChannel.Incoming"/>. Message boundaries are not kept on the receiving side.</remarks>
 public static class MessageStreamExtensions
 {
     /// <summary>The default size of the binary messages sent by <c>PipeFromAsync</c>: 64 KiB.</summary>
@@ -37,7 +39,7 @@ public static class MessageStreamExtensions
         return SendStreamAsync(connection, source, chunkSize, cancellationToken);
     }
 
-    private static async Task<long> SendStreamAsync(WebSocketConnection connection, Stream source, int chunkSize,
+    private static async Task<long> SendStreamAsync(IWebSocketChannel connection, Stream source, int chunkSize,
         CancellationToken cancellationToken)
     {
         long total = 0;
@@ -77,7 +79,7 @@ public static class MessageStreamExtensions
         return SendPipeAsync(connection, source, chunkSize, cancellationToken);
     }
 
-    private static async Task<long> SendPipeAsync(WebSocketConnection connection, PipeReader source, int chunkSize,
+    private static async Task<long> SendPipeAsync(IWebSocketChannel connection, PipeReader source, int chunkSize,
         CancellationToken cancellationToken)
     {
         long total = 0;
@@ -128,7 +130,7 @@ public static class MessageStreamExtensions
         return ReceiveToStreamAsync(connection, destination, cancellationToken);
     }
 
-    private static async Task<long> ReceiveToStreamAsync(WebSocketConnection connection, Stream destination, CancellationToken cancellationToken)
+    private static async Task<long> ReceiveToStreamAsync(IWebSocketChannel connection, Stream destination, CancellationToken cancellationToken)
     {
         long total = 0;
         await foreach (var message in connection.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -156,7 +158,7 @@ public static class MessageStreamExtensions
         return ReceiveToPipeAsync(connection, destination, cancellationToken);
     }
 
-    private static async Task<long> ReceiveToPipeAsync(WebSocketConnection connection, PipeWriter destination, CancellationToken cancellationToken)
+    private static async Task<long> ReceiveToPipeAsync(IWebSocketChannel connection, PipeWriter destination, CancellationToken cancellationToken)
     {
         long total = 0;
         Exception? failure = null;
@@ -183,5 +185,68 @@ public static class MessageStreamExtensions
         {
             await destination.CompleteAsync(failure).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Reads <paramref name="source"/> to its end and sends it as binary messages of
+    /// <paramref name="chunkSize"/> bytes (the last one may be shorter). The source is not disposed.</summary>
+    /// <param name="channel">The connection or client.</param>
+    /// <param name="source">The bytes to send.</param>
+    /// <param name="chunkSize">The size of each message; keep it within the peer's maximum message size.</param>
+    /// <param name="cancellationToken">Stops reading and sending.</param>
+    /// <returns>How many bytes were queued.</returns>
+    /// <exception cref="ConnectionClosedException">In the task: the connection closed before the end (a client queues instead).</exception>
+    public static Task<long> PipeFromAsync(this IWebSocketChannel channel, Stream source, int chunkSize = DefaultChunkSize,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
+        return SendStreamAsync(channel, source, chunkSize, cancellationToken);
+    }
+
+    /// <summary>Reads <paramref name="source"/> to its end and sends it as binary messages of
+    /// <paramref name="chunkSize"/> bytes (the last one may be shorter), then completes the reader.</summary>
+    /// <param name="channel">The connection or client.</param>
+    /// <param name="source">The bytes to send.</param>
+    /// <param name="chunkSize">The size of each message; keep it within the peer's maximum message size.</param>
+    /// <param name="cancellationToken">Stops reading and sending.</param>
+    /// <returns>How many bytes were queued.</returns>
+    /// <exception cref="ConnectionClosedException">In the task: the connection closed before the end (a client queues instead).</exception>
+    public static Task<long> PipeFromAsync(this IWebSocketChannel channel, PipeReader source, int chunkSize = DefaultChunkSize,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
+        return SendPipeAsync(channel, source, chunkSize, cancellationToken);
+    }
+
+    /// <summary>Writes the payload of every received message into <paramref name="destination"/> until the channel's
+    /// messages end (a connection's clean close, a client's dispose), then flushes it. The destination is not disposed.</summary>
+    /// <param name="channel">The connection or client.</param>
+    /// <param name="destination">Where the bytes go.</param>
+    /// <param name="cancellationToken">Stops copying (not the connection).</param>
+    /// <returns>How many bytes were written.</returns>
+    /// <exception cref="ConnectionClosedException">In the task: the connection failed.</exception>
+    public static Task<long> PipeToAsync(this IWebSocketChannel channel, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(destination);
+        return ReceiveToStreamAsync(channel, destination, cancellationToken);
+    }
+
+    /// <summary>Writes the payload of every received message into <paramref name="destination"/>, flushing after each,
+    /// until the channel's messages end or the pipe's reader completes; then completes the writer (with the error, if
+    /// the connection failed).</summary>
+    /// <param name="channel">The connection or client.</param>
+    /// <param name="destination">Where the bytes go.</param>
+    /// <param name="cancellationToken">Stops copying (not the connection).</param>
+    /// <returns>How many bytes were written.</returns>
+    /// <exception cref="ConnectionClosedException">In the task: the connection failed.</exception>
+    public static Task<long> PipeToAsync(this IWebSocketChannel channel, PipeWriter destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(destination);
+        return ReceiveToPipeAsync(channel, destination, cancellationToken);
     }
 }

@@ -56,6 +56,29 @@ public sealed class ReconnectOptions
     /// <value>The default is <see cref="SendQueueOverflow.Wait"/>.</value>
     public SendQueueOverflow SendOverflow { get; set; } = SendQueueOverflow.Wait;
 
+    /// <summary>Called before every connection attempt, the first and every reconnect, to choose its URL and headers
+    /// (see <see cref="ConnectionAttempt"/>): fetch a fresh token, pick a server. It runs on the client's attempt, so
+    /// the attempt waits for it; an exception it throws fails the attempt like a network error would, and
+    /// <see cref="ShouldReconnect"/> decides whether to try again (by default it does not: the client gives up with
+    /// that exception). The token is cancelled when the client stops.</summary>
+    /// <value>The default is null: every attempt uses <see cref="WebSocketClient.Url"/> and
+    /// <see cref="WebSocketClientOptions.Headers"/> as they are.</value>
+    /// <example>
+    /// <code>
+    /// reconnect.BeforeConnect = async (attempt, ct) =>
+    ///     attempt.Headers["Authorization"] = "Bearer " + await tokens.GetAsync(ct);
+    /// </code>
+    /// </example>
+    public Func<ConnectionAttempt, CancellationToken, ValueTask>? BeforeConnect { get; set; }
+
+    /// <summary>The longest wait that a <c>Retry-After</c> header may impose. When a handshake is refused with 429 (Too
+    /// Many Requests) or 503 (Service Unavailable) and a <c>Retry-After</c> (seconds or an HTTP date, see
+    /// <see cref="HandshakeException.RetryAfter"/>), the next attempt waits at least that long — longer than the
+    /// backoff and than <see cref="MaxReconnectDelay"/> if need be, but never longer than this. Zero ignores
+    /// <c>Retry-After</c>. Only the pipeline built from these options honours it, not a custom <see cref="Pipeline"/>.</summary>
+    /// <value>The default is 5 minutes.</value>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>An escape hatch: a Polly pipeline that executes the attempts instead of the one built from the options
     /// above (backoff, jitter, attempts; <see cref="ShouldReconnect"/> still decides when the client stops after giving
     /// up). Each execution is one outage: its first call reports the loss (it throws the reason), later calls connect.
@@ -88,6 +111,7 @@ public sealed class ReconnectOptions
         Require(SendQueueCapacity > 0, nameof(SendQueueCapacity), "must be positive");
         Require(MaxQueuedBytes > 0, nameof(MaxQueuedBytes), "must be positive (a message larger than it still passes an empty queue)");
         Require(Enum.IsDefined(SendOverflow), nameof(SendOverflow), "is not a defined value");
+        Require(MaxRetryAfter >= TimeSpan.Zero, nameof(MaxRetryAfter), "must be zero (ignore Retry-After) or positive");
         return (ReconnectOptions)MemberwiseClone();
     }
 
@@ -97,6 +121,19 @@ public sealed class ReconnectOptions
         var factor = Math.Pow(2, Math.Min(attempt - 1, 62));
         var ticks = ReconnectDelay.Ticks * factor;
         return ticks >= MaxReconnectDelay.Ticks ? MaxReconnectDelay : TimeSpan.FromTicks((long)ticks);
+    }
+
+    /// <summary>The wait a refusal asks for with <c>Retry-After</c> (429 and 503 only), capped by
+    /// <see cref="MaxRetryAfter"/>; zero when there is none.</summary>
+    internal TimeSpan RetryAfterDelay(Exception? error, DateTimeOffset now)
+    {
+        if (MaxRetryAfter == TimeSpan.Zero || error is not HandshakeException { StatusCode: 429 or 503, RetryAfter: { } retryAfter })
+        {
+            return TimeSpan.Zero;
+        }
+
+        var wait = retryAfter.Delta ?? (retryAfter.Date is { } date ? date - now : TimeSpan.Zero);
+        return wait <= TimeSpan.Zero ? TimeSpan.Zero : wait >= MaxRetryAfter ? MaxRetryAfter : wait;
     }
 
     private static void Require(bool condition, string property, string rule)

@@ -23,7 +23,7 @@ namespace RxSockets;
 /// <see cref="ReadAllAsync"/>, not both; messages wait (bounded, with backpressure) until someone consumes them. Both
 /// complete when the client is disposed.</para>
 /// </remarks>
-public sealed class WebSocketClient : IAsyncDisposable
+public sealed class WebSocketClient : IWebSocketChannel
 {
     private readonly WebSocketClientOptions _options;
     private readonly ReconnectOptions _reconnect;
@@ -68,7 +68,7 @@ public sealed class WebSocketClient : IAsyncDisposable
         Action<Exception> onObserverFault = error => Diagnostics.ClientLog.ObserverFaulted(_logger, error);
         _clock = new SchedulerTimeProvider(_options.Scheduler);
         _reconnector = new Reconnector(_reconnect, _clock, OnReconnecting);
-        _sender = new ClientSender(_reconnect.SendQueueCapacity, _reconnect.MaxQueuedBytes, _reconnect.SendOverflow);
+        _sender = new ClientSender(_reconnect.SendQueueCapacity, _reconnect.MaxQueuedBytes, _reconnect.SendOverflow, _clock);
         _inbound = new Transport.BoundedQueue<Message>(_options.ReceiveQueueCapacity, _options.MaxQueuedBytes, static message => message.Data.Length, inline: false);
         _incoming = new ChannelObservable<Message>(_inbound, _inboundEnd.Task, onObserverFault, nameof(Incoming));
         _states = new StateObservable<ClientState>(ClientState.Idle, onObserverFault);
@@ -128,6 +128,10 @@ public sealed class WebSocketClient : IAsyncDisposable
     /// <summary>The open connection, or null while disconnected.</summary>
     public WebSocketConnection? Connection => Volatile.Read(ref _current);
 
+    /// <summary>Whether a connection is open (<see cref="State"/> is <see cref="ClientState.Open"/> and
+    /// <see cref="Connection"/> is open). Messages sent while it is false are queued.</summary>
+    public bool IsConnected => State == ClientState.Open && Connection is { IsConnected: true };
+
     /// <summary>Received messages from every connection in turn: hot and multicast, nothing lost before the first
     /// subscription. Completes when the client is disposed. With <see cref="WebSocketClientOptions.Messaging"/> it
     /// carries nothing (every message is a protocol frame: read <see cref="Topic"/> instead).</summary>
@@ -169,6 +173,10 @@ public sealed class WebSocketClient : IAsyncDisposable
 
     /// <summary>Messages dropped by <see cref="ReconnectOptions.SendOverflow"/> or by <see cref="Outgoing"/> on a full queue.</summary>
     public long DroppedOutgoing => _sender.Dropped;
+
+    /// <summary>Messages sent with a time-to-live (<see cref="SendAsync(Message, TimeSpan, CancellationToken)"/>) that
+    /// expired in the client's queue and so were never sent.</summary>
+    public long ExpiredOutgoing => _sender.Expired;
 
     /// <summary>Messages queued in the client, waiting for a connection (or for room in its send queue).</summary>
     public int QueuedOutgoing => _sender.Queued;
@@ -220,6 +228,37 @@ public sealed class WebSocketClient : IAsyncDisposable
     public Task StopAsync(CancellationToken cancellationToken = default) =>
         EndRunAsync(emitClosed: true).WaitAsync(cancellationToken);
 
+    /// <summary>Closes the current connection with <paramref name="code"/> and <paramref name="reason"/> and stops, as
+    /// <see cref="StopAsync"/> does: no reconnect after (<see cref="ReconnectAsync"/> starts again), queued messages
+    /// stay queued, and <see cref="ClientClosed"/> reports that status. Without a connection it only stops.</summary>
+    /// <param name="code">The code to send: 1000–1003, 1007–1014 or 3000–4999.</param>
+    /// <param name="reason">At most 123 UTF-8 bytes.</param>
+    /// <param name="cancellationToken">Stops waiting for the close.</param>
+    /// <exception cref="ArgumentException">The code may not be sent or the reason is too long.</exception>
+    public Task CloseAsync(CloseCode code = CloseCode.NormalClosure, string reason = "", CancellationToken cancellationToken = default)
+    {
+        var status = new CloseStatus(code, reason);
+        Protocol.ClosePayload.ValidateOutgoing(status);
+        return EndRunAsync(emitClosed: true, status).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Pings the current connection and completes with the round-trip time when its pong arrives. It does not
+    /// wait for a connection: ping to measure the link that is up, not one that may come.</summary>
+    /// <param name="payload">Up to 125 bytes; empty to let the connection choose a unique payload.</param>
+    /// <param name="cancellationToken">Stops waiting for the pong.</param>
+    /// <returns>The round-trip time, measured on the client's clock.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The payload is longer than 125 bytes.</exception>
+    /// <exception cref="ConnectionClosedException">In the task: the client is not connected, or the connection closed
+    /// before the pong.</exception>
+    public ValueTask<TimeSpan> PingAsync(ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, Protocol.FrameHeader.MaxControlPayloadLength, nameof(payload));
+        return Volatile.Read(ref _current) is { IsConnected: true } connection
+            ? connection.PingAsync(payload, cancellationToken)
+            : ValueTask.FromException<TimeSpan>(new ConnectionClosedException(
+                $"The client is not connected (it is {State}): PingAsync pings the open connection and does not wait for one."));
+    }
+
     /// <summary>Reads received messages with <c>await foreach</c>, across reconnections; ends when the client is disposed.</summary>
     /// <param name="cancellationToken">Stops the enumeration (not the client).</param>
     public IAsyncEnumerable<Message> ReadAllAsync(CancellationToken cancellationToken = default) =>
@@ -238,6 +277,26 @@ public sealed class WebSocketClient : IAsyncDisposable
     /// <inheritdoc cref="SendAsync(Message, CancellationToken)"/>
     public ValueTask SendAsync(string text, CancellationToken cancellationToken = default) =>
         SendAsync(Message.Text(text), cancellationToken);
+
+    /// <summary>Queues a message that is sent only if a connection takes it within <paramref name="timeToLive"/>: a
+    /// message that waits longer in the client's queue (disconnected, or behind others) is never sent, is counted in
+    /// <see cref="ExpiredOutgoing"/>, and its task fails with <see cref="MessageExpiredException"/> at once (on the
+    /// client's clock, <see cref="ConnectionOptions.Scheduler"/>). Unlike the other overloads, the task completes when
+    /// the message is handed to a connection, not when it is queued: the caller learns whether it left.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="timeToLive">How long it may wait in the client's queue; positive.</param>
+    /// <param name="cancellationToken">Cancels the wait for room in the queue (not the wait for a connection).</param>
+    /// <returns>Completes when the message is handed to a connection.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLive"/> is zero or negative.</exception>
+    /// <exception cref="MessageExpiredException">In the task: it expired before a connection took it.</exception>
+    /// <exception cref="InvalidOperationException">In the task: the queue was full under <see cref="SendQueueOverflow.Fail"/>,
+    /// or the message was dropped under <see cref="SendQueueOverflow.DropOldest"/>. Thrown: <see cref="WebSocketClientOptions.Messaging"/> is set.</exception>
+    /// <exception cref="ObjectDisposedException">In the task: the client was disposed before it was sent.</exception>
+    public ValueTask SendAsync(Message message, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
+        return _messaging is null ? _sender.SendAsync(message, timeToLive, cancellationToken) : throw new InvalidOperationException(Messaging.ClientMessaging.RawSendRefusal);
+    }
 
     /// <summary>Queues a binary message. The bytes are not copied: do not change them until they are sent.</summary>
     /// <inheritdoc cref="SendAsync(Message, CancellationToken)"/>
@@ -357,8 +416,9 @@ public sealed class WebSocketClient : IAsyncDisposable
         }
     }
 
-    private async Task EndRunAsync(bool emitClosed)
+    private async Task EndRunAsync(bool emitClosed, CloseStatus? status = null)
     {
+        var close = status ?? new CloseStatus(CloseCode.NormalClosure);
         CancellationTokenSource? run;
         Task running;
         lock (_gate)
@@ -376,7 +436,7 @@ public sealed class WebSocketClient : IAsyncDisposable
         await run.CancelAsync().ConfigureAwait(false);
         if (Volatile.Read(ref _current) is { } connection)
         {
-            await Task.WhenAny(connection.CloseAsync(CloseCode.NormalClosure, "", CancellationToken.None)).ConfigureAwait(false);
+            await Task.WhenAny(connection.CloseAsync(close.Code, close.Reason, CancellationToken.None)).ConfigureAwait(false);
         }
 
         await running.ConfigureAwait(false);
@@ -384,7 +444,7 @@ public sealed class WebSocketClient : IAsyncDisposable
         if (emitClosed && State != ClientState.Closed)
         {
             SetState(ClientState.Closed);
-            Publish(new ClientClosed(Now, new CloseStatus(CloseCode.NormalClosure), null));
+            Publish(new ClientClosed(Now, close, null));
         }
     }
 
@@ -447,15 +507,35 @@ public sealed class WebSocketClient : IAsyncDisposable
         }
     }
 
-    private async ValueTask<WebSocketConnection> AttemptAsync(int attempt, CancellationToken cancellationToken)
+    private async ValueTask<WebSocketConnection> AttemptAsync(int attempt, Exception? lastError, CancellationToken cancellationToken)
     {
         var url = Url;
         Volatile.Write(ref _attempt, attempt);
+        var options = AttemptOptions();
+        if (_reconnect.BeforeConnect is { } beforeConnect)
+        {
+            // Asked first, so the ClientConnecting event names the URL this attempt really goes to.
+            options = options.ValidatedCopy();
+            var prepared = new ConnectionAttempt(attempt, url, options.Headers, lastError);
+            try
+            {
+                await beforeConnect(prepared, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is not OperationCanceledException && attempt > 0)
+            {
+                Diagnostics.RxSocketsMetrics.ReconnectAttempt(url, succeeded: false);
+                Publish(new ClientReconnectFailed(Now, attempt, error));
+                throw;
+            }
+
+            url = prepared.Url;
+        }
+
         Publish(new ClientConnecting(Now, url, attempt));
         using var span = attempt > 0 ? Diagnostics.RxSocketsActivity.StartReconnect(url, attempt) : null;   // the connect span's parent
         try
         {
-            var connection = await Connector(url, AttemptOptions(), cancellationToken).ConfigureAwait(false);
+            var connection = await Connector(url, options, cancellationToken).ConfigureAwait(false);
             if (attempt > 0)
             {
                 Diagnostics.RxSocketsMetrics.ReconnectAttempt(url, succeeded: true);

@@ -24,7 +24,7 @@ namespace RxSockets;
 /// and waits while the queue is full. <see cref="Outgoing"/> never blocks: a full queue fails the connection with
 /// 1011 unless <see cref="ConnectionOptions.OutgoingOverflow"/> says to drop (and count) instead.</para>
 /// </remarks>
-public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver, IObserverFaults
+public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, IObserverFaults
 {
     private static long s_nextId;
 
@@ -87,6 +87,9 @@ public sealed class WebSocketConnection : IAsyncDisposable, ISessionObserver, IO
 
     /// <summary>The current state.</summary>
     public ConnectionState State => _session.State;
+
+    /// <summary>Whether the connection is <see cref="ConnectionState.Open"/>: sends are accepted.</summary>
+    public bool IsConnected => _session.State == ConnectionState.Open;
 
     /// <summary>The current state, then every change; completes after <see cref="ConnectionState.Closed"/>.</summary>
     public IObservable<ConnectionState> States

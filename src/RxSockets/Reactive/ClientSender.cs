@@ -11,26 +11,33 @@ namespace RxSockets.Reactive;
 /// </summary>
 internal sealed class ClientSender : IAsyncDisposable
 {
-    private readonly BoundedQueue<Message> _queue;
+    private readonly BoundedQueue<QueuedSend> _queue;
     private readonly SendQueueOverflow _overflow;
+    private readonly TimeProvider _clock;
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource<WebSocketConnection> _ready = NewReady();
     private IClientSessionLayer? _layer;
     private Task _loop = Task.CompletedTask;
     private long _dropped;
+    private long _expired;
     private int _holding;
 
     /// <param name="capacity">The most messages queued.</param>
     /// <param name="maxBytes">The most payload bytes queued; an empty queue still takes one larger message.</param>
     /// <param name="overflow">What a message that does not fit does.</param>
-    public ClientSender(int capacity, long maxBytes, SendQueueOverflow overflow)
+    /// <param name="clock">The client's clock, for time-to-live; null for the system's.</param>
+    public ClientSender(int capacity, long maxBytes, SendQueueOverflow overflow, TimeProvider? clock = null)
     {
         _overflow = overflow;
-        _queue = new BoundedQueue<Message>(capacity, maxBytes, static message => message.Data.Length, inline: false);
+        _clock = clock ?? TimeProvider.System;
+        _queue = new BoundedQueue<QueuedSend>(capacity, maxBytes, static send => send.Message.Data.Length, inline: false);
     }
 
     /// <summary>Messages dropped by the overflow policy.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Messages sent with a time-to-live that expired while queued, and so were never sent.</summary>
+    public long Expired => Interlocked.Read(ref _expired);
 
     /// <summary>Messages waiting in the client's queue, including the one the loop holds for the next connection.</summary>
     public int Queued => _queue.Count + Volatile.Read(ref _holding);
@@ -44,7 +51,20 @@ internal sealed class ClientSender : IAsyncDisposable
         _loop = RunAsync(_stop.Token);
     }
 
-    public ValueTask SendAsync(Message message, CancellationToken cancellationToken)
+    public ValueTask SendAsync(Message message, CancellationToken cancellationToken) =>
+        SendAsync(new QueuedSend(message, null), cancellationToken);
+
+    /// <summary>Queues a message that expires after <paramref name="timeToLive"/> in the queue; the task completes when
+    /// it is handed to a connection, or fails with <see cref="MessageExpiredException"/>.</summary>
+    public async ValueTask SendAsync(Message message, TimeSpan timeToLive, CancellationToken cancellationToken)
+    {
+        var expiry = new ExpiringSend(_clock, timeToLive, OnExpired);
+        await SendAsync(new QueuedSend(message, expiry), cancellationToken).ConfigureAwait(false);
+        expiry.Arm();
+        await expiry.Completion.ConfigureAwait(false);
+    }
+
+    private ValueTask SendAsync(QueuedSend message, CancellationToken cancellationToken)
     {
         if (TryWrite(message))
         {
@@ -64,7 +84,7 @@ internal sealed class ClientSender : IAsyncDisposable
     /// <summary>Queues without waiting; a message that does not fit is dropped and counted.</summary>
     public void Post(Message message)
     {
-        if (!TryWrite(message))
+        if (!TryWrite(new QueuedSend(message, null)))
         {
             // Under DropOldest only a completed (disposed) queue refuses; under the others, a full one too.
             CountDropped(_overflow == SendQueueOverflow.DropOldest ? Diagnostics.RxSocketsMetrics.Closing : Diagnostics.RxSocketsMetrics.DropNewest);
@@ -89,21 +109,27 @@ internal sealed class ClientSender : IAsyncDisposable
         _queue.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
+        while (_queue.TryRead(out var left))
+        {
+            left.Expiry?.Fail(new ObjectDisposedException(nameof(WebSocketClient)));
+        }
+
         _stop.Dispose();
     }
 
     /// <summary>Queues without waiting; under <see cref="SendQueueOverflow.DropOldest"/> the oldest messages are
     /// dropped (and counted) until the new one fits, by count and by bytes.</summary>
-    private bool TryWrite(Message message)
+    private bool TryWrite(QueuedSend message)
     {
         while (!_queue.TryWrite(message))
         {
-            if (_overflow != SendQueueOverflow.DropOldest || !_queue.TryRemoveOldest(static _ => true, out _))
+            if (_overflow != SendQueueOverflow.DropOldest || !_queue.TryRemoveOldest(static _ => true, out var oldest))
             {
                 return false;   // full under another policy, or completed (an empty queue takes any message)
             }
 
             CountDropped(Diagnostics.RxSocketsMetrics.DropOldest);
+            oldest.Expiry?.Fail(new InvalidOperationException("The message was dropped from the client's full send queue (SendOverflow is DropOldest)."));
         }
 
         return true;
@@ -115,9 +141,16 @@ internal sealed class ClientSender : IAsyncDisposable
         Diagnostics.RxSocketsMetrics.MessageDropped(ConnectionRole.Client, Diagnostics.RxSocketsMetrics.Outbound, policy);
     }
 
+    /// <summary>Counts an expired message and frees its place in the queue at once (unless the loop holds it).</summary>
+    private void OnExpired(ExpiringSend expiry)
+    {
+        Interlocked.Increment(ref _expired);
+        _queue.TryRemoveOldest(send => ReferenceEquals(send.Expiry, expiry), out _);
+    }
+
     private static TaskCompletionSource<WebSocketConnection> NewReady() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private async ValueTask WaitAsync(Message message, CancellationToken cancellationToken)
+    private async ValueTask WaitAsync(QueuedSend message, CancellationToken cancellationToken)
     {
         try
         {
@@ -131,7 +164,7 @@ internal sealed class ClientSender : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        Message? pending = null;
+        QueuedSend? pending = null;
         try
         {
             while (true)
@@ -153,17 +186,37 @@ internal sealed class ClientSender : IAsyncDisposable
                 }
 
                 var connection = await Volatile.Read(ref _ready).Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var expiry = pending.Value.Expiry;
+                if (expiry is not null && !expiry.TryClaim())
+                {
+                    // Expired while waiting for this connection: never sent (counted, its sender told, by the expiry).
+                    pending = null;
+                    Volatile.Write(ref _holding, 0);
+                    continue;
+                }
+
                 try
                 {
                     // Wrapped once, for an attached connection: the layer numbers it and keeps it for replay from then on.
-                    var wire = _layer is { } layer ? layer.WrapOutgoing(pending.Value) : pending.Value;
+                    var message = pending.Value.Message;
+                    var wire = _layer is { } layer ? layer.WrapOutgoing(message) : message;
                     pending = _layer is null ? pending : null;
                     await connection.SendAsync(wire, cancellationToken).ConfigureAwait(false);
                     pending = null;
+                    expiry?.Sent();
                 }
                 catch (ConnectionClosedException)
                 {
                     // Refused by a closing connection: still pending for the next one (a layer replays it itself).
+                    if (pending is null)
+                    {
+                        expiry?.Sent();
+                    }
+                    else
+                    {
+                        expiry?.Unclaim();
+                    }
+
                     await Task.WhenAny(connection.Completion).ConfigureAwait(false);
                     Detach(connection);
                 }
@@ -173,6 +226,7 @@ internal sealed class ClientSender : IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            pending?.Expiry?.Fail(new ObjectDisposedException(nameof(WebSocketClient)));
         }
     }
 }

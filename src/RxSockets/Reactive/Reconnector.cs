@@ -28,12 +28,13 @@ internal sealed class Reconnector
 
     /// <summary>Connects, retrying as the pipeline says.</summary>
     /// <param name="loss">Why the previous connection ended; null for a first or manual connection (attempted at once).</param>
-    /// <param name="attempt">Makes attempt n (0 for the immediate first of a manual connection, then 1, 2, …).</param>
+    /// <param name="attempt">Makes attempt n (0 for the immediate first of a manual connection, then 1, 2, …), given
+    /// the previous failure (null for the first).</param>
     /// <returns>The connection and the number of its attempt.</returns>
     /// <exception cref="Exception">The pipeline gave up: the last failure, or <paramref name="loss"/> itself when it is
     /// not worth a reconnect.</exception>
     public async ValueTask<(WebSocketConnection Connection, int Attempt)> RunAsync(
-        Exception? loss, Func<int, CancellationToken, ValueTask<WebSocketConnection>> attempt, CancellationToken cancellationToken)
+        Exception? loss, Func<int, Exception?, CancellationToken, ValueTask<WebSocketConnection>> attempt, CancellationToken cancellationToken)
     {
         var calls = 0;
         Exception? lastError = loss;
@@ -54,7 +55,7 @@ internal sealed class Reconnector
 
             try
             {
-                return await attempt(number, token).ConfigureAwait(false);
+                return await attempt(number, lastError, token).ConfigureAwait(false);
             }
             catch (Exception error) when (error is not OperationCanceledException)
             {
@@ -74,7 +75,10 @@ internal sealed class Reconnector
             MaxRetryAttempts = options.MaxReconnectAttempts == 0 ? int.MaxValue : options.MaxReconnectAttempts,
             BackoffType = DelayBackoffType.Constant,
             Delay = TimeSpan.Zero,
-            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(Jittered(options, options.BackoffDelay(args.AttemptNumber + 1))),
+            // A refusal's Retry-After is a floor, jitter or not: the server said when it can take us again.
+            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(Max(
+                Jittered(options, options.BackoffDelay(args.AttemptNumber + 1)),
+                options.RetryAfterDelay(args.Outcome.Exception, clock.GetUtcNow()))),
             OnRetry = args =>
             {
                 // Polly hands the outcome that triggered the retry: always an exception here (ShouldHandle demands one).
@@ -84,6 +88,8 @@ internal sealed class Reconnector
         };
         return new ResiliencePipelineBuilder { TimeProvider = clock }.AddRetry(retry).Build();
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a >= b ? a : b;
 
     private static TimeSpan Jittered(ReconnectOptions options, TimeSpan delay) =>
         options.Jitter == 0 ? delay : TimeSpan.FromTicks((long)(delay.Ticks * (1 - (options.Jitter * Random.Shared.NextDouble()))));

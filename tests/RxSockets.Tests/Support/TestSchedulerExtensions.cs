@@ -31,6 +31,16 @@ internal static class TestSchedulerExtensions
         /// advances time.</summary>
         public bool HasScheduledWork => NextItem(scheduler) is not null;
 
+        /// <summary>Waits until some item is scheduled (a loop on another thread arming its timer), without running it.</summary>
+        public async Task WaitUntilScheduledAsync(CancellationToken cancellationToken)
+        {
+            while (NextItem(scheduler) is null)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await Task.Yield();
+            }
+        }
+
         /// <summary>Moves from one scheduled item to the next: waits until some timer is scheduled (by a loop on
         /// another thread) and advances exactly to its due time, so a test observes every delay as scheduled, never a
         /// guessed one.</summary>
