@@ -21,6 +21,9 @@ public class PackagingTests
 
     private static readonly string Version = Dispatcher.Version;
 
+    /// <summary>Every library package but the core.</summary>
+    private static readonly string[] AddOns = ["RxSockets.Json", "RxSockets.AspNetCore", "RxSockets.Hosting", "RxSockets.Redis", "RxSockets.Testing"];
+
     private string _root = "";
     private string _packages = "";
     private string _nugetCache = "";
@@ -38,7 +41,7 @@ public class PackagingTests
         _toolPath = Path.Combine(_root, "tools");
         var configuration = typeof(PackagingTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
-        foreach (var project in new[] { "RxSockets", "RxSockets.Hosting", "RxSockets.Cli" })
+        foreach (var project in AddOns.Append("RxSockets").Append("RxSockets.Cli"))
         {
             await RunDotnetAsync(repository, timeout.Token, "pack", Path.Combine(repository, "src", project, project + ".csproj"),
                 "--no-build", "-c", configuration, "-o", _packages, "-nodeReuse:false");
@@ -84,6 +87,25 @@ public class PackagingTests
         Assert.That(package.GetEntry("lib/net10.0/RxSockets.dll"), Is.Not.Null);
         Assert.That(package.GetEntry("lib/net10.0/RxSockets.xml"), Is.Not.Null, "XML docs");
         Assert.That(File.Exists(Path.Combine(_packages, $"RxSockets.{Version}.snupkg")), "symbol package");
+    }
+
+    [TestCaseSource(nameof(AddOns))]
+    public void Pack_AddOnPackage_HasMetadataReadmeXmlDocsSymbolsAndDependsOnTheSameCoreVersion(string id)
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(_packages, $"{id}.{Version}.nupkg"));
+        var nuspec = ReadEntry(package, $"{id}.nuspec");
+
+        Assert.That(nuspec, Does.Contain($"<version>{Version}</version>"));
+        Assert.That(nuspec, Does.Contain("<license type=\"expression\">MIT</license>"));
+        Assert.That(nuspec, Does.Contain("<readme>README.md</readme>"));
+        Assert.That(nuspec, Does.Match("<description>[^<]{20,}</description>"));
+        Assert.That(nuspec, Does.Contain("<tags>websocket"));
+        Assert.That(nuspec, Does.Contain("<repository type=\"git\" url=\"https://"));
+        Assert.That(nuspec, Does.Contain($"<dependency id=\"RxSockets\" version=\"{Version}\""));
+        Assert.That(package.GetEntry("README.md"), Is.Not.Null);
+        Assert.That(package.GetEntry($"lib/net10.0/{id}.dll"), Is.Not.Null);
+        Assert.That(package.GetEntry($"lib/net10.0/{id}.xml"), Is.Not.Null, "XML docs");
+        Assert.That(File.Exists(Path.Combine(_packages, $"{id}.{Version}.snupkg")), "symbol package");
     }
 
     [Test]
