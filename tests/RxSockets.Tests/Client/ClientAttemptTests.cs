@@ -111,12 +111,8 @@ public class ClientAttemptTests
         var log = EventLog.Of(client);
         await client.StartAsync(cancellationToken);
 
-        await (await connector.NextPeerAsync(cancellationToken)).CompleteAsync();
-        await log.WaitForAsync<ClientReconnecting>(1, cancellationToken);
-        await clock.StepAsync(cancellationToken);
-        await log.WaitForAsync<ClientReconnecting>(2, cancellationToken);
-        await clock.StepAsync(cancellationToken);
-        await log.WaitForAsync<ClientReconnected>(1, cancellationToken);
+        await connector.DropFirstConnectionAsync(log, cancellationToken);
+        await RefusedOnceThenReconnectedAsync(clock, log, cancellationToken);
 
         // Backoff alone would wait 2 s (and at most 30 s) before attempt 2; the server asked for 120 s.
         Assert.That(log.OfType<ClientReconnecting>().Select(r => r.Delay.TotalSeconds), Is.EqualTo(new[] { 1.0, 120 }));
@@ -136,12 +132,8 @@ public class ClientAttemptTests
         var log = EventLog.Of(client);
         await client.StartAsync(cancellationToken);
 
-        await (await connector.NextPeerAsync(cancellationToken)).CompleteAsync();
-        await log.WaitForAsync<ClientReconnecting>(1, cancellationToken);
-        await clock.StepAsync(cancellationToken);
-        await log.WaitForAsync<ClientReconnecting>(2, cancellationToken);
-        await clock.StepAsync(cancellationToken);
-        await log.WaitForAsync<ClientReconnected>(1, cancellationToken);
+        await connector.DropFirstConnectionAsync(log, cancellationToken);
+        await RefusedOnceThenReconnectedAsync(clock, log, cancellationToken);
 
         // Refused at start + 1 s, told to come back at start + 91 s: a 90 s wait.
         Assert.That(log.OfType<ClientReconnecting>().Select(r => r.Delay.TotalSeconds), Is.EqualTo(new[] { 1.0, 90 }));
@@ -159,8 +151,7 @@ public class ClientAttemptTests
         var log = EventLog.Of(client);
         await client.StartAsync(cancellationToken);
 
-        await (await connector.NextPeerAsync(cancellationToken)).CompleteAsync();
-        await log.WaitForAsync<ClientReconnecting>(1, cancellationToken);
+        await connector.DropFirstConnectionAsync(log, cancellationToken);
         await clock.StepAsync(cancellationToken);
         var second = await log.WaitForAsync<ClientReconnecting>(2, cancellationToken);
 
@@ -180,8 +171,7 @@ public class ClientAttemptTests
             var log = EventLog.Of(client);
             await client.StartAsync(cancellationToken);
 
-            await (await connector.NextPeerAsync(cancellationToken)).CompleteAsync();
-            await log.WaitForAsync<ClientReconnecting>(1, cancellationToken);
+            await connector.DropFirstConnectionAsync(log, cancellationToken);
             await clock.StepAsync(cancellationToken);
             var second = await log.WaitForAsync<ClientReconnecting>(2, cancellationToken);
 
@@ -204,6 +194,15 @@ public class ClientAttemptTests
     {
         var error = Assert.Throws<ArgumentException>(() => _ = new WebSocketClient("ws://fake.test/", reconnect: new ReconnectOptions { MaxRetryAfter = TimeSpan.FromSeconds(-1) }));
         Assert.That(error!.ParamName, Is.EqualTo(nameof(ReconnectOptions.MaxRetryAfter)));
+    }
+
+    /// <summary>Lets the reconnect delay pass, the refused attempt fail, the next delay pass and the client reconnect.</summary>
+    private static async Task RefusedOnceThenReconnectedAsync(TestScheduler clock, EventLog log, CancellationToken cancellationToken)
+    {
+        await clock.StepAsync(cancellationToken);
+        await log.WaitForAsync<ClientReconnecting>(2, cancellationToken);
+        await clock.StepAsync(cancellationToken);
+        await log.WaitForAsync<ClientReconnected>(1, cancellationToken);
     }
 
     private static HandshakeException Refusal(int status, string retryAfter) =>

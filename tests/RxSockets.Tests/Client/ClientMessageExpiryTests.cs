@@ -16,8 +16,7 @@ public class ClientMessageExpiryTests
         await using var fake = connector;
         var log = EventLog.Of(client);
         await client.StartAsync(cancellationToken);
-        await (await connector.NextPeerAsync(cancellationToken)).CompleteAsync();
-        await log.WaitForAsync<ClientReconnecting>(1, cancellationToken);
+        await connector.DropFirstConnectionAsync(log, cancellationToken);
         await clock.WaitUntilScheduledAsync(cancellationToken);   // Polly arms the reconnect delay just after the event
 
         // Disconnected: a stale-prone order (5 s), a fresher one (60 s), and a message without expiry.
@@ -52,8 +51,7 @@ public class ClientMessageExpiryTests
         await using var fake = connector;
         var log = EventLog.Of(client);
         await client.StartAsync(cancellationToken);
-        await (await connector.NextPeerAsync(cancellationToken)).CompleteAsync();
-        await log.WaitForAsync<ClientReconnecting>(1, cancellationToken);
+        await connector.DropFirstConnectionAsync(log, cancellationToken);
         await clock.WaitUntilScheduledAsync(cancellationToken);   // Polly arms the reconnect delay just after the event
 
         var stale = client.SendAsync(Message.Text("order-1"), TimeSpan.FromSeconds(10), cancellationToken).AsTask();

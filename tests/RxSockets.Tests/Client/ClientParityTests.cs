@@ -58,8 +58,7 @@ public class ClientParityTests
         var log = EventLog.Of(client);
         await client.StartAsync(cancellationToken);
 
-        await (await connector.NextPeerAsync(cancellationToken)).CompleteAsync();
-        await log.WaitForAsync<ClientReconnecting>(1, cancellationToken);
+        await connector.DropFirstConnectionAsync(log, cancellationToken);
 
         Assert.That(client.IsConnected, Is.False);
         await Assert.ThrowsAsync<ConnectionClosedException>(async () => await client.PingAsync(cancellationToken: cancellationToken));

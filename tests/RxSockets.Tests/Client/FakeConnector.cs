@@ -59,6 +59,14 @@ internal sealed class FakeConnector(IScheduler clock) : IAsyncDisposable
         return (client, connector);
     }
 
+    /// <summary>Ends the client's first connection from the server's side, then waits until the client announced its
+    /// first reconnect.</summary>
+    public async Task DropFirstConnectionAsync(EventLog log, CancellationToken cancellationToken)
+    {
+        await (await NextPeerAsync(cancellationToken)).CompleteAsync();
+        await log.WaitForAsync<ClientReconnecting>(1, cancellationToken);
+    }
+
     public ValueTask<WebSocketConnection> ConnectAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
     {
         int index;

@@ -110,8 +110,7 @@ public class WebSocketClientTests
         var log = EventLog.Of(client);
         await client.StartAsync(cancellationToken);
 
-        await (await connector.NextPeerAsync(cancellationToken)).CompleteAsync();
-        await log.WaitForAsync<ClientReconnecting>(1, cancellationToken);
+        await connector.DropFirstConnectionAsync(log, cancellationToken);
         await clock.StepAsync(cancellationToken);
         await log.WaitForAsync<ClientReconnecting>(2, cancellationToken);
         await clock.StepAsync(cancellationToken);
@@ -323,8 +322,7 @@ public class WebSocketClientTests
         var log = EventLog.Of(client);
         await client.StartAsync(cancellationToken);
 
-        await (await connector.NextPeerAsync(cancellationToken)).CompleteAsync();
-        await log.WaitForAsync<ClientReconnecting>(1, cancellationToken);
+        await connector.DropFirstConnectionAsync(log, cancellationToken);
         client.Url = new Uri("ws://backup.test/feed");
         await clock.StepAsync(cancellationToken);
         await log.WaitForAsync<ClientReconnected>(1, cancellationToken);
