@@ -241,8 +241,11 @@ public sealed class FaultProxy : IAsyncDisposable
                 continue;
             }
 
+            // Listed before it runs: once its pumps relay the handshake, a test may Cut at once, and Cut must see it.
             var link = new ProxyLink(this, client, upstream);
-            _links[link] = RunAsync(link);
+            _links[link] = Task.CompletedTask;
+            var running = RunAsync(link);
+            _links.TryUpdate(link, running, Task.CompletedTask);   // unless it has already ended and left the list
         }
     }
 
