@@ -1,0 +1,138 @@
+using System.Runtime.CompilerServices;
+
+namespace RxSockets.Tests.Architecture;
+
+/// <summary>
+/// The layers hold (issue 15): read from the COMPILED assemblies with System.Reflection.Metadata (every reference the
+/// metadata records: signatures, base types, attributes, and the tokens in the method bodies' IL), four rules:
+/// 1. a type of a lower layer never uses a type of a higher one (<see cref="Layers"/>), and the core never references
+///    an add-on;
+/// 2. the add-ons see the core's public API only: no InternalsVisibleTo to them, no internal type or member used;
+/// 3. nothing below the surfaces constructs a connection (no newobj of <see cref="ConnectionTypes"/>);
+/// 4. no two folders depend on each other both ways.
+/// Today's violations are listed in known-violations.txt, issue 15's to-do: the test fails on a violation that is not
+/// listed, and on a listed one that is gone, so the list only shrinks. Rewrite it with RXSOCKETS_UPDATE_ARCHITECTURE=1.
+/// </summary>
+public class ArchitectureTests
+{
+    /// <summary>
+    /// The layers of the core, lowest first: a type may use its own layer and the ones before it, never a later one.
+    /// A layer owns folders (namespaces below RxSockets; "(root)" is RxSockets itself), except Primitives, the shared
+    /// vocabulary every layer speaks, which is carved out of the root namespace by type name. A new folder must be
+    /// placed here (the test fails until it is).
+    /// </summary>
+    private static readonly Layer[] Layers =
+    [
+        new("Primitives", [], RootTypes:
+        [
+            "Message", "MessageType", "CloseCode", "CloseStatus", "ConnectionRole", "ConnectionState",
+            "RxSocketsException", "ProtocolException", "ConnectionClosedException", "HandshakeException",
+            "MessageExpiredException", "RequestFailedException",
+        ]),
+        // Sans-I/O: frames, masking, UTF-8, close payloads, message assembly, the opening handshake, permessage-deflate.
+        new("Protocol", ["Protocol", "Protocol.Deflate", "Protocol.Handshake"]),
+        // Logs, metrics and spans. Below Transport, not among the glue: the session loops, the connector and the
+        // acceptor log and count, which is no layering fault, and the sans-I/O Protocol uses none of it.
+        new("Diagnostics", ["Diagnostics"]),
+        // Session loops, heartbeat, sockets, connecting and accepting, the epoll transport.
+        new("Transport", ["Transport", "Transport.Epoll"]),
+        // Channel ↔ Rx adapters, reconnection, mailboxes, the server's registries, the messaging protocol,
+        // resumption, the scale-out backplane.
+        new("Reactive glue", ["Reactive", "Server", "Messaging", "Resumption", "Scaling"]),
+        // The public types of the root namespace: connection, client, server, topic, resumable session, options.
+        new("Surfaces", ["(root)"]),
+    ];
+
+    /// <summary>Built only by the surfaces (rule 3).</summary>
+    private static readonly string[] ConnectionTypes = ["WebSocketConnection"];
+
+    /// <summary>The add-ons built on the core, the layer above the surfaces (rules 1 and 2).</summary>
+    private static readonly string[] AddOns =
+        ["RxSockets.Json", "RxSockets.AspNetCore", "RxSockets.Redis", "RxSockets.Hosting", "RxSockets.Testing", "RxSockets.Cli"];
+
+    private const string KnownViolationsFile = "known-violations.txt";
+
+    [Test]
+    public void CompiledAssemblies_HaveExactlyTheKnownViolations()
+    {
+        var violations = FindViolations();
+        var path = Path.Combine(SourceDirectory(), KnownViolationsFile);
+
+        if (Environment.GetEnvironmentVariable(KnownViolations.UpdateVariable) == "1")
+        {
+            File.WriteAllText(path, KnownViolations.Format(violations));
+        }
+
+        var mismatch = KnownViolations.Compare(violations, KnownViolations.Read(path), $"tests/RxSockets.Tests/Architecture/{KnownViolationsFile}",
+            string.Join(" → ", Layers.Select(l => l.Name).Append("add-ons")));
+        if (mismatch is not null)
+        {
+            Assert.Fail(mismatch);
+        }
+    }
+
+    [Test]
+    public void KnownViolationsFile_IsGroupedAndSorted()
+    {
+        var path = Path.Combine(SourceDirectory(), KnownViolationsFile);
+        var lines = File.ReadAllLines(path);
+        var entries = lines.Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        var sections = SplitSections(lines);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(entries, Is.Unique, "an entry is listed twice");
+            foreach (var (heading, keys) in sections)
+            {
+                Assert.That(keys, Is.Ordered.Using((IComparer<string>)StringComparer.Ordinal), $"section '{heading}' is not sorted");
+            }
+        });
+    }
+
+    private static List<Violation> FindViolations()
+    {
+        var directory = AppContext.BaseDirectory;
+        using var core = CompiledAssembly.Open(Path.Combine(directory, "RxSockets.dll"));
+        var addOns = AddOns.Select(name => CompiledAssembly.Open(Path.Combine(directory, name + ".dll"))).ToList();
+        try
+        {
+            var dependencies = DependencyReader.Read(core);
+            return
+            [
+                .. ArchitectureRules.Layering(core, dependencies, Layers),
+                .. ArchitectureRules.CoreReferencesNoAddOn(core, addOns),
+                .. ArchitectureRules.Construction(core, dependencies, Layers, ConnectionTypes),
+                .. ArchitectureRules.AddOnsUsePublicApiOnly(core, addOns, IsAllowedFriend),
+                .. ArchitectureRules.FolderCycles(core, dependencies, Layers),
+            ];
+        }
+        finally
+        {
+            addOns.ForEach(a => a.Dispose());
+        }
+    }
+
+    // Test assemblies may see internals, and so may the benchmarks (bench/, never shipped); nothing that ships may.
+    private static bool IsAllowedFriend(string assembly) =>
+        assembly.EndsWith(".Tests", StringComparison.Ordinal) || assembly == "RxSockets.Benchmarks";
+
+    private static List<(string Heading, List<string> Keys)> SplitSections(IEnumerable<string> lines)
+    {
+        var sections = new List<(string, List<string>)>();
+        foreach (var line in lines.Where(l => l.Length > 0))
+        {
+            if (line.StartsWith("## ", StringComparison.Ordinal))
+            {
+                sections.Add((line[3..], []));
+            }
+            else if (!line.StartsWith('#') && sections.Count > 0)
+            {
+                sections[^1].Item2.Add(line);
+            }
+        }
+
+        return sections;
+    }
+
+    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+}
