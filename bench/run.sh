@@ -8,7 +8,8 @@
 #   BENCH_LATENCY_SIZE (32) BENCH_IDLE_CONNECTIONS (10000) BENCH_SECTIONS ("servers clients idle"; also "overhead",
 #   and "scaleout": bench/scaleout.sh, two nodes over a local redis-server, configured by its SCALEOUT_* variables)
 #   BENCH_SERVER_LOADGEN ("C wsload": neutral, none of the compared stacks) BENCH_IDLE_LOADGEN (ClientWebSocket)
-#   BENCH_WITH_RXSOCKETS (0)
+#   BENCH_WITH_RXSOCKETS (0) BENCH_PIN ("1 0": server on CPU 1, load generator on CPU 0, with taskset; "none": unpinned,
+#   placement-dependent figures)
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,6 +46,18 @@ IDLE_LOADGEN=${BENCH_IDLE_LOADGEN:-ClientWebSocket}
 WITH_RXSOCKETS=${BENCH_WITH_RXSOCKETS:-0}
 BUILD=1
 IDLE_HOLD=120s
+PIN=${BENCH_PIN:-1 0}
+SERVER_PIN=()
+LOAD_PIN=()
+if [ "$PIN" != none ]; then
+  read -r SERVER_CPU LOAD_CPU <<<"$PIN"
+  if ! command -v taskset >/dev/null || [ -z "${LOAD_CPU:-}" ]; then
+    echo "BENCH_PIN needs taskset and two CPU numbers (\"1 0\"), or \"none\"" >&2
+    exit 2
+  fi
+  SERVER_PIN=(taskset -c "$SERVER_CPU")
+  LOAD_PIN=(taskset -c "$LOAD_CPU")
+fi
 IDLE_SETTLE_SECONDS=2
 
 for arg in "$@"; do
@@ -88,7 +101,7 @@ start_server() {
   local cmd log
   read -ra cmd <<<"$1"
   log="$WORK/server.log"
-  "${cmd[@]}" --port 0 >"$log" 2>&1 </dev/null &
+  "${SERVER_PIN[@]}" "${cmd[@]}" --port 0 >"$log" 2>&1 </dev/null &
   SERVER_PID=$!
   for _ in $(seq 150); do
     SERVER_URL=$(grep -m1 -oE 'listening (on )?wss?://[^ ]*' "$log" 2>/dev/null | awk '{ print $NF }')
@@ -120,7 +133,7 @@ run_load() {
   shift
   limit=$(( $(seconds_of "$WARMUP") + $(seconds_of "$DURATION") + 30 ))
   out="$WORK/load.out"
-  timeout --kill-after=5 "$limit" "${cmd[@]}" "$@" >"$out" 2>"$WORK/load.err" </dev/null
+  timeout --kill-after=5 "$limit" "${LOAD_PIN[@]}" "${cmd[@]}" "$@" >"$out" 2>"$WORK/load.err" </dev/null
   local line
   line=$(tail -n1 "$out")
   if [[ "$line" != result:* ]]; then
@@ -437,7 +450,7 @@ add_rxsockets
 
 echo "# RxSockets echo benchmark"
 echo
-echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r), .NET $(dotnet --version), node $(node --version), loopback 127.0.0.1"
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r), .NET $(dotnet --version), node $(node --version), loopback 127.0.0.1, $( [ "$PIN" = none ] && echo "unpinned (figures depend on where the scheduler places the processes)" || echo "server pinned to CPU $SERVER_CPU, load generator to CPU $LOAD_CPU")"
 for section in $SECTIONS; do
   case "$section" in
     servers) servers_section ;;
