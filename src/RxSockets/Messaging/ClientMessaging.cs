@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using RxSockets.Client;
 using RxSockets.Reactive;
 
 namespace RxSockets.Messaging;

@@ -1,5 +1,6 @@
 using System.Reactive.Concurrency;
 using System.Threading.Channels;
+using RxSockets.Client;
 using RxSockets.Reactive;
 
 namespace RxSockets.Resumption;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using RxSockets.Connection;
 
 namespace RxSockets.Server;
 

@@ -1,6 +1,7 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
 using System.Runtime.CompilerServices;
+using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Transport;
 

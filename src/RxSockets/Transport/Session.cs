@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading.Channels;
 using RxSockets.Protocol;
 using RxSockets.Protocol.Deflate;
+using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Transport;
 

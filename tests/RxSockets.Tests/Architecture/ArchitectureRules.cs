@@ -6,8 +6,6 @@ namespace RxSockets.Tests.Architecture;
 /// <summary>The four rules of <see cref="ArchitectureTests"/>, each turning the compiled assemblies into violations.</summary>
 internal static class ArchitectureRules
 {
-    private const string Surfaces = "Surfaces";
-
     /// <summary>Rule 1: a type uses only types of its own layer and the layers below it.</summary>
     public static IEnumerable<Violation> Layering(CompiledAssembly core, IReadOnlyList<Dependency> dependencies, IReadOnlyList<Layer> layers)
     {
@@ -40,12 +38,12 @@ internal static class ArchitectureRules
     /// <summary>Rule 3: only a surface calls the constructor of a connection type.</summary>
     public static IEnumerable<Violation> Construction(CompiledAssembly core, IReadOnlyList<Dependency> dependencies, IReadOnlyList<Layer> layers, string[] connectionTypes) =>
         dependencies
-            .Where(d => d.Constructs && core.Folder(d.To) == "(root)" && connectionTypes.Contains(core.SimpleName(d.To))
-                && layers[LayerOf(core, d.From, layers)].Name != Surfaces)
+            .Where(d => d.Constructs && core.IsLayered(d.To) && connectionTypes.Contains(core.SimpleName(d.To))
+                && !layers[LayerOf(core, d.From, layers)].Surfaces)
             .GroupBy(d => (d.From, d.To))
             .Select(g => new Violation(
                 "Below the surfaces, a connection is constructed",
-                $"{core.Display(g.Key.From)} constructs {core.Display(g.Key.To)} ({Surfaces})",
+                $"{core.Display(g.Key.From)} constructs {core.Display(g.Key.To)}",
                 Violation.Summarize(g.Select(d => d.Via))));
 
     /// <summary>
@@ -95,14 +93,10 @@ internal static class ArchitectureRules
         }
     }
 
-    /// <summary>
-    /// Rule 4: two folders that use each other (directly, each way) are reported as one pair. The primitives carved
-    /// out of the root namespace count as a folder of their own, "(root primitives)", as they will be one.
-    /// </summary>
-    public static IEnumerable<Violation> FolderCycles(CompiledAssembly core, IReadOnlyList<Dependency> dependencies, IReadOnlyList<Layer> layers)
+    /// <summary>Rule 4: two folders that use each other (directly, each way) are reported as one pair.</summary>
+    public static IEnumerable<Violation> FolderCycles(CompiledAssembly core, IReadOnlyList<Dependency> dependencies)
     {
-        string FolderOf(TypeDefinitionHandle type) =>
-            layers[LayerOf(core, type, layers)].RootTypes is null ? core.Folder(type) : $"(root {layers[LayerOf(core, type, layers)].Name.ToLowerInvariant()})";
+        string FolderOf(TypeDefinitionHandle type) => core.Folder(type);
 
         var edges = dependencies
             .Where(d => core.IsLayered(d.From) && core.IsLayered(d.To) && FolderOf(d.From) != FolderOf(d.To))
@@ -121,19 +115,22 @@ internal static class ArchitectureRules
         }
     }
 
-    /// <summary>The index of the layer that owns a type; a folder in no layer fails, so a new one gets a place.</summary>
+    /// <summary>The index of the layer that owns a type's folder most closely; a folder in no layer fails, so a new
+    /// one gets a place.</summary>
     private static int LayerOf(CompiledAssembly core, TypeDefinitionHandle type, IReadOnlyList<Layer> layers)
     {
-        var (folder, name) = (core.Folder(type), core.SimpleName(type));
+        var folder = core.Folder(type);
+        var (best, length) = (-1, -1);
         for (var i = 0; i < layers.Count; i++)
         {
-            if (layers[i].Owns(folder, name))
+            var match = layers[i].Match(folder);
+            if (match > length)
             {
-                return i;
+                (best, length) = (i, match);
             }
         }
 
-        throw new InvalidOperationException(
+        return best >= 0 ? best : throw new InvalidOperationException(
             $"{core.Display(type)}: the folder '{folder}' is in no layer. Add it to the layer map in ArchitectureTests.cs.");
     }
 

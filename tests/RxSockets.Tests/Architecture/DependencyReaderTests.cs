@@ -13,7 +13,7 @@ public class DependencyReaderTests
     {
         using var assembly = CompiledAssembly.Open(typeof(Low).Assembly.Location);
         var uses = DependencyReader.Read(assembly)
-            .Where(d => assembly.Display(d.From) == "Tests.Architecture.Fixture.Low")
+            .Where(d => assembly.Display(d.From) == "Architecture/Fixture.Low")
             .Select(d => $"{assembly.SimpleName(d.To)} via {d.Via}{(d.Constructs ? " (constructs)" : "")}")
             .ToHashSet();
 

@@ -1,11 +1,14 @@
 namespace RxSockets.Tests.Architecture;
 
 /// <summary>
-/// One layer of the core: the folders (namespaces relative to RxSockets, "(root)" for RxSockets itself) it owns, or,
-/// for a layer carved out of the root namespace, the names of its types.
+/// One layer of the core: the folders of the project (relative to src/RxSockets, "/"-separated) it owns, each with its
+/// subfolders unless a subfolder is placed in a layer of its own. <paramref name="Surfaces"/>: the layer's types may
+/// build connections (rule 3).
 /// </summary>
-internal sealed record Layer(string Name, string[] Folders, string[]? RootTypes = null)
+internal sealed record Layer(string Name, string[] Folders, bool Surfaces = false)
 {
-    public bool Owns(string folder, string simpleName) =>
-        RootTypes is null ? Folders.Contains(folder) : folder == "(root)" && RootTypes.Contains(simpleName);
+    /// <summary>How closely this layer owns <paramref name="folder"/>: the length of its longest folder that is the
+    /// folder or one of its parents, -1 when it owns none.</summary>
+    public int Match(string folder) =>
+        Folders.Where(f => folder == f || folder.StartsWith(f + "/", StringComparison.Ordinal)).Select(f => f.Length).DefaultIfEmpty(-1).Max();
 }

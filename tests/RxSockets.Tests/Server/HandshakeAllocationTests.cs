@@ -10,6 +10,8 @@ using RxSockets.Protocol.Handshake;
 using RxSockets.Server;
 using RxSockets.Tests.Support;
 using RxSockets.Transport;
+using RxSockets.Transport.Accept;
+using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Tests.Server;
 

@@ -8,6 +8,8 @@ using Microsoft.Reactive.Testing;
 using RxSockets.Server;
 using RxSockets.Tests.Support;
 using RxSockets.Transport;
+using RxSockets.Transport.Accept;
+using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Tests.Server;
 

@@ -1,3 +1,4 @@
+using RxSockets.Client;
 using RxSockets.Reactive;
 
 namespace RxSockets.Tests.Support;

@@ -6,6 +6,7 @@ using RxSockets.Protocol;
 using RxSockets.Protocol.Deflate;
 using RxSockets.Tests.Support;
 using RxSockets.Transport;
+using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Tests.Transport;
 

@@ -1,4 +1,5 @@
 using RxSockets.Transport;
+using RxSockets.Transport.Connect;
 
 namespace RxSockets.Tests.Transport;
 

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Microsoft.Reactive.Testing;
 using RxSockets.Tests.Support;
 using RxSockets.Transport;
+using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Tests.Transport;
 

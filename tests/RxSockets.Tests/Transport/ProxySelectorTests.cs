@@ -1,5 +1,6 @@
 using System.Net;
 using RxSockets.Transport;
+using RxSockets.Transport.Connect;
 
 namespace RxSockets.Tests.Transport;
 

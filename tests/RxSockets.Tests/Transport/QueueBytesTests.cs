@@ -1,4 +1,5 @@
 using Microsoft.Reactive.Testing;
+using RxSockets.Client;
 using RxSockets.Protocol;
 using RxSockets.Reactive;
 using RxSockets.Tests.Support;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using RxSockets.Transport;
+using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Tests.Transport;
 

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
+using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Transport.Epoll;
 

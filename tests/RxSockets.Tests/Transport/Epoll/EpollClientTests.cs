@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using Microsoft.Reactive.Testing;
 using RxSockets.Tests.Support;
 using RxSockets.Transport;
+using RxSockets.Transport.Connect;
 using RxSockets.Transport.Epoll;
+using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Tests.Transport.Epoll;
 
