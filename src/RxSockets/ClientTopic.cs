@@ -25,6 +25,8 @@ namespace RxSockets;
 /// </remarks>
 public sealed partial class ClientTopic : IObservable<Message>
 {
+    // This file: the subscription and its position. Handing publications to the observers and enumerations, and
+    // ending them, is in Messaging/ClientTopic.Sinks.cs.
     private readonly ClientMessaging _owner;
     private readonly ObserverList<ClientTopicGap> _gaps;
     private Sink[] _sinks = [];

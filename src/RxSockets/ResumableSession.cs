@@ -33,6 +33,8 @@ namespace RxSockets;
 public sealed partial class ResumableSession
 #pragma warning restore CA1001
 {
+    // This file: the user's side (send, close, fail) and the session's end. The connection's side (attach, replay,
+    // read, acknowledge, detach) is in Resumption/ResumableSession.Connection.cs.
     private readonly ResumeStream _stream;
     private readonly IScheduler _scheduler;
     private readonly TimeSpan _ackInterval;

@@ -28,6 +28,8 @@ namespace RxSockets;
 /// </remarks>
 public sealed partial class WebSocketTopic
 {
+    // This file: the topic's state and its members (join, leave). The other parts, in Topics/:
+    // WebSocketTopic.Publishing.cs, .Recovery.cs (joining from a position, gaps) and .Backplane.cs.
     private readonly ConcurrentDictionary<long, TopicMember> _members = new();
     private readonly ConcurrentDictionary<long, TaskCompletionSource<int>> _own = new();
     private readonly ObserverList<TopicMembershipChange> _membership;

@@ -16,6 +16,8 @@ namespace RxSockets.Messaging;
 /// <remarks>Thread-safe. State shared with the <see cref="ClientTopic"/>s is guarded by <see cref="Gate"/>.</remarks>
 internal sealed partial class ClientMessaging : IClientSessionLayer
 {
+    // This file: the session layer's contract (attach, dispatch of the server's frames, detach, dispose) and the loss of
+    // a connection. The other parts: ClientMessaging.Topics.cs, .Requests.cs and .Outbox.cs.
     private static readonly string[] s_offered = [ProtocolCodec.SubProtocol];
 
     private readonly PendingRequests _requests;
