@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using RxSockets.Messaging;
 using RxSockets.Reactive;
 
@@ -25,8 +23,10 @@ namespace RxSockets;
 /// <para><b>End.</b> Observers complete and enumerations end when the client is disposed.</para>
 /// <para>Thread-safe.</para>
 /// </remarks>
-public sealed class ClientTopic : IObservable<Message>
+public sealed partial class ClientTopic : IObservable<Message>
 {
+    // This file: the subscription and its position. Handing publications to the observers and enumerations, and
+    // ending them, is in Messaging/ClientTopic.Sinks.cs.
     private readonly ClientMessaging _owner;
     private readonly ObserverList<ClientTopicGap> _gaps;
     private Sink[] _sinks = [];
@@ -134,40 +134,6 @@ public sealed class ClientTopic : IObservable<Message>
         _gaps.Next(gap);
     }
 
-    /// <summary>Hands one publication to every sink, waiting for room in full enumeration buffers (backpressure).</summary>
-    internal async ValueTask DeliverAsync(Sink[] sinks, Message message, CancellationToken cancellationToken)
-    {
-        foreach (var sink in sinks)
-        {
-            if (sink.Observer is { } observer)
-            {
-                try
-                {
-                    observer.OnNext(message);
-                }
-#pragma warning disable CA1031 // An observer's exception must never reach the read loop: it is reported and the observer removed.
-                catch (Exception error)
-#pragma warning restore CA1031
-                {
-                    Remove(sink);
-                    _owner.OnObserverFault(error);
-                }
-            }
-            else if (!sink.Buffer!.Writer.TryWrite(message))
-            {
-                Interlocked.Increment(ref _stalls);
-                try
-                {
-                    await sink.Buffer.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ChannelClosedException)
-                {
-                    // The enumeration ended meanwhile.
-                }
-            }
-        }
-    }
-
     /// <summary>Takes every observer and enumeration away, to be ended with <see cref="Terminate"/> outside the owner's
     /// gate (a refused subscription, or the client disposed). Called under the owner's gate.</summary>
     internal Sink[] TakeAll()
@@ -183,73 +149,12 @@ public sealed class ClientTopic : IObservable<Message>
         _ended = true;
     }
 
-    /// <summary>Ends the sinks: with <paramref name="error"/>, or completed when it is null.</summary>
-    internal static void Terminate(Sink[] sinks, Exception? error)
-    {
-        foreach (var sink in sinks)
-        {
-            if (sink.Observer is { } observer)
-            {
-                try
-                {
-                    if (error is null)
-                    {
-                        observer.OnCompleted();
-                    }
-                    else
-                    {
-                        observer.OnError(error);
-                    }
-                }
-#pragma warning disable CA1031 // An observer's exception must never reach the loop that ends it.
-                catch (Exception)
-#pragma warning restore CA1031
-                {
-                }
-            }
-            else
-            {
-                sink.Buffer!.Writer.TryComplete(error);
-            }
-        }
-    }
-
     internal void CompleteGaps() => _gaps.Complete();
 
     private void MoveTo(TopicPosition position)
     {
         _position = position;
         _positionInCycle = true;
-    }
-
-    private async IAsyncEnumerable<Message> ReadCoreAsync([EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var buffer = Channel.CreateBounded<Message>(new BoundedChannelOptions(_owner.BufferCapacity)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        var sink = new Sink(null, buffer);
-        if (!Add(sink))
-        {
-            yield break;
-        }
-
-        try
-        {
-            while (await buffer.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (buffer.Reader.TryRead(out var message))
-                {
-                    yield return message;
-                }
-            }
-        }
-        finally
-        {
-            Remove(sink);
-        }
     }
 
     /// <returns>False when the client is disposed (the sink was completed at once).</returns>
@@ -294,14 +199,6 @@ public sealed class ClientTopic : IObservable<Message>
 
         // A read loop waiting for room in this enumeration's buffer lets go.
         sink.Buffer?.Writer.TryComplete();
-    }
-
-    /// <summary>One observer (<see cref="Observer"/>) or enumeration (<see cref="Buffer"/>) of the topic.</summary>
-    internal sealed class Sink(IObserver<Message>? observer, Channel<Message>? buffer)
-    {
-        public IObserver<Message>? Observer { get; } = observer;
-
-        public Channel<Message>? Buffer { get; } = buffer;
     }
 
     private sealed class Subscription(ClientTopic topic, Sink sink) : IDisposable
