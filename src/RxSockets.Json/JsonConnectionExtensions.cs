@@ -38,20 +38,4 @@ public static class JsonConnectionExtensions
     public static ValueTask SendJsonAsync<T>(this IWebSocketChannel channel, T value, JsonSerializerOptions? options = null,
         CancellationToken cancellationToken = default) =>
         channel.SendJsonAsync(value, JsonReflection.GetTypeInfo<T>(options), cancellationToken);
-
-    // The overloads on WebSocketConnection predate IWebSocketChannel; kept so compiled callers still bind, they forward.
-
-    /// <inheritdoc cref="SendJsonAsync{T}(IWebSocketChannel, T, JsonTypeInfo{T}, CancellationToken)"/>
-    /// <param name="connection">The connection.</param>
-    public static ValueTask SendJsonAsync<T>(this WebSocketConnection connection, T value, JsonTypeInfo<T> typeInfo,
-        CancellationToken cancellationToken = default) =>
-        SendJsonAsync((IWebSocketChannel)connection, value, typeInfo, cancellationToken);
-
-    /// <inheritdoc cref="SendJsonAsync{T}(IWebSocketChannel, T, JsonSerializerOptions?, CancellationToken)"/>
-    /// <param name="connection">The connection.</param>
-    [RequiresUnreferencedCode(JsonReflection.UnreferencedCodeMessage)]
-    [RequiresDynamicCode(JsonReflection.DynamicCodeMessage)]
-    public static ValueTask SendJsonAsync<T>(this WebSocketConnection connection, T value, JsonSerializerOptions? options = null,
-        CancellationToken cancellationToken = default) =>
-        SendJsonAsync((IWebSocketChannel)connection, value, options, cancellationToken);
 }

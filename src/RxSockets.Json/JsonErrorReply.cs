@@ -23,7 +23,7 @@ internal static class JsonErrorReply
             writer.WriteEndObject();
         }
 
-        return Message.Create(MessageType.Text, buffer.WrittenMemory);
+        return Message.TextUnchecked(buffer.WrittenMemory);
     }
 
     /// <summary>"not-json", "missing-discriminator", "unknown-discriminator", "bind-failed", "handler-failed".</summary>

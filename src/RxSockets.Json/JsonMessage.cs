@@ -25,7 +25,7 @@ public static class JsonMessage
         ArgumentNullException.ThrowIfNull(typeInfo);
 
         // System.Text.Json writes valid UTF-8, so the message needs no second validation pass.
-        return Message.Create(MessageType.Text, JsonSerializer.SerializeToUtf8Bytes(value, typeInfo));
+        return Message.TextUnchecked(JsonSerializer.SerializeToUtf8Bytes(value, typeInfo));
     }
 
     /// <summary>Serialises a value to a JSON text message using reflection.</summary>

@@ -2,7 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Reactive.Disposables;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using RxSockets.Reactive;
 
 namespace RxSockets.Json;
 
@@ -31,7 +30,7 @@ public sealed class JsonMessageRouter : IDisposable
     private readonly string _discriminator;
     private readonly string _errorType;
     private readonly Dictionary<string, IJsonRoute> _routes = new(StringComparer.Ordinal);
-    private readonly ObserverList<JsonDeadLetter> _deadLetters = new();
+    private readonly SubscriberList<JsonDeadLetter> _deadLetters = new();
     private readonly SingleAssignmentDisposable _connection = new();
     private Message _current;
     private string? _currentType;

@@ -1,13 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using RxSockets.Reactive;
 
 namespace RxSockets.Json;
 
 /// <summary>A route: binds the already-parsed object to <typeparamref name="T"/> and multicasts it.</summary>
 internal sealed class JsonRoute<T>(JsonTypeInfo<T> typeInfo, Action<Exception> onHandlerFault) : IJsonRoute
 {
-    private readonly ObserverList<T> _observers = new(onHandlerFault);
+    private readonly SubscriberList<T> _observers = new(onHandlerFault);
 
     public IObservable<T> Values => _observers;
 

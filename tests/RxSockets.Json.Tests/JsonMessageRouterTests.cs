@@ -80,6 +80,66 @@ public class JsonMessageRouterTests
     }
 
     [Test]
+    public void On_SubscriberThrows_IsUnsubscribedWhileTheOthersKeepReceiving()
+    {
+        using var source = new Subject<Message>();
+        using var router = new JsonMessageRouter(source);
+        var dead = new List<JsonDeadLetter>();
+        var calls = 0;
+        var chats = new List<Chat>();
+        var route = router.On("chat", TestJsonContext.Default.Chat);
+        using var failing = route.Subscribe(_ =>
+        {
+            calls++;
+            throw new InvalidOperationException("boom");
+        });
+        using var steady = route.Subscribe(chats.Add);
+        using var deadLetters = router.DeadLetters.Subscribe(dead.Add);
+        using var connection = router.Connect();
+
+        source.OnNext(Message.Text("""{"type":"chat","user":"a","text":"1"}"""));
+        source.OnNext(Message.Text("""{"type":"chat","user":"a","text":"2"}"""));
+
+        Assert.That(calls, Is.EqualTo(1));
+        Assert.That(dead.Select(d => d.Reason), Is.EqualTo(new[] { JsonDeadLetterReason.HandlerFailed }));
+        Assert.That(chats, Is.EqualTo(new[] { new Chat("a", "1"), new Chat("a", "2") }));
+    }
+
+    [Test]
+    public void OnCompleted_SubscriberThrowsOnCompletion_ReportedAsHandlerFailedBeforeDeadLettersComplete()
+    {
+        using var source = new Subject<Message>();
+        using var router = new JsonMessageRouter(source);
+        var events = new List<string>();
+        using var chatting = router.On("chat", TestJsonContext.Default.Chat).Subscribe(_ => { }, () => throw new InvalidOperationException("done"));
+        using var deadLetters = router.DeadLetters.Subscribe(d => events.Add($"{d.Reason} {d.Exception?.Message}"), () => events.Add("completed"));
+        using var connection = router.Connect();
+
+        source.OnCompleted();
+
+        Assert.That(events, Is.EqualTo(new[] { "HandlerFailed done", "completed" }));
+    }
+
+    [Test]
+    public void OnError_Source_LateSubscribersReceiveTheErrorToo()
+    {
+        using var source = new Subject<Message>();
+        using var router = new JsonMessageRouter(source);
+        var chats = router.On("chat", TestJsonContext.Default.Chat);
+        using var connection = router.Connect();
+        var failure = new IOException("gone");
+
+        source.OnError(failure);
+        Exception? routeError = null;
+        Exception? deadError = null;
+        using var lateRoute = chats.Subscribe(_ => { }, e => routeError = e);
+        using var lateDead = router.DeadLetters.Subscribe(_ => { }, e => deadError = e);
+
+        Assert.That(routeError, Is.SameAs(failure));
+        Assert.That(deadError, Is.SameAs(failure));
+    }
+
+    [Test]
     public void On_CustomDiscriminatorAndReflectionOverload_RoutesByThatProperty()
     {
         using var source = new Subject<Message>();

@@ -24,22 +24,22 @@ public static class MessageStreamExtensions
 
     /// <summary>Reads <paramref name="source"/> to its end and sends it as binary messages of
     /// <paramref name="chunkSize"/> bytes (the last one may be shorter). The source is not disposed.</summary>
-    /// <param name="connection">The connection.</param>
+    /// <param name="channel">The connection or client.</param>
     /// <param name="source">The bytes to send.</param>
     /// <param name="chunkSize">The size of each message; keep it within the peer's maximum message size.</param>
     /// <param name="cancellationToken">Stops reading and sending.</param>
     /// <returns>How many bytes were queued.</returns>
-    /// <exception cref="ConnectionClosedException">In the task: the connection closed before the end.</exception>
-    public static Task<long> PipeFromAsync(this WebSocketConnection connection, Stream source, int chunkSize = DefaultChunkSize,
+    /// <exception cref="ConnectionClosedException">In the task: the connection closed before the end (a client queues instead).</exception>
+    public static Task<long> PipeFromAsync(this IWebSocketChannel channel, Stream source, int chunkSize = DefaultChunkSize,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
-        return SendStreamAsync(connection, source, chunkSize, cancellationToken);
+        return SendStreamAsync(channel, source, chunkSize, cancellationToken);
     }
 
-    private static async Task<long> SendStreamAsync(IWebSocketChannel connection, Stream source, int chunkSize,
+    private static async Task<long> SendStreamAsync(IWebSocketChannel channel, Stream source, int chunkSize,
         CancellationToken cancellationToken)
     {
         long total = 0;
@@ -53,7 +53,7 @@ public static class MessageStreamExtensions
                 return total;
             }
 
-            await connection.SendAsync(Message.Binary(chunk.AsMemory(0, read)), cancellationToken).ConfigureAwait(false);
+            await channel.SendAsync(Message.Binary(chunk.AsMemory(0, read)), cancellationToken).ConfigureAwait(false);
             total += read;
             if (read < chunkSize)
             {
@@ -64,22 +64,22 @@ public static class MessageStreamExtensions
 
     /// <summary>Reads <paramref name="source"/> to its end and sends it as binary messages of
     /// <paramref name="chunkSize"/> bytes (the last one may be shorter), then completes the reader.</summary>
-    /// <param name="connection">The connection.</param>
+    /// <param name="channel">The connection or client.</param>
     /// <param name="source">The bytes to send.</param>
     /// <param name="chunkSize">The size of each message; keep it within the peer's maximum message size.</param>
     /// <param name="cancellationToken">Stops reading and sending.</param>
     /// <returns>How many bytes were queued.</returns>
-    /// <exception cref="ConnectionClosedException">In the task: the connection closed before the end.</exception>
-    public static Task<long> PipeFromAsync(this WebSocketConnection connection, PipeReader source, int chunkSize = DefaultChunkSize,
+    /// <exception cref="ConnectionClosedException">In the task: the connection closed before the end (a client queues instead).</exception>
+    public static Task<long> PipeFromAsync(this IWebSocketChannel channel, PipeReader source, int chunkSize = DefaultChunkSize,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
-        return SendPipeAsync(connection, source, chunkSize, cancellationToken);
+        return SendPipeAsync(channel, source, chunkSize, cancellationToken);
     }
 
-    private static async Task<long> SendPipeAsync(IWebSocketChannel connection, PipeReader source, int chunkSize,
+    private static async Task<long> SendPipeAsync(IWebSocketChannel channel, PipeReader source, int chunkSize,
         CancellationToken cancellationToken)
     {
         long total = 0;
@@ -93,7 +93,7 @@ public static class MessageStreamExtensions
                 while (buffer.Length >= chunkSize || (result.IsCompleted && !buffer.IsEmpty))
                 {
                     var chunk = buffer.Slice(0, Math.Min(chunkSize, buffer.Length));
-                    await connection.SendAsync(Message.Binary(chunk.ToArray()), cancellationToken).ConfigureAwait(false);
+                    await channel.SendAsync(Message.Binary(chunk.ToArray()), cancellationToken).ConfigureAwait(false);
                     total += chunk.Length;
                     buffer = buffer.Slice(chunk.End);
                 }
@@ -116,24 +116,24 @@ public static class MessageStreamExtensions
         }
     }
 
-    /// <summary>Writes the payload of every received message into <paramref name="destination"/> until the connection
-    /// closes cleanly, then flushes it. The destination is not disposed.</summary>
-    /// <param name="connection">The connection.</param>
+    /// <summary>Writes the payload of every received message into <paramref name="destination"/> until the channel's
+    /// messages end (a connection's clean close, a client's dispose), then flushes it. The destination is not disposed.</summary>
+    /// <param name="channel">The connection or client.</param>
     /// <param name="destination">Where the bytes go.</param>
     /// <param name="cancellationToken">Stops copying (not the connection).</param>
     /// <returns>How many bytes were written.</returns>
     /// <exception cref="ConnectionClosedException">In the task: the connection failed.</exception>
-    public static Task<long> PipeToAsync(this WebSocketConnection connection, Stream destination, CancellationToken cancellationToken = default)
+    public static Task<long> PipeToAsync(this IWebSocketChannel channel, Stream destination, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(destination);
-        return ReceiveToStreamAsync(connection, destination, cancellationToken);
+        return ReceiveToStreamAsync(channel, destination, cancellationToken);
     }
 
-    private static async Task<long> ReceiveToStreamAsync(IWebSocketChannel connection, Stream destination, CancellationToken cancellationToken)
+    private static async Task<long> ReceiveToStreamAsync(IWebSocketChannel channel, Stream destination, CancellationToken cancellationToken)
     {
         long total = 0;
-        await foreach (var message in connection.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var message in channel.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             await destination.WriteAsync(message.Data, cancellationToken).ConfigureAwait(false);
             total += message.Data.Length;
@@ -143,28 +143,28 @@ public static class MessageStreamExtensions
         return total;
     }
 
-    /// <summary>Writes the payload of every received message into <paramref name="destination"/>, flushing after each
-    /// (so a slow reader of the pipe slows the connection), until the connection closes cleanly or the pipe's reader
-    /// completes; then completes the writer (with the error, if the connection failed).</summary>
-    /// <param name="connection">The connection.</param>
+    /// <summary>Writes the payload of every received message into <paramref name="destination"/>, flushing after each,
+    /// until the channel's messages end or the pipe's reader completes; then completes the writer (with the error, if
+    /// the connection failed).</summary>
+    /// <param name="channel">The connection or client.</param>
     /// <param name="destination">Where the bytes go.</param>
     /// <param name="cancellationToken">Stops copying (not the connection).</param>
     /// <returns>How many bytes were written.</returns>
     /// <exception cref="ConnectionClosedException">In the task: the connection failed.</exception>
-    public static Task<long> PipeToAsync(this WebSocketConnection connection, PipeWriter destination, CancellationToken cancellationToken = default)
+    public static Task<long> PipeToAsync(this IWebSocketChannel channel, PipeWriter destination, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(destination);
-        return ReceiveToPipeAsync(connection, destination, cancellationToken);
+        return ReceiveToPipeAsync(channel, destination, cancellationToken);
     }
 
-    private static async Task<long> ReceiveToPipeAsync(IWebSocketChannel connection, PipeWriter destination, CancellationToken cancellationToken)
+    private static async Task<long> ReceiveToPipeAsync(IWebSocketChannel channel, PipeWriter destination, CancellationToken cancellationToken)
     {
         long total = 0;
         Exception? failure = null;
         try
         {
-            await foreach (var message in connection.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var message in channel.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 var flushed = await destination.WriteAsync(message.Data, cancellationToken).ConfigureAwait(false);
                 total += message.Data.Length;
@@ -185,68 +185,5 @@ public static class MessageStreamExtensions
         {
             await destination.CompleteAsync(failure).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Reads <paramref name="source"/> to its end and sends it as binary messages of
-    /// <paramref name="chunkSize"/> bytes (the last one may be shorter). The source is not disposed.</summary>
-    /// <param name="channel">The connection or client.</param>
-    /// <param name="source">The bytes to send.</param>
-    /// <param name="chunkSize">The size of each message; keep it within the peer's maximum message size.</param>
-    /// <param name="cancellationToken">Stops reading and sending.</param>
-    /// <returns>How many bytes were queued.</returns>
-    /// <exception cref="ConnectionClosedException">In the task: the connection closed before the end (a client queues instead).</exception>
-    public static Task<long> PipeFromAsync(this IWebSocketChannel channel, Stream source, int chunkSize = DefaultChunkSize,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(channel);
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
-        return SendStreamAsync(channel, source, chunkSize, cancellationToken);
-    }
-
-    /// <summary>Reads <paramref name="source"/> to its end and sends it as binary messages of
-    /// <paramref name="chunkSize"/> bytes (the last one may be shorter), then completes the reader.</summary>
-    /// <param name="channel">The connection or client.</param>
-    /// <param name="source">The bytes to send.</param>
-    /// <param name="chunkSize">The size of each message; keep it within the peer's maximum message size.</param>
-    /// <param name="cancellationToken">Stops reading and sending.</param>
-    /// <returns>How many bytes were queued.</returns>
-    /// <exception cref="ConnectionClosedException">In the task: the connection closed before the end (a client queues instead).</exception>
-    public static Task<long> PipeFromAsync(this IWebSocketChannel channel, PipeReader source, int chunkSize = DefaultChunkSize,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(channel);
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
-        return SendPipeAsync(channel, source, chunkSize, cancellationToken);
-    }
-
-    /// <summary>Writes the payload of every received message into <paramref name="destination"/> until the channel's
-    /// messages end (a connection's clean close, a client's dispose), then flushes it. The destination is not disposed.</summary>
-    /// <param name="channel">The connection or client.</param>
-    /// <param name="destination">Where the bytes go.</param>
-    /// <param name="cancellationToken">Stops copying (not the connection).</param>
-    /// <returns>How many bytes were written.</returns>
-    /// <exception cref="ConnectionClosedException">In the task: the connection failed.</exception>
-    public static Task<long> PipeToAsync(this IWebSocketChannel channel, Stream destination, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(channel);
-        ArgumentNullException.ThrowIfNull(destination);
-        return ReceiveToStreamAsync(channel, destination, cancellationToken);
-    }
-
-    /// <summary>Writes the payload of every received message into <paramref name="destination"/>, flushing after each,
-    /// until the channel's messages end or the pipe's reader completes; then completes the writer (with the error, if
-    /// the connection failed).</summary>
-    /// <param name="channel">The connection or client.</param>
-    /// <param name="destination">Where the bytes go.</param>
-    /// <param name="cancellationToken">Stops copying (not the connection).</param>
-    /// <returns>How many bytes were written.</returns>
-    /// <exception cref="ConnectionClosedException">In the task: the connection failed.</exception>
-    public static Task<long> PipeToAsync(this IWebSocketChannel channel, PipeWriter destination, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(channel);
-        ArgumentNullException.ThrowIfNull(destination);
-        return ReceiveToPipeAsync(channel, destination, cancellationToken);
     }
 }

@@ -73,6 +73,16 @@ public readonly struct Message : IEquatable<Message>
     /// <param name="data">The payload; the message keeps a reference to it, so do not change it afterwards.</param>
     public static Message Binary(ReadOnlyMemory<byte> data) => new(MessageType.Binary, data);
 
+    /// <summary>Creates a text message from UTF-8 bytes without checking them: for bytes that are valid UTF-8 by
+    /// construction, such as a JSON serialiser's or <see cref="System.Text.Json.Utf8JsonWriter"/>'s output, where
+    /// <see cref="Text(ReadOnlyMemory{byte})"/>'s validation pass would be wasted work.</summary>
+    /// <param name="utf8">The UTF-8 payload; the message keeps a reference to it, so do not change it afterwards.</param>
+    /// <returns>A text message over <paramref name="utf8"/> (not copied).</returns>
+    /// <remarks>The bytes are sent as they are: if they are not valid UTF-8 after all, the peer fails the connection
+    /// with <see cref="CloseCode.InvalidPayloadData"/> (1007), as RFC 6455 section 8.1 requires. When in doubt, use
+    /// <see cref="Text(ReadOnlyMemory{byte})"/>.</remarks>
+    public static Message TextUnchecked(ReadOnlyMemory<byte> utf8) => new(MessageType.Text, utf8);
+
     /// <summary>Creates a message without validation: for payloads the engine has already checked.</summary>
     internal static Message Create(MessageType type, ReadOnlyMemory<byte> data) => new(type, data);
 

@@ -34,6 +34,31 @@ public class MessageTests
     }
 
     [Test]
+    public void TextUnchecked_Utf8Bytes_IsTextMessageOverTheSameMemory()
+    {
+        var bytes = "{\"a\":\"é\"}"u8.ToArray();
+
+        var message = Message.TextUnchecked(bytes);
+
+        Assert.That(message.IsText, Is.True);
+        Assert.That(message.GetText(), Is.EqualTo("{\"a\":\"é\"}"));
+        Assert.That(message.Data.Span.Overlaps(bytes), Is.True, "the payload is not copied");
+        Assert.That(message, Is.EqualTo(Message.Text(bytes.AsMemory())));
+    }
+
+    [TestCase("c0af")]
+    [TestCase("e282")]
+    public void TextUnchecked_InvalidUtf8Bytes_IsNotValidated(string hex)
+    {
+        var bytes = Hex(hex);
+
+        var message = Message.TextUnchecked(bytes);
+
+        Assert.That(message.IsText, Is.True);
+        Assert.That(message.Data.ToArray(), Is.EqualTo(bytes));
+    }
+
+    [Test]
     public void Text_EmptyString_IsEmptyTextMessage()
     {
         var message = Message.Text("");
