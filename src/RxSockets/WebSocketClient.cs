@@ -399,7 +399,7 @@ public sealed class WebSocketClient : IWebSocketChannel
     internal IClientSessionLayer? SessionLayer { get; set; }
 
     /// <summary>Opens one connection; tests replace it to connect over in-memory pipes.</summary>
-    internal Func<Uri, WebSocketClientOptions, CancellationToken, ValueTask<WebSocketConnection>> Connector { get; set; } = ClientConnector.ConnectAsync;
+    internal Func<Uri, WebSocketClientOptions, CancellationToken, ValueTask<WebSocketConnection>> Connector { get; set; } = WebSocketConnection.ConnectValidatedAsync;
 
     private Task BeginRun()
     {
