@@ -122,7 +122,7 @@ public sealed partial class WebSocketClient : IWebSocketChannel
     internal IClientSessionLayer? SessionLayer { get; set; }
 
     /// <summary>Opens one connection; tests replace it to connect over in-memory pipes.</summary>
-    internal Func<Uri, WebSocketClientOptions, CancellationToken, ValueTask<WebSocketConnection>> Connector { get; set; } = ClientConnector.ConnectAsync;
+    internal Func<Uri, WebSocketClientOptions, CancellationToken, ValueTask<WebSocketConnection>> Connector { get; set; } = WebSocketConnection.ConnectValidatedAsync;
 
     /// <summary>One run: connect (retrying), live through the connection, reconnect after each loss, until stopped or
     /// the pipeline gives up.</summary>

@@ -119,4 +119,30 @@ public sealed class WebSocketClientOptions : ConnectionOptions
     }
 
     private protected override ConnectionOptions CopyValidated() => ValidatedCopy();
+
+    /// <summary>What the connect path reads of these (validated) options: made per connection attempt, so the
+    /// transport layer never sees the public options.</summary>
+    internal Transport.Connect.ConnectSettings ToConnectSettings() => new()
+    {
+        SubProtocols = [.. SubProtocols],
+        Headers = Headers,
+        Origin = Origin,
+        SslOptions = SslOptions,
+        Proxy = Proxy,
+        UseEnvironmentProxy = UseEnvironmentProxy,
+        EnvironmentVariables = EnvironmentVariables,
+        ResolveHost = ResolveHost,
+        FollowRedirects = FollowRedirects,
+        MaxRedirects = MaxRedirects,
+        HandshakeTimeout = HandshakeTimeout,
+        Scheduler = Scheduler,
+        MaxHeaderBytes = MaxHeaderBytes,
+        Deflate = PerMessageDeflate is { } deflate ? OfferOf(deflate) : null,
+    };
+
+    /// <summary>The permessage-deflate offer the options ask for, and its check of the server's answer.</summary>
+    private static Transport.Connect.DeflateOffer OfferOf(PerMessageDeflateOptions deflate) =>
+        new(Protocol.Deflate.DeflateNegotiation.BuildOffer(deflate),
+            (string? answer, out Protocol.Deflate.DeflateSettings? settings, out string? error) =>
+                Protocol.Deflate.DeflateNegotiation.TryAcceptResponse(answer, deflate, out settings, out error));
 }

@@ -176,7 +176,25 @@ public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, I
     {
         var url = WebSocketUrl.Validate(uri, nameof(uri));
         var validated = (options ?? new WebSocketClientOptions()).ValidatedCopy();
-        return ClientConnector.ConnectAsync(url, validated, cancellationToken);
+        return ConnectValidatedAsync(url, validated, cancellationToken);
+    }
+
+    /// <summary>Connects with options already validated and copied (<see cref="WebSocketClient"/>'s too): the
+    /// connector opens the transport and runs the handshake; the connection is built here, by the surface.</summary>
+    internal static async ValueTask<WebSocketConnection> ConnectValidatedAsync(Uri url, WebSocketClientOptions validated, CancellationToken cancellationToken)
+    {
+        // Built after the connector returned, so in the caller's context rather than under the connect span, which
+        // has ended: what the connection's loops do later is not traced as part of the connect.
+        var (transport, info) = await ClientConnector.ConnectAsync(url, validated.ToConnectSettings(), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new WebSocketConnection(transport, ConnectionRole.Client, validated, info);
+        }
+        catch
+        {
+            await transport.CloseAsync(shutdownFirst: false).ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Connects to a WebSocket server given its URL as a string.</summary>

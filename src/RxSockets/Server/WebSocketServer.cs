@@ -179,7 +179,9 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
         Listener listener;
         try
         {
-            listener = await Listener.StartAsync(validated.Host, validated.Port, validated.Backlog, useEpoll: tls is null, cancellationToken).ConfigureAwait(false);
+            // TLS runs on a .NET stream over the socket; plain TCP on the backend chosen for it.
+            var backend = tls is null ? Transport.Epoll.EpollTransport.PlainBackend : Transport.Sockets.DotNetSocketBackend.Instance;
+            listener = await Listener.StartAsync(validated.Host, validated.Port, validated.Backlog, backend, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -5,8 +5,8 @@ using System.Reactive.Disposables;
 namespace RxSockets.Transport;
 
 /// <summary>
-/// The opening handshake's time limit on the connection's clock, both roles: <see cref="Token"/> is cancelled by the
-/// caller's token or when <see cref="ConnectionOptions.HandshakeTimeout"/> has passed on the options' scheduler.
+/// The opening handshake's time limit on the connection's clock: <see cref="Token"/> is cancelled by the caller's token
+/// or when the handshake timeout (<c>ConnectionOptions.HandshakeTimeout</c>) has passed on the connection's scheduler.
 /// </summary>
 /// <remarks>
 /// A server runs one per accepted socket, so it is kept cheap: a struct around one <see cref="CancellationTokenSource"/>
@@ -26,23 +26,25 @@ internal readonly struct HandshakeDeadline : IDisposable
     private readonly CancellationTokenRegistration _link;
     private readonly IDisposable? _timer;
 
-    public HandshakeDeadline(ConnectionOptions options, CancellationToken cancellationToken)
+    /// <param name="timeout">The time limit; <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
+    /// <param name="scheduler">The clock it runs on.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    public HandshakeDeadline(TimeSpan timeout, IScheduler scheduler, CancellationToken cancellationToken)
     {
         _caller = cancellationToken;
-        var timeout = options.HandshakeTimeout;
         if (timeout == Timeout.InfiniteTimeSpan)
         {
             return;   // the caller's token alone
         }
 
         _source = new CancellationTokenSource();
-        if (ReferenceEquals(options.Scheduler, DefaultScheduler.Instance) && timeout <= s_maxTimerDelay)
+        if (ReferenceEquals(scheduler, DefaultScheduler.Instance) && timeout <= s_maxTimerDelay)
         {
             _source.CancelAfter(timeout);
         }
         else
         {
-            _timer = options.Scheduler.Schedule(_source, timeout, static (_, source) =>
+            _timer = scheduler.Schedule(_source, timeout, static (_, source) =>
             {
                 try
                 {

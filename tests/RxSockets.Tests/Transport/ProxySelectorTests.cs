@@ -15,7 +15,7 @@ public class ProxySelectorTests
         var options = WithEnvironment("http://from-env:1");
         options.Proxy = new WebProxy("http://from-option:2") { Credentials = new NetworkCredential("user", "pass") };
 
-        var proxy = ProxySelector.Select(new Uri("ws://example.com/"), options);
+        var proxy = ProxySelector.Select(new Uri("ws://example.com/"), options.ToConnectSettings());
 
         Assert.That(proxy?.Address.Host, Is.EqualTo("from-option"));
         Assert.That(proxy?.Credential?.UserName, Is.EqualTo("user"));
@@ -28,7 +28,7 @@ public class ProxySelectorTests
         var options = WithEnvironment("http://from-env:1");
         options.Proxy = new WebProxy("http://from-option:2", false, [@"example\.com"]);
 
-        var proxy = ProxySelector.Select(new Uri("wss://example.com/"), options);
+        var proxy = ProxySelector.Select(new Uri("wss://example.com/"), options.ToConnectSettings());
 
         Assert.That(proxy, Is.Null);
     }
@@ -39,7 +39,7 @@ public class ProxySelectorTests
         var options = WithEnvironment("http://from-env:1");
         options.UseEnvironmentProxy = false;
 
-        var proxy = ProxySelector.Select(new Uri("ws://example.com/"), options);
+        var proxy = ProxySelector.Select(new Uri("ws://example.com/"), options.ToConnectSettings());
 
         Assert.That(proxy, Is.Null);
     }
@@ -47,7 +47,7 @@ public class ProxySelectorTests
     [Test]
     public void Select_EnvironmentOnly_UsesEnvironment()
     {
-        var proxy = ProxySelector.Select(new Uri("ws://example.com/"), WithEnvironment("http://from-env:1"));
+        var proxy = ProxySelector.Select(new Uri("ws://example.com/"), WithEnvironment("http://from-env:1").ToConnectSettings());
 
         Assert.That(proxy?.Address.Host, Is.EqualTo("from-env"));
     }

@@ -42,9 +42,9 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Admission a
     /// <param name="address">The client's address as the admission limits count it, handed back to the owner.</param>
     public Task AcceptAsync(AcceptedSocket accepted, IPAddress? address, IHandshakeOwner owner, CancellationToken cancellationToken)
     {
-        if (accepted.Epoll is { } epoll)
+        if (accepted.Transport is { } ready)
         {
-            return AcceptAsync(epoll, null, epoll.RemoteEndPoint, address, owner, cancellationToken);
+            return AcceptAsync(ready, null, ready.RemoteEndPoint, address, owner, cancellationToken);
         }
 
         var socket = accepted.Socket!;

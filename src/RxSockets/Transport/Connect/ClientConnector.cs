@@ -6,31 +6,34 @@ using System.Net.Sockets;
 using RxSockets.Diagnostics;
 using RxSockets.Protocol.Deflate;
 using RxSockets.Protocol.Handshake;
+using RxSockets.Transport.Connect;
 using RxSockets.Transport.Epoll;
 using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Transport.Connect;
 
 /// <summary>The client's way in: TCP connect (every resolved address, or a proxy's tunnel), TLS for wss://, the HTTP
-/// upgrade and any redirects it is answered with, all within
-/// <see cref="ConnectionOptions.HandshakeTimeout"/> on the connection's clock. Plain ws:// without a proxy runs on the
-/// epoll transport where the server's does (<see cref="EpollTransport.Enabled"/>); everything else on .NET sockets.</summary>
+/// upgrade and any redirects it is answered with, all within <see cref="ConnectSettings.HandshakeTimeout"/> on the
+/// connection's clock. Plain ws:// without a proxy runs on the backend chosen for plain TCP
+/// (<see cref="EpollTransport.PlainBackend"/>, as the server's plain connections do); TLS and proxy tunnels on .NET
+/// sockets, which give them a stream. It returns the upgraded transport and what the handshake settled: the surface
+/// that called it builds the connection.</summary>
 internal static class ClientConnector
 {
-    public static ValueTask<WebSocketConnection> ConnectAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
+    public static ValueTask<ConnectedTransport> ConnectAsync(Uri url, ConnectSettings settings, CancellationToken cancellationToken)
     {
         // Without a listener, no span and not one more async frame: the connect runs as it always did.
-        return RxSocketsActivity.IsListening ? TracedConnectAsync(url, options, cancellationToken) : ConnectAsync(url, options, null, cancellationToken);
+        return RxSocketsActivity.IsListening ? TracedConnectAsync(url, settings, cancellationToken) : ConnectAsync(url, settings, null, cancellationToken);
     }
 
     /// <summary>The connect under its span <c>rxsockets.connect</c>, which ends with the 101 (or the failure). Started
     /// here, in an async method, so that it is the current activity of the connect only, not of the caller after it.</summary>
-    private static async ValueTask<WebSocketConnection> TracedConnectAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
+    private static async ValueTask<ConnectedTransport> TracedConnectAsync(Uri url, ConnectSettings settings, CancellationToken cancellationToken)
     {
         using var activity = RxSocketsActivity.StartConnect(url);
         try
         {
-            return await ConnectAsync(url, options, activity, cancellationToken).ConfigureAwait(false);
+            return await ConnectAsync(url, settings, activity, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error)
         {
@@ -39,11 +42,10 @@ internal static class ClientConnector
         }
     }
 
-    private static async ValueTask<WebSocketConnection> ConnectAsync(Uri url, WebSocketClientOptions options, Activity? activity, CancellationToken cancellationToken)
+    private static async ValueTask<ConnectedTransport> ConnectAsync(Uri url, ConnectSettings settings, Activity? activity, CancellationToken cancellationToken)
     {
-        var offer = options.PerMessageDeflate is { } deflateOptions ? DeflateNegotiation.BuildOffer(deflateOptions) : null;
-        var redirects = new RedirectChain(url, options);
-        using var deadline = new HandshakeDeadline(options, cancellationToken);
+        var redirects = new RedirectChain(url, settings);
+        using var deadline = new HandshakeDeadline(settings.HandshakeTimeout, settings.Scheduler, cancellationToken);
         ITransport? transport = null;
         try
         {
@@ -58,15 +60,15 @@ internal static class ClientConnector
                 }
 
                 url = redirects.Current;
-                handshake = new ClientHandshake(url, options.SubProtocols, RxSocketsActivity.WithTraceContext(activity, redirects.Headers), options.Origin, offer);
-                transport = await OpenAsync(url, options, deadline.Token).ConfigureAwait(false);
-                response = await ExchangeAsync(transport, handshake, options.MaxHeaderBytes, redirects, deadline.Token).ConfigureAwait(false);
+                handshake = new ClientHandshake(url, settings.SubProtocols, RxSocketsActivity.WithTraceContext(activity, redirects.Headers), settings.Origin, settings.Deflate?.Header);
+                transport = await OpenAsync(url, settings, deadline.Token).ConfigureAwait(false);
+                response = await ExchangeAsync(transport, handshake, settings.MaxHeaderBytes, redirects, deadline.Token).ConfigureAwait(false);
             }
             while (response is null);
 
             var result = handshake.Validate(response);
-            var deflate = AcceptDeflate(result.Extensions, options.PerMessageDeflate, response);
-            var info = new ConnectionInfo(url, result.SubProtocol, deflate?.Extension, null, RemoteOf(transport), deflate,
+            var deflate = AcceptDeflate(result.Extensions, settings.Deflate, response);
+            var info = new ConnectionInfo(url, result.SubProtocol, deflate?.Extension, null, transport.RemoteEndPoint, deflate,
                 ClientHandshake.CollectHeaders(response).AsReadOnly());
             if (activity is not null)
             {
@@ -76,19 +78,15 @@ internal static class ClientConnector
                     activity.SetTag("network.peer.address", peer.Address.ToString());
                     activity.SetTag("network.peer.port", peer.Port);
                 }
-
-                // The connection's loops start next and keep the context they start in: not the connect span, which
-                // ends here, lest what they do later be traced as part of the connect.
-                Activity.Current = activity.Parent;
             }
 
-            var connection = new WebSocketConnection(transport, ConnectionRole.Client, options, info);
-            transport = null;
-            return connection;
+            var connected = new ConnectedTransport(transport, info);
+            transport = null;   // the caller's now
+            return connected;
         }
         catch (OperationCanceledException) when (deadline.HasExpired && !cancellationToken.IsCancellationRequested)
         {
-            throw HandshakeException.TimedOut(options.HandshakeTimeout);
+            throw HandshakeException.TimedOut(settings.HandshakeTimeout);
         }
         finally
         {
@@ -130,14 +128,14 @@ internal static class ClientConnector
     }
 
     /// <summary>Checks the server's permessage-deflate answer; an invalid one, or one not offered, fails the handshake.</summary>
-    private static DeflateSettings? AcceptDeflate(string? answer, PerMessageDeflateOptions? offered, HttpHead response)
+    private static DeflateSettings? AcceptDeflate(string? answer, DeflateOffer? offered, HttpHead response)
     {
         if (offered is null)
         {
             return null;   // ClientHandshake already refused an extension answer to no offer.
         }
 
-        if (!DeflateNegotiation.TryAcceptResponse(answer, offered, out var settings, out var error))
+        if (!offered.Check(answer, out var settings, out var error))
         {
             var headers = response.Headers.GroupBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
                 .ToDictionary(g => g.Key, g => string.Join(", ", g.Select(h => h.Value)), StringComparer.OrdinalIgnoreCase);
@@ -147,25 +145,18 @@ internal static class ClientConnector
         return settings;
     }
 
-    /// <summary>Opens the byte stream to <paramref name="url"/>: an <see cref="EpollSocket"/> for plain ws:// without a
-    /// proxy when the epoll transport is enabled, else a <see cref="SocketTransport"/> (with TLS for wss://).</summary>
-    internal static async ValueTask<ITransport> OpenAsync(Uri url, WebSocketClientOptions options, CancellationToken cancellationToken)
+    /// <summary>Opens the byte stream to <paramref name="url"/>: on the plain-TCP backend for ws:// without a proxy,
+    /// else a <see cref="SocketTransport"/> (with TLS for wss://, through the proxy's tunnel when there is one).</summary>
+    internal static async ValueTask<ITransport> OpenAsync(Uri url, ConnectSettings settings, CancellationToken cancellationToken)
     {
-        var route = new ClientRoute(url, options);
-        if (route.IsPlainDirect && EpollTransport.Enabled && EpollEngine.Shared is { } engine)
+        var route = new ClientRoute(url, settings);
+        if (route.IsPlainDirect)
         {
-            return await route.ConnectEpollAsync(engine, cancellationToken).ConfigureAwait(false);
+            return await route.ConnectPlainAsync(EpollTransport.PlainBackend, cancellationToken).ConfigureAwait(false);
         }
 
-        return await SocketTransport.ConnectAsync(route, route.TlsHost, options.SslOptions, cancellationToken).ConfigureAwait(false);
+        return await StreamDialer.ConnectAsync(route, route.TlsHost, settings.SslOptions, cancellationToken).ConfigureAwait(false);
     }
-
-    private static IPEndPoint? RemoteOf(ITransport transport) => transport switch
-    {
-        EpollSocket epoll => epoll.RemoteEndPoint,
-        SocketTransport socket => SocketTransport.PeerOf(socket.Socket),
-        _ => null,
-    };
 
     private static async ValueTask<HttpHead> ReadResponseAsync(PipeReader input, int maxHeaderBytes, CancellationToken cancellationToken)
     {

@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
-using RxSockets.Transport.Epoll;
+using RxSockets.Transport.Connect;
+using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Transport.Connect;
 
 /// <summary>How a client reaches a ws:// or wss:// URL: straight to the server, or through an HTTP proxy's
 /// <c>CONNECT</c> tunnel. Either way the result is a socket whose bytes reach the server unchanged. A plain direct
-/// route (ws://, no proxy) may also be opened as an <see cref="EpollSocket"/>.</summary>
+/// route (ws://, no proxy) may also be opened on any <see cref="ISocketBackend"/>.</summary>
 internal sealed class ClientRoute
 {
     private readonly string _host;
@@ -16,14 +17,14 @@ internal sealed class ClientRoute
     private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;
 
     /// <exception cref="NotSupportedException">The proxy chosen is not an http:// proxy.</exception>
-    public ClientRoute(Uri url, WebSocketClientOptions options)
+    public ClientRoute(Uri url, ConnectSettings settings)
     {
         var tls = url.Scheme == "wss";
         _host = url.HostNameType == UriHostNameType.IPv6 ? url.Host : url.IdnHost;   // Host keeps an IPv6 literal's brackets
         _port = url.IsDefaultPort ? (tls ? 443 : 80) : url.Port;
-        _proxy = ProxySelector.Select(url, options);
-        _maxHeaderBytes = options.MaxHeaderBytes;
-        _resolve = options.ResolveHost;
+        _proxy = ProxySelector.Select(url, settings);
+        _maxHeaderBytes = settings.MaxHeaderBytes;
+        _resolve = settings.ResolveHost;
         TlsHost = tls ? url.IdnHost : null;
     }
 
@@ -34,20 +35,20 @@ internal sealed class ClientRoute
     public ProxyEndpoint? Proxy => _proxy;
 
     /// <summary>True for ws:// straight to the server (no TLS, no proxy): the bytes need no stream on top of the
-    /// socket, so the epoll transport can carry them.</summary>
+    /// socket, so any socket backend (the epoll one too) can carry them.</summary>
     public bool IsPlainDirect => _proxy is null && TlsHost is null;
 
-    /// <summary>Connects straight to the server (every resolved address in turn) as an <see cref="EpollSocket"/>.
+    /// <summary>Connects straight to the server (every resolved address in turn) on <paramref name="backend"/>.
     /// Only for a route that <see cref="IsPlainDirect"/>.</summary>
     /// <exception cref="SocketException">No address accepted; the last address's error.</exception>
-    public ValueTask<EpollSocket> ConnectEpollAsync(EpollEngine engine, CancellationToken cancellationToken)
+    public ValueTask<ITransport> ConnectPlainAsync(ISocketBackend backend, CancellationToken cancellationToken)
     {
         if (!IsPlainDirect)
         {
-            throw new InvalidOperationException("The epoll transport carries only plain, direct connections.");
+            throw new InvalidOperationException("A socket backend carries only plain, direct connections: TLS and proxies need a stream.");
         }
 
-        return TcpDialer.ConnectAsync(_host, _port, _resolve, (endPoint, token) => EpollConnector.ConnectAsync(engine, endPoint, token), cancellationToken);
+        return TcpDialer.ConnectAsync(_host, _port, _resolve, backend.ConnectAsync, cancellationToken);
     }
 
     /// <summary>Connects, directly or through the proxy's tunnel.</summary>

@@ -1,21 +1,22 @@
 using System.Net;
+using RxSockets.Transport.Connect;
 
 namespace RxSockets.Transport.Connect;
 
-/// <summary>Picks the proxy for one connection: <see cref="WebSocketClientOptions.Proxy"/> when set, otherwise the
-/// environment when <see cref="WebSocketClientOptions.UseEnvironmentProxy"/> allows it.</summary>
+/// <summary>Picks the proxy for one connection: <see cref="ConnectSettings.Proxy"/> (<c>WebSocketClientOptions.Proxy</c>)
+/// when set, otherwise the environment when <see cref="ConnectSettings.UseEnvironmentProxy"/> allows it.</summary>
 internal static class ProxySelector
 {
     /// <summary>The proxy to tunnel through to <paramref name="target"/>, or null to connect directly.</summary>
     /// <exception cref="NotSupportedException">The proxy chosen is not an http:// proxy.</exception>
-    public static ProxyEndpoint? Select(Uri target, WebSocketClientOptions options)
+    public static ProxyEndpoint? Select(Uri target, ConnectSettings settings)
     {
-        if (options.Proxy is { } proxy)
+        if (settings.Proxy is { } proxy)
         {
             return FromWebProxy(proxy, target);
         }
 
-        return options.UseEnvironmentProxy ? EnvironmentProxy.Find(target, options.EnvironmentVariables) : null;
+        return settings.UseEnvironmentProxy ? EnvironmentProxy.Find(target, settings.EnvironmentVariables) : null;
     }
 
     private static ProxyEndpoint? FromWebProxy(IWebProxy proxy, Uri target)

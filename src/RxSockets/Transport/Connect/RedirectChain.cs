@@ -1,5 +1,6 @@
 using System.Globalization;
 using RxSockets.Protocol.Handshake;
+using RxSockets.Transport.Connect;
 
 namespace RxSockets.Transport.Connect;
 
@@ -12,13 +13,13 @@ internal sealed class RedirectChain
     private static readonly string[] s_credentialHeaders = ["Authorization", "Cookie"];
 
     private readonly List<Uri> _urls;
-    private readonly WebSocketClientOptions _options;
+    private readonly ConnectSettings _settings;
 
-    public RedirectChain(Uri url, WebSocketClientOptions options)
+    public RedirectChain(Uri url, ConnectSettings settings)
     {
         _urls = [url];
-        _options = options;
-        Headers = options.Headers;
+        _settings = settings;
+        Headers = settings.Headers;
     }
 
     /// <summary>The URL to connect to now.</summary>
@@ -33,16 +34,16 @@ internal sealed class RedirectChain
     /// cannot go.</exception>
     public bool TryFollow(HttpHead response)
     {
-        if (!_options.FollowRedirects || response.StatusCode is not (301 or 302 or 303 or 307 or 308)
+        if (!_settings.FollowRedirects || response.StatusCode is not (301 or 302 or 303 or 307 or 308)
             || response.GetValue("Location") is not { Length: > 0 } location)
         {
             return false;
         }
 
         var next = Resolve(location, response);
-        if (_urls.Count > _options.MaxRedirects)
+        if (_urls.Count > _settings.MaxRedirects)
         {
-            throw Failed(response, string.Create(CultureInfo.InvariantCulture, $"more than {_options.MaxRedirects} redirects"), next);
+            throw Failed(response, string.Create(CultureInfo.InvariantCulture, $"more than {_settings.MaxRedirects} redirects"), next);
         }
 
         if (_urls.Contains(next))
@@ -55,8 +56,8 @@ internal sealed class RedirectChain
         var sameOrigin = string.Equals(original.IdnHost, next.IdnHost, StringComparison.OrdinalIgnoreCase) && original.Port == next.Port;
         var downgrade = original.Scheme == "wss" && next.Scheme == "ws";
         Headers = sameOrigin && !downgrade
-            ? _options.Headers
-            : _options.Headers.Where(h => !s_credentialHeaders.Contains(h.Key, StringComparer.OrdinalIgnoreCase)).ToArray();
+            ? _settings.Headers
+            : _settings.Headers.Where(h => !s_credentialHeaders.Contains(h.Key, StringComparer.OrdinalIgnoreCase)).ToArray();
         return true;
     }
 

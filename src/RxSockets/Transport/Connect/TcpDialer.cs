@@ -1,18 +1,19 @@
 using System.Net;
 using System.Net.Sockets;
+using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Transport.Connect;
 
 /// <summary>Opens a TCP connection to a host, trying each address it resolves to in turn (IPv6 and IPv4 alike)
 /// until one accepts, with Nagle off: as a .NET <see cref="Socket"/>, or through any other per-address connect (the
-/// epoll connector).</summary>
+/// socket backend's).</summary>
 internal static class TcpDialer
 {
     /// <summary>Connects a .NET socket to <paramref name="host"/> (a name, or an IP literal with or without brackets).</summary>
     /// <exception cref="SocketException">No address accepted; the last address's error.</exception>
     public static ValueTask<Socket> ConnectAsync(
         string host, int port, Func<string, CancellationToken, Task<IPAddress[]>> resolve, CancellationToken cancellationToken) =>
-        ConnectAsync(host, port, resolve, ConnectSocketAsync, cancellationToken);
+        ConnectAsync(host, port, resolve, DotNetSocketBackend.ConnectSocketAsync, cancellationToken);
 
     /// <summary>Resolves <paramref name="host"/> and runs <paramref name="connect"/> on each address in turn until one
     /// succeeds. A <see cref="SocketException"/> moves on to the next address; anything else (cancellation) ends the
@@ -52,20 +53,5 @@ internal static class TcpDialer
         }
 
         throw last!;   // the loop ran at least once, and every failed attempt set it
-    }
-
-    private static async ValueTask<Socket> ConnectSocketAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
-    {
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Transport.Epoll;
 
@@ -12,7 +13,7 @@ namespace RxSockets.Transport.Epoll;
 /// engine, and hands each one out as an <see cref="EpollSocket"/> (non-blocking, TCP_NODELAY). One accept loop at a
 /// time.
 /// </summary>
-internal sealed class EpollAcceptor : IEpollTarget, IDisposable
+internal sealed class EpollAcceptor : IEpollTarget, ISocketAcceptor
 {
     private const int AddressSize = 128;
 
@@ -60,6 +61,9 @@ internal sealed class EpollAcceptor : IEpollTarget, IDisposable
             await _acceptable.WaitAsync().ConfigureAwait(false);
         }
     }
+
+    async ValueTask<AcceptedSocket> ISocketAcceptor.AcceptAsync(CancellationToken cancellationToken) =>
+        new(null, await AcceptAsync(cancellationToken).ConfigureAwait(false));
 
     public void Dispose()
     {

@@ -1,10 +1,14 @@
 using System.IO.Pipelines;
+using System.Net;
 
 namespace RxSockets.Transport.Sockets;
 
 /// <summary>An upgraded byte stream and control over its end: what a <see cref="Session"/> runs on.</summary>
 internal interface ITransport : IDuplexPipe
 {
+    /// <summary>The peer's address; null when unknown (in-memory pipes) or when the connection was already gone.</summary>
+    IPEndPoint? RemoteEndPoint { get; }
+
     /// <summary>Half-closes: no more bytes will be sent (TCP FIN), while reading goes on.</summary>
     void ShutdownOutput();
 

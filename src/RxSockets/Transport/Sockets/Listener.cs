@@ -1,27 +1,27 @@
 using System.Net;
 using System.Net.Sockets;
-using RxSockets.Transport.Epoll;
+using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Transport.Sockets;
 
-/// <summary>A listening TCP socket on host:port (port 0 = ephemeral) and its accept loop.</summary>
+/// <summary>A listening TCP socket on host:port (port 0 = ephemeral) and its accept loop on a socket backend.</summary>
 internal sealed class Listener : IDisposable
 {
     private readonly Socket _socket;
-    private readonly EpollAcceptor? _epoll;
+    private readonly ISocketAcceptor _acceptor;
 
-    private Listener(Socket socket, EpollAcceptor? epoll)
+    private Listener(Socket socket, ISocketAcceptor acceptor)
     {
         _socket = socket;
-        _epoll = epoll;
+        _acceptor = acceptor;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;   // bound: never null
     }
 
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>Binds and listens.</summary>
+    /// <summary>Binds and listens, accepting on <paramref name="backend"/>.</summary>
     /// <exception cref="SocketException">The address is in use or cannot be bound.</exception>
-    public static async ValueTask<Listener> StartAsync(string host, int port, int backlog, bool useEpoll, CancellationToken cancellationToken)
+    public static async ValueTask<Listener> StartAsync(string host, int port, int backlog, ISocketBackend backend, CancellationToken cancellationToken)
     {
         var address = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -34,8 +34,7 @@ internal sealed class Listener : IDisposable
 
             socket.Bind(new IPEndPoint(address, port));
             socket.Listen(backlog);
-            var engine = useEpoll && EpollTransport.Enabled ? EpollEngine.Shared : null;
-            return new Listener(socket, engine is null ? null : new EpollAcceptor(engine, socket));
+            return new Listener(socket, backend.Listen(socket));
         }
         catch
         {
@@ -45,21 +44,11 @@ internal sealed class Listener : IDisposable
     }
 
     /// <summary>Accepts the next connection, with Nagle off.</summary>
-    public async ValueTask<AcceptedSocket> AcceptAsync(CancellationToken cancellationToken)
-    {
-        if (_epoll is not null)
-        {
-            return new AcceptedSocket(null, await _epoll.AcceptAsync(cancellationToken).ConfigureAwait(false));
-        }
-
-        var socket = await _socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
-        socket.NoDelay = true;
-        return new AcceptedSocket(socket, null);
-    }
+    public ValueTask<AcceptedSocket> AcceptAsync(CancellationToken cancellationToken) => _acceptor.AcceptAsync(cancellationToken);
 
     public void Dispose()
     {
-        _epoll?.Dispose();
+        _acceptor.Dispose();
         _socket.Dispose();
     }
 

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Net;
 
 namespace RxSockets.Transport.Sockets;
 
@@ -10,6 +11,8 @@ internal sealed class PipeTransport(IDuplexPipe pipe) : ITransport
     public PipeReader Input => pipe.Input;
 
     public PipeWriter Output => pipe.Output;
+
+    public IPEndPoint? RemoteEndPoint => null;
 
     public void ShutdownOutput() => pipe.Output.Complete();
 

@@ -1,6 +1,5 @@
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using RxSockets.Transport.Connect;
 
@@ -31,6 +30,8 @@ internal sealed class SocketTransport : ITransport
 
     public Socket Socket => _socket;
 
+    public IPEndPoint? RemoteEndPoint => PeerOf(_socket);
+
     /// <summary>The peer's address, or null when the connection is already gone (reading
     /// <see cref="System.Net.Sockets.Socket.RemoteEndPoint"/> of a reset socket throws).</summary>
     public static IPEndPoint? PeerOf(Socket socket)
@@ -42,39 +43,6 @@ internal sealed class SocketTransport : ITransport
         catch (Exception error) when (error is SocketException or ObjectDisposedException)
         {
             return null;
-        }
-    }
-
-    /// <summary>Connects a socket along <paramref name="route"/> (directly, trying every address the host resolves to,
-    /// or through a proxy's tunnel) with Nagle off, then runs TLS over it when <paramref name="tlsHost"/> names the
-    /// server to authenticate, with <paramref name="tlsOptions"/> (null for the defaults; see <see cref="ClientTls"/>).</summary>
-    public static async ValueTask<SocketTransport> ConnectAsync(
-        ClientRoute route, string? tlsHost, SslClientAuthenticationOptions? tlsOptions, CancellationToken cancellationToken)
-    {
-        var socket = await route.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        Stream? stream = null;
-        try
-        {
-            stream = new NetworkStream(socket, ownsSocket: false);
-            if (tlsHost is not null)
-            {
-                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-                stream = tls;
-                await ClientTls.AuthenticateAsync(tls, tlsOptions, tlsHost, cancellationToken).ConfigureAwait(false);
-                Diagnostics.RxSocketsActivity.ConnectEvent("rxsockets.tls.established", "tls.protocol.version", tls.SslProtocol.ToString());
-            }
-
-            return new SocketTransport(socket, stream);
-        }
-        catch
-        {
-            if (stream is not null)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);   // a failed TLS handshake leaves an SslStream to release
-            }
-
-            socket.Dispose();
-            throw;
         }
     }
 

@@ -22,7 +22,7 @@ public class EpollClientTests
         listener.Start();
         var url = new Uri($"ws://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/");
 
-        var transport = await ClientConnector.OpenAsync(url, Direct(), cancellationToken);
+        var transport = await ClientConnector.OpenAsync(url, Direct().ToConnectSettings(), cancellationToken);
         await transport.CloseAsync(shutdownFirst: false);
 
         Assert.That(transport, EpollTransport.Enabled ? Is.InstanceOf<EpollSocket>() : Is.InstanceOf<SocketTransport>());
@@ -36,7 +36,7 @@ public class EpollClientTests
         var options = new WebSocketClientOptions { Proxy = new WebProxy($"http://127.0.0.1:{((IPEndPoint)proxy.LocalEndpoint).Port}") };
         var answering = AnswerConnectAsync(proxy, cancellationToken);
 
-        var transport = await ClientConnector.OpenAsync(new Uri("ws://target.test:9/"), options, cancellationToken);
+        var transport = await ClientConnector.OpenAsync(new Uri("ws://target.test:9/"), options.ToConnectSettings(), cancellationToken);
         await transport.CloseAsync(shutdownFirst: false);
         await answering;
 
@@ -51,7 +51,7 @@ public class EpollClientTests
         var options = Direct();
         options.Proxy = proxied ? new WebProxy("http://proxy.test:3128") : null;
 
-        var route = new ClientRoute(new Uri(url), options);
+        var route = new ClientRoute(new Uri(url), options.ToConnectSettings());
 
         Assert.That(route.IsPlainDirect, Is.EqualTo(expected));
     }
