@@ -1,6 +1,6 @@
 using static RxSockets.Tests.Support.HexHelper;
 
-namespace RxSockets.Tests.Protocol;
+namespace RxSockets.Tests.Primitives;
 
 public class MessageTests
 {

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 
-namespace RxSockets.Tests.Protocol.Deflate;
+namespace RxSockets.Tests.Connection;
 
 public class PerMessageDeflateOptionsTests
 {

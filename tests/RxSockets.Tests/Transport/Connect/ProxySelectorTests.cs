@@ -2,7 +2,7 @@ using System.Net;
 using RxSockets.Transport;
 using RxSockets.Transport.Connect;
 
-namespace RxSockets.Tests.Transport;
+namespace RxSockets.Tests.Transport.Connect;
 
 public class ProxySelectorTests
 {

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using RxSockets.Transport;
 using RxSockets.Transport.Sockets;
 
-namespace RxSockets.Tests.Transport;
+namespace RxSockets.Tests.Transport.Sockets;
 
 public class SocketTransportTests
 {

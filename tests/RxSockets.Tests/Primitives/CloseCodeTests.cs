@@ -1,4 +1,4 @@
-namespace RxSockets.Tests.Protocol;
+namespace RxSockets.Tests.Primitives;
 
 public class CloseCodeTests
 {

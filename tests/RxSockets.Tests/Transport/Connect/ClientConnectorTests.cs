@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 using RxSockets.Tests.Support;
 
-namespace RxSockets.Tests.Server;
+namespace RxSockets.Tests.Transport.Connect;
 
 public class ClientConnectorTests
 {

@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.Reactive.Testing;
 using RxSockets.Tests.Support;
 
-namespace RxSockets.Tests.Server;
+namespace RxSockets.Tests.Transport.Accept;
 
 public class ServerAcceptorTests
 {

@@ -1,6 +1,6 @@
 using RxSockets.Tests.Support;
 
-namespace RxSockets.Tests.Server;
+namespace RxSockets.Tests.Topics;
 
 public class WebSocketTopicTests
 {

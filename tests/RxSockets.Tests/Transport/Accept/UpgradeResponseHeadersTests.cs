@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 using System.Text;
 using RxSockets.Tests.Support;
 
-namespace RxSockets.Tests.Server;
+namespace RxSockets.Tests.Transport.Accept;
 
 /// <summary><see cref="WebSocketServerOptions.AddResponseHeaders"/> on the server's 101, and
 /// <see cref="WebSocketConnection.ResponseHeaders"/> on the client.</summary>

@@ -1,7 +1,7 @@
 using RxSockets.Transport;
 using RxSockets.Transport.Connect;
 
-namespace RxSockets.Tests.Transport;
+namespace RxSockets.Tests.Transport.Connect;
 
 public class EnvironmentProxyTests
 {
