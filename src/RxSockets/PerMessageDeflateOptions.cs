@@ -84,6 +84,10 @@ public sealed class PerMessageDeflateOptions
 
     internal PerMessageDeflateOptions Clone() => (PerMessageDeflateOptions)MemberwiseClone();
 
+    /// <summary>What the negotiation reads of these (validated) options: the protocol layer never sees the options.</summary>
+    internal Protocol.Deflate.DeflatePreferences ToPreferences() =>
+        new(Threshold, CompressionLevel, ServerNoContextTakeover, ClientNoContextTakeover, ServerMaxWindowBits, ClientMaxWindowBits, MemoryLevel);
+
     private static void Check(bool condition, string property, string rule)
     {
         if (!condition)

@@ -40,7 +40,7 @@ internal static class ClientConnector
 
     private static async ValueTask<WebSocketConnection> ConnectAsync(Uri url, WebSocketClientOptions options, Activity? activity, CancellationToken cancellationToken)
     {
-        var offer = options.PerMessageDeflate is { } deflateOptions ? DeflateNegotiation.BuildOffer(deflateOptions) : null;
+        var offer = options.PerMessageDeflate is { } deflateOptions ? DeflateNegotiation.BuildOffer(deflateOptions.ToPreferences()) : null;
         var redirects = new RedirectChain(url, options);
         using var deadline = new HandshakeDeadline(options, cancellationToken);
         ITransport? transport = null;
@@ -136,7 +136,7 @@ internal static class ClientConnector
             return null;   // ClientHandshake already refused an extension answer to no offer.
         }
 
-        if (!DeflateNegotiation.TryAcceptResponse(answer, offered, out var settings, out var error))
+        if (!DeflateNegotiation.TryAcceptResponse(answer, offered.ToPreferences(), out var settings, out var error))
         {
             var headers = response.Headers.GroupBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
                 .ToDictionary(g => g.Key, g => string.Join(", ", g.Select(h => h.Value)), StringComparer.OrdinalIgnoreCase);
