@@ -68,7 +68,7 @@ public sealed class PerMessageDeflateOptions
     /// <value>The default is 8 (zlib's and node <c>ws</c>'s default); 1 to 9.</value>
     public int MemoryLevel { get; set; } = DefaultMemoryLevel;
 
-    internal const int DefaultMemoryLevel = 8;
+    internal const int DefaultMemoryLevel = Protocol.Deflate.DeflatePreferences.DefaultMemoryLevel;
 
     /// <summary>Checks the properties (the same ranges in both roles).</summary>
     /// <exception cref="ArgumentException">A property is out of range; the message names it.</exception>

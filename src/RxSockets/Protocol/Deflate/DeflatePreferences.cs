@@ -15,4 +15,8 @@ namespace RxSockets.Protocol.Deflate;
 /// <param name="MemoryLevel">zlib's memLevel for our compressor (1 to 9).</param>
 internal sealed record DeflatePreferences(
     int Threshold, CompressionLevel Level, bool ServerNoContextTakeover, bool ClientNoContextTakeover,
-    int? ServerMaxWindowBits, int? ClientMaxWindowBits, int MemoryLevel);
+    int? ServerMaxWindowBits, int? ClientMaxWindowBits, int MemoryLevel)
+{
+    /// <summary>zlib's default memLevel (and node <c>ws</c>'s).</summary>
+    public const int DefaultMemoryLevel = 8;
+}
