@@ -182,7 +182,7 @@ internal sealed class ServerAcceptor(AcceptSettings settings, Admission admissio
                     activity = null;
                 }
 
-                url = _urls.For(accepted);
+                url = _urls.For(request.Request!);   // not `accepted`: a local read across an await is one more field per handshake
             }
 #pragma warning disable CA1031 // Nobody awaits a handshake: every failure is logged here and closes the socket.
             catch (Exception error)
