@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using RxSockets.Server;
 
 namespace RxSockets;
 
@@ -268,7 +269,7 @@ public sealed class WebSocketServerOptions : ConnectionOptions
             Path = Path,
             AllowedOrigins = [.. AllowedOrigins],
             SubProtocols = [.. SubProtocols],
-            SelectSubProtocol = Server.SubProtocolRule.For(own, SelectSubProtocol, [.. SubProtocols]),
+            SelectSubProtocol = SubProtocolRule.For(own, SelectSubProtocol, [.. SubProtocols]),
             VerifyClient = VerifyClient,
             AddResponseHeaders = AddResponseHeaders,
             Deflate = PerMessageDeflate?.ToPreferences(),
