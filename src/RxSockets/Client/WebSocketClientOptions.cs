@@ -141,8 +141,11 @@ public sealed class WebSocketClientOptions : ConnectionOptions
     };
 
     /// <summary>The permessage-deflate offer the options ask for, and its check of the server's answer.</summary>
-    private static Transport.Connect.DeflateOffer OfferOf(PerMessageDeflateOptions deflate) =>
-        new(Protocol.Deflate.DeflateNegotiation.BuildOffer(deflate),
+    private static Transport.Connect.DeflateOffer OfferOf(PerMessageDeflateOptions deflate)
+    {
+        var preferences = deflate.ToPreferences();
+        return new(Protocol.Deflate.DeflateNegotiation.BuildOffer(preferences),
             (string? answer, out Protocol.Deflate.DeflateSettings? settings, out string? error) =>
-                Protocol.Deflate.DeflateNegotiation.TryAcceptResponse(answer, deflate, out settings, out error));
+                Protocol.Deflate.DeflateNegotiation.TryAcceptResponse(answer, preferences, out settings, out error));
+    }
 }

@@ -68,7 +68,7 @@ public sealed class PerMessageDeflateOptions
     /// <value>The default is 8 (zlib's and node <c>ws</c>'s default); 1 to 9.</value>
     public int MemoryLevel { get; set; } = DefaultMemoryLevel;
 
-    internal const int DefaultMemoryLevel = 8;
+    internal const int DefaultMemoryLevel = Protocol.Deflate.DeflatePreferences.DefaultMemoryLevel;
 
     /// <summary>Checks the properties (the same ranges in both roles).</summary>
     /// <exception cref="ArgumentException">A property is out of range; the message names it.</exception>
@@ -83,6 +83,10 @@ public sealed class PerMessageDeflateOptions
     }
 
     internal PerMessageDeflateOptions Clone() => (PerMessageDeflateOptions)MemberwiseClone();
+
+    /// <summary>What the negotiation reads of these (validated) options: the protocol layer never sees the options.</summary>
+    internal Protocol.Deflate.DeflatePreferences ToPreferences() =>
+        new(Threshold, CompressionLevel, ServerNoContextTakeover, ClientNoContextTakeover, ServerMaxWindowBits, ClientMaxWindowBits, MemoryLevel);
 
     private static void Check(bool condition, string property, string rule)
     {

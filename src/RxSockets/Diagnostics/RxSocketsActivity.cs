@@ -148,7 +148,10 @@ internal static class RxSocketsActivity
 
     /// <summary>A messaging-protocol request: the client's call (<see cref="ActivityKind.Client"/>) or the server's
     /// handler (<see cref="ActivityKind.Server"/>, with the connection's id and <c>server.port</c>).</summary>
-    public static Activity? StartRequest(ActivityKind kind, string? name, WebSocketConnection? connection = null)
+    /// <param name="connectionId">The server's connection (its id, for <c>rxsockets.connection.id</c>), or null on a
+    /// client; the values, not the connection, so diagnostics stay below the surfaces.</param>
+    /// <param name="serverPort">The port of the connection's URL, with <paramref name="connectionId"/>.</param>
+    public static Activity? StartRequest(ActivityKind kind, string? name, long? connectionId = null, int serverPort = 0)
     {
         if (!s_source.HasListeners())
         {
@@ -160,10 +163,10 @@ internal static class RxSocketsActivity
         {
             activity.SetTag("rpc.system", "rxsockets");
             activity.SetTag("rpc.method", name ?? "");
-            if (connection is not null)
+            if (connectionId is { } id)
             {
-                activity.SetTag("rxsockets.connection.id", connection.Id);
-                activity.SetTag("server.port", connection.Url.Port);
+                activity.SetTag("rxsockets.connection.id", id);
+                activity.SetTag("server.port", serverPort);
             }
         }
 

@@ -272,7 +272,7 @@ internal sealed class MessagingPeer : IDisposable
     private async Task AnswerAsync(ProtocolFrame frame)
     {
         var name = frame.Name ?? "";
-        using var activity = Diagnostics.RxSocketsActivity.StartRequest(System.Diagnostics.ActivityKind.Server, name, _connection);
+        using var activity = Diagnostics.RxSocketsActivity.StartRequest(System.Diagnostics.ActivityKind.Server, name, _connection.Id, _connection.Url.Port);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_ended.Token);
         using var timer = _scheduler.Schedule(_options.RequestTimeout, () =>
         {

@@ -1,43 +1,24 @@
 using System.Collections.Concurrent;
+using System.Net;
 using RxSockets.Connection;
+using RxSockets.Transport.Accept;
 
 namespace RxSockets.Server;
 
-/// <summary>The server's open connections: added when the handshake succeeds, removed when the connection ends.
-/// Thread-safe.</summary>
-internal sealed class ConnectionRegistry : IConnectionOwner
+/// <summary>The server's open connections: added when the handshake succeeds, removed when the connection ends, when
+/// it gives back the place <see cref="Admission"/> reserved for it. Thread-safe.</summary>
+internal sealed class ConnectionRegistry(Admission admission) : IConnectionOwner
 {
     private readonly ConcurrentDictionary<long, WebSocketConnection> _connections = new();
     private int _count;
-    private int _reserved;
 
     public int Count => Volatile.Read(ref _count);
 
     public IReadOnlyCollection<WebSocketConnection> Snapshot => [.. _connections.Values];
 
-    /// <summary>Reserves a place for a socket whose handshake is under way; false when the limit is reached.</summary>
-    public bool TryReserve(int limit)
-    {
-        while (true)
-        {
-            var current = Volatile.Read(ref _reserved);
-            if (current >= limit)
-            {
-                return false;
-            }
-
-            if (Interlocked.CompareExchange(ref _reserved, current + 1, current) == current)
-            {
-                return true;
-            }
-        }
-    }
-
-    /// <summary>Gives back a reservation whose handshake failed.</summary>
-    public void Release() => Interlocked.Decrement(ref _reserved);
-
-    /// <summary>Tracks an accepted connection (holding its reservation) until it ends.</summary>
-    public void Add(WebSocketConnection connection)
+    /// <summary>Tracks an accepted connection from <paramref name="address"/> (holding the place its handshake took)
+    /// until it ends.</summary>
+    public void Add(WebSocketConnection connection, IPAddress? address)
     {
         _connections[connection.Id] = connection;
         Interlocked.Increment(ref _count);
@@ -49,16 +30,31 @@ internal sealed class ConnectionRegistry : IConnectionOwner
         {
             Remove(connection);
         }
+
+        if (admission.LimitsAddresses && address is not null)
+        {
+            ReleaseAddressOnClose(connection, address);
+        }
     }
 
     void IConnectionOwner.OnConnectionClosed(WebSocketConnection connection) => Remove(connection);
+
+    // A method of its own: the closure it needs is then made only when there is a per-address limit, not per call.
+    private void ReleaseAddressOnClose(WebSocketConnection connection, IPAddress address) =>
+        connection.States.Subscribe(state =>
+        {
+            if (state == ConnectionState.Closed)
+            {
+                admission.ReleaseAddress(address);
+            }
+        });
 
     private void Remove(WebSocketConnection connection)
     {
         if (_connections.TryRemove(connection.Id, out _))
         {
             Interlocked.Decrement(ref _count);
-            Release();
+            admission.Release();
         }
     }
 }

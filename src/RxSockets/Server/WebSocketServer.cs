@@ -32,14 +32,14 @@ namespace RxSockets;
 /// a connection accepted before anyone subscribed is not lost. Each connection's own messages wait, in turn, until
 /// that connection is consumed.</para>
 /// </remarks>
-public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
+public sealed partial class WebSocketServer : IAsyncDisposable, IHandshakeOwner
 {
     private readonly WebSocketServerOptions _options;
     private readonly Listener? _listener;
     private readonly ServerTls? _tls;
     private readonly ServerAcceptor _acceptor;
     private readonly ILogger _logger;
-    private readonly ConnectionRegistry _registry = new();
+    private readonly ConnectionRegistry _registry;
     private readonly ResumeHost _resume;
     private readonly MessagingHost _messaging;
     private readonly Admission _admission;
@@ -47,6 +47,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     private readonly TopicRegistry _topics;
     private readonly ClusterNode _node;
     private readonly UpgradeNegotiator _negotiator;
+    private readonly ObserverList<HandshakeFailure> _failureObservers;
     private readonly HandshakeFailureFeed _failures;
     private readonly Channel<WebSocketConnection> _accepted = Channel.CreateUnbounded<WebSocketConnection>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ChannelObservable<WebSocketConnection> _connections;
@@ -58,15 +59,18 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     private Task _acceptLoop = Task.CompletedTask;
     private int _stopRequested;
 
-    private WebSocketServer(WebSocketServerOptions options, Listener? listener, ServerTls? tls, ILogger logger)
+    /// <param name="settings">What the accept path reads of <paramref name="options"/>.</param>
+    private WebSocketServer(WebSocketServerOptions options, AcceptSettings settings, Listener? listener, ServerTls? tls, ILogger logger)
     {
         _options = options;
         _listener = listener;
         _tls = tls;
         _logger = logger;
-        _admission = new Admission(_registry, options);
-        _failures = new HandshakeFailureFeed(error => Diagnostics.Log.ObserverFaulted(logger, 0, error));
-        _acceptor = new ServerAcceptor(options, _admission, _logger, tls, _failures);
+        _admission = new Admission(settings);
+        _registry = new ConnectionRegistry(_admission);
+        _failureObservers = new ObserverList<HandshakeFailure>(error => Diagnostics.Log.ObserverFaulted(logger, 0, error));
+        _failures = new HandshakeFailureFeed(() => _failureObservers.HasObservers, _failureObservers.Next);
+        _acceptor = new ServerAcceptor(settings, _admission, _logger, tls, _failures);
         _resume = new ResumeHost(options, _logger);
         _messaging = new MessagingHost(options, _logger, error => Diagnostics.Log.ObserverFaulted(_logger, 0, error));
         _gate = new BroadcastGate(options);
@@ -78,7 +82,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
             // Synchronous (nothing to reach): a completed task, whose failure (a backplane already in use) is thrown here.
             _node.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
-        _negotiator = new UpgradeNegotiator(options, _admission, _logger, _failures);
+        _negotiator = new UpgradeNegotiator(options.ToAcceptSettings(runsResume: false), _admission, _logger, _failures);
         _connections = new ChannelObservable<WebSocketConnection>(_accepted.Reader, _stopped.Task,
             error => Diagnostics.Log.ObserverFaulted(_logger, 0, error), nameof(Connections));
     }
@@ -102,7 +106,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     /// alert on or ban by. Hot: a subscriber sees the failures after it subscribed, one at a time, on the thread of
     /// the handshake (use <c>ObserveOn</c> for slow work); nothing is made while nobody subscribes. On a detached
     /// server (ASP.NET Core) it reports <see cref="NegotiateAsync"/>'s refusals. Completes when the server stops.</summary>
-    public IObservable<HandshakeFailure> HandshakeFailures => _failures.Observable;
+    public IObservable<HandshakeFailure> HandshakeFailures => _failureObservers;
 
     /// <summary>New resumable sessions (when <see cref="WebSocketServerOptions.Resume"/> is set), each once its first
     /// connection opened; a client that resumes continues its existing session and does not appear again. Connections
@@ -175,7 +179,8 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
         ArgumentNullException.ThrowIfNull(options);
         var validated = options.ValidatedCopy();
         var logger = validated.LoggerFactory.CreateLogger("RxSockets.Server");
-        var tls = ServerTls.Create(validated, logger);
+        var settings = validated.ToAcceptSettings();
+        var tls = ServerTls.Create(settings.Tls, logger);
         Listener listener;
         try
         {
@@ -189,7 +194,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
             throw;
         }
 
-        var server = new WebSocketServer(validated, listener, tls, logger);
+        var server = new WebSocketServer(validated, settings, listener, tls, logger);
         try
         {
             await server.ConnectBackplaneAsync(cancellationToken).ConfigureAwait(false);
@@ -218,7 +223,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     {
         ArgumentNullException.ThrowIfNull(options);
         var validated = options.ValidatedCopy();
-        return new WebSocketServer(validated, null, null, validated.LoggerFactory.CreateLogger("RxSockets.Server"));
+        return new WebSocketServer(validated, validated.ToAcceptSettings(), null, null, validated.LoggerFactory.CreateLogger("RxSockets.Server"));
     }
 
     /// <summary>Gets the topic (room) named <paramref name="name"/>, creating it on first use.</summary>
@@ -239,74 +244,6 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
         return _topics.TryRemoveEmpty(name);
     }
 
-    /// <summary>Checks an upgrade request the host read (protocol rules, path, origin, the connection limits and
-    /// <see cref="WebSocketServerOptions.VerifyClient"/>), for a host that writes the answer itself: the refusal, or
-    /// the 101's headers, after which the host calls <see cref="Accept"/> with the upgraded stream.</summary>
-    /// <param name="request">The request, from <see cref="HandshakeRequest.Create"/>.</param>
-    /// <param name="cancellationToken">Cancels the verification hook.</param>
-    /// <returns>The answer; dispose it if the upgrade cannot be completed.</returns>
-    public async ValueTask<WebSocketUpgrade> NegotiateAsync(HandshakeRequest request, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return await _negotiator.NegotiateAsync(request, _stopping.IsCancellationRequested, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Runs the WebSocket protocol over a transport the host has upgraded, after it sent the 101 answer
-    /// with <see cref="WebSocketUpgrade.ResponseHeaders"/>. The connection joins <see cref="Clients"/> and is
-    /// published on <see cref="Connections"/>.</summary>
-    /// <param name="upgrade">An accepted answer of <see cref="NegotiateAsync"/>, used once.</param>
-    /// <param name="transport">The upgraded byte stream; the connection completes it when it ends.</param>
-    /// <returns>The open connection.</returns>
-    /// <exception cref="InvalidOperationException">The upgrade was refused, disposed or already used.</exception>
-    public WebSocketConnection Accept(WebSocketUpgrade upgrade, IDuplexPipe transport)
-    {
-        ArgumentNullException.ThrowIfNull(upgrade);
-        ArgumentNullException.ThrowIfNull(transport);
-        if (!upgrade.TryConsume())
-        {
-            throw new InvalidOperationException("The upgrade was refused, disposed or already accepted.");
-        }
-
-        var request = upgrade.Request!;   // accepted upgrades carry their request
-        var info = new ConnectionInfo(_detachedUrls.For(request), upgrade.SubProtocol, upgrade.Deflate?.Extension, request, request.RemoteEndPoint, upgrade.Deflate);
-        var connection = new WebSocketConnection(new PipeTransport(transport), ConnectionRole.Server, _options, info);
-        Register(connection, upgrade.Address);
-        if (_stopping.IsCancellationRequested)
-        {
-            // Stopped while the host was upgrading: the shutdown's snapshot may have missed this one.
-            _ = CloseGoingAwayAsync(connection);
-        }
-
-        return connection;
-    }
-
-    /// <summary>Accepts an upgrade request the host read, writing the answer itself onto <paramref name="transport"/>
-    /// (node ws's <c>handleUpgrade</c>): the 101 and then the WebSocket, or the refusal, after which the transport is
-    /// completed.</summary>
-    /// <param name="request">The request, from <see cref="HandshakeRequest.Create"/>.</param>
-    /// <param name="transport">The raw byte stream the request arrived on, positioned after the request head.</param>
-    /// <param name="cancellationToken">Cancels the handshake.</param>
-    /// <returns>The open connection, or null when the request was refused.</returns>
-    public async ValueTask<WebSocketConnection?> AcceptAsync(HandshakeRequest request, IDuplexPipe transport, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(transport);
-        using var upgrade = await NegotiateAsync(request, cancellationToken).ConfigureAwait(false);
-        if (upgrade.Rejection is { } rejection)
-        {
-            Protocol.Handshake.ServerHandshake.WriteRejection(transport.Output, rejection);
-            await transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await transport.Output.CompleteAsync().ConfigureAwait(false);
-            await transport.Input.CompleteAsync().ConfigureAwait(false);
-            return null;
-        }
-
-        var key = upgrade.ResponseHeaders["Sec-WebSocket-Accept"];
-        Protocol.Handshake.ServerHandshake.WriteAccept(transport.Output, key, upgrade.SubProtocol, upgrade.Deflate?.Extension, upgrade.ExtraHeaders);
-        await transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        return Accept(upgrade, transport);
-    }
-
     /// <summary>Reads new connections with <c>await foreach</c>; ends when the server stops.</summary>
     /// <param name="cancellationToken">Stops the enumeration (not the server).</param>
     /// <exception cref="InvalidOperationException">Connections are already consumed through <see cref="Connections"/>.</exception>
@@ -318,248 +255,6 @@ public sealed class WebSocketServer : IAsyncDisposable, IHandshakeOwner
     /// <exception cref="InvalidOperationException">Sessions are already consumed through <see cref="Sessions"/>.</exception>
     public IAsyncEnumerable<ResumableSession> AcceptAllSessionsAsync(CancellationToken cancellationToken = default) =>
         _resume.Sessions.ReadAllAsync(cancellationToken);
-
-    /// <summary>Sends a request to a messaging-protocol client (one of <see cref="MessagingClients"/>) and waits for its
-    /// reply, as SignalR's client results: the client answers with the handler it registered for
-    /// <paramref name="name"/> (<c>WebSocketClient.MapRequest</c>).</summary>
-    /// <param name="client">The client's connection.</param>
-    /// <param name="request">The request's payload.</param>
-    /// <param name="name">The request's name (the client's route); null for none.</param>
-    /// <param name="cancellationToken">Stops waiting (the client may still answer; its reply is dropped).</param>
-    /// <returns>The client's reply.</returns>
-    /// <exception cref="InvalidOperationException">The connection does not speak the messaging protocol, or closed.</exception>
-    /// <exception cref="RequestFailedException">The client answered an error, had no handler
-    /// (<see cref="MessagingErrorCodes.NotFound"/>), did not answer within
-    /// <see cref="MessagingServerOptions.RequestTimeout"/> (<see cref="MessagingErrorCodes.Timeout"/>), or
-    /// <see cref="MessagingServerOptions.MaxPendingRequests"/> requests are pending on it
-    /// (<see cref="MessagingErrorCodes.Limit"/>).</exception>
-    /// <exception cref="ConnectionClosedException">The connection closed before the reply.</exception>
-    public ValueTask<Message> RequestAsync(WebSocketConnection client, Message request, string? name = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        return _messaging.RequestAsync(client, request, name, cancellationToken);
-    }
-
-    /// <summary>Sends a message to every open connection that passes <paramref name="filter"/>. The message is framed
-    /// once for all of them. Completes when it is queued on every recipient, within each one's outbound budget
-    /// (waiting for room, or dropping, as <see cref="WebSocketServerOptions.BroadcastOverflow"/> says); connections
-    /// that close meanwhile are skipped.</summary>
-    /// <remarks>With a cluster backplane, a broadcast without a filter reaches every node's clients. A delegate cannot
-    /// travel to another node, so a broadcast with a <paramref name="filter"/> stays on this node: use a named filter
-    /// (<see cref="BroadcastAsync(Message, WebSocketConnection?, string?, CancellationToken)"/>) across nodes.</remarks>
-    /// <param name="message">The message.</param>
-    /// <param name="filter">Which of this node's connections receive it; null for all, on every node.</param>
-    /// <param name="cancellationToken">Cancels waiting for room in full queues.</param>
-    /// <returns>The number of this node's connections the message was queued on.</returns>
-    /// <exception cref="BackplaneUnavailableException">The broadcast was for every node and the backplane is
-    /// unreachable: it reached only this node's connections.</exception>
-    public async ValueTask<int> BroadcastAsync(Message message, Func<WebSocketConnection, bool>? filter = null, CancellationToken cancellationToken = default)
-    {
-        // A resumable session's connection carries numbered envelopes: send to the session instead.
-        var targets = _options.Resume is null && _options.Messaging is null ? filter : connection => Broadcastable(connection) && (filter is null || filter(connection));
-        var local = await _node.BroadcastLocallyAsync(message, targets, cancellationToken).ConfigureAwait(false);
-        if (filter is null)
-        {
-            await ToOtherNodesAsync(new BackplaneMessage(message, NodeId), local, cancellationToken).ConfigureAwait(false);
-        }
-
-        return local;
-    }
-
-    /// <summary>Sends a message to every open connection of every node but <paramref name="except"/> (typically the
-    /// sender), and only to those that pass the filter named <paramref name="filter"/> in
-    /// <see cref="WebSocketServerOptions.BroadcastFilters"/>, which each node runs over its own connections. Framed
-    /// once per node; completes when it is queued on this node's recipients (as
-    /// <see cref="BroadcastAsync(Message, Func{WebSocketConnection, bool}?, CancellationToken)"/>) and handed to the
-    /// backplane for the others, which deliver it in the order this node sent its broadcasts.</summary>
-    /// <param name="message">The message.</param>
-    /// <param name="except">A connection of this node not to send to; null for none.</param>
-    /// <param name="filter">The name of a filter in <see cref="WebSocketServerOptions.BroadcastFilters"/>; null for
-    /// every connection.</param>
-    /// <param name="cancellationToken">Cancels waiting for room in full queues.</param>
-    /// <returns>The number of this node's connections the message was queued on.</returns>
-    /// <exception cref="ArgumentException">No filter of that name is registered on this node.</exception>
-    /// <exception cref="BackplaneUnavailableException">The backplane is unreachable: the broadcast reached only this
-    /// node's connections.</exception>
-    public async ValueTask<int> BroadcastAsync(Message message, WebSocketConnection? except, string? filter = null, CancellationToken cancellationToken = default)
-    {
-        if (!_node.TryAudience(filter, except, out var audience))
-        {
-            throw new ArgumentException($"No broadcast filter named '{filter}' is registered in WebSocketServerOptions.BroadcastFilters.", nameof(filter));
-        }
-
-        var local = await _node.BroadcastLocallyAsync(message, audience, cancellationToken).ConfigureAwait(false);
-        await ToOtherNodesAsync(new BackplaneMessage(message, NodeId, except?.Id, filter), local, cancellationToken).ConfigureAwait(false);
-        return local;
-    }
-
-    private async ValueTask ToOtherNodesAsync(BackplaneMessage message, int local, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _node.Backplane.BroadcastAsync(message, cancellationToken).ConfigureAwait(false);
-        }
-        catch (BackplaneUnavailableException error)
-        {
-            throw new BackplaneUnavailableException(
-                $"The backplane is unreachable, so the broadcast reached only this node's {local} connection(s): {error.Message}", error)
-            { LocalDeliveries = local };
-        }
-    }
-
-    /// <summary>Stops accepting, closes every connection with 1001 (going away), waits up to the close timeout for
-    /// the close handshakes, then aborts what is left. Idempotent.</summary>
-    /// <param name="cancellationToken">Stops waiting (the shutdown goes on).</param>
-    public async ValueTask StopAsync(CancellationToken cancellationToken = default)
-    {
-        if (Interlocked.Exchange(ref _stopRequested, 1) == 0)
-        {
-            _ = ShutdownAsync();
-        }
-
-        await _stopped.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Stops the server (see <see cref="StopAsync"/>). Never throws.</summary>
-    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
-
-    private async Task ShutdownAsync()
-    {
-        try
-        {
-            _stopping.Cancel();
-            _listener?.Dispose();
-            await _acceptLoop.ConfigureAwait(false);
-
-            // No handshake starts any more: give up the accept loop's count and wait for the last one to end.
-            if (Interlocked.Decrement(ref _handshakes) > 0)
-            {
-                await _handshakesDone.Task.ConfigureAwait(false);
-            }
-
-            var clients = _registry.Snapshot;
-            Diagnostics.Log.Stopping(_logger, clients.Count);
-            await Task.WhenAll(clients.Select(CloseGoingAwayAsync)).ConfigureAwait(false);
-        }
-        finally
-        {
-            _tls?.Dispose();
-            _resume.Stop();
-            _messaging.Stop();
-            await _node.StopAsync().ConfigureAwait(false);
-            _accepted.Writer.TryComplete();
-            _failures.Complete();
-            _stopped.TrySetResult();
-        }
-    }
-
-    private static async Task CloseGoingAwayAsync(WebSocketConnection connection)
-    {
-        try
-        {
-            // Bounded by the connection's close timeout, after which it aborts itself.
-            await connection.CloseAsync(CloseCode.GoingAway, "server shutting down").ConfigureAwait(false);
-        }
-        catch (ConnectionClosedException)
-        {
-            // Ended abnormally: it is gone all the same.
-        }
-
-        await connection.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private async Task AcceptLoopAsync(Listener listener)
-    {
-        await Task.Yield();
-        while (!_stopping.IsCancellationRequested)
-        {
-            AcceptedSocket socket;
-            try
-            {
-                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (Exception) when (_stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException error)
-            {
-                Diagnostics.Log.AcceptFailed(_logger, error);
-                continue;
-            }
-
-            // Counted rather than kept in a collection, and reported back rather than awaited: a handshake costs no
-            // bookkeeping object and one async method. It takes a connection place only once its request has arrived.
-            Interlocked.Increment(ref _handshakes);
-            _ = _acceptor.AcceptAsync(socket, Admission.AddressOf(socket.RemoteEndPoint), this, _stopping.Token);
-        }
-    }
-
-    void IHandshakeOwner.OnHandshakeEnded(WebSocketConnection? connection, IPAddress? address)
-    {
-        if (connection is not null && _resume.Owns(connection))
-        {
-            _ = ResumeAsync(connection, address);   // counted as a handshake until the session took it
-            return;
-        }
-
-        try
-        {
-            if (connection is not null)
-            {
-                Register(connection, address);
-            }
-        }
-        finally
-        {
-            HandshakeDone();
-        }
-    }
-
-    private async Task ResumeAsync(WebSocketConnection connection, IPAddress? address)
-    {
-        try
-        {
-            Diagnostics.Log.Accepted(_logger, connection.Id, connection.RemoteEndPoint);
-            _admission.Register(connection, address);
-            await _resume.AcceptAsync(connection, _stopping.Token).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // Nobody awaits a handshake: an unexpected failure is logged instead of lost.
-        catch (Exception error)
-#pragma warning restore CA1031
-        {
-            Diagnostics.Log.HandshakeFailed(_logger, connection.RemoteEndPoint, error);
-        }
-        finally
-        {
-            HandshakeDone();
-        }
-    }
-
-    private void HandshakeDone()
-    {
-        if (Interlocked.Decrement(ref _handshakes) == 0)
-        {
-            _handshakesDone.TrySetResult();
-        }
-    }
-
-    private void Register(WebSocketConnection connection, IPAddress? address)
-    {
-        Diagnostics.Log.Accepted(_logger, connection.Id, connection.RemoteEndPoint);
-        _admission.Register(connection, address);
-        if (_messaging.Owns(connection))
-        {
-            _messaging.Start(this, connection);
-            return;
-        }
-
-        _accepted.Writer.TryWrite(connection);
-    }
-
-    /// <summary>Whether raw broadcasts reach <paramref name="connection"/>: a resumable session's connection carries
-    /// numbered envelopes, a messaging connection protocol frames.</summary>
-    private bool Broadcastable(WebSocketConnection connection) => !_resume.Owns(connection) && !_messaging.Owns(connection);
 
     private static string FormatHost(IPAddress address) =>
         address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();

@@ -1,6 +1,8 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using RxSockets.Server;
+using RxSockets.Transport.Accept;
 
 namespace RxSockets;
 
@@ -248,4 +250,37 @@ public sealed class WebSocketServerOptions : ConnectionOptions
     }
 
     private protected override ConnectionOptions CopyValidated() => ValidatedCopy();
+
+    /// <summary>What the accept path reads of these (validated) options, so it never sees the options classes.</summary>
+    /// <param name="runsResume">Whether this path runs resumable sessions (a listening server's does, a detached
+    /// server's does not), which puts the resume protocols first in the subprotocol rule.</param>
+    internal Transport.Accept.AcceptSettings ToAcceptSettings(bool runsResume = true)
+    {
+        string[] own =
+        [
+            .. Resume is null || !runsResume ? [] : Resumption.ResumeProtocol.Offered,
+            .. Messaging is null ? [] : new[] { RxSockets.Messaging.ProtocolCodec.SubProtocol },
+        ];
+        var tls = Certificate is not null || CertificatePath is not null
+            ? new Transport.Accept.ServerTlsSettings(Certificate, CertificatePath, CertificatePassword, ClientCertificateRequired,
+                ClientCertificateValidation, EnabledSslProtocols)
+            : null;
+        return new()
+        {
+            Path = Path,
+            AllowedOrigins = [.. AllowedOrigins],
+            SubProtocols = [.. SubProtocols],
+            SelectSubProtocol = SubProtocolRule.For(own, SelectSubProtocol, [.. SubProtocols]),
+            VerifyClient = VerifyClient,
+            AddResponseHeaders = AddResponseHeaders,
+            Deflate = PerMessageDeflate?.ToPreferences(),
+            HandshakeTimeout = HandshakeTimeout,
+            MaxHeaderBytes = MaxHeaderBytes,
+            MaxPendingHandshakes = MaxPendingHandshakes,
+            MaxConnections = MaxConnections,
+            MaxConnectionsPerAddress = MaxConnectionsPerAddress,
+            Scheduler = Scheduler,
+            Tls = tls,
+        };
+    }
 }

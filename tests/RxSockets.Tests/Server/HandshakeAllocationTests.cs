@@ -57,8 +57,8 @@ public class HandshakeAllocationTests
     public async Task AcceptAsync_WaitingForTheRequest_HoldsOnlyItsStateMachine(CancellationToken cancellationToken)
     {
         var options = new WebSocketServerOptions { Scheduler = new TestScheduler() };
-        var acceptor = new ServerAcceptor(options, new Admission(new ConnectionRegistry(), options), NullLogger.Instance);
-        var owner = new Owner();
+        var acceptor = new ServerAcceptor(options.ToAcceptSettings(), new Admission(options.ToAcceptSettings()), NullLogger.Instance);
+        var owner = new Owner(options);
         var remote = new IPEndPoint(IPAddress.Loopback, 50000);
         var (first, _) = InlinePair();
         _ = acceptor.AcceptAsync(first, remote, owner, CancellationToken.None);   // first use; arms the handshake clock
@@ -98,10 +98,12 @@ public class HandshakeAllocationTests
         return (new PipeTransport(server), client);
     }
 
-    private sealed class Owner : IHandshakeOwner
+    /// <summary>Builds the connection on what the acceptor hands up, as the server does.</summary>
+    private sealed class Owner(ConnectionOptions options) : IHandshakeOwner
     {
         public WebSocketConnection? Connection { get; private set; }
 
-        public void OnHandshakeEnded(WebSocketConnection? connection, IPAddress? address) => Connection = connection;
+        public void OnHandshakeEnded(AcceptedTransport? accepted, IPAddress? address) =>
+            Connection = accepted is { } opened ? new WebSocketConnection(opened.Transport, ConnectionRole.Server, options, opened.Info) : null;
     }
 }

@@ -119,9 +119,9 @@ public class PendingHandshakeTests
         // with unread bytes could reset the connection and destroy the answer, which would prove nothing).
         var clock = new TestScheduler();
         var options = new WebSocketServerOptions { Scheduler = clock };
-        var acceptor = new ServerAcceptor(options, new Admission(new ConnectionRegistry(), options), NullLogger.Instance);
+        var acceptor = new ServerAcceptor(options.ToAcceptSettings(), new Admission(options.ToAcceptSettings()), NullLogger.Instance);
         var (server, client) = PipePair.Create(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
-        var owner = new Owner();
+        var owner = new Owner(options);
         var handshake = acceptor.AcceptAsync(new PipeTransport(server), new IPEndPoint(IPAddress.Loopback, 50000), owner, CancellationToken.None);
         await client.Output.WriteAsync(s_trickle, cancellationToken);
         var pendingBefore = acceptor.PendingCount;
@@ -220,16 +220,17 @@ public class PendingHandshakeTests
         }
     }
 
-    private sealed class Owner : IHandshakeOwner
+    /// <summary>Builds the connection on what the acceptor hands up, as the server does.</summary>
+    private sealed class Owner(ConnectionOptions options) : IHandshakeOwner
     {
         public bool Ended { get; private set; }
 
         public WebSocketConnection? Connection { get; private set; }
 
-        public void OnHandshakeEnded(WebSocketConnection? connection, IPAddress? address)
+        public void OnHandshakeEnded(AcceptedTransport? accepted, IPAddress? address)
         {
             Ended = true;
-            Connection = connection;
+            Connection = accepted is { } opened ? new WebSocketConnection(opened.Transport, ConnectionRole.Server, options, opened.Info) : null;
         }
     }
 }

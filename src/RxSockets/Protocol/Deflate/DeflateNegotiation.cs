@@ -11,10 +11,10 @@ namespace RxSockets.Protocol.Deflate;
 /// </remarks>
 internal static class DeflateNegotiation
 {
-    /// <summary>The client's offer: one permessage-deflate element carrying the options' requests. It always
+    /// <summary>The client's offer: one permessage-deflate element carrying the preferences' requests. It always
     /// announces <c>client_max_window_bits</c> (§7.1.2.2), with our own limit as its value when one is configured, so
     /// the server may ask for a smaller window.</summary>
-    public static string BuildOffer(PerMessageDeflateOptions options) =>
+    public static string BuildOffer(DeflatePreferences options) =>
         new DeflateParameters(options.ServerNoContextTakeover, options.ClientNoContextTakeover, options.ServerMaxWindowBits,
             options.ClientMaxWindowBits ?? 0).ToString();
 
@@ -26,7 +26,7 @@ internal static class DeflateNegotiation
     /// <param name="header">The request's <c>Sec-WebSocket-Extensions</c>, or null.</param>
     /// <returns>The settings of the accepted offer, whose <see cref="DeflateSettings.Extension"/> is the response to
     /// send; null when every offer was declined.</returns>
-    public static DeflateSettings? SelectOffer(string? header, PerMessageDeflateOptions options)
+    public static DeflateSettings? SelectOffer(string? header, DeflatePreferences options)
     {
         if (header is null || !ExtensionHeader.TryParse(header, out var elements))
         {
@@ -53,7 +53,7 @@ internal static class DeflateNegotiation
             // promise, §7.1.2.2), so our inflater needs no larger window than that.
             var clientWindow = Min(response.ClientMaxWindowBits, offer.ClientMaxWindowBits is > 0 ? offer.ClientMaxWindowBits : null);
             return new DeflateSettings(response.ToString(), response.ServerNoContextTakeover, response.ClientNoContextTakeover,
-                options.Threshold, options.CompressionLevel,
+                options.Threshold, options.Level,
                 CompressWindowBits: response.ServerMaxWindowBits ?? DeflateWindow.Max,
                 InflateWindowBits: clientWindow ?? DeflateWindow.Max,
                 MemoryLevel: options.MemoryLevel);
@@ -67,7 +67,7 @@ internal static class DeflateNegotiation
     /// <param name="header">The response's <c>Sec-WebSocket-Extensions</c>; null when the server declined.</param>
     /// <param name="error">Why the response is unacceptable.</param>
     /// <returns>False when the handshake must fail; otherwise true, with the settings (null when declined).</returns>
-    public static bool TryAcceptResponse(string? header, PerMessageDeflateOptions options, out DeflateSettings? settings, out string? error)
+    public static bool TryAcceptResponse(string? header, DeflatePreferences options, out DeflateSettings? settings, out string? error)
     {
         settings = null;
         error = null;
@@ -102,14 +102,14 @@ internal static class DeflateNegotiation
 
         settings = new DeflateSettings(response.ToString(),
             CompressNoContext: response.ClientNoContextTakeover || options.ClientNoContextTakeover,
-            InflateNoContext: response.ServerNoContextTakeover, options.Threshold, options.CompressionLevel,
+            InflateNoContext: response.ServerNoContextTakeover, options.Threshold, options.Level,
             CompressWindowBits: Min(response.ClientMaxWindowBits, options.ClientMaxWindowBits) ?? DeflateWindow.Max,
             InflateWindowBits: response.ServerMaxWindowBits ?? DeflateWindow.Max,
             MemoryLevel: options.MemoryLevel);
         return true;
     }
 
-    private static string? CheckResponse(DeflateParameters response, PerMessageDeflateOptions options)
+    private static string? CheckResponse(DeflateParameters response, DeflatePreferences options)
     {
         // §7.1.1.1: a server accepting an offer with server_no_context_takeover must answer it.
         if (options.ServerNoContextTakeover && !response.ServerNoContextTakeover)

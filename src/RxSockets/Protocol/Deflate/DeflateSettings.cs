@@ -3,7 +3,7 @@ using System.IO.Compression;
 namespace RxSockets.Protocol.Deflate;
 
 /// <summary>What permessage-deflate settled for one connection, seen from this end.</summary>
-/// <param name="Extension">The agreed <c>Sec-WebSocket-Extensions</c> element, for <see cref="WebSocketConnection.Extensions"/>.</param>
+/// <param name="Extension">The agreed <c>Sec-WebSocket-Extensions</c> element, for the connection's <c>Extensions</c>.</param>
 /// <param name="CompressNoContext">Our compressor starts every message with an empty window.</param>
 /// <param name="InflateNoContext">The peer compresses without context, so our inflater may drop its window after
 /// every message (saving its memory between messages).</param>
@@ -14,4 +14,4 @@ namespace RxSockets.Protocol.Deflate;
 /// <param name="MemoryLevel">zlib's memLevel for our compressor (1 to 9).</param>
 internal sealed record DeflateSettings(
     string Extension, bool CompressNoContext, bool InflateNoContext, int Threshold, CompressionLevel Level,
-    int CompressWindowBits = DeflateWindow.Max, int InflateWindowBits = DeflateWindow.Max, int MemoryLevel = PerMessageDeflateOptions.DefaultMemoryLevel);
+    int CompressWindowBits = DeflateWindow.Max, int InflateWindowBits = DeflateWindow.Max, int MemoryLevel = DeflatePreferences.DefaultMemoryLevel);

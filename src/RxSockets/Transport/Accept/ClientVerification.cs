@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace RxSockets.Transport.Accept;
 
-/// <summary>Runs the user's <see cref="WebSocketServerOptions.VerifyClient"/> hook for the embedded server and for
+/// <summary>Runs the user's <c>VerifyClient</c> hook for the embedded server and for
 /// detached (noServer) upgrades alike: its answer, or 500 when the hook itself fails.</summary>
 internal static class ClientVerification
 {

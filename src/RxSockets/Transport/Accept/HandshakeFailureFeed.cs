@@ -1,21 +1,20 @@
 using System.Net;
-using RxSockets.Reactive;
 
 namespace RxSockets.Transport.Accept;
 
-/// <summary>The server's <see cref="WebSocketServer.HandshakeFailures"/>: handshakes end on many threads at once, and
-/// an observer list must not be told concurrently, so reports are serialised here. Nothing is allocated while nobody
-/// subscribes (a refused flood costs no records). Thread-safe.</summary>
-internal sealed class HandshakeFailureFeed(Action<Exception> onObserverFault)
+/// <summary>Where the accept path reports refusals and failures for the server's <c>HandshakeFailures</c>: handshakes
+/// end on many threads at once, and an observer list must not be told concurrently, so reports are serialised here.
+/// Nothing is allocated while nobody watches (a refused flood costs no records). The surface owns the observers and
+/// hands in how to ask whether anyone watches and how to tell them, so the accept path needs no Rx glue. Thread-safe.</summary>
+/// <param name="watched">Whether anyone subscribed (asked before a record is made).</param>
+/// <param name="publish">Tells the subscribers, one report at a time.</param>
+internal sealed class HandshakeFailureFeed(Func<bool> watched, Action<HandshakeFailure> publish)
 {
-    private readonly ObserverList<HandshakeFailure> _observers = new(onObserverFault);
     private readonly Lock _gate = new();
-
-    public IObservable<HandshakeFailure> Observable => _observers;
 
     public void Refused(EndPoint? remote, string? path, HandshakeRejection rejection)
     {
-        if (_observers.HasObservers)
+        if (watched())
         {
             Publish(new HandshakeFailure(remote, path, rejection.StatusCode,
                 rejection.Reason ?? Protocol.Handshake.HttpReasonPhrase.For(rejection.StatusCode), rejection.Cause));
@@ -24,19 +23,17 @@ internal sealed class HandshakeFailureFeed(Action<Exception> onObserverFault)
 
     public void Failed(EndPoint? remote, string? path, Exception error)
     {
-        if (_observers.HasObservers)
+        if (watched())
         {
             Publish(new HandshakeFailure(remote, path, null, error.Message, error));
         }
     }
 
-    public void Complete() => _observers.Complete();
-
     private void Publish(HandshakeFailure failure)
     {
         lock (_gate)
         {
-            _observers.Next(failure);
+            publish(failure);
         }
     }
 

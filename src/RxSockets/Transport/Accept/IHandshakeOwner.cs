@@ -1,4 +1,5 @@
 using System.Net;
+using RxSockets.Transport.Accept;
 
 namespace RxSockets.Transport.Accept;
 
@@ -8,8 +9,9 @@ namespace RxSockets.Transport.Accept;
 /// </summary>
 internal interface IHandshakeOwner
 {
-    /// <summary>The handshake of a socket from <paramref name="address"/> ended: <paramref name="connection"/> is open,
-    /// holding the connection place the handshake took for it, or null when the client was refused or the handshake
-    /// failed (its socket is closed then, and any place it took given back).</summary>
-    void OnHandshakeEnded(WebSocketConnection? connection, IPAddress? address);
+    /// <summary>The handshake of a socket from <paramref name="address"/> ended: <paramref name="accepted"/> holds the
+    /// upgraded transport and what the handshake settled, for the owner to build the connection on (it owns the
+    /// transport from now on, and the connection place the handshake took for it), or is null when the client was
+    /// refused or the handshake failed (its socket is closed then, and any place it took given back).</summary>
+    void OnHandshakeEnded(AcceptedTransport? accepted, IPAddress? address);
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using RxSockets.Diagnostics;
 using RxSockets.Protocol.Deflate;
 using RxSockets.Protocol.Handshake;
+using RxSockets.Server;
 using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Transport.Accept;
@@ -15,24 +16,25 @@ namespace RxSockets.Transport.Accept;
 /// <summary>
 /// The server side of one accepted socket: reads the upgrade request (bounded in size and time, and by the pending
 /// budget), validates it, takes a connection place from <paramref name="admission"/>, asks the verification hook, then
-/// answers 101 and hands over a connection, or answers the refusal and closes. With <paramref name="tls"/>, the TLS
+/// answers 101 and hands the transport and what the handshake settled to its owner (the surface, which builds the
+/// connection), or answers the refusal and closes. With <paramref name="tls"/>, the TLS
 /// handshake comes first, within the same handshake timeout. Thread-safe: one instance serves every accepted socket.
 /// </summary>
 /// <remarks>
-/// A socket counts toward <see cref="WebSocketServerOptions.MaxPendingHandshakes"/> while its request is arriving, and
+/// A socket counts toward <see cref="AcceptSettings.MaxPendingHandshakes"/> while its request is arriving, and
 /// toward the connection limits only from the moment its request has arrived: a client that trickles its bytes holds
 /// no connection place, and when the pending budget is full the oldest pending handshake makes room for the newcomer.
 /// </remarks>
 /// <param name="failures">Where refusals and failures are reported besides the log (the server's
-/// <see cref="WebSocketServer.HandshakeFailures"/>), or null.</param>
-internal sealed class ServerAcceptor(WebSocketServerOptions options, Admission admission, ILogger logger, ServerTls? tls = null, HandshakeFailureFeed? failures = null)
+/// <c>HandshakeFailures</c>), or null.</param>
+internal sealed class ServerAcceptor(AcceptSettings settings, Admission admission, ILogger logger, ServerTls? tls = null, HandshakeFailureFeed? failures = null)
 {
     private static readonly HandshakeRejection s_timedOut = new(408, "the request did not arrive within the handshake timeout");
     private static readonly HandshakeRejection s_evicted = new(503, "too many handshakes pending: this one was the oldest");
 
-    private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, SubProtocolRule.For(options));
+    private readonly ServerHandshake _handshake = new(settings.Path, settings.AllowedOrigins, settings.SubProtocols, settings.SelectSubProtocol);
     private readonly RequestUrl _urls = new(secure: tls is not null);
-    private readonly HandshakeClock _clock = new(options.Scheduler, options.HandshakeTimeout, options.MaxPendingHandshakes);
+    private readonly HandshakeClock _clock = new(settings.Scheduler, settings.HandshakeTimeout, settings.MaxPendingHandshakes);
 
     /// <summary>The handshakes whose request (or TLS handshake) is still arriving.</summary>
     public int PendingCount => _clock.PendingCount;
@@ -72,11 +74,15 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Admission a
 
     // The one async method per accepted socket, which reports to the owner itself. Each async method on this path is
     // one more object per connection, and each local or awaiter type that lives across an await is a field of it: so
-    // the request is read here rather than in a helper, and every other await is a plain ValueTask.
+    // the request is read here rather than in a helper, and every other await is a plain ValueTask. For the same
+    // reason what the handshake settled is handed over as the locals that hold it (url set means opened), and put
+    // together only for the owner.
     private async Task AcceptAsync(
         ITransport transport, SslStream? ssl, IPEndPoint? remote, IPAddress? address, IHandshakeOwner owner, CancellationToken cancellationToken)
     {
-        WebSocketConnection? connection = null;
+        Uri? url = null;   // set once the 101 is out: the transport is the owner's from then on
+        ServerHandshakeResult request = default;
+        DeflateSettings? deflate = null;
         Activity? activity = null;   // rxsockets.accept, started once the request (and its traceparent) is in
         var startedAt = RxSocketsActivity.IsListening ? DateTimeOffset.UtcNow : default;
         var timer = _clock.Start(transport);
@@ -87,7 +93,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Admission a
             try
             {
                 // Plain reads and flushes need no token of their own: the clock cancels them when the time is up.
-                if (ssl is not null || options.VerifyClient is not null)
+                if (ssl is not null || settings.VerifyClient is not null)
                 {
                     cancellationToken = timer.CreateToken(cancellationToken);
                 }
@@ -97,7 +103,6 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Admission a
                     await new ValueTask(tls!.AuthenticateAsync(ssl, cancellationToken)).ConfigureAwait(false);   // wrapped only when tls is set
                 }
 
-                ServerHandshakeResult request;
                 while (true)
                 {
                     var read = await transport.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -138,12 +143,12 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Admission a
                     admitted = rejection is null;
                 }
 
-                if (rejection is null && options.VerifyClient is { } verify)
+                if (rejection is null && settings.VerifyClient is { } verify)
                 {
                     rejection = await ClientVerification.RunAsync(verify, request.Request!, logger, cancellationToken).ConfigureAwait(false);   // no rejection: accepted, Request set
                 }
 
-                if (rejection is null && options.AddResponseHeaders is not null)
+                if (rejection is null && settings.AddResponseHeaders is not null)
                 {
                     rejection = WriteAccept(transport.Output, request);
                 }
@@ -158,8 +163,8 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Admission a
                 }
 
                 var accepted = request.Request!;   // no rejection: accepted
-                var deflate = options.PerMessageDeflate is { } offered ? DeflateNegotiation.SelectOffer(accepted.Extensions, offered) : null;
-                if (options.AddResponseHeaders is null)
+                deflate = settings.Deflate is { } offered ? DeflateNegotiation.SelectOffer(accepted.Extensions, offered) : null;
+                if (settings.AddResponseHeaders is null)
                 {
                     ServerHandshake.WriteAcceptForKey(transport.Output, request.ClientKey!, request.SubProtocol, deflate?.Extension);
                 }
@@ -177,8 +182,7 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Admission a
                     activity = null;
                 }
 
-                connection = new WebSocketConnection(transport, ConnectionRole.Server, options,
-                    new ConnectionInfo(_urls.For(accepted), request.SubProtocol, deflate?.Extension, accepted, remote, deflate));
+                url = _urls.For(request.Request!);   // not `accepted`: a local read across an await is one more field per handshake
             }
 #pragma warning disable CA1031 // Nobody awaits a handshake: every failure is logged here and closes the socket.
             catch (Exception error)
@@ -199,12 +203,14 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Admission a
         finally
         {
             activity?.Dispose();
-            if (admitted && connection is null)
+            if (admitted && url is null)
             {
                 admission.Leave(address);
             }
 
-            owner.OnHandshakeEnded(connection, address);
+            owner.OnHandshakeEnded(
+                url is null ? null : new AcceptedTransport(transport, new ConnectionInfo(url, request.SubProtocol, deflate?.Extension, request.Request, remote, deflate)),
+                address);
         }
     }
 
@@ -254,15 +260,15 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Admission a
         }
     }
 
-    /// <summary>Writes the 101 with the headers <see cref="WebSocketServerOptions.AddResponseHeaders"/> adds (the usual
+    /// <summary>Writes the 101 with the headers <see cref="AcceptSettings.AddResponseHeaders"/> adds (the usual
     /// path writes it without them, so the hook costs nothing when unset).</summary>
     /// <returns>Null when written; the 500 to answer when the hook failed.</returns>
     private HandshakeRejection? WriteAccept(System.IO.Pipelines.PipeWriter output, in ServerHandshakeResult request)
     {
-        var extra = UpgradeResponseHeaders.Run(options.AddResponseHeaders!, request.Request!, logger, out var rejection);
+        var extra = UpgradeResponseHeaders.Run(settings.AddResponseHeaders!, request.Request!, logger, out var rejection);
         if (rejection is null)
         {
-            var deflate = options.PerMessageDeflate is { } offered ? DeflateNegotiation.SelectOffer(request.Request!.Extensions, offered) : null;
+            var deflate = settings.Deflate is { } offered ? DeflateNegotiation.SelectOffer(request.Request!.Extensions, offered) : null;
             ServerHandshake.WriteAcceptForKey(output, request.ClientKey!, request.SubProtocol, deflate?.Extension, extra);
         }
 
@@ -307,14 +313,14 @@ internal sealed class ServerAcceptor(WebSocketServerOptions options, Admission a
         }
     }
 
-    private TimeoutException TimedOut() => new($"The opening handshake did not finish within {options.HandshakeTimeout}.");
+    private TimeoutException TimedOut() => new($"The opening handshake did not finish within {settings.HandshakeTimeout}.");
 
     /// <summary>Parses the request head from what has arrived and consumes it; false (everything examined) while it is
     /// incomplete. A head that does not parse yields the refusal to answer.</summary>
     private bool TryTakeRequest(PipeReader input, in ReadResult read, IPEndPoint? remote, out ServerHandshakeResult request)
     {
         var buffer = read.Buffer;
-        var status = HttpHead.TryParse(ref buffer, HttpHeadKind.Request, options.MaxHeaderBytes, out var head, out var error);
+        var status = HttpHead.TryParse(ref buffer, HttpHeadKind.Request, settings.MaxHeaderBytes, out var head, out var error);
         if (status == HttpHeadParseStatus.NeedMoreData)
         {
             input.AdvanceTo(buffer.Start, buffer.End);

@@ -3,6 +3,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using RxSockets.Transport.Accept;
 
 namespace RxSockets.Transport.Accept;
 
@@ -18,7 +19,7 @@ internal sealed class ServerTls : IDisposable
     private readonly RemoteCertificateValidationCallback? _validateClient;
     private readonly ILogger _logger;
 
-    private ServerTls(X509Certificate2 certificate, bool owned, WebSocketServerOptions options, ILogger logger)
+    private ServerTls(X509Certificate2 certificate, bool owned, ServerTlsSettings options, ILogger logger)
     {
         _loaded = owned ? certificate : null;
         _clientCertificateRequired = options.ClientCertificateRequired;
@@ -38,9 +39,15 @@ internal sealed class ServerTls : IDisposable
     }
 
     /// <summary>The TLS of a server with <paramref name="options"/>, or null when it serves plain ws://.</summary>
-    /// <exception cref="ArgumentException">The PFX file cannot be read or decrypted, or the certificate has no private key.</exception>
-    public static ServerTls? Create(WebSocketServerOptions options, ILogger logger)
+    /// <exception cref="ArgumentException">The PFX file cannot be read or decrypted, or the certificate has no private
+    /// key; the message names the <c>CertificatePath</c> option.</exception>
+    public static ServerTls? Create(ServerTlsSettings? options, ILogger logger)
     {
+        if (options is null)
+        {
+            return null;
+        }
+
         if (options.Certificate is { } given)
         {
             return new ServerTls(given, owned: false, options, logger);
@@ -81,7 +88,7 @@ internal sealed class ServerTls : IDisposable
     /// <summary>Disposes the certificate when this server loaded it from a file.</summary>
     public void Dispose() => _loaded?.Dispose();
 
-    private static ArgumentException Invalid(string message, Exception? innerException, string property = nameof(WebSocketServerOptions.CertificatePath)) =>
+    private static ArgumentException Invalid(string message, Exception? innerException, string property = "CertificatePath") =>
         new(message, property, innerException);
 
     private bool ValidateClient(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)

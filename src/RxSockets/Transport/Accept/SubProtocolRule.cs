@@ -1,32 +1,26 @@
-using RxSockets.Messaging;
-using RxSockets.Resumption;
-
 namespace RxSockets.Transport.Accept;
 
 /// <summary>The server's subprotocol rule, the same for listening and detached servers: the protocols the server runs
-/// itself come first when offered (with <see cref="WebSocketServerOptions.Resume"/> the newest resume version, with
-/// <see cref="WebSocketServerOptions.Messaging"/> <c>rxsockets.v1</c>), then the user's rule
-/// (<see cref="WebSocketServerOptions.SelectSubProtocol"/>, else the first offer listed in
-/// <see cref="WebSocketServerOptions.SubProtocols"/>).</summary>
+/// itself come first when offered (with resumption the newest resume version, with messaging <c>rxsockets.v1</c>),
+/// then the user's rule (its selection hook, else the first offer that is listed). The surface names the server's own
+/// protocols, so this rule knows no feature above the accept path.</summary>
 internal static class SubProtocolRule
 {
-    /// <param name="options">The server's options.</param>
-    /// <param name="resume">Whether this path runs resumable sessions (a detached server does not).</param>
-    public static Func<IReadOnlyList<string>, string?>? For(WebSocketServerOptions options, bool resume = true)
+    /// <param name="own">The protocols the server runs itself, most preferred first; empty for none.</param>
+    /// <param name="select">The user's selection hook, or null.</param>
+    /// <param name="listed">The subprotocols the user listed, used when <paramref name="select"/> is null.</param>
+    /// <returns>The rule, or <paramref name="select"/> itself when the server runs no protocol of its own.</returns>
+    public static Func<IReadOnlyList<string>, string?>? For(
+        IReadOnlyList<string> own, Func<IReadOnlyList<string>, string?>? select, IReadOnlyList<string> listed)
     {
-        string[] own =
-        [
-            .. options.Resume is null || !resume ? [] : ResumeProtocol.Offered,
-            .. options.Messaging is null ? [] : new[] { ProtocolCodec.SubProtocol },
-        ];
-        if (own.Length == 0)
+        if (own.Count == 0)
         {
-            return options.SelectSubProtocol;
+            return select;
         }
 
-        var select = options.SelectSubProtocol;
-        string[] listed = [.. options.SubProtocols];
-        return offers => Array.Find(own, name => offers.Contains(name, StringComparer.Ordinal))
-            ?? (select is not null ? select(offers) : offers.FirstOrDefault(offer => listed.Contains(offer, StringComparer.Ordinal)));
+        string[] ownFirst = [.. own];
+        string[] listedCopy = [.. listed];
+        return offers => Array.Find(ownFirst, name => offers.Contains(name, StringComparer.Ordinal))
+            ?? (select is not null ? select(offers) : offers.FirstOrDefault(offer => listedCopy.Contains(offer, StringComparer.Ordinal)));
     }
 }

@@ -2,26 +2,28 @@ using Microsoft.Extensions.Logging;
 using RxSockets.Protocol.Deflate;
 using RxSockets.Protocol.Handshake;
 using RxSockets.Transport;
+using RxSockets.Transport.Accept;
 
 namespace RxSockets.Transport.Accept;
 
 /// <summary>
 /// A detached server's handshake (noServer mode): checks a request its host read, as <see cref="ServerAcceptor"/>
 /// checks one read from a socket (protocol rules, admission limits, the verification hook), and settles the 101
-/// answer for the host to send. Thread-safe.
+/// answer for the host to send; the surface turns the decision into the public upgrade. Thread-safe.
 /// </summary>
-internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admission admission, ILogger logger, HandshakeFailureFeed? failures = null)
+/// <param name="settings">The detached path's settings (its subprotocol rule runs no resumption).</param>
+internal sealed class UpgradeNegotiator(AcceptSettings settings, Admission admission, ILogger logger, HandshakeFailureFeed? failures = null)
 {
     private static readonly HandshakeRejection s_stopping = new(503, "the server is stopping");
 
-    private readonly ServerHandshake _handshake = new(options.Path, options.AllowedOrigins, options.SubProtocols, SubProtocolRule.For(options, resume: false));
+    private readonly ServerHandshake _handshake = new(settings.Path, settings.AllowedOrigins, settings.SubProtocols, settings.SelectSubProtocol);
 
-    public ValueTask<WebSocketUpgrade> NegotiateAsync(HandshakeRequest request, bool stopping, CancellationToken cancellationToken) =>
+    public ValueTask<NegotiatedUpgrade> NegotiateAsync(HandshakeRequest request, bool stopping, CancellationToken cancellationToken) =>
         Diagnostics.RxSocketsActivity.IsListening ? TracedNegotiateAsync(request, stopping, cancellationToken) : NegotiateCoreAsync(request, stopping, cancellationToken);
 
     /// <summary>The negotiation under its span <c>rxsockets.accept</c>: a child of the host's request span when there
     /// is one (ASP.NET Core continues the client's <c>traceparent</c> itself), else of the client's span.</summary>
-    private async ValueTask<WebSocketUpgrade> TracedNegotiateAsync(HandshakeRequest request, bool stopping, CancellationToken cancellationToken)
+    private async ValueTask<NegotiatedUpgrade> TracedNegotiateAsync(HandshakeRequest request, bool stopping, CancellationToken cancellationToken)
     {
         using var activity = Diagnostics.RxSocketsActivity.StartAccept(default, request, request.RemoteEndPoint, hosted: true);
         var upgrade = await NegotiateCoreAsync(request, stopping, cancellationToken).ConfigureAwait(false);
@@ -40,7 +42,7 @@ internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admissio
         return upgrade;
     }
 
-    private async ValueTask<WebSocketUpgrade> NegotiateCoreAsync(HandshakeRequest request, bool stopping, CancellationToken cancellationToken)
+    private async ValueTask<NegotiatedUpgrade> NegotiateCoreAsync(HandshakeRequest request, bool stopping, CancellationToken cancellationToken)
     {
         var target = request.Target ?? (request.Query.Length > 0 ? $"{request.Path}?{request.Query}" : request.Path);
         var head = HttpHead.CreateRequest(request.Method, target, new Version(1, 1), [.. request.Headers]);
@@ -69,7 +71,7 @@ internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admissio
         HandshakeRejection? rejection;
         try
         {
-            rejection = options.VerifyClient is { } verify ? await ClientVerification.RunAsync(verify, result.Request, logger, cancellationToken).ConfigureAwait(false) : null;
+            rejection = settings.VerifyClient is { } verify ? await ClientVerification.RunAsync(verify, result.Request, logger, cancellationToken).ConfigureAwait(false) : null;
         }
         catch (OperationCanceledException)
         {
@@ -83,23 +85,23 @@ internal sealed class UpgradeNegotiator(WebSocketServerOptions options, Admissio
             return Refuse(request, rejection);
         }
 
-        var extra = options.AddResponseHeaders is { } add ? UpgradeResponseHeaders.Run(add, result.Request, logger, out rejection) : null;
+        var extra = settings.AddResponseHeaders is { } add ? UpgradeResponseHeaders.Run(add, result.Request, logger, out rejection) : null;
         if (rejection is not null)
         {
             admission.Leave(address);
             return Refuse(request, rejection);
         }
 
-        var deflate = options.PerMessageDeflate is { } offered ? DeflateNegotiation.SelectOffer(result.Request.Extensions, offered) : null;
-        return WebSocketUpgrade.Accept(result.Request, result.AcceptKey, result.SubProtocol, deflate, address, () => admission.Leave(address), extra);
+        var deflate = settings.Deflate is { } offered ? DeflateNegotiation.SelectOffer(result.Request.Extensions, offered) : null;
+        return new NegotiatedUpgrade(null, result.Request, result.AcceptKey, result.SubProtocol, deflate, address, extra);
     }
 
-    private WebSocketUpgrade Refuse(HandshakeRequest request, HandshakeRejection rejection)
+    private NegotiatedUpgrade Refuse(HandshakeRequest request, HandshakeRejection rejection)
     {
         Diagnostics.Log.HandshakeRejected(logger, request.RemoteEndPoint, rejection.StatusCode, rejection.Reason ?? "");
         Diagnostics.RxSocketsMetrics.HandshakeRefused(rejection.StatusCode);
         failures?.Refused(request.RemoteEndPoint, request.Path, rejection);
-        return WebSocketUpgrade.Refuse(rejection);
+        return new NegotiatedUpgrade(rejection);
     }
 
 }

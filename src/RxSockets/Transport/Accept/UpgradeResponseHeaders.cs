@@ -4,7 +4,7 @@ using RxSockets.Protocol.Handshake;
 
 namespace RxSockets.Transport.Accept;
 
-/// <summary>Runs <see cref="WebSocketServerOptions.AddResponseHeaders"/> for an accepted request and checks what it
+/// <summary>Runs the user's <c>AddResponseHeaders</c> hook for an accepted request and checks what it
 /// returns, for the embedded server and for detached upgrades alike. A hook that throws or returns a header the
 /// handshake owns (or one that is not valid HTTP) refuses the upgrade with 500: a 101 that breaks the handshake must
 /// not go out.</summary>

@@ -7,7 +7,7 @@ public class DeflateNegotiationTests
     [Test]
     public void BuildOffer_Defaults_AnnouncesClientWindowBitsWithoutValue()
     {
-        var offer = DeflateNegotiation.BuildOffer(new PerMessageDeflateOptions());
+        var offer = DeflateNegotiation.BuildOffer(new PerMessageDeflateOptions().ToPreferences());
 
         Assert.That(offer, Is.EqualTo("permessage-deflate; client_max_window_bits"));
     }
@@ -15,7 +15,7 @@ public class DeflateNegotiationTests
     [Test]
     public void BuildOffer_EveryClientParameter_OffersThemAll()
     {
-        var options = new PerMessageDeflateOptions { ServerNoContextTakeover = true, ClientNoContextTakeover = true, ServerMaxWindowBits = 10, ClientMaxWindowBits = 9 };
+        var options = new PerMessageDeflateOptions { ServerNoContextTakeover = true, ClientNoContextTakeover = true, ServerMaxWindowBits = 10, ClientMaxWindowBits = 9 }.ToPreferences();
 
         var offer = DeflateNegotiation.BuildOffer(options);
 
@@ -30,7 +30,7 @@ public class DeflateNegotiationTests
     [TestCase(15)]
     public void SelectOffer_ServerWindowRequested_AcceptsAndCompressesWithIt(int bits)
     {
-        var settings = DeflateNegotiation.SelectOffer($"permessage-deflate; server_max_window_bits={bits}", new PerMessageDeflateOptions());
+        var settings = DeflateNegotiation.SelectOffer($"permessage-deflate; server_max_window_bits={bits}", new PerMessageDeflateOptions().ToPreferences());
 
         Assert.That(settings?.Extension, Is.EqualTo($"permessage-deflate; server_max_window_bits={bits}"));
         Assert.That(settings?.CompressWindowBits, Is.EqualTo(bits));
@@ -42,7 +42,7 @@ public class DeflateNegotiationTests
     [TestCase("permessage-deflate", 11, "permessage-deflate; server_max_window_bits=11", 11)]
     public void SelectOffer_ServerWindowConfigured_AnswersTheSmallerWindow(string offer, int configured, string expected, int compressBits)
     {
-        var settings = DeflateNegotiation.SelectOffer(offer, new PerMessageDeflateOptions { ServerMaxWindowBits = configured });
+        var settings = DeflateNegotiation.SelectOffer(offer, new PerMessageDeflateOptions { ServerMaxWindowBits = configured }.ToPreferences());
 
         Assert.That(settings?.Extension, Is.EqualTo(expected));
         Assert.That(settings?.CompressWindowBits, Is.EqualTo(compressBits));
@@ -55,7 +55,7 @@ public class DeflateNegotiationTests
     [TestCase("permessage-deflate", 8, 15)]
     public void SelectOffer_ClientWindow_InflatesWithTheWindowTheClientWillUse(string offer, int? configured, int inflateBits)
     {
-        var settings = DeflateNegotiation.SelectOffer(offer, new PerMessageDeflateOptions { ClientMaxWindowBits = configured, MemoryLevel = 5 });
+        var settings = DeflateNegotiation.SelectOffer(offer, new PerMessageDeflateOptions { ClientMaxWindowBits = configured, MemoryLevel = 5 }.ToPreferences());
 
         Assert.That(settings?.InflateWindowBits, Is.EqualTo(inflateBits));
         Assert.That(settings?.CompressWindowBits, Is.EqualTo(15));
@@ -72,7 +72,7 @@ public class DeflateNegotiationTests
     [TestCase("PerMessage-Deflate; Server_No_Context_Takeover", "permessage-deflate; server_no_context_takeover")]
     public void SelectOffer_DefaultServer_AnswersWhatTheOfferRequires(string header, string expected)
     {
-        var settings = DeflateNegotiation.SelectOffer(header, new PerMessageDeflateOptions());
+        var settings = DeflateNegotiation.SelectOffer(header, new PerMessageDeflateOptions().ToPreferences());
 
         Assert.That(settings?.Extension, Is.EqualTo(expected));
     }
@@ -80,7 +80,7 @@ public class DeflateNegotiationTests
     [Test]
     public void SelectOffer_ServerOptions_AnswerEveryParameter()
     {
-        var options = new PerMessageDeflateOptions { ServerNoContextTakeover = true, ClientNoContextTakeover = true, ServerMaxWindowBits = 15, ClientMaxWindowBits = 10 };
+        var options = new PerMessageDeflateOptions { ServerNoContextTakeover = true, ClientNoContextTakeover = true, ServerMaxWindowBits = 15, ClientMaxWindowBits = 10 }.ToPreferences();
 
         var settings = DeflateNegotiation.SelectOffer("permessage-deflate; client_max_window_bits", options);
 
@@ -93,7 +93,7 @@ public class DeflateNegotiationTests
     [Test]
     public void SelectOffer_ClientWindowLimitedBelowOurs_AnswersTheSmallerValue()
     {
-        var settings = DeflateNegotiation.SelectOffer("permessage-deflate; client_max_window_bits=9", new PerMessageDeflateOptions { ClientMaxWindowBits = 12 });
+        var settings = DeflateNegotiation.SelectOffer("permessage-deflate; client_max_window_bits=9", new PerMessageDeflateOptions { ClientMaxWindowBits = 12 }.ToPreferences());
 
         Assert.That(settings?.Extension, Is.EqualTo("permessage-deflate; client_max_window_bits=9"));
     }
@@ -101,7 +101,7 @@ public class DeflateNegotiationTests
     [Test]
     public void SelectOffer_ClientWindowNotAnnounced_DoesNotAskForIt()
     {
-        var settings = DeflateNegotiation.SelectOffer("permessage-deflate", new PerMessageDeflateOptions { ClientMaxWindowBits = 10 });
+        var settings = DeflateNegotiation.SelectOffer("permessage-deflate", new PerMessageDeflateOptions { ClientMaxWindowBits = 10 }.ToPreferences());
 
         Assert.That(settings?.Extension, Is.EqualTo("permessage-deflate"));
     }
@@ -109,7 +109,7 @@ public class DeflateNegotiationTests
     [Test]
     public void SelectOffer_ContextTakeoverDefaults_KeepsBothContexts()
     {
-        var settings = DeflateNegotiation.SelectOffer("permessage-deflate", new PerMessageDeflateOptions { Threshold = 7 });
+        var settings = DeflateNegotiation.SelectOffer("permessage-deflate", new PerMessageDeflateOptions { Threshold = 7 }.ToPreferences());
 
         Assert.That(settings?.CompressNoContext, Is.False);
         Assert.That(settings?.InflateNoContext, Is.False);
@@ -121,7 +121,7 @@ public class DeflateNegotiationTests
     {
         var header = "permessage-deflate; server_max_window_bits=10; client_max_window_bits, permessage-deflate; client_no_context_takeover";
 
-        var settings = DeflateNegotiation.SelectOffer(header, new PerMessageDeflateOptions { ClientMaxWindowBits = 11 });
+        var settings = DeflateNegotiation.SelectOffer(header, new PerMessageDeflateOptions { ClientMaxWindowBits = 11 }.ToPreferences());
 
         Assert.That(settings?.Extension, Is.EqualTo("permessage-deflate; server_max_window_bits=10; client_max_window_bits=11"));
         Assert.That(settings?.CompressWindowBits, Is.EqualTo(10));
@@ -133,7 +133,7 @@ public class DeflateNegotiationTests
     {
         var header = "permessage-deflate; server_max_window_bits=7, permessage-deflate; client_no_context_takeover";
 
-        var settings = DeflateNegotiation.SelectOffer(header, new PerMessageDeflateOptions());
+        var settings = DeflateNegotiation.SelectOffer(header, new PerMessageDeflateOptions().ToPreferences());
 
         Assert.That(settings?.Extension, Is.EqualTo("permessage-deflate; client_no_context_takeover"));
     }
@@ -141,7 +141,7 @@ public class DeflateNegotiationTests
     [Test]
     public void SelectOffer_OtherExtensionFirst_SkipsIt()
     {
-        var settings = DeflateNegotiation.SelectOffer("x-webkit-deflate-frame, permessage-deflate; server_no_context_takeover", new PerMessageDeflateOptions());
+        var settings = DeflateNegotiation.SelectOffer("x-webkit-deflate-frame, permessage-deflate; server_no_context_takeover", new PerMessageDeflateOptions().ToPreferences());
 
         Assert.That(settings?.Extension, Is.EqualTo("permessage-deflate; server_no_context_takeover"));
     }
@@ -165,7 +165,7 @@ public class DeflateNegotiationTests
     [TestCase("permessage-deflate;;")]
     public void SelectOffer_OnlyOfferUnacceptable_DeclinesIt(string header)
     {
-        var settings = DeflateNegotiation.SelectOffer(header, new PerMessageDeflateOptions());
+        var settings = DeflateNegotiation.SelectOffer(header, new PerMessageDeflateOptions().ToPreferences());
 
         Assert.That(settings, Is.Null);
     }
@@ -177,7 +177,7 @@ public class DeflateNegotiationTests
     [TestCase("permessage-deflate; server_max_window_bits=9", "permessage-deflate; server_max_window_bits=9")]
     public void TryAcceptResponse_ValidAnswerToDefaultOffer_Accepts(string? header, string? expected)
     {
-        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions(), out var settings, out var error);
+        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions().ToPreferences(), out var settings, out var error);
 
         Assert.That(accepted, Is.True, error);
         Assert.That(settings?.Extension, Is.EqualTo(expected));
@@ -187,7 +187,7 @@ public class DeflateNegotiationTests
     public void TryAcceptResponse_NoContextTakeoverBothWays_ResetsBothContexts()
     {
         var accepted = DeflateNegotiation.TryAcceptResponse(
-            "permessage-deflate; server_no_context_takeover; client_no_context_takeover", new PerMessageDeflateOptions(), out var settings, out _);
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover", new PerMessageDeflateOptions().ToPreferences(), out var settings, out _);
 
         Assert.That(accepted, Is.True);
         Assert.That(settings?.CompressNoContext, Is.True);
@@ -197,7 +197,7 @@ public class DeflateNegotiationTests
     [Test]
     public void TryAcceptResponse_WeAnnouncedClientNoContextTakeover_CompressWithoutContextEvenIfNotAnswered()
     {
-        var accepted = DeflateNegotiation.TryAcceptResponse("permessage-deflate", new PerMessageDeflateOptions { ClientNoContextTakeover = true }, out var settings, out _);
+        var accepted = DeflateNegotiation.TryAcceptResponse("permessage-deflate", new PerMessageDeflateOptions { ClientNoContextTakeover = true }.ToPreferences(), out var settings, out _);
 
         Assert.That(accepted, Is.True);
         Assert.That(settings?.CompressNoContext, Is.True);
@@ -216,7 +216,7 @@ public class DeflateNegotiationTests
     [TestCase("permessage-deflate; =", "not a valid extension list")]
     public void TryAcceptResponse_InvalidOrUnofferedAnswer_Refuses(string header, string reason)
     {
-        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions(), out var settings, out var error);
+        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions().ToPreferences(), out var settings, out var error);
 
         Assert.That(accepted, Is.False);
         Assert.That(settings, Is.Null);
@@ -226,7 +226,7 @@ public class DeflateNegotiationTests
     [Test]
     public void TryAcceptResponse_RequestedServerNoContextTakeoverMissing_Refuses()
     {
-        var accepted = DeflateNegotiation.TryAcceptResponse("permessage-deflate", new PerMessageDeflateOptions { ServerNoContextTakeover = true }, out _, out var error);
+        var accepted = DeflateNegotiation.TryAcceptResponse("permessage-deflate", new PerMessageDeflateOptions { ServerNoContextTakeover = true }.ToPreferences(), out _, out var error);
 
         Assert.That(accepted, Is.False);
         Assert.That(error, Does.Contain("server_no_context_takeover"));
@@ -238,7 +238,7 @@ public class DeflateNegotiationTests
     [TestCase("permessage-deflate; server_max_window_bits=8", true)]
     public void TryAcceptResponse_RequestedServerWindow_MustBeAnsweredWithSameOrSmaller(string header, bool expected)
     {
-        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions { ServerMaxWindowBits = 10 }, out _, out _);
+        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions { ServerMaxWindowBits = 10 }.ToPreferences(), out _, out _);
 
         Assert.That(accepted, Is.EqualTo(expected));
     }
@@ -249,7 +249,7 @@ public class DeflateNegotiationTests
     [TestCase("permessage-deflate; server_max_window_bits=10", 15, 10)]
     public void TryAcceptResponse_WindowsAnswered_CompressAndInflateWithThem(string header, int compressBits, int inflateBits)
     {
-        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions { MemoryLevel = 3 }, out var settings, out var error);
+        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions { MemoryLevel = 3 }.ToPreferences(), out var settings, out var error);
 
         Assert.That(accepted, Is.True, error);
         Assert.That(settings?.CompressWindowBits, Is.EqualTo(compressBits));
@@ -263,7 +263,7 @@ public class DeflateNegotiationTests
     [TestCase("permessage-deflate; client_max_window_bits=11", false, 0)]
     public void TryAcceptResponse_ClientWindowAnnounced_AnswerMayOnlyLowerIt(string header, bool expected, int compressBits)
     {
-        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions { ClientMaxWindowBits = 10 }, out var settings, out var error);
+        var accepted = DeflateNegotiation.TryAcceptResponse(header, new PerMessageDeflateOptions { ClientMaxWindowBits = 10 }.ToPreferences(), out var settings, out var error);
 
         Assert.That(accepted, Is.EqualTo(expected));
         if (expected)

@@ -60,7 +60,7 @@ public class ConnectSettingsTests
         var accepted = offer.Check("permessage-deflate; server_max_window_bits=10", out var settings, out var acceptError);
         var refused = offer.Check("permessage-deflate", out _, out var refusal);
 
-        Assert.That(offer.Header, Is.EqualTo(DeflateNegotiation.BuildOffer(deflate)));
+        Assert.That(offer.Header, Is.EqualTo(DeflateNegotiation.BuildOffer(deflate.ToPreferences())));
         Assert.That(accepted, Is.True, acceptError);
         Assert.That(settings?.InflateWindowBits, Is.EqualTo(10));
         Assert.That(settings?.CompressNoContext, Is.True);
