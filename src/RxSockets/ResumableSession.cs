@@ -480,7 +480,7 @@ public sealed class ResumableSession
 
     private void SendAck(WebSocketConnection connection)
     {
-        if (_stream.TryGetAck(out var sequence) && connection.Session.TrySend(ResumeEnvelope.Ack(sequence)))
+        if (_stream.TryGetAck(out var sequence) && connection.Driver.TrySend(ResumeEnvelope.Ack(sequence)))
         {
             _stream.MarkAckSent(sequence);
         }

@@ -27,7 +27,7 @@ namespace RxSockets;
 /// <see cref="WebSocketServerOptions.BroadcastOverflow"/>; the messages a policy drops are counted in
 /// <see cref="DroppedMessages"/> and in each connection's <see cref="WebSocketConnection.DroppedOutgoing"/>.</para>
 /// </remarks>
-public sealed class WebSocketTopic
+public sealed class WebSocketTopic : Transport.IDropCounter
 {
     private readonly ConcurrentDictionary<long, TopicMember> _members = new();
     private readonly ConcurrentDictionary<long, TaskCompletionSource<int>> _own = new();
@@ -264,6 +264,8 @@ public sealed class WebSocketTopic
 
     internal void CountDrop() => Interlocked.Increment(ref _dropped);
 
+    void Transport.IDropCounter.CountDrop() => CountDrop();
+
     /// <summary>Delivers a publication to this node's members; called one at a time, in offset order.</summary>
     /// <returns>The number of members it was queued on.</returns>
     internal async ValueTask<int> DeliverAsync(TopicPublication publication)
@@ -469,7 +471,7 @@ public sealed class WebSocketTopic
     private PreparedFrame PrepareProtocol(TopicPublication publication)
     {
         var frame = Messaging.ProtocolTopicFrames.Publication(publication, _node.FragmentSize);
-        frame.Topic = this;
+        frame.DropCounter = this;
         return frame;
     }
 
@@ -491,7 +493,7 @@ public sealed class WebSocketTopic
         }
 
         var frame = PreparedFrame.Create(message, _node.FragmentSize);
-        frame.Topic = this;
+        frame.DropCounter = this;
         return frame;
     }
 
@@ -524,7 +526,7 @@ public sealed class WebSocketTopic
         if (members.Any(m => m.Protocol))
         {
             var frame = Messaging.ProtocolTopicFrames.Gap(gap, _node.FragmentSize);
-            frame.Topic = this;
+            frame.DropCounter = this;
             await _node.Gate.DeliverAsync(frame, members.Where(m => m.Protocol).Select(m => m.Connection), null, CancellationToken.None).ConfigureAwait(false);
         }
     }

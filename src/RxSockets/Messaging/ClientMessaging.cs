@@ -302,7 +302,7 @@ internal sealed class ClientMessaging : IClientSessionLayer
     private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private static void Violated(WebSocketConnection connection, string reason) =>
-        connection.Session.Fail(new CloseStatus((CloseCode)4002, "rxsockets.v1 protocol violation"),
+        connection.Driver.Fail(new CloseStatus((CloseCode)4002, "rxsockets.v1 protocol violation"),
             new ProtocolException((CloseCode)4002, $"rxsockets.v1 protocol violation by the server: {reason}."));
 
     private static TopicGapReason GapReason(string? reason) => reason switch
@@ -473,7 +473,7 @@ internal sealed class ClientMessaging : IClientSessionLayer
         {
             _requests.Fail(item.Id, new ConnectionClosedException(
                 "The connection was lost before the answer; the server may or may not have processed it.",
-                closed?.Sent ?? connection.Session.SentClose, closed?.Received ?? connection.CloseStatus, cause));
+                closed?.Sent ?? connection.Driver.SentClose, closed?.Received ?? connection.CloseStatus, cause));
         }
     }
 

@@ -2,7 +2,7 @@ using System.IO.Pipelines;
 
 namespace RxSockets.Transport;
 
-/// <summary>An upgraded byte stream and control over its end: what a <see cref="Session"/> runs on.</summary>
+/// <summary>An upgraded byte stream and control over its end: what a <see cref="ConnectionDriver"/> runs on.</summary>
 internal interface ITransport : IDuplexPipe
 {
     /// <summary>Half-closes: no more bytes will be sent (TCP FIN), while reading goes on.</summary>
