@@ -209,8 +209,9 @@ internal sealed class ConnectionProtocol
         }
     }
 
-    /// <summary>Whether our close frame goes now: once decided, after the data queued before it (at once when failing fast).</summary>
-    public bool ShouldWriteClose(bool dataDrained) => _closeQueued && (_failFast || dataDrained);
+    /// <summary>Whether our close frame goes now: once decided, after the data queued before it (at once when failing
+    /// fast), and only once.</summary>
+    public bool ShouldWriteClose(bool dataDrained) => _closeQueued && !_closeSent && (_failFast || dataDrained);
 
     /// <summary>Writes our close frame. From here on it counts as sent: a peer that already sent its close may reset
     /// as soon as it reads ours.</summary>
