@@ -1,4 +1,3 @@
-
 namespace RxSockets.Transport;
 
 /// <summary>The application's pause of reading (<see cref="Pause"/>, <see cref="Resume"/>), and the closing signal that
