@@ -132,15 +132,16 @@ public abstract class ConnectionOptions
     /// which the source check sees, so it makes its own.</summary>
     internal Transport.ConnectionSettings ToSettings()
     {
-        var cached = _settings;
-        if (cached is not null && ReferenceEquals(_settingsSource, this))
+        // The source is written after the settings and read before them, so whoever sees itself as the source sees
+        // settings made from itself (racing callers make equal ones; either may stay).
+        if (ReferenceEquals(Volatile.Read(ref _settingsSource), this))
         {
-            return cached;
+            return _settings!;
         }
 
         var settings = CreateSettings();
-        _settingsSource = this;
         _settings = settings;
+        Volatile.Write(ref _settingsSource, this);
         return settings;
     }
 
