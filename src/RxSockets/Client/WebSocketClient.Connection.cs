@@ -62,7 +62,7 @@ public sealed partial class WebSocketClient
             await connection.Completion.ConfigureAwait(false);
             clean = true;
             var status = connection.CloseStatus;
-            loss = new ConnectionClosedException($"The server closed the connection: {(int?)status?.Code} {status?.Reason}".TrimEnd(), connection.Session.SentClose, status);
+            loss = new ConnectionClosedException($"The server closed the connection: {(int?)status?.Code} {status?.Reason}".TrimEnd(), connection.Driver.SentClose, status);
         }
         catch (ConnectionClosedException error)
         {

@@ -12,6 +12,8 @@ namespace RxSockets;
 /// <remarks>Not thread-safe while being configured; treat an instance as immutable once in use.</remarks>
 public abstract class ConnectionOptions
 {
+    private Transport.ConnectionSettings? _settings;   // see ToSettings
+    private ConnectionOptions? _settingsSource;
     /// <summary>The largest message accepted, in bytes; a larger one closes the connection with 1009.</summary>
     /// <value>The default is 1 MiB.</value>
     public long MaxMessageSize { get; set; } = 1024 * 1024;
@@ -123,6 +125,52 @@ public abstract class ConnectionOptions
 
     /// <summary>Validates, then copies, so later changes to this object do not reach connections made from it.</summary>
     internal ConnectionOptions ValidatedCopy() => CopyValidated();
+
+    /// <summary>What the connection engine reads of these options. Made once per options object and shared by every
+    /// connection made from it (connections are made from validated copies, which nobody changes); a copy made by
+    /// <c>MemberwiseClone</c> carries its original's cached settings and source,
+    /// which the source check sees, so it makes its own.</summary>
+    internal Transport.ConnectionSettings ToSettings()
+    {
+        // The source is written after the settings and read before them, so whoever sees itself as the source sees
+        // settings made from itself (racing callers make equal ones; either may stay).
+        if (ReferenceEquals(Volatile.Read(ref _settingsSource), this))
+        {
+            return _settings!;
+        }
+
+        var settings = CreateSettings();
+        _settings = settings;
+        Volatile.Write(ref _settingsSource, this);
+        return settings;
+    }
+
+    private Transport.ConnectionSettings CreateSettings()
+    {
+        // Only a server limits its peers' message rate; the burst defaults to one second's worth.
+        var (rate, burst) = this is WebSocketServerOptions { MessageRateLimit: > 0 } server
+            ? (server.MessageRateLimit, server.MessageRateBurst > 0 ? server.MessageRateBurst : Math.Max(1, (int)Math.Ceiling(server.MessageRateLimit)))
+            : (0d, 0);
+        return new Transport.ConnectionSettings
+        {
+            MaxMessageSize = MaxMessageSize,
+            MaxFragments = MaxFragments,
+            ReceiveQueueCapacity = ReceiveQueueCapacity,
+            SendQueueCapacity = SendQueueCapacity,
+            MaxQueuedBytes = MaxQueuedBytes,
+            InlineDelivery = InlineDelivery,
+            FragmentSize = FragmentSize,
+            KeepAliveInterval = KeepAliveInterval,
+            KeepAliveTimeout = KeepAliveTimeout,
+            CloseTimeout = CloseTimeout,
+            AutoPong = AutoPong,
+            SkipUtf8Validation = SkipUtf8Validation,
+            MessageRateLimit = rate,
+            MessageRateBurst = burst,
+            Scheduler = Scheduler,
+            LoggerFactory = LoggerFactory,
+        };
+    }
 
     private protected abstract ConnectionOptions CopyValidated();
 

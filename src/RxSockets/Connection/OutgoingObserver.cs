@@ -8,27 +8,27 @@ namespace RxSockets.Connection;
 /// message that does not fit the queue fails the connection (or is counted as dropped, by the user's choice).
 /// Thread-safe, though callers should honour the Rx grammar (no concurrent OnNext) to keep message order.
 /// </summary>
-internal sealed class OutgoingObserver(Session session, OutgoingOverflow overflow) : IObserver<Message>
+internal sealed class OutgoingObserver(ConnectionDriver driver, OutgoingOverflow overflow) : IObserver<Message>
 {
     private int _stopped;
 
     public void OnNext(Message value)
     {
-        if (Volatile.Read(ref _stopped) == 0 && session.TrySend(value))
+        if (Volatile.Read(ref _stopped) == 0 && driver.TrySend(value))
         {
             return;
         }
 
-        if (Volatile.Read(ref _stopped) == 1 || session.State != ConnectionState.Open || overflow == OutgoingOverflow.DropNewest)
+        if (Volatile.Read(ref _stopped) == 1 || driver.State != ConnectionState.Open || overflow == OutgoingOverflow.DropNewest)
         {
             // Closing or closed (or the user chose to drop): the message cannot go out, and that is counted, not hidden.
-            session.CountDroppedOutgoing(overflow == OutgoingOverflow.DropNewest && Volatile.Read(ref _stopped) == 0 && session.State == ConnectionState.Open
+            driver.CountDroppedOutgoing(overflow == OutgoingOverflow.DropNewest && Volatile.Read(ref _stopped) == 0 && driver.State == ConnectionState.Open
                 ? Diagnostics.RxSocketsMetrics.DropNewest
                 : Diagnostics.RxSocketsMetrics.Closing);
             return;
         }
 
-        session.Fail(new CloseStatus(CloseCode.InternalError, "send queue overflow"),
+        driver.Fail(new CloseStatus(CloseCode.InternalError, "send queue overflow"),
             new InvalidOperationException("Outgoing.OnNext found the send queue full: send slower, raise SendQueueCapacity or MaxQueuedBytes, use SendAsync (which waits), or choose OutgoingOverflow.DropNewest."));
     }
 
@@ -36,7 +36,7 @@ internal sealed class OutgoingObserver(Session session, OutgoingOverflow overflo
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
-            session.BeginClose(new CloseStatus(CloseCode.NormalClosure));
+            driver.BeginClose(new CloseStatus(CloseCode.NormalClosure));
         }
     }
 
@@ -44,7 +44,7 @@ internal sealed class OutgoingObserver(Session session, OutgoingOverflow overflo
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
-            session.BeginClose(new CloseStatus(CloseCode.InternalError, "the outgoing stream failed"));
+            driver.BeginClose(new CloseStatus(CloseCode.InternalError, "the outgoing stream failed"));
         }
     }
 }

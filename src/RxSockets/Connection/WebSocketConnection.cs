@@ -27,11 +27,12 @@ namespace RxSockets;
 /// and waits while the queue is full. <see cref="Outgoing"/> never blocks: a full queue fails the connection with
 /// 1011 unless <see cref="ConnectionOptions.OutgoingOverflow"/> says to drop (and count) instead.</para>
 /// </remarks>
-public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, IObserverFaults
+public sealed class WebSocketConnection : IWebSocketChannel, IConnectionObserver, IObserverFaults
 {
     private static long s_nextId;
 
-    private readonly Session _session;
+    private readonly ConnectionDriver _driver;
+    private readonly OutgoingOverflow _outgoingOverflow;
     private StateObservable<ConnectionState>? _states;   // made when States is first read
     private OutgoingObserver? _outgoing;
     private ObserverList<ReadOnlyMemory<byte>>? _pings;
@@ -55,11 +56,12 @@ public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, I
         RemoteEndPoint = info.RemoteEndPoint;
         ResponseHeaders = info.ResponseHeaders ?? System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
         _logger = options.LoggerFactory.CreateLogger("RxSockets.Connection");
-        _session = new Session(transport, role, options, this, info.Deflate);
-        _incoming = new ChannelObservable<Message>(_session.Inbound, _session.Completion, this, nameof(Incoming));
-        _session.MetricsPort = Url.Port;
+        _outgoingOverflow = options.OutgoingOverflow;
+        _driver = new ConnectionDriver(transport, role, options.ToSettings(), this, info.Deflate);
+        _incoming = new ChannelObservable<Message>(_driver.Inbound, _driver.Completion, this, nameof(Incoming));
+        _driver.MetricsPort = Url.Port;
         Diagnostics.RxSocketsMetrics.ConnectionOpened(role, Url.Port);
-        _session.Start();
+        _driver.Start();
     }
 
     /// <summary>A number unique within the process, for logs.</summary>
@@ -81,7 +83,7 @@ public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, I
     public HandshakeRequest? Request { get; }
 
     /// <summary>On a client, the headers of the server's <c>101 Switching Protocols</c> answer (case-insensitive
-    /// names, a repeated header's values joined with ", "), such as a cookie or a session id the server sets; empty on
+    /// names, a repeated header's values joined with ", "), such as a cookie or a driver id the server sets; empty on
     /// a server and on a connection made with <see cref="Create"/>.</summary>
     public IReadOnlyDictionary<string, string> ResponseHeaders { get; }
 
@@ -89,10 +91,10 @@ public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, I
     public EndPoint? RemoteEndPoint { get; }
 
     /// <summary>The current state.</summary>
-    public ConnectionState State => _session.State;
+    public ConnectionState State => _driver.State;
 
     /// <summary>Whether the connection is <see cref="ConnectionState.Open"/>: sends are accepted.</summary>
-    public bool IsConnected => _session.State == ConnectionState.Open;
+    public bool IsConnected => _driver.State == ConnectionState.Open;
 
     /// <summary>The current state, then every change; completes after <see cref="ConnectionState.Closed"/>.</summary>
     public IObservable<ConnectionState> States
@@ -126,23 +128,23 @@ public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, I
     }
 
     /// <summary>The close status the peer sent, once it arrived; null before, or when the connection dropped.</summary>
-    public CloseStatus? CloseStatus => _session.ReceivedClose;
+    public CloseStatus? CloseStatus => _driver.ReceivedClose;
 
     /// <summary>Payload bytes queued for sending but not yet handed to the socket.</summary>
-    public long BufferedAmount => _session.BufferedAmount;
+    public long BufferedAmount => _driver.BufferedAmount;
 
     /// <summary>Messages dropped instead of sent: by <see cref="Outgoing"/> under <see cref="OutgoingOverflow.DropNewest"/>
     /// or because the connection was already closing, and (on a server) broadcasts and topic publishes dropped for this
     /// connection by <see cref="WebSocketServerOptions.BroadcastOverflow"/>.</summary>
-    public long DroppedOutgoing => _session.DroppedOutgoing;
+    public long DroppedOutgoing => _driver.DroppedOutgoing;
 
     /// <summary>Messages that arrived after we started closing while the consumer was behind, and so were discarded —
     /// with every message after the first of them, so that what was delivered has no hole.</summary>
-    public long DroppedIncoming => _session.DroppedIncoming;
+    public long DroppedIncoming => _driver.DroppedIncoming;
 
     /// <summary>Completes when the connection ended with a clean close handshake (whatever its code, see
     /// <see cref="CloseStatus"/>); faults with <see cref="ConnectionClosedException"/> otherwise.</summary>
-    public Task Completion => _session.Completion;
+    public Task Completion => _driver.Completion;
 
     /// <summary>Received messages: hot and multicast. Messages wait until the first subscription, so none is lost.
     /// Completes on a clean close; fails with <see cref="ConnectionClosedException"/> otherwise.</summary>
@@ -150,7 +152,7 @@ public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, I
 
     /// <summary>The send sink: <c>OnNext</c> queues, <c>OnCompleted</c> closes with 1000, <c>OnError</c> closes with 1011.</summary>
     public IObserver<Message> Outgoing =>
-        LazyField.Get(ref _outgoing, _session, static session => new OutgoingObserver(session, session.Options.OutgoingOverflow));
+        LazyField.Get(ref _outgoing, this, static connection => new OutgoingObserver(connection._driver, connection._outgoingOverflow));
 
     /// <summary>Payloads of pings received (answered automatically unless <see cref="ConnectionOptions.AutoPong"/> is off).</summary>
     public IObservable<ReadOnlyMemory<byte>> Pings => ControlObservers(ref _pings);
@@ -164,7 +166,7 @@ public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, I
 
     /// <summary>When bytes last arrived from the peer (any frame, data or control), or when the connection opened, on
     /// the connection's clock (<see cref="ConnectionOptions.Scheduler"/>).</summary>
-    public DateTimeOffset LastActivity => _session.LastActivity;
+    public DateTimeOffset LastActivity => _driver.LastActivity;
 
     /// <summary>Connects to a WebSocket server and completes when the opening handshake succeeded.</summary>
     /// <param name="uri">A <c>ws://</c> URL (see <see cref="WebSocketUrl"/>).</param>
@@ -230,24 +232,24 @@ public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, I
     /// <param name="cancellationToken">Cancels the wait for room in the queue.</param>
     /// <exception cref="ConnectionClosedException">In the task: the connection is closing or closed.</exception>
     public ValueTask SendAsync(Message message, CancellationToken cancellationToken = default) =>
-        _session.SendAsync(message, cancellationToken);
+        _driver.SendAsync(message, cancellationToken);
 
     /// <summary>Queues a text message.</summary>
     /// <inheritdoc cref="SendAsync(Message, CancellationToken)"/>
     public ValueTask SendAsync(string text, CancellationToken cancellationToken = default) =>
-        _session.SendAsync(Message.Text(text), cancellationToken);
+        _driver.SendAsync(Message.Text(text), cancellationToken);
 
     /// <summary>Queues a binary message. The bytes are not copied and are read when the message is written, after the task
     /// completes: do not change them afterwards (the message owns them).</summary>
     /// <inheritdoc cref="SendAsync(Message, CancellationToken)"/>
     public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
-        _session.SendAsync(Message.Binary(data), cancellationToken);
+        _driver.SendAsync(Message.Binary(data), cancellationToken);
 
-    internal Session Session => _session;
+    internal ConnectionDriver Driver => _driver;
 
-    internal bool TrySend(PreparedFrame frame) => _session.TrySend(frame);
+    internal bool TrySend(PreparedFrame frame) => _driver.TrySend(frame);
 
-    internal ValueTask SendAsync(PreparedFrame frame, CancellationToken cancellationToken) => _session.SendAsync(frame, cancellationToken);
+    internal ValueTask SendAsync(PreparedFrame frame, CancellationToken cancellationToken) => _driver.SendAsync(frame, cancellationToken);
 
     /// <summary>Sends a ping and completes with the round-trip time when its pong arrives.</summary>
     /// <param name="payload">Up to 125 bytes; empty to let the connection choose a unique payload.</param>
@@ -256,7 +258,7 @@ public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, I
     public ValueTask<TimeSpan> PingAsync(ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, FrameHeader.MaxControlPayloadLength, nameof(payload));
-        return _session.PingAsync(payload, cancellationToken);
+        return _driver.PingAsync(payload, cancellationToken);
     }
 
     /// <summary>Closes with the close handshake after the messages already queued, and waits until the connection
@@ -269,7 +271,7 @@ public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, I
     {
         var status = new CloseStatus(code, reason);
         ClosePayload.ValidateOutgoing(status);
-        return _session.CloseAsync(status, cancellationToken);
+        return _driver.CloseAsync(status, cancellationToken);
     }
 
     /// <summary>Sends a pong: unsolicited, as a one-way heartbeat the peer does not answer (RFC 6455 §5.5.3), or as
@@ -282,24 +284,24 @@ public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, I
     public ValueTask PongAsync(ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, FrameHeader.MaxControlPayloadLength, nameof(payload));
-        return _session.PongAsync(payload, cancellationToken);
+        return _driver.PongAsync(payload, cancellationToken);
     }
 
     /// <summary>True between <see cref="Pause"/> and <see cref="Resume"/>.</summary>
-    public bool IsPaused => _session.IsPaused;
+    public bool IsPaused => _driver.IsPaused;
 
     /// <summary>Stops reading from the socket, as ws's <c>pause()</c>: what the peer sends stays in the socket's
     /// buffers until <see cref="Resume"/>, so TCP holds the peer back; nothing is lost. Messages (and pings) already
     /// read are still delivered. While paused, pings and pongs from the peer are not read either, so the keepalive
     /// deadline is suspended (our pings still go out); a close, ours or the peer's once it is read, reads on to finish
     /// the close handshake. Idempotent.</summary>
-    public void Pause() => _session.Pause();
+    public void Pause() => _driver.Pause();
 
     /// <summary>Reads again after <see cref="Pause"/>, from where reading stopped. Idempotent.</summary>
-    public void Resume() => _session.Resume();
+    public void Resume() => _driver.Resume();
 
     /// <summary>Drops the connection at once without a close handshake (ws's <c>terminate()</c>).</summary>
-    public void Abort() => _session.Abort();
+    public void Abort() => _driver.Abort();
 
     /// <summary>Closes with 1000 if still open (bounded by the close timeout), then releases the transport. Never throws.</summary>
     public async ValueTask DisposeAsync()
@@ -311,11 +313,11 @@ public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, I
 
         if (State == ConnectionState.Open)
         {
-            _session.BeginClose(new CloseStatus(CloseCode.NormalClosure));
+            _driver.BeginClose(new CloseStatus(CloseCode.NormalClosure));
         }
 
-        await Task.WhenAny(_session.Completion).ConfigureAwait(false);
-        await _session.DisposeAsync().ConfigureAwait(false);
+        await Task.WhenAny(_driver.Completion).ConfigureAwait(false);
+        await _driver.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>"WebSocketConnection #3 Open ws://host/path".</summary>
@@ -325,7 +327,7 @@ public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, I
     /// so either the closing thread sees the owner or the caller sees <see cref="State"/> closed.</summary>
     internal void SetOwner(IConnectionOwner owner) => Interlocked.Exchange(ref _owner, owner);
 
-    void ISessionObserver.OnStateChanged(ConnectionState state)
+    void IConnectionObserver.OnStateChanged(ConnectionState state)
     {
         var closed = state == ConnectionState.Closed;
         lock (_incoming)
@@ -347,11 +349,11 @@ public sealed class WebSocketConnection : IWebSocketChannel, ISessionObserver, I
 
     void IObserverFaults.OnObserverFault(Exception error) => Diagnostics.Log.ObserverFaulted(_logger, Id, error);
 
-    void ISessionObserver.OnPing(ReadOnlyMemory<byte> payload) => Volatile.Read(ref _pings)?.Next(payload);
+    void IConnectionObserver.OnPing(ReadOnlyMemory<byte> payload) => Volatile.Read(ref _pings)?.Next(payload);
 
-    void ISessionObserver.OnPong(ReadOnlyMemory<byte> payload) => Volatile.Read(ref _pongs)?.Next(payload);
+    void IConnectionObserver.OnPong(ReadOnlyMemory<byte> payload) => Volatile.Read(ref _pongs)?.Next(payload);
 
-    void ISessionObserver.OnRoundTrip(TimeSpan rtt) => Volatile.Read(ref _roundTrips)?.Next(rtt);
+    void IConnectionObserver.OnRoundTrip(TimeSpan rtt) => Volatile.Read(ref _roundTrips)?.Next(rtt);
 
     /// <summary>Creates a control-frame observer list on first use: most connections never watch pings or pongs, and
     /// an idle connection should cost as little as possible.</summary>

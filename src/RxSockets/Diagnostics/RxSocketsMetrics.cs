@@ -88,12 +88,17 @@ internal static class RxSocketsMetrics
     private static readonly Counter<long> s_topicGaps = s_meter.CreateCounter<long>(
         "rxsockets.client.topic.gaps", "{gap}", "Gaps in a client's topic subscription that the server's history could not fill.");
 
+    /// <summary>Reads the open connections' queue depths (messages, or with true their payload bytes), by role and
+    /// direction; set by the engine's registry of connections (Transport, a layer above this one) when the first
+    /// connection opens. Called only when a collector observes the queue instruments.</summary>
+    internal static Func<bool, IEnumerable<Measurement<long>>>? QueueDepths { get; set; }
+
     static RxSocketsMetrics()
     {
         // Observed only when a collector asks: reading the queues costs nothing between collections.
-        s_meter.CreateObservableUpDownCounter("rxsockets.queue.messages", static () => SessionRegistry.QueueDepths(bytes: false),
+        s_meter.CreateObservableUpDownCounter("rxsockets.queue.messages", static () => QueueDepths?.Invoke(false) ?? [],
             "{message}", "Messages waiting in the open connections' queues: inbound (read, not yet consumed) and outbound (not yet written).");
-        s_meter.CreateObservableUpDownCounter("rxsockets.queue.bytes", static () => SessionRegistry.QueueDepths(bytes: true),
+        s_meter.CreateObservableUpDownCounter("rxsockets.queue.bytes", static () => QueueDepths?.Invoke(true) ?? [],
             "By", "Payload bytes of the messages waiting in the open connections' queues.");
     }
 

@@ -197,7 +197,7 @@ internal sealed partial class ClientMessaging : IClientSessionLayer
     internal void OnObserverFault(Exception error) => Diagnostics.ClientLog.ObserverFaulted(_logger, error);
 
     private static void Violated(WebSocketConnection connection, string reason) =>
-        connection.Session.Fail(new CloseStatus((CloseCode)4002, "rxsockets.v1 protocol violation"),
+        connection.Driver.Fail(new CloseStatus((CloseCode)4002, "rxsockets.v1 protocol violation"),
             new ProtocolException((CloseCode)4002, $"rxsockets.v1 protocol violation by the server: {reason}."));
 
     /// <summary>The connection is gone: its sent requests fail, its own frames are dropped, topics subscribe again on
@@ -245,7 +245,7 @@ internal sealed partial class ClientMessaging : IClientSessionLayer
         {
             _requests.Fail(item.Id, new ConnectionClosedException(
                 "The connection was lost before the answer; the server may or may not have processed it.",
-                closed?.Sent ?? connection.Session.SentClose, closed?.Received ?? connection.CloseStatus, cause));
+                closed?.Sent ?? connection.Driver.SentClose, closed?.Received ?? connection.CloseStatus, cause));
         }
     }
 }

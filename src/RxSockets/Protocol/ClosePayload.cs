@@ -81,4 +81,21 @@ internal static class ClosePayload
             throw new ArgumentException($"A close reason may hold at most {MaxReasonBytes} UTF-8 bytes.", nameof(status));
         }
     }
+
+    /// <summary>Cuts <paramref name="reason"/> to the longest prefix that fits a close frame (123 UTF-8 bytes).</summary>
+    public static string Truncate(string reason)
+    {
+        if (Encoding.UTF8.GetByteCount(reason) <= MaxReasonBytes)
+        {
+            return reason;
+        }
+
+        var cut = Math.Min(reason.Length, MaxReasonBytes);
+        while (Encoding.UTF8.GetByteCount(reason.AsSpan(0, cut)) > MaxReasonBytes)
+        {
+            cut--;
+        }
+
+        return reason[..cut];
+    }
 }

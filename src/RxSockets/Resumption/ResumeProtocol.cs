@@ -21,6 +21,6 @@ internal static class ResumeProtocol
 
     /// <summary>Fails a connection whose peer broke the resume protocol (1002).</summary>
     public static void Violated(WebSocketConnection connection, string reason) =>
-        connection.Session.Fail(new CloseStatus(CloseCode.ProtocolError, "resume protocol violation"),
+        connection.Driver.Fail(new CloseStatus(CloseCode.ProtocolError, "resume protocol violation"),
             new ProtocolException(CloseCode.ProtocolError, $"Resume protocol violation: {reason}."));
 }

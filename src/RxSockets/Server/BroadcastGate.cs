@@ -53,13 +53,13 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
                 continue;
             }
 
-            switch (TryOffer(connection.Session, frame, batch))
+            switch (TryOffer(connection.Driver, frame, batch))
             {
                 case Outcome.Queued:
                     delivered++;
                     break;
                 case Outcome.MustWait:
-                    (waiting ??= []).Add(WaitAndOfferAsync(connection.Session, frame, cancellationToken));
+                    (waiting ??= []).Add(WaitAndOfferAsync(connection.Driver, frame, cancellationToken));
                     break;
             }
         }
@@ -76,29 +76,29 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
         return delivered;
     }
 
-    private Outcome TryOffer(Session session, PreparedFrame frame, WakeBatch? batch = null)
+    private Outcome TryOffer(ConnectionDriver driver, PreparedFrame frame, WakeBatch? batch = null)
     {
-        if (WithinBudget(session, frame))
+        if (WithinBudget(driver, frame))
         {
             if (batch is null)
             {
-                if (session.TrySend(frame))
+                if (driver.TrySend(frame))
                 {
                     return Outcome.Queued;
                 }
             }
-            else if (session.TrySendDeferred(frame, out var claimed))
+            else if (driver.TrySendDeferred(frame, out var claimed))
             {
                 if (claimed)
                 {
-                    batch.Add(session);
+                    batch.Add(driver);
                 }
 
                 return Outcome.Queued;
             }
         }
 
-        if (session.State != ConnectionState.Open)
+        if (driver.State != ConnectionState.Open)
         {
             return Outcome.Dropped;   // closing: nobody to deliver to, and not a policy drop
         }
@@ -106,12 +106,12 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
         switch (_overflow)
         {
             case BroadcastOverflow.DropOldest:
-                while (!WithinBudget(session, frame) || !session.TrySend(frame))
+                while (!WithinBudget(driver, frame) || !driver.TrySend(frame))
                 {
-                    if (!session.TryDropOldestPrepared(out var evicted))
+                    if (!driver.TryDropOldestPrepared(out var evicted))
                     {
                         // Only the connection's own messages are queued: those are never evicted, so the new one goes.
-                        CountDrop(session, frame, Diagnostics.RxSocketsMetrics.DropOldest);
+                        CountDrop(driver, frame, Diagnostics.RxSocketsMetrics.DropOldest);
                         return Outcome.Dropped;
                     }
 
@@ -120,11 +120,11 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
 
                 return Outcome.Queued;
             case BroadcastOverflow.DropNewest:
-                CountDrop(session, frame, Diagnostics.RxSocketsMetrics.DropNewest);
+                CountDrop(driver, frame, Diagnostics.RxSocketsMetrics.DropNewest);
                 return Outcome.Dropped;
             case BroadcastOverflow.Disconnect:
-                CountDrop(session, frame, Diagnostics.RxSocketsMetrics.DisconnectPolicy);
-                session.Fail(new CloseStatus(CloseCode.TryAgainLater, "slow consumer: outbound budget exceeded"),
+                CountDrop(driver, frame, Diagnostics.RxSocketsMetrics.DisconnectPolicy);
+                driver.Fail(new CloseStatus(CloseCode.TryAgainLater, "slow consumer: outbound budget exceeded"),
                     new InvalidOperationException("A broadcast found this connection's send queue over its budget (BroadcastOverflow.Disconnect)."));
                 return Outcome.Dropped;
             default:
@@ -132,11 +132,11 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
         }
     }
 
-    private async Task<bool> WaitAndOfferAsync(Session session, PreparedFrame frame, CancellationToken cancellationToken)
+    private async Task<bool> WaitAndOfferAsync(ConnectionDriver driver, PreparedFrame frame, CancellationToken cancellationToken)
     {
         if (_waitTimeout == Timeout.InfiniteTimeSpan)
         {
-            return await WaitForRoomAsync(session, frame, cancellationToken).ConfigureAwait(false);
+            return await WaitForRoomAsync(driver, frame, cancellationToken).ConfigureAwait(false);
         }
 
         // The bound runs on the connection's clock (virtual in tests), from the first wait to the message queued: a
@@ -145,17 +145,17 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
         using var timer = _clock.Schedule(_waitTimeout, () => CancelQuietly(expiry));
         try
         {
-            return await WaitForRoomAsync(session, frame, expiry.Token).ConfigureAwait(false);
+            return await WaitForRoomAsync(driver, frame, expiry.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            if (session.State != ConnectionState.Open)
+            if (driver.State != ConnectionState.Open)
             {
                 return false;
             }
 
-            CountDrop(session, frame, Diagnostics.RxSocketsMetrics.WaitTimeout);
-            session.Fail(new CloseStatus(CloseCode.TryAgainLater, "slow consumer: no room for a broadcast in time"),
+            CountDrop(driver, frame, Diagnostics.RxSocketsMetrics.WaitTimeout);
+            driver.Fail(new CloseStatus(CloseCode.TryAgainLater, "slow consumer: no room for a broadcast in time"),
                 new TimeoutException($"A broadcast waited {_waitTimeout} for room in this connection's send queue (BroadcastOverflow.Wait, BroadcastWaitTimeout)."));
             return false;
         }
@@ -175,20 +175,20 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
         }
     }
 
-    private async Task<bool> WaitForRoomAsync(Session session, PreparedFrame frame, CancellationToken cancellationToken)
+    private async Task<bool> WaitForRoomAsync(ConnectionDriver driver, PreparedFrame frame, CancellationToken cancellationToken)
     {
         while (true)
         {
             try
             {
-                await session.WaitForDequeueAsync(cancellationToken).ConfigureAwait(false);
+                await driver.WaitForDequeueAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (ChannelClosedException)
             {
                 return false;
             }
 
-            switch (TryOffer(session, frame))
+            switch (TryOffer(driver, frame))
             {
                 case Outcome.Queued:
                     return true;
@@ -198,26 +198,26 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
         }
     }
 
-    private bool WithinBudget(Session session, PreparedFrame frame)
+    private bool WithinBudget(ConnectionDriver driver, PreparedFrame frame)
     {
-        var queued = session.QueuedMessages;
+        var queued = driver.QueuedMessages;
         if (queued == 0)
         {
             return true;   // an empty queue takes any message, however large: it could never go out otherwise
         }
 
-        return queued < _messageLimit && session.BufferedAmount + frame.PayloadLength <= _byteLimit;
+        return queued < _messageLimit && driver.BufferedAmount + frame.PayloadLength <= _byteLimit;
     }
 
-    private void CountDrop(Session session, PreparedFrame frame, string policy)
+    private void CountDrop(ConnectionDriver driver, PreparedFrame frame, string policy)
     {
-        session.CountDroppedOutgoing(policy);
+        driver.CountDroppedOutgoing(policy);
         CountEvicted(frame);
     }
 
     private void CountEvicted(PreparedFrame frame)
     {
         Interlocked.Increment(ref _dropped);
-        frame.Topic?.CountDrop();
+        frame.DropCounter?.CountDrop();
     }
 }

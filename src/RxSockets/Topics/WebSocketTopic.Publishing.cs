@@ -62,6 +62,8 @@ public sealed partial class WebSocketTopic
 
     internal void CountDrop() => Interlocked.Increment(ref _dropped);
 
+    void Transport.IDropCounter.CountDrop() => CountDrop();
+
     /// <summary>Delivers a publication to this node's members; called one at a time, in offset order.</summary>
     /// <returns>The number of members it was queued on.</returns>
     internal async ValueTask<int> DeliverAsync(TopicPublication publication)
@@ -125,7 +127,7 @@ public sealed partial class WebSocketTopic
     private PreparedFrame PrepareProtocol(TopicPublication publication)
     {
         var frame = Messaging.ProtocolTopicFrames.Publication(publication, _node.FragmentSize);
-        frame.Topic = this;
+        frame.DropCounter = this;
         return frame;
     }
 
@@ -147,7 +149,7 @@ public sealed partial class WebSocketTopic
         }
 
         var frame = PreparedFrame.Create(message, _node.FragmentSize);
-        frame.Topic = this;
+        frame.DropCounter = this;
         return frame;
     }
 }

@@ -118,7 +118,7 @@ public sealed partial class WebSocketTopic
         if (members.Any(m => m.Protocol))
         {
             var frame = Messaging.ProtocolTopicFrames.Gap(gap, _node.FragmentSize);
-            frame.Topic = this;
+            frame.DropCounter = this;
             await _node.Gate.DeliverAsync(frame, members.Where(m => m.Protocol).Select(m => m.Connection), null, CancellationToken.None).ConfigureAwait(false);
         }
     }

@@ -28,7 +28,7 @@ namespace RxSockets;
 /// <see cref="WebSocketServerOptions.BroadcastOverflow"/>; the messages a policy drops are counted in
 /// <see cref="DroppedMessages"/> and in each connection's <see cref="WebSocketConnection.DroppedOutgoing"/>.</para>
 /// </remarks>
-public sealed partial class WebSocketTopic
+public sealed partial class WebSocketTopic : Transport.IDropCounter
 {
     // This file: the topic's state and its members (join, leave). The other parts, in Topics/:
     // WebSocketTopic.Publishing.cs, .Recovery.cs (joining from a position, gaps) and .Backplane.cs.

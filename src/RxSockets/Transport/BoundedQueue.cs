@@ -14,7 +14,7 @@ namespace RxSockets.Transport;
 /// <remarks>Thread-safe: any number of writers, one reader at a time. Writers that find the queue full wait (rare,
 /// so their waits allocate); the reader's wait does not. The queue locks itself (it is internal: nobody else can lock
 /// it), which saves a lock object per queue, two per connection.</remarks>
-internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
+internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
 {
     private const int InitialSize = 4;
 
@@ -33,15 +33,6 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
     private TaskCompletionSource? _readerIdle;   // made by WaitForReaderIdleAsync, which is rare (a failing connection)
     private CancellationTokenRegistration _readerCancellation;
     private List<TaskCompletionSource>? _blockedWriters;
-
-    // The reader's waits share one core. When the next wait starts before the previous one's outcome was collected
-    // (an AsTask wrapper whose continuation is still queued, after a cancellation), that outcome is kept here for its
-    // old token instead of being lost to the reset, which would throw on the thread pool.
-    private bool _collected = true;
-    private bool _hasStale;
-    private short _staleVersion;
-    private bool _staleResult;
-    private Exception? _staleError;
 
     /// <param name="capacity">The most items held; writers wait (or fail to try) beyond it.</param>
     /// <param name="inline">Whether a waiting reader's continuation runs on the writer's thread.</param>
@@ -351,163 +342,6 @@ internal sealed class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
 
             return (_readerIdle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
-    }
-
-    public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<bool>(cancellationToken);
-        }
-
-        return BeginWait(cancellationToken, out var version) is { } now ? new ValueTask<bool>(now) : new ValueTask<bool>(this, version);
-    }
-
-    /// <summary>What <see cref="WaitToReadAsync"/> does, for a reader that attaches its continuation to this source
-    /// itself (<see cref="IValueTaskSource{TResult}.OnCompleted"/> with <paramref name="version"/>) instead of awaiting a
-    /// ValueTask, so its wait needs no state machine of its own.</summary>
-    /// <returns>The answer when it is known at once; null when the wait is pending under <paramref name="version"/>.</returns>
-    internal bool? BeginWait(CancellationToken cancellationToken, out short version)
-    {
-        version = 0;
-        TaskCompletionSource? idle;
-        lock (this)
-        {
-            if (_count > 0)
-            {
-                return true;
-            }
-
-            // The reader is back for more with nothing left: it is done with everything it took.
-            _readerBusy = false;
-            idle = _readerIdle;
-            _readerIdle = null;
-            if (_completed)
-            {
-                idle?.TrySetResult();
-                return false;
-            }
-
-            if (_readerWaiting)
-            {
-                throw new InvalidOperationException("The queue has one reader: a wait is already pending.");
-            }
-
-            if (!_collected)
-            {
-                KeepUncollectedOutcome();
-            }
-
-            _reader.Reset();
-            _collected = false;
-            _readerWaiting = true;
-            version = _reader.Version;
-        }
-
-        idle?.TrySetResult();
-
-        if (cancellationToken.CanBeCanceled)
-        {
-            var registration = cancellationToken.UnsafeRegister(static (state, token) => ((BoundedQueue<T>)state!).CancelWait(token), this);
-            lock (this)
-            {
-                if (_readerWaiting && _reader.Version == version)
-                {
-                    // Still waiting: whoever ends the wait unregisters this.
-                    _readerCancellation = registration;
-                    registration = default;
-                }
-            }
-
-            registration.Unregister();
-        }
-
-        return null;
-    }
-
-    bool IValueTaskSource<bool>.GetResult(short token)
-    {
-        lock (this)
-        {
-            if (_hasStale && token == _staleVersion)
-            {
-                _hasStale = false;
-                if (_staleError is { } error)
-                {
-                    ExceptionDispatchInfo.Throw(error);
-                }
-
-                return _staleResult;
-            }
-
-            _collected = true;
-            return _reader.GetResult(token);
-        }
-    }
-
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token)
-    {
-        lock (this)
-        {
-            if (_hasStale && token == _staleVersion)
-            {
-                return _staleError switch
-                {
-                    null => ValueTaskSourceStatus.Succeeded,
-                    OperationCanceledException => ValueTaskSourceStatus.Canceled,
-                    _ => ValueTaskSourceStatus.Faulted,
-                };
-            }
-
-            return _reader.GetStatus(token);
-        }
-    }
-
-    /// <summary>Moves the finished, uncollected wait's outcome aside (under the lock) before the core is reset.</summary>
-    private void KeepUncollectedOutcome()
-    {
-        var version = _reader.Version;
-
-        // Whoever ended the wait cleared _readerWaiting under the lock and completes the core right after it.
-        var spin = new SpinWait();
-        while (_reader.GetStatus(version) == ValueTaskSourceStatus.Pending)
-        {
-            spin.SpinOnce();
-        }
-
-        _hasStale = true;
-        _staleVersion = version;
-        try
-        {
-            _staleResult = _reader.GetResult(version);
-            _staleError = null;
-        }
-#pragma warning disable CA1031 // The outcome is kept to be rethrown to its awaiter, not handled here.
-        catch (Exception error)
-#pragma warning restore CA1031
-        {
-            _staleError = error;
-        }
-    }
-
-    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _reader.OnCompleted(continuation, state, token, flags);
-
-    private void CancelWait(CancellationToken token)
-    {
-        lock (this)
-        {
-            if (!_readerWaiting)
-            {
-                return;
-            }
-
-            _readerWaiting = false;
-            _wakeDeferred = false;
-            _readerCancellation = default;
-        }
-
-        _reader.SetException(new OperationCanceledException(token));
     }
 
     private void Enqueue(T item)

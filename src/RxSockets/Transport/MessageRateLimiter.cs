@@ -3,7 +3,7 @@ using System.Reactive.Concurrency;
 namespace RxSockets.Transport;
 
 /// <summary>
-/// A token bucket over received messages, on the connection's clock (<see cref="ConnectionOptions.Scheduler"/>, so
+/// A token bucket over received messages, on the connection's clock (<see cref="ConnectionSettings.Scheduler"/>, so
 /// tests run it on virtual time): it holds up to <c>burst</c> tokens, gains <c>rate</c> tokens per second, and each
 /// message takes one. Used only by the read loop, so it needs no lock.
 /// </summary>
@@ -24,11 +24,10 @@ internal sealed class MessageRateLimiter
         _last = clock.Now.UtcTicks;
     }
 
-    /// <summary>The limiter the options ask for: a server's <see cref="WebSocketServerOptions.MessageRateLimit"/>, or
-    /// null when there is none.</summary>
-    public static MessageRateLimiter? For(ConnectionOptions options) =>
-        options is WebSocketServerOptions { MessageRateLimit: > 0 } server
-            ? new MessageRateLimiter(server.Scheduler, server.MessageRateLimit, server.MessageRateBurst > 0 ? server.MessageRateBurst : Math.Max(1, (int)Math.Ceiling(server.MessageRateLimit)))
+    /// <summary>The limiter the settings ask for (a server's <c>MessageRateLimit</c>), or null when there is none.</summary>
+    public static MessageRateLimiter? For(ConnectionSettings settings) =>
+        settings.MessageRateLimit > 0
+            ? new MessageRateLimiter(settings.Scheduler, settings.MessageRateLimit, settings.MessageRateBurst)
             : null;
 
     /// <summary>Takes a token for one message; false when the bucket is empty (the peer sends too fast).</summary>

@@ -27,9 +27,28 @@ internal sealed class PreparedFrame
 
     public int PayloadLength { get; }
 
-    /// <summary>The topic that published this frame, or null for a broadcast: where a drop of it is counted. Set once,
+    /// <summary>Who else counts a drop of this frame (the topic that published it), or null for a broadcast. Set once,
     /// before the frame is shared.</summary>
-    public WebSocketTopic? Topic { get; set; }
+    public IDropCounter? DropCounter { get; set; }
+
+    /// <summary>The bytes for a connection: plain without permessage-deflate, otherwise as <see cref="GetBytes"/>
+    /// picks them. A compressed frame was made with a fresh context, which any inflater reads; but the peer's window
+    /// now holds its text and ours does not, so the connection's context is dropped before its next message.</summary>
+    public ReadOnlySpan<byte> SelectFor(DeflateFrameWriter? deflate)
+    {
+        if (deflate is null)
+        {
+            return Bytes;
+        }
+
+        var bytes = GetBytes(deflate.Settings, out var compressed);
+        if (compressed)
+        {
+            deflate.ForgetContext();
+        }
+
+        return bytes;
+    }
 
     public static PreparedFrame Create(Message message, int fragmentSize)
     {

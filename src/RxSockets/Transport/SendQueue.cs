@@ -4,7 +4,7 @@ using RxSockets.Protocol;
 namespace RxSockets.Transport;
 
 /// <summary>
-/// The outbound side of a <see cref="Session"/>: the bounded data queue, the control-frame lane, the count of bytes
+/// The outbound side of a <see cref="ConnectionDriver"/>: the bounded data queue, the control-frame lane, the count of bytes
 /// waiting, and when the writer runs, with the batching rule: while the read loop delivers a batch of messages, what
 /// its consumers send wakes the writer once, at the end of the batch, so the replies to a whole socket read leave in
 /// one write.

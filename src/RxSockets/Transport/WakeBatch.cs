@@ -10,18 +10,18 @@ namespace RxSockets.Transport;
 internal sealed class WakeBatch : IThreadPoolWorkItem
 {
     private readonly Lock _gate = new();
-    private List<Session> _claimed = [];
-    private List<Session>? _spare = [];
+    private List<ConnectionDriver> _claimed = [];
+    private List<ConnectionDriver>? _spare = [];
     private bool _scheduled;
     private volatile bool _flushedByRuns;
 
     /// <summary>Keeps a writer a deferred enqueue claimed; it runs at the next <see cref="Flush"/> (or on the thread
     /// pool, for a backplane that never flushes).</summary>
-    public void Add(Session session)
+    public void Add(ConnectionDriver driver)
     {
         lock (_gate)
         {
-            _claimed.Add(session);
+            _claimed.Add(driver);
             if (_scheduled || _flushedByRuns)
             {
                 return;
@@ -47,7 +47,7 @@ internal sealed class WakeBatch : IThreadPoolWorkItem
     /// whose writer may be among them.</summary>
     public void RunClaimed()
     {
-        List<Session> claimed;
+        List<ConnectionDriver> claimed;
         lock (_gate)
         {
             _scheduled = false;
@@ -61,9 +61,9 @@ internal sealed class WakeBatch : IThreadPoolWorkItem
             _spare = null;
         }
 
-        foreach (var session in claimed)
+        foreach (var driver in claimed)
         {
-            session.RunClaimedWriter();
+            driver.RunClaimedWriter();
         }
 
         claimed.Clear();

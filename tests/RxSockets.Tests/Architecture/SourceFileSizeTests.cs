@@ -9,15 +9,6 @@ public class SourceFileSizeTests
 {
     private const int MaxLines = 400;
 
-    /// <summary>
-    /// The files over the limit when this test was written, each split in its own step of issue 15; named without
-    /// their folder because that issue moves them. The list only lets files through: remove a file once it is split.
-    /// </summary>
-    private static readonly string[] Oversized =
-    [
-        "BoundedQueue.cs", "LinkDirection.cs", "RedisBackplane.cs", "ServeCommand.cs", "Session.cs", "WebSocketServer.cs",
-    ];
-
     [Test]
     public void NoSourceFileIsOverTheLimit()
     {
@@ -25,7 +16,6 @@ public class SourceFileSizeTests
         var over = Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
             .Select(path => Path.GetRelativePath(root, path).Replace('\\', '/'))
             .Where(path => !path.Contains("/obj/", StringComparison.Ordinal) && !path.Contains("/bin/", StringComparison.Ordinal))
-            .Where(path => !Oversized.Contains(Path.GetFileName(path)))
             .Select(path => (Path: path, Lines: File.ReadLines(Path.Combine(root, path)).Count()))
             .Where(file => file.Lines > MaxLines)
             .Select(file => $"{file.Path}: {file.Lines} lines")

@@ -23,21 +23,21 @@ public class ClientPauseTests
         await client.StartAsync(cancellationToken);
         var first = client.Connection!;
         var peer = await connector.NextPeerAsync(cancellationToken);
-        await SessionProbe.WaitUntilParkedAsync(first, cancellationToken);
+        await DriverProbe.WaitUntilParkedAsync(first, cancellationToken);
         await peer.SendTextAsync("one", cancellationToken);
         var deliveredWhilePaused = received.Values.Count;
         client.Resume();
         await received.WaitForCountAsync(1, cancellationToken);
 
         client.Pause();
-        await SessionProbe.WaitUntilParkedAsync(first, cancellationToken);
+        await DriverProbe.WaitUntilParkedAsync(first, cancellationToken);
         first.Abort();   // lost while paused (a peer's FIN would wait unread behind the pause)
         await log.WaitForAsync<ClientReconnecting>(1, cancellationToken);
         await clock.StepAsync(cancellationToken);
         var second = await connector.NextPeerAsync(cancellationToken);
         await Until.TrueAsync(() => client.Connection is { } c && c != first, cancellationToken);
         var next = client.Connection!;
-        await SessionProbe.WaitUntilParkedAsync(next, cancellationToken);
+        await DriverProbe.WaitUntilParkedAsync(next, cancellationToken);
         await second.SendTextAsync("two", cancellationToken);
         var deliveredWhilePausedAgain = received.Values.Count;
         client.Resume();

@@ -175,7 +175,7 @@ public class WebSocketClientTests
             await peer.SendTextAsync($"m{i}", cancellationToken);
         }
 
-        await SessionProbe.WaitUntilReadPausedAsync(client.Connection!, cancellationToken);   // open: just started
+        await DriverProbe.WaitUntilReadPausedAsync(client.Connection!, cancellationToken);   // open: just started
         for (var step = 1; step <= 10; step++)
         {
             clock.AdvanceBy(TimeSpan.FromSeconds(20));

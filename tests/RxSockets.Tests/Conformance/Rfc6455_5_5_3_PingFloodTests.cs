@@ -14,7 +14,7 @@ namespace RxSockets.Tests.Conformance;
 
 /// <summary>
 /// RFC 6455 §5.5.2-5.5.3 against a hostile peer that pings without reading our pongs: the pongs queued stay at the
-/// bound (<see cref="Session.MaxPendingPongs"/>) because the read loop stops reading until the writer has taken them,
+/// bound (<see cref="ConnectionDriver.MaxPendingPongs"/>) because the read loop stops reading until the writer has taken them,
 /// so the peer is held back by TCP instead of growing our memory; every ping read is still answered, in order, and a
 /// peer that never reads is ended by the keepalive. Both roles, in memory and over real loopback sockets.
 /// </summary>
@@ -68,7 +68,7 @@ public class Rfc6455_5_5_3_PingFloodTests
         await exchange.SendAsync(cancellationToken, exchange.Frame(0x1, "after"u8.ToArray()));
         await exchange.WaitForMessagesAsync(1, cancellationToken);
 
-        Assert.That(SessionProbe.PendingPongs(exchange.Connection), Is.EqualTo((0, 0)));
+        Assert.That(DriverProbe.PendingPongs(exchange.Connection), Is.EqualTo((0, 0)));
         var (messages, before) = await exchange.CloseCleanlyAsync(cancellationToken);
         Assert.That(messages.Select(m => m.GetText()), Is.EqualTo(new[] { "after" }));
         Assert.That(before, Is.Empty, "nothing is sent in answer to pongs");
@@ -145,7 +145,7 @@ public class Rfc6455_5_5_3_PingFloodTests
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var paused = Until.TrueAsync(
-            () => SessionProbe.IsPongPaused(connection) && SessionProbe.PendingPongs(connection).Count == Session.MaxPendingPongs, stop.Token);
+            () => DriverProbe.IsPongPaused(connection) && DriverProbe.PendingPongs(connection).Count == ConnectionDriver.MaxPendingPongs, stop.Token);
         var first = await Task.WhenAny(paused, flood);
         await stop.CancelAsync();
         if (first == flood)
@@ -158,9 +158,9 @@ public class Rfc6455_5_5_3_PingFloodTests
 
     private static void AssertAtTheBound(WebSocketConnection connection, int payloadBytes)
     {
-        var (count, bytes) = SessionProbe.PendingPongs(connection);
-        Assert.That(count, Is.LessThanOrEqualTo(Session.MaxPendingPongs), "pongs queued");
-        Assert.That(bytes, Is.LessThanOrEqualTo(Session.MaxPendingPongs * payloadBytes), "pong bytes queued");
+        var (count, bytes) = DriverProbe.PendingPongs(connection);
+        Assert.That(count, Is.LessThanOrEqualTo(ConnectionDriver.MaxPendingPongs), "pongs queued");
+        Assert.That(bytes, Is.LessThanOrEqualTo(ConnectionDriver.MaxPendingPongs * payloadBytes), "pong bytes queued");
     }
 
     /// <summary>Writes <paramref name="count"/> pings numbered from 0, <see cref="PingsPerFlush"/> per flush, never

@@ -13,14 +13,14 @@ public class BackpressureTests
         const int sent = 20;
         var (connection, peer) = InMemory.Open(ConnectionRole.Server, new TestScheduler(),
             o => o.ReceiveQueueCapacity = capacity, PipePair.SmallBuffer(1024));
-        var inbound = SessionProbe.Of(connection).Inbound;
+        var inbound = DriverProbe.Of(connection).Inbound;
         for (var i = 0; i < sent; i++)
         {
             peer.Write(peer.BuildFrame(Opcode.Binary, new byte[200]));
         }
 
         var flush = peer.Output.FlushAsync(cancellationToken).AsTask();
-        await SessionProbe.WaitUntilReadPausedAsync(connection, cancellationToken);
+        await DriverProbe.WaitUntilReadPausedAsync(connection, cancellationToken);
         var queuedWhilePaused = inbound.Count;
         var peerBlockedWhilePaused = !flush.IsCompleted;
         var received = 0;
@@ -52,7 +52,7 @@ public class BackpressureTests
             await peer.SendTextAsync($"m{i}", cancellationToken);
         }
 
-        await SessionProbe.WaitUntilReadPausedAsync(connection, cancellationToken);
+        await DriverProbe.WaitUntilReadPausedAsync(connection, cancellationToken);
         var received = new RecordingObserver<Message>();
         using var subscription = connection.Incoming.Subscribe(received);
         await received.WaitForCountAsync(5, cancellationToken);

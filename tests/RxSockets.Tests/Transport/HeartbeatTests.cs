@@ -58,7 +58,7 @@ public class HeartbeatTests
         await peer.SendTextAsync("m1", cancellationToken);
         await peer.SendTextAsync("m2", cancellationToken);
         await peer.SendTextAsync("m3", cancellationToken);
-        await SessionProbe.WaitUntilReadPausedAsync(connection, cancellationToken);
+        await DriverProbe.WaitUntilReadPausedAsync(connection, cancellationToken);
 
         for (var step = 1; step <= 10; step++)
         {

@@ -19,7 +19,7 @@ public class PauseResumeTests
         await received.WaitForCountAsync(1, cancellationToken);
 
         connection.Pause();
-        await SessionProbe.WaitUntilParkedAsync(connection, cancellationToken);   // from here the read loop reads nothing
+        await DriverProbe.WaitUntilParkedAsync(connection, cancellationToken);   // from here the read loop reads nothing
         var sent = peer.SendBinaryAsync(new byte[1024], cancellationToken);
         await connection.SendAsync("we still write", cancellationToken);
         var echoedWhilePaused = await peer.ExpectTextAsync(cancellationToken);
@@ -66,7 +66,7 @@ public class PauseResumeTests
     {
         var (connection, peer) = InMemory.Open(ConnectionRole.Client, new TestScheduler());
         connection.Pause();
-        await SessionProbe.WaitUntilParkedAsync(connection, cancellationToken);
+        await DriverProbe.WaitUntilParkedAsync(connection, cancellationToken);
 
         var closing = connection.CloseAsync(CloseCode.NormalClosure, "bye", cancellationToken);
         var close = await peer.ExpectCloseAsync(cancellationToken);
@@ -85,7 +85,7 @@ public class PauseResumeTests
         var clock = new TestScheduler();
         var (connection, peer) = InMemory.Open(ConnectionRole.Server, clock);
         connection.Pause();
-        await SessionProbe.WaitUntilParkedAsync(connection, cancellationToken);
+        await DriverProbe.WaitUntilParkedAsync(connection, cancellationToken);
 
         for (var step = 1; step <= 6; step++)
         {

@@ -94,14 +94,14 @@ public class QueueBytesTests
             o.ReceiveQueueCapacity = 16;
             o.MaxQueuedBytes = Budget;
         }, PipePair.SmallBuffer(1024));
-        var session = SessionProbe.Of(connection);
+        var session = DriverProbe.Of(connection);
         for (var i = 0; i < sent; i++)
         {
             peer.Write(peer.BuildFrame(Opcode.Binary, new byte[300]));
         }
 
         var flush = peer.Output.FlushAsync(cancellationToken).AsTask();
-        await SessionProbe.WaitUntilReadPausedAsync(connection, cancellationToken);
+        await DriverProbe.WaitUntilReadPausedAsync(connection, cancellationToken);
         var (queuedWhilePaused, bytesWhilePaused) = (session.Inbound.Count, session.QueuedIncomingBytes);
         var received = 0;
         var mostBytes = 0L;

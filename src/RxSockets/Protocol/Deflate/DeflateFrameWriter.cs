@@ -1,11 +1,11 @@
 using System.Buffers;
-using RxSockets.Transport;
 
 namespace RxSockets.Protocol.Deflate;
 
 /// <summary>
 /// The write side of permessage-deflate for one connection: compresses messages at or above the threshold and frames
-/// them with RSV1 on the first frame only (RFC 7692 §6), and picks the compressed or plain bytes of a broadcast frame.
+/// them with RSV1 on the first frame only (RFC 7692 §6); a frame compressed elsewhere with a fresh context (a
+/// broadcast) tells it through <see cref="ForgetContext"/>.
 /// Not thread-safe: owned by the write loop.
 /// </summary>
 internal sealed class DeflateFrameWriter : IDisposable
@@ -36,19 +36,13 @@ internal sealed class DeflateFrameWriter : IDisposable
         return true;
     }
 
-    /// <summary>The bytes of a broadcast frame for this connection. A compressed one was made with a fresh context,
-    /// which any inflater reads; but the peer's window now holds its text and ours does not, so our context must be
-    /// dropped before the next message (see <see cref="PerMessageDeflater.Reset"/>).</summary>
-    public ReadOnlySpan<byte> Select(PreparedFrame frame)
-    {
-        var bytes = frame.GetBytes(_settings, out var compressed);
-        if (compressed)
-        {
-            _deflater.Reset();
-        }
+    /// <summary>What the connection negotiated.</summary>
+    public DeflateSettings Settings => _settings;
 
-        return bytes;
-    }
+    /// <summary>A message compressed with a fresh context went out instead of one of ours: the peer's window now
+    /// holds its text and ours does not, so our context is dropped before the next message (see
+    /// <see cref="PerMessageDeflater.Reset"/>).</summary>
+    public void ForgetContext() => _deflater.Reset();
 
     public void Dispose() => _deflater.Dispose();
 

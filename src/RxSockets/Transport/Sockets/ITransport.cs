@@ -3,7 +3,7 @@ using System.Net;
 
 namespace RxSockets.Transport.Sockets;
 
-/// <summary>An upgraded byte stream and control over its end: what a <see cref="Session"/> runs on.</summary>
+/// <summary>An upgraded byte stream and control over its end: what a <see cref="ConnectionDriver"/> runs on.</summary>
 internal interface ITransport : IDuplexPipe
 {
     /// <summary>The peer's address; null when unknown (in-memory pipes) or when the connection was already gone.</summary>

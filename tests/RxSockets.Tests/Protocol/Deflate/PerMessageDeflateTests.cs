@@ -242,7 +242,7 @@ public class PerMessageDeflateTests
         var output = new ArrayBufferWriter<byte>();
 
         writer.TryWriteMessage(output, Message.Binary(s_compressible), 0, masks: null);
-        output.Write(writer.Select(frame));
+        output.Write(frame.SelectFor(writer));
         writer.TryWriteMessage(output, Message.Binary(s_compressible), 0, masks: null);
 
         Assert.That(frame.GetBytes(settings, out var compressed), Is.SameAs(frame.GetBytes(settings, out _)));

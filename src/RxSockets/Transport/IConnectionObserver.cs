@@ -1,8 +1,8 @@
 namespace RxSockets.Transport;
 
-/// <summary>What a <see cref="Session"/> reports to the surface above it. Called on the session's loops: implementations
+/// <summary>What a <see cref="ConnectionDriver"/> reports to the surface above it. Called on the driver's loops: implementations
 /// must be quick and must not throw.</summary>
-internal interface ISessionObserver
+internal interface IConnectionObserver
 {
     void OnStateChanged(ConnectionState state);
 

@@ -1,0 +1,136 @@
+using RxSockets.Transport.Sockets;
+
+namespace RxSockets.Transport;
+
+/// <summary>The application's pause of reading (<see cref="Pause"/>, <see cref="Resume"/>), and the closing signal that
+/// ends every wait of the read loop.</summary>
+internal sealed partial class ConnectionDriver
+{
+    private bool _closingSignalled;
+    private CancellationTokenSource? _closingSource;   // made only if a slow consumer makes the read loop wait
+    private volatile bool _paused;   // the application paused reading (see Pause)
+    private volatile bool _parked;   // the read loop is waiting for Resume
+    private TaskCompletionSource? _resumed;   // made by Pause, completed by Resume
+
+    /// <summary>True between <see cref="Pause"/> and <see cref="Resume"/>.</summary>
+    public bool IsPaused => _paused;
+
+    /// <summary>True while the read loop actually waits for <see cref="Resume"/> (it reads nothing meanwhile).</summary>
+    public bool IsParked => _parked;
+
+    /// <summary>Stops reading from the transport until <see cref="Resume"/>: the bytes the peer sends stay in the
+    /// socket (TCP holds the peer back), nothing is lost. What the current read already holds is still handled.</summary>
+    public void Pause()
+    {
+        lock (this)
+        {
+            if (_paused)
+            {
+                return;
+            }
+
+            _paused = true;
+            _resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        // The read loop may be waiting for bytes: whatever arrived next would be delivered. Cancelling that read sends
+        // it back to the top of its loop, where it parks (a cancelled read that is not an abort reads nothing).
+        WakeReader(_transport);
+    }
+
+    /// <summary>Lets the read loop read again after <see cref="Pause"/>; nothing when not paused.</summary>
+    public void Resume()
+    {
+        TaskCompletionSource? resumed;
+        lock (this)
+        {
+            if (!_paused)
+            {
+                return;
+            }
+
+            _paused = false;
+            resumed = _resumed;
+            _resumed = null;
+        }
+
+        resumed?.TrySetResult();
+    }
+
+    private static void WakeReader(ITransport transport)
+    {
+        try
+        {
+            transport.Input.CancelPendingRead();
+        }
+        catch (Exception error) when (error is ObjectDisposedException or InvalidOperationException)
+        {
+            // The transport is already completed: the read loop is over.
+        }
+    }
+
+    /// <summary>Cancels the wait for a slow consumer (we are closing and nobody will read).</summary>
+    private void SignalClosing()
+    {
+        CancellationTokenSource? source;
+        lock (this)
+        {
+            _closingSignalled = true;
+            source = _closingSource;
+        }
+
+        source?.Cancel();
+    }
+
+    /// <summary>The token <see cref="SignalClosing"/> cancels, made on first use.</summary>
+    private CancellationToken ClosingToken()
+    {
+        lock (this)
+        {
+            if (_closingSource is null)
+            {
+                _closingSource = new CancellationTokenSource();
+                if (_closingSignalled)
+                {
+                    _closingSource.Cancel();
+                }
+            }
+
+            return _closingSource.Token;
+        }
+    }
+
+    /// <summary>Waits, reading nothing, until <see cref="Resume"/> or until the connection is closing (the peer's close
+    /// frame must then be read). The keepalive deadline is suspended meanwhile: the peer's pong may be among the
+    /// bytes deliberately left unread; pings still go out.</summary>
+    private async ValueTask ParkAsync()
+    {
+        Task resumed;
+        lock (this)
+        {
+            if (_resumed is null)
+            {
+                return;
+            }
+
+            resumed = _resumed.Task;
+        }
+
+        // The replies the last batch queued go out now rather than after the pause.
+        _send.WakeAfterBatch(inline: false);
+        _parked = true;
+        try
+        {
+            await resumed.WaitAsync(ClosingToken()).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Closing (or aborted): read on, to the peer's close frame.
+        }
+        finally
+        {
+            _parked = false;
+            _heartbeat?.OnActivity();
+        }
+    }
+}

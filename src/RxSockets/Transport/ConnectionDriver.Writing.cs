@@ -1,0 +1,108 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace RxSockets.Transport;
+
+/// <summary>The writer pass: the only writer of the transport, run on demand by the <see cref="SendQueue"/>. The
+/// protocol frames what it takes from the queue and decides when our close frame goes.</summary>
+internal sealed partial class ConnectionDriver
+{
+    private const int FlushThreshold = 64 * 1024;
+
+    /// <summary>One writer pass (see <see cref="SendQueue"/>): control frames first, then data, many frames per flush;
+    /// our close frame once the data before it is out. Ends when nothing is left (idle until the next wake-up) or when
+    /// writing is over for good.</summary>
+    async Task IOutboundWriter.WritePassAsync()
+    {
+        var output = _transport.Output;
+        try
+        {
+            while (!_aborted)
+            {
+                var wrote = WriteControlFrames(output) | WriteDataFrames(output);
+                var closing = _protocol.ShouldWriteClose(_send.IsDrained);
+                if (closing)
+                {
+                    _protocol.WriteClose(output);
+                    wrote = true;
+                }
+
+                if (wrote)
+                {
+                    var flush = await output.FlushAsync().ConfigureAwait(false);
+                    if (flush.IsCompleted || flush.IsCanceled)
+                    {
+                        break;
+                    }
+                }
+
+                if (closing)
+                {
+                    if (_protocol.ShutdownOutputAfterClose)
+                    {
+                        // We failed the connection and are draining the peer's bytes: FIN tells it we are done.
+                        _transport.ShutdownOutput();
+                    }
+
+                    break;
+                }
+
+                if (!wrote && _send.TryGoIdle())
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_aborted)
+        {
+        }
+#pragma warning disable CA1031 // A pass is started and not awaited: whatever fails it ends the connection, never the process.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            Abort(error);
+        }
+
+        _send.WriterFinished();
+    }
+
+    private bool WriteControlFrames(PipeWriter output)
+    {
+        var wrote = false;
+        while (_send.TryDequeueControl(out var frame))
+        {
+            _protocol.WriteControl(output, frame.Opcode, frame.Payload);
+            wrote = true;
+        }
+
+        return wrote;
+    }
+
+    private bool WriteDataFrames(PipeWriter output)
+    {
+        var written = 0L;
+        var wrote = false;
+        while (written < FlushThreshold && _send.TryDequeue(out var item))
+        {
+            if (_protocol.FailFast)
+            {
+                continue;
+            }
+
+            if (item.Prepared is { } prepared)
+            {
+                output.Write(prepared.SelectFor(_protocol.Deflate));
+            }
+            else
+            {
+                _protocol.WriteMessage(output, item.Message);
+            }
+
+            written += item.Length;
+            wrote = true;
+            Diagnostics.RxSocketsMetrics.MessageSent(Role, MetricsPort, item.Length);
+        }
+
+        return wrote;
+    }
+}
