@@ -61,7 +61,7 @@ public sealed partial class WebSocketClient
     public Task CloseAsync(CloseCode code = CloseCode.NormalClosure, string reason = "", CancellationToken cancellationToken = default)
     {
         var status = new CloseStatus(code, reason);
-        Protocol.ClosePayload.ValidateOutgoing(status);
+        Protocol.Frames.ClosePayload.ValidateOutgoing(status);
         return EndRunAsync(emitClosed: true, status).WaitAsync(cancellationToken);
     }
 

@@ -30,7 +30,7 @@ public sealed partial class WebSocketClient
     /// before the pong.</exception>
     public ValueTask<TimeSpan> PingAsync(ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, Protocol.FrameHeader.MaxControlPayloadLength, nameof(payload));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, Protocol.Frames.FrameHeader.MaxControlPayloadLength, nameof(payload));
         return Volatile.Read(ref _current) is { IsConnected: true } connection
             ? connection.PingAsync(payload, cancellationToken)
             : ValueTask.FromException<TimeSpan>(new ConnectionClosedException(

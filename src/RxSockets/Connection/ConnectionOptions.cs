@@ -147,10 +147,7 @@ public abstract class ConnectionOptions
 
     private Transport.ConnectionSettings CreateSettings()
     {
-        // Only a server limits its peers' message rate; the burst defaults to one second's worth.
-        var (rate, burst) = this is WebSocketServerOptions { MessageRateLimit: > 0 } server
-            ? (server.MessageRateLimit, server.MessageRateBurst > 0 ? server.MessageRateBurst : Math.Max(1, (int)Math.Ceiling(server.MessageRateLimit)))
-            : (0d, 0);
+        var (rate, burst) = PeerMessageRate();
         return new Transport.ConnectionSettings
         {
             MaxMessageSize = MaxMessageSize,
@@ -173,6 +170,10 @@ public abstract class ConnectionOptions
     }
 
     private protected abstract ConnectionOptions CopyValidated();
+
+    /// <summary>The rate and burst a peer's messages are limited to, (0, 0) for none. Only a server limits them
+    /// (<c>WebSocketServerOptions.MessageRateLimit</c>), by overriding this.</summary>
+    private protected virtual (double Rate, int Burst) PeerMessageRate() => (0d, 0);
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming <paramref name="property"/> unless <paramref name="condition"/> holds.</summary>
     protected static void Require(bool condition, string property, string rule)

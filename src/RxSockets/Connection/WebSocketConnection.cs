@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using RxSockets.Connection;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 using RxSockets.Reactive;
 using RxSockets.Transport;
 using RxSockets.Transport.Connect;
@@ -213,7 +214,7 @@ public sealed class WebSocketConnection : IWebSocketChannel, IConnectionObserver
     public static WebSocketConnection Create(IDuplexPipe transport, ConnectionRole role, ConnectionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(transport);
-        options ??= role == ConnectionRole.Client ? new WebSocketClientOptions() : new WebSocketServerOptions();
+        options ??= new DefaultConnectionOptions();
         var validated = options.ValidatedCopy();
         return new WebSocketConnection(new PipeTransport(transport), role, validated,
             new ConnectionInfo(new Uri("ws://localhost/"), null, null, null, null));

@@ -1,5 +1,6 @@
 using System.Buffers;
 using RxSockets.Protocol.Deflate;
+using RxSockets.Protocol.Frames;
 
 namespace RxSockets.Protocol;
 

@@ -148,7 +148,7 @@ public sealed partial class ResumableSession
     public async Task CloseAsync(CloseCode code = CloseCode.NormalClosure, string reason = "", CancellationToken cancellationToken = default)
     {
         var status = new CloseStatus(code, reason);
-        Protocol.ClosePayload.ValidateOutgoing(status);
+        Protocol.Frames.ClosePayload.ValidateOutgoing(status);
         await WaitAllAcknowledgedAsync(cancellationToken).ConfigureAwait(false);
         WebSocketConnection? connection;
         lock (_gate)
@@ -189,7 +189,7 @@ public sealed partial class ResumableSession
     public async Task FailAsync(string reason = "", CancellationToken cancellationToken = default)
     {
         var status = new CloseStatus(CloseCode.InternalError, reason);
-        Protocol.ClosePayload.ValidateOutgoing(status);
+        Protocol.Frames.ClosePayload.ValidateOutgoing(status);
         lock (_gate)
         {
             if (_isEnded)

@@ -131,7 +131,7 @@ internal static class ResumeEnvelope
 
         if (third[0] == 'e')
         {
-            if (!TryParseNumber(third[1..], out var code) || !Protocol.ClosePayload.IsValidOnWire((int)Math.Min(code, int.MaxValue)))
+            if (!TryParseNumber(third[1..], out var code) || !Protocol.Frames.ClosePayload.IsValidOnWire((int)Math.Min(code, int.MaxValue)))
             {
                 return false;
             }

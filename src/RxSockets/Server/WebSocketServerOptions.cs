@@ -251,6 +251,10 @@ public sealed class WebSocketServerOptions : ConnectionOptions
 
     private protected override ConnectionOptions CopyValidated() => ValidatedCopy();
 
+    // The burst defaults to one second's worth.
+    private protected override (double Rate, int Burst) PeerMessageRate() =>
+        MessageRateLimit > 0 ? (MessageRateLimit, MessageRateBurst > 0 ? MessageRateBurst : Math.Max(1, (int)Math.Ceiling(MessageRateLimit))) : (0d, 0);
+
     /// <summary>What the accept path reads of these (validated) options, so it never sees the options classes.</summary>
     /// <param name="runsResume">Whether this path runs resumable sessions (a listening server's does, a detached
     /// server's does not), which puts the resume protocols first in the subprotocol rule.</param>

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Reactive.Concurrency;
 using System.Runtime.CompilerServices;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 
 namespace RxSockets.Transport;
 

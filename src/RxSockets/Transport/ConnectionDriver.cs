@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using RxSockets.Protocol;
 using RxSockets.Protocol.Connection;
 using RxSockets.Protocol.Deflate;
+using RxSockets.Protocol.Frames;
 using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Transport;

@@ -1,5 +1,6 @@
 using RxSockets.Protocol;
 using RxSockets.Protocol.Deflate;
+using RxSockets.Protocol.Frames;
 
 namespace RxSockets.Transport;
 

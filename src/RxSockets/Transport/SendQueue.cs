@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 
 namespace RxSockets.Transport;
 

@@ -114,7 +114,7 @@ public class ClientAddressingTests
     {
         var (connection, peer) = InMemory.Open(ConnectionRole.Client, new TestScheduler(), o => o.SkipUtf8Validation = true);
 
-        await peer.SendFrameAsync(RxSockets.Protocol.Opcode.Text, [0x48, 0xFF, 0xFE], cancellationToken);
+        await peer.SendFrameAsync(RxSockets.Protocol.Frames.Opcode.Text, [0x48, 0xFF, 0xFE], cancellationToken);
         var reader = connection.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         await reader.MoveNextAsync();
         var message = reader.Current;

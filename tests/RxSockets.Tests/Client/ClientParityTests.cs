@@ -1,7 +1,8 @@
-using Microsoft.Reactive.Testing;
 using System.Buffers;
 using System.IO.Pipelines;
+using Microsoft.Reactive.Testing;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Client;

@@ -2,6 +2,7 @@ using System.Reactive.Linq;
 using Microsoft.Reactive.Testing;
 using Polly;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Client;

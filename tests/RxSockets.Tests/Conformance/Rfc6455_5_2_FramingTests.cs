@@ -1,4 +1,5 @@
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 
 namespace RxSockets.Tests.Conformance;
 

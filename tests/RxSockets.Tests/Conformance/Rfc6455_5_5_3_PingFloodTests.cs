@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Reactive.Testing;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 using RxSockets.Protocol.Handshake;
 using RxSockets.Tests.Support;
 using RxSockets.Transport;

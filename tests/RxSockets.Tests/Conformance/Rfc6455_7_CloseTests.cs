@@ -1,5 +1,6 @@
 using System.Text;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 
 namespace RxSockets.Tests.Conformance;
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 
 namespace RxSockets.Tests.Fuzz;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Unicode;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Fuzz;

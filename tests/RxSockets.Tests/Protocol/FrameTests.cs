@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 using static RxSockets.Tests.Support.HexHelper;
 
 namespace RxSockets.Tests.Protocol;

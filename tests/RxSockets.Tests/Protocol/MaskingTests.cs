@@ -1,4 +1,5 @@
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 using static RxSockets.Tests.Support.HexHelper;
 
 namespace RxSockets.Tests.Protocol;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 using static RxSockets.Tests.Support.HexHelper;
 
 namespace RxSockets.Tests.Protocol;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 using RxSockets.Tests.Support;
 using static RxSockets.Tests.Support.HexHelper;
 

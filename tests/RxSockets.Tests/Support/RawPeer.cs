@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Text;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 
 namespace RxSockets.Tests.Support;
 

@@ -103,7 +103,7 @@ public class WebSocketTopicTests
         var bobFrame = (await bobPeer.ReadFrameAsync(cancellationToken, allowedRsv: 0x4)).GetValueOrDefault();
 
         Assert.That(alice.Extensions, Does.StartWith("permessage-deflate"));
-        Assert.That((aliceFrame.Header.Opcode, aliceFrame.Header.Rsv1, bobFrame.Header.Rsv1), Is.EqualTo((RxSockets.Protocol.Opcode.Text, true, true)));
+        Assert.That((aliceFrame.Header.Opcode, aliceFrame.Header.Rsv1, bobFrame.Header.Rsv1), Is.EqualTo((RxSockets.Protocol.Frames.Opcode.Text, true, true)));
         Assert.That(aliceFrame.Payload.Length, Is.LessThan(4096));
         Assert.That(bobFrame.Payload, Is.EqualTo(aliceFrame.Payload), "one compression, shared");
     }

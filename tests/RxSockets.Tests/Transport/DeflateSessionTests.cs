@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Text;
 using RxSockets.Protocol;
 using RxSockets.Protocol.Deflate;
+using RxSockets.Protocol.Frames;
 using RxSockets.Tests.Support;
 using RxSockets.Transport;
 using RxSockets.Transport.Sockets;

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Reactive.Testing;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Transport;

@@ -1,5 +1,6 @@
 using Microsoft.Reactive.Testing;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Transport;

@@ -1,6 +1,7 @@
 using Microsoft.Reactive.Testing;
 using RxSockets.Client;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 using RxSockets.Reactive;
 using RxSockets.Tests.Support;
 using RxSockets.Transport;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using RxSockets.Protocol.Frames;
 
 namespace RxSockets.Protocol.Deflate;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using RxSockets.Protocol;
+using RxSockets.Protocol.Frames;
 using RxSockets.Tests.Support;
 using static RxSockets.Tests.Support.HexHelper;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using RxSockets.Protocol;
 using RxSockets.Protocol.Connection;
+using RxSockets.Protocol.Frames;
 
 namespace RxSockets.Tests.Protocol.Connection;
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Compression;
 using RxSockets.Protocol;
 using RxSockets.Protocol.Deflate;
+using RxSockets.Protocol.Frames;
 using RxSockets.Tests.Support;
 using RxSockets.Transport;
 

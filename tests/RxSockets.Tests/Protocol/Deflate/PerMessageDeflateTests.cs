@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using RxSockets.Protocol;
 using RxSockets.Protocol.Deflate;
+using RxSockets.Protocol.Frames;
 using RxSockets.Tests.Support;
 using static RxSockets.Tests.Support.HexHelper;
 

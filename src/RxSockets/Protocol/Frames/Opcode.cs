@@ -1,4 +1,4 @@
-namespace RxSockets.Protocol;
+namespace RxSockets.Protocol.Frames;
 
 /// <summary>Frame opcodes (RFC 6455 §5.2). Values 3–7 and 11–15 are reserved and fail the connection.</summary>
 internal enum Opcode : byte

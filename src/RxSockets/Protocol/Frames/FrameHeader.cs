@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 
-namespace RxSockets.Protocol;
+namespace RxSockets.Protocol.Frames;
 
 /// <summary>A parsed frame header (RFC 6455 §5.2): at most 14 bytes on the wire.</summary>
 internal readonly record struct FrameHeader(bool Fin, byte Rsv, Opcode Opcode, bool Masked, int MaskKey, long PayloadLength, int HeaderLength)

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
-namespace RxSockets.Protocol;
+namespace RxSockets.Protocol.Frames;
 
 /// <summary>
 /// Masking keys from a strong source of entropy (RFC 6455 §5.3), drawn in batches so a frame costs no system call.

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 
-namespace RxSockets.Protocol;
+namespace RxSockets.Protocol.Frames;
 
 /// <summary>Writes frames (RFC 6455 §5.2) into an <see cref="IBufferWriter{T}"/>, always with the minimal length encoding.</summary>
 internal static class FrameWriter

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace RxSockets.Protocol;
+namespace RxSockets.Protocol.Frames;
 
 /// <summary>The body of a close frame (RFC 6455 §5.5.1, §7.4): a 2-byte code and a UTF-8 reason.</summary>
 internal static class ClosePayload

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace RxSockets.Protocol;
+namespace RxSockets.Protocol.Frames;
 
 /// <summary>The XOR masking of RFC 6455 §5.3, vectorised. Masking and unmasking are the same operation.</summary>
 internal static class Masking

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace RxSockets.Protocol;
+namespace RxSockets.Protocol.Frames;
 
 /// <summary>One whole frame with its unmasked payload: for scripted peers, tests and tools, not the hot path
 /// (which streams payloads through <see cref="WebSocketProtocol"/>).</summary>
