@@ -9,6 +9,9 @@ namespace RxSockets.Testing;
 /// written): a test awaits <see cref="WaitForTimerAsync"/> before it moves time, so the timer it means to fire is
 /// there, instead of guessing.
 /// </summary>
+/// <remarks>A timer counts as armed once the inner clock has it, never before, so moving the clock as soon as
+/// <see cref="WaitForTimerAsync"/> completes fires it. A timer scheduled with a relative due time is due that long
+/// after <see cref="Now"/> at the call, even if the clock moves before the inner clock takes it.</remarks>
 /// <example>
 /// <code>
 /// var clock = new TestScheduler();
@@ -37,7 +40,7 @@ public sealed class WatchedScheduler : IScheduler, IServiceProvider
     /// <inheritdoc/>
     public DateTimeOffset Now => _inner.Now;
 
-    /// <summary>The timers scheduled and neither run nor cancelled yet.</summary>
+    /// <summary>The timers on the inner clock and neither run nor cancelled yet.</summary>
     public int Pending
     {
         get
@@ -75,17 +78,22 @@ public sealed class WatchedScheduler : IScheduler, IServiceProvider
     public IDisposable Schedule<TState>(TState state, TimeSpan dueTime, Func<IScheduler, TState, IDisposable> action)
     {
         ArgumentNullException.ThrowIfNull(action);
-        var timer = Arm(_inner.Now + (dueTime < TimeSpan.Zero ? TimeSpan.Zero : dueTime));
-        timer.Inner = _inner.Schedule(state, dueTime, (_, s) => Run(timer, s, action));
-        return timer;
+
+        // Made absolute once, here: the test may move the clock before the inner clock takes the timer, and the timer
+        // must still be due when it was asked for (and when WaitForTimerAsync says), not that much later.
+        return Schedule(state, _inner.Now + (dueTime < TimeSpan.Zero ? TimeSpan.Zero : dueTime), action);
     }
 
     /// <inheritdoc/>
     public IDisposable Schedule<TState>(TState state, DateTimeOffset dueTime, Func<IScheduler, TState, IDisposable> action)
     {
         ArgumentNullException.ThrowIfNull(action);
-        var timer = Arm(dueTime);
+        var timer = new Timer(this, dueTime);
+
+        // On the inner clock first, watched only after: a waiter woken by Arm moves the clock at once (on another
+        // thread), and the timer has to be on the clock by then, or it is left behind.
         timer.Inner = _inner.Schedule(state, dueTime, (_, s) => Run(timer, s, action));
+        Arm(timer);
         return timer;
     }
 
@@ -99,7 +107,12 @@ public sealed class WatchedScheduler : IScheduler, IServiceProvider
 
     private IDisposable Run<TState>(Timer timer, TState state, Func<IScheduler, TState, IDisposable> action)
     {
-        Remove(timer);
+        lock (_gate)
+        {
+            timer.HasRun = true;   // before Arm, when the clock runs it at once: it must not be watched after
+            _pending.Remove(timer);
+        }
+
         if (timer.IsDisposed)
         {
             return System.Reactive.Disposables.Disposable.Empty;   // cancelled before the inner clock knew of it
@@ -108,23 +121,27 @@ public sealed class WatchedScheduler : IScheduler, IServiceProvider
         return action(this, state);   // recursive scheduling comes back through here, and is watched too
     }
 
-    private Timer Arm(DateTimeOffset due)
+    /// <summary>Watches a timer the inner clock has, and wakes the waiters it satisfies; not one that already ran or
+    /// was cancelled.</summary>
+    private void Arm(Timer timer)
     {
-        var timer = new Timer(this, due);
         lock (_gate)
         {
+            if (timer.HasRun || timer.IsDisposed)
+            {
+                return;
+            }
+
             _pending.Add(timer);
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
-                if (_waiters[i].Match(due))
+                if (_waiters[i].Match(timer.Due))
                 {
                     _waiters[i].Signal.TrySetResult();
                     _waiters.RemoveAt(i);
                 }
             }
         }
-
-        return timer;
     }
 
     private void Remove(Timer timer)
@@ -158,6 +175,9 @@ public sealed class WatchedScheduler : IScheduler, IServiceProvider
         private volatile bool _disposed;
 
         public IDisposable? Inner { get; set; }
+
+        /// <summary>The inner clock ran it; set and read under the owner's lock.</summary>
+        public bool HasRun { get; set; }
 
         public bool IsDisposed => _disposed;
 

@@ -13,7 +13,6 @@ namespace RxSockets.Testing.Tests;
 public class ReconnectExampleTests : ReactiveTest
 {
     [Test, CancelAfter(10_000)]
-    [Explicit("Times out in about 1 CI run in 3 (whole suite, loaded machine), never in 10 runs alone: the client waits for a ClientReconnecting that does not come. Not found yet (FaultProxy's late link listing was one such race, fixed); run it by name. Recorded in the issue 14 closing note.")]
     public async Task Client_ServerUnreachable_BacksOffOneTwoFourSecondsThenReconnects(CancellationToken cancellationToken)
     {
         var clock = new TestScheduler();
