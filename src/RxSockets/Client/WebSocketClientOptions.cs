@@ -137,15 +137,6 @@ public sealed class WebSocketClientOptions : ConnectionOptions
         HandshakeTimeout = HandshakeTimeout,
         Scheduler = Scheduler,
         MaxHeaderBytes = MaxHeaderBytes,
-        Deflate = PerMessageDeflate is { } deflate ? OfferOf(deflate) : null,
+        Deflate = PerMessageDeflate?.ToPreferences(),
     };
-
-    /// <summary>The permessage-deflate offer the options ask for, and its check of the server's answer.</summary>
-    private static Transport.Connect.DeflateOffer OfferOf(PerMessageDeflateOptions deflate)
-    {
-        var preferences = deflate.ToPreferences();
-        return new(Protocol.Deflate.DeflateNegotiation.BuildOffer(preferences),
-            (string? answer, out Protocol.Deflate.DeflateSettings? settings, out string? error) =>
-                Protocol.Deflate.DeflateNegotiation.TryAcceptResponse(answer, preferences, out settings, out error));
-    }
 }

@@ -45,6 +45,7 @@ internal static class ClientConnector
     private static async ValueTask<ConnectedTransport> ConnectAsync(Uri url, ConnectSettings settings, Activity? activity, CancellationToken cancellationToken)
     {
         var redirects = new RedirectChain(url, settings);
+        var deflateOffer = settings.Deflate is { } offered ? DeflateNegotiation.BuildOffer(offered) : null;
         using var deadline = new HandshakeDeadline(settings.HandshakeTimeout, settings.Scheduler, cancellationToken);
         ITransport? transport = null;
         try
@@ -60,7 +61,7 @@ internal static class ClientConnector
                 }
 
                 url = redirects.Current;
-                handshake = new ClientHandshake(url, settings.SubProtocols, RxSocketsActivity.WithTraceContext(activity, redirects.Headers), settings.Origin, settings.Deflate?.Header);
+                handshake = new ClientHandshake(url, settings.SubProtocols, RxSocketsActivity.WithTraceContext(activity, redirects.Headers), settings.Origin, deflateOffer);
                 transport = await OpenAsync(url, settings, deadline.Token).ConfigureAwait(false);
                 response = await ExchangeAsync(transport, handshake, settings.MaxHeaderBytes, redirects, deadline.Token).ConfigureAwait(false);
             }
@@ -128,14 +129,14 @@ internal static class ClientConnector
     }
 
     /// <summary>Checks the server's permessage-deflate answer; an invalid one, or one not offered, fails the handshake.</summary>
-    private static DeflateSettings? AcceptDeflate(string? answer, DeflateOffer? offered, HttpHead response)
+    private static DeflateSettings? AcceptDeflate(string? answer, DeflatePreferences? offered, HttpHead response)
     {
         if (offered is null)
         {
             return null;   // ClientHandshake already refused an extension answer to no offer.
         }
 
-        if (!offered.Check(answer, out var settings, out var error))
+        if (!DeflateNegotiation.TryAcceptResponse(answer, offered, out var settings, out var error))
         {
             var headers = response.Headers.GroupBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
                 .ToDictionary(g => g.Key, g => string.Join(", ", g.Select(h => h.Value)), StringComparer.OrdinalIgnoreCase);

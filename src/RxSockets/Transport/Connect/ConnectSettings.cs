@@ -51,6 +51,7 @@ internal sealed record ConnectSettings
     /// <summary>The largest HTTP head (proxy answer, upgrade answer) read, in bytes.</summary>
     public required int MaxHeaderBytes { get; init; }
 
-    /// <summary>The permessage-deflate offer and its check, or null to offer none.</summary>
-    public DeflateOffer? Deflate { get; init; }
+    /// <summary>What to offer of permessage-deflate (the offer and the check of the answer are
+    /// <see cref="Protocol.Deflate.DeflateNegotiation"/>'s), or null to offer none.</summary>
+    public Protocol.Deflate.DeflatePreferences? Deflate { get; init; }
 }

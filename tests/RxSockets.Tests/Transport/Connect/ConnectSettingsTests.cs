@@ -57,10 +57,10 @@ public class ConnectSettingsTests
         var options = new WebSocketClientOptions { PerMessageDeflate = deflate }.ValidatedCopy();
 
         var offer = options.ToConnectSettings().Deflate!;
-        var accepted = offer.Check("permessage-deflate; server_max_window_bits=10", out var settings, out var acceptError);
-        var refused = offer.Check("permessage-deflate", out _, out var refusal);
+        var accepted = DeflateNegotiation.TryAcceptResponse("permessage-deflate; server_max_window_bits=10", offer, out var settings, out var acceptError);
+        var refused = DeflateNegotiation.TryAcceptResponse("permessage-deflate", offer, out _, out var refusal);
 
-        Assert.That(offer.Header, Is.EqualTo(DeflateNegotiation.BuildOffer(deflate.ToPreferences())));
+        Assert.That(DeflateNegotiation.BuildOffer(offer), Is.EqualTo(DeflateNegotiation.BuildOffer(deflate.ToPreferences())));
         Assert.That(accepted, Is.True, acceptError);
         Assert.That(settings?.InflateWindowBits, Is.EqualTo(10));
         Assert.That(settings?.CompressNoContext, Is.True);
