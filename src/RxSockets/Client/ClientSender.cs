@@ -20,7 +20,8 @@ internal sealed class ClientSender : IAsyncDisposable
     private Task _loop = Task.CompletedTask;
     private long _dropped;
     private long _expired;
-    private int _holding;
+    private object? _held;   // what the loop holds for the next connection: its expiry, else s_heldPlain; null for none
+    private static readonly object s_heldPlain = new();
 
     /// <param name="capacity">The most messages queued.</param>
     /// <param name="maxBytes">The most payload bytes queued; an empty queue still takes one larger message.</param>
@@ -40,7 +41,7 @@ internal sealed class ClientSender : IAsyncDisposable
     public long Expired => Interlocked.Read(ref _expired);
 
     /// <summary>Messages waiting in the client's queue, including the one the loop holds for the next connection.</summary>
-    public int Queued => _queue.Count + Volatile.Read(ref _holding);
+    public int Queued => _queue.Count + (Volatile.Read(ref _held) is null ? 0 : 1);
 
     /// <summary>Payload bytes waiting in the client's queue (not counting the message the loop holds).</summary>
     public long QueuedBytes => _queue.Bytes;
@@ -141,11 +142,26 @@ internal sealed class ClientSender : IAsyncDisposable
         Diagnostics.RxSocketsMetrics.MessageDropped(ConnectionRole.Client, Diagnostics.RxSocketsMetrics.Outbound, policy);
     }
 
-    /// <summary>Counts an expired message and frees its place in the queue at once (unless the loop holds it).</summary>
+    /// <summary>Counts an expired message and frees its place at once: in the queue, or the loop's hold (the loop
+    /// drops it when a connection comes).</summary>
     private void OnExpired(ExpiringSend expiry)
     {
         Interlocked.Increment(ref _expired);
-        _queue.TryRemoveOldest(send => ReferenceEquals(send.Expiry, expiry), out _);
+        if (!_queue.TryRemoveOldest(send => ReferenceEquals(send.Expiry, expiry), out _))
+        {
+            Interlocked.CompareExchange(ref _held, null, expiry);
+        }
+    }
+
+    /// <summary>Marks the message the loop took from the queue as held. One that expired between the two is let go
+    /// here, as <see cref="OnExpired"/> (which may have run before the mark) lets go of one it finds held.</summary>
+    private void Hold(ExpiringSend? expiry)
+    {
+        Volatile.Write(ref _held, (object?)expiry ?? s_heldPlain);
+        if (expiry is { IsDone: true })
+        {
+            Interlocked.CompareExchange(ref _held, null, expiry);
+        }
     }
 
     private static TaskCompletionSource<WebSocketConnection> NewReady() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -182,7 +198,7 @@ internal sealed class ClientSender : IAsyncDisposable
                     }
 
                     pending = next;
-                    Volatile.Write(ref _holding, 1);
+                    Hold(next.Expiry);
                 }
 
                 var connection = await Volatile.Read(ref _ready).Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -191,7 +207,7 @@ internal sealed class ClientSender : IAsyncDisposable
                 {
                     // Expired while waiting for this connection: never sent (counted, its sender told, by the expiry).
                     pending = null;
-                    Volatile.Write(ref _holding, 0);
+                    Volatile.Write(ref _held, null);
                     continue;
                 }
 
@@ -221,7 +237,10 @@ internal sealed class ClientSender : IAsyncDisposable
                     Detach(connection);
                 }
 
-                Volatile.Write(ref _holding, pending is null ? 0 : 1);
+                if (pending is null)
+                {
+                    Volatile.Write(ref _held, null);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

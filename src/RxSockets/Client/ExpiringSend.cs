@@ -29,6 +29,9 @@ internal sealed class ExpiringSend
 
     public Task Completion => _completion.Task;
 
+    /// <summary>Sent, failed or expired: it will never be claimed.</summary>
+    public bool IsDone => Volatile.Read(ref _state) == Done;
+
     /// <summary>Starts the expiry timer; separate from the constructor so the message is queued before it can fire.</summary>
     public void Arm()
     {
