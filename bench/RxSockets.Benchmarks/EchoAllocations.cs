@@ -11,16 +11,35 @@ namespace RxSockets.Benchmarks;
 /// </summary>
 internal static class EchoAllocations
 {
+    /// <summary>Runs the echo twice: with owned messages (<c>ReadAllAsync</c>, an array per received message on each
+    /// side) and zero-copy (<c>ReadLeasesAsync</c> on both sides, the server sending each lease back).</summary>
     public static async Task<int> RunAsync(int messages, int size)
+    {
+        await RunOneAsync(messages, size, leases: false);
+        await RunOneAsync(messages, size, leases: true);
+        return 0;
+    }
+
+    private static async Task RunOneAsync(int messages, int size, bool leases)
     {
         await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan, ReceiveQueueCapacity = 128, SendQueueCapacity = 128 });
         var echo = Task.Run(async () =>
         {
             await foreach (var connection in server.AcceptAllAsync())
             {
-                await foreach (var message in connection.ReadAllAsync())
+                if (leases)
                 {
-                    await connection.SendAsync(message);
+                    await foreach (var lease in connection.ReadLeasesAsync())
+                    {
+                        await connection.SendAsync(lease);
+                    }
+                }
+                else
+                {
+                    await foreach (var message in connection.ReadAllAsync())
+                    {
+                        await connection.SendAsync(message);
+                    }
                 }
 
                 return;
@@ -33,26 +52,49 @@ internal static class EchoAllocations
             SendQueueCapacity = 128,
         });
         var payload = new byte[size];
+        var received = leases ? ReceiveLeases(client) : ReceiveMessages(client);
 
-        await EchoAsync(client, payload, 20_000);
+        await EchoAsync(client, payload, 20_000, received);
         var before = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
-        await EchoAsync(client, payload, messages);
+        await EchoAsync(client, payload, messages, received);
         clock.Stop();
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
 
         var perMessage = (double)allocated / messages;
-        var payloadArray = 2 * ArrayBytes(size);
+        var payloadArray = leases ? 0 : 2 * ArrayBytes(size);
+        var path = leases ? "zero-copy (ReadLeasesAsync, SendAsync(lease))" : "owned messages (ReadAllAsync, SendAsync(message))";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"echoed {messages} x {size} B in {clock.Elapsed.TotalSeconds:F2}s ({messages / clock.Elapsed.TotalSeconds:F0} msg/s)"));
+            $"{path}: echoed {messages} x {size} B in {clock.Elapsed.TotalSeconds:F2}s ({messages / clock.Elapsed.TotalSeconds:F0} msg/s)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"allocated per round trip: {perMessage:F1} B; the two payload arrays: {payloadArray} B; overhead: {perMessage - payloadArray:F1} B"));
+            $"  allocated per round trip: {perMessage:F1} B; payload arrays: {payloadArray} B; overhead: {perMessage - payloadArray:F1} B"));
         await client.CloseAsync();
+        await received.DisposeAsync();
         await echo;
-        return 0;
     }
 
-    private static async Task EchoAsync(WebSocketConnection client, byte[] payload, int count)
+    private static IAsyncEnumerator<bool> ReceiveMessages(WebSocketConnection client) => Messages(client).GetAsyncEnumerator();
+
+    private static IAsyncEnumerator<bool> ReceiveLeases(WebSocketConnection client) => Leases(client).GetAsyncEnumerator();
+
+    private static async IAsyncEnumerable<bool> Messages(WebSocketConnection client)
+    {
+        await foreach (var _ in client.ReadAllAsync())
+        {
+            yield return true;
+        }
+    }
+
+    private static async IAsyncEnumerable<bool> Leases(WebSocketConnection client)
+    {
+        await foreach (var lease in client.ReadLeasesAsync())
+        {
+            lease.Dispose();
+            yield return true;
+        }
+    }
+
+    private static async Task EchoAsync(WebSocketConnection client, byte[] payload, int count, IAsyncEnumerator<bool> received)
     {
         // Echo-driven: 64 in flight, every echo sends the next one from the consumer (no sender waiting on a full queue).
         var sent = 0;
@@ -61,12 +103,11 @@ internal static class EchoAllocations
             await client.SendAsync(payload);
         }
 
-        var received = 0;
-        await foreach (var _ in client.ReadAllAsync())
+        for (var echoed = 0; echoed < count; echoed++)
         {
-            if (++received == count)
+            if (!await received.MoveNextAsync())
             {
-                break;
+                throw new InvalidOperationException("The echo server went away.");
             }
 
             if (sent < count)

@@ -4,7 +4,8 @@ using RxSockets.Benchmarks;
 if (args is ["allocations", ..])
 {
     var messages = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
-    return await EchoAllocations.RunAsync(messages, size: 32);
+    var size = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 32;
+    return await EchoAllocations.RunAsync(messages, size);
 }
 
 if (args is ["handshakes", ..])

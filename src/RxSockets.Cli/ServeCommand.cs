@@ -183,9 +183,11 @@ internal static class ServeCommand
                 {
                     try
                     {
-                        await foreach (var message in connection.ReadAllAsync().ConfigureAwait(false))
+                        // Zero-copy: each message arrives in a pooled buffer, which goes back out and then back to
+                        // the pool; no array per message.
+                        await foreach (var lease in connection.ReadLeasesAsync().ConfigureAwait(false))
                         {
-                            await connection.SendAsync(message).ConfigureAwait(false);
+                            await connection.SendAsync(lease).ConfigureAwait(false);
                         }
                     }
                     catch (ConnectionClosedException)

@@ -28,7 +28,7 @@ namespace RxSockets;
 /// and waits while the queue is full. <see cref="Outgoing"/> never blocks: a full queue fails the connection with
 /// 1011 unless <see cref="ConnectionOptions.OutgoingOverflow"/> says to drop (and count) instead.</para>
 /// </remarks>
-public sealed class WebSocketConnection : IWebSocketChannel, IConnectionObserver, IObserverFaults
+public sealed partial class WebSocketConnection : IWebSocketChannel, IConnectionObserver, IObserverFaults
 {
     private static long s_nextId;
 

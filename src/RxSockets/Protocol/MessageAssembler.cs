@@ -19,6 +19,8 @@ internal sealed class MessageAssembler
     private Utf8Validator _utf8;
     private byte[] _buffer = [];
     private bool _pooled;
+    private PooledPayload? _owner;   // the single-frame message's pooled buffer, with PooledPayloads
+    private volatile bool _pooledPayloads;
     private int _length;
     private int _fragments;
     private MessageType? _type;
@@ -31,6 +33,15 @@ internal sealed class MessageAssembler
         _maxFragments = maxFragments;
         _validateUtf8 = validateUtf8;
         _inflater = inflater;
+    }
+
+    /// <summary>When set, messages are assembled into pooled buffers (<see cref="PooledPayload"/>), for a consumer that
+    /// takes them as <see cref="MessageLease"/>s and gives them back; otherwise each message gets an array of its own.
+    /// Takes effect from the next message.</summary>
+    public bool PooledPayloads
+    {
+        get => _pooledPayloads;
+        set => _pooledPayloads = value;
     }
 
     /// <summary>True between the first and the final frame of a fragmented message.</summary>
@@ -130,6 +141,8 @@ internal sealed class MessageAssembler
             ArrayPool<byte>.Shared.Return(_buffer);
         }
 
+        _owner?.Release(_owner.Version);
+        _owner = null;
         _buffer = [];
         _pooled = false;
         _length = 0;
@@ -157,11 +170,28 @@ internal sealed class MessageAssembler
         return payload;
     }
 
-    private byte[] TakePayload()
+    private ReadOnlyMemory<byte> TakePayload()
     {
+        if (_owner is { } owner)
+        {
+            // The pooled buffer becomes the message's: Reset must not give it back.
+            _owner = null;
+            _buffer = [];
+            return owner.Memory[.._length];
+        }
+
         if (!_pooled)
         {
             return _buffer;
+        }
+
+        if (_pooledPayloads)
+        {
+            // A fragmented message, assembled in a rented array: hand that array over instead of copying it.
+            var adopted = PooledPayload.Adopt(_buffer);
+            _pooled = false;
+            _buffer = [];
+            return adopted.Memory[.._length];
         }
 
         var exact = _buffer.AsSpan(0, _length).ToArray();
@@ -177,8 +207,17 @@ internal sealed class MessageAssembler
 
         if (_fin && _fragments == 1 && !_compressed)
         {
-            // A whole message in one frame: its array is the message's own, sized exactly.
-            _buffer = new byte[total];
+            // A whole message in one frame: its array is the message's own, sized exactly (or a pooled one for leases).
+            if (_pooledPayloads)
+            {
+                _owner = PooledPayload.Rent(total);
+                _buffer = _owner.Array;
+            }
+            else
+            {
+                _buffer = new byte[total];
+            }
+
             return;
         }
 

@@ -29,6 +29,13 @@ internal sealed class WebSocketProtocol
         AllowedRsv = inflater is null ? (byte)0 : (byte)0x4;
     }
 
+    /// <summary>Assembles messages into pooled buffers (see <see cref="MessageAssembler.PooledPayloads"/>).</summary>
+    public bool PooledPayloads
+    {
+        get => _assembler.PooledPayloads;
+        set => _assembler.PooledPayloads = value;
+    }
+
     /// <summary>RSV bits an extension has claimed (RSV1 = 0x4 for permessage-deflate); 0 without extensions.</summary>
     public byte AllowedRsv { get; set; }
 

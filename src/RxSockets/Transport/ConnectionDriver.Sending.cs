@@ -31,6 +31,16 @@ internal sealed partial class ConnectionDriver
     public ValueTask SendAsync(Message message, CancellationToken cancellationToken) =>
         EnqueueAsync(new Outbound(message, null), cancellationToken);
 
+    /// <summary>Queues a leased message, taking the lease over: the writer gives its buffer back once written.</summary>
+    public ValueTask SendAsync(MessageLease lease, CancellationToken cancellationToken)
+    {
+        var (message, version) = lease.Transfer();
+        return EnqueueAsync(new Outbound(message, null, version), cancellationToken);
+    }
+
+    /// <summary>Assembles received messages into pooled buffers from the next message on (a lease consumer).</summary>
+    public void UsePooledPayloads() => _protocol.PooledPayloads = true;
+
     /// <summary>Queues a message framed in advance (broadcast).</summary>
     public ValueTask SendAsync(PreparedFrame frame, CancellationToken cancellationToken) =>
         EnqueueAsync(new Outbound(default, frame), cancellationToken);

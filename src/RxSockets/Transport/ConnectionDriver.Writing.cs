@@ -96,6 +96,7 @@ internal sealed partial class ConnectionDriver
             else
             {
                 _protocol.WriteMessage(output, item.Message);
+                item.ReleaseLease();
             }
 
             written += item.Length;

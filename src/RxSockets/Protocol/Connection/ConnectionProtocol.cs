@@ -97,6 +97,13 @@ internal sealed class ConnectionProtocol
         return true;
     }
 
+    /// <summary>Assembles messages into pooled buffers, for a consumer of <see cref="MessageLease"/>s.</summary>
+    public bool PooledPayloads
+    {
+        get => _reader.PooledPayloads;
+        set => _reader.PooledPayloads = value;
+    }
+
     /// <summary>
     /// Consumes bytes from <paramref name="buffer"/> up to the next event, as <see cref="WebSocketProtocol.Read"/>.
     /// A close frame is checked and recorded (<see cref="ReceivedClose"/>); answer it with <see cref="QueueCloseEcho"/>.

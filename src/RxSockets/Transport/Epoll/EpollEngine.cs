@@ -48,8 +48,11 @@ internal sealed unsafe class EpollEngine
         _starvation = new Timer(static state => ((EpollEngine)state!).CheckStarvation(), this, StarvationCheck, StarvationCheck);
     }
 
-    /// <summary>Loop threads started with the engine: one per core, at least two.</summary>
-    public static int InitialLoops => Math.Max(2, Environment.ProcessorCount);
+    /// <summary>Loop threads started with the engine: one per core the process may use. On one core (a container limited
+    /// to one CPU, a pinned process) that is one thread, which reads, runs inline consumers and writes for every
+    /// connection in turn, as a single-threaded event loop does: a second loop thread there could do no work in
+    /// parallel, only wake up for the busy connection's events and take the core from the thread serving it.</summary>
+    public static int InitialLoops => Math.Max(1, Environment.ProcessorCount);
 
     /// <summary>The most loop threads that starvation may add up to.</summary>
     public static int MaxLoops => Math.Max(64, 4 * Environment.ProcessorCount);

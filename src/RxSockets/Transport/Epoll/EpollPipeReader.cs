@@ -20,6 +20,9 @@ internal sealed class EpollPipeReader(EpollSocket socket) : PipeReader, IValueTa
     private const int SegmentSize = 64 * 1024;
     private const int MinimumFree = 2048;
 
+    // How often a read that found nothing looks again at once after an event that came in meanwhile, before it parks.
+    private const int InlineRetries = 2;
+
     private PooledSegment? _head;
     private int _headStart;
     private PooledSegment? _tail;
@@ -51,7 +54,23 @@ internal sealed class EpollPipeReader(EpollSocket socket) : PipeReader, IValueTa
         }
 
         // The common busy case: the data is already in the kernel, so no event is needed.
-        return Receive() && TryTakeResult(out result) ? new ValueTask<ReadResult>(result) : Park(cancellationToken);
+        for (var attempt = 0; ; attempt++)
+        {
+            if (Receive() && TryTakeResult(out result))
+            {
+                return new ValueTask<ReadResult>(result);
+            }
+
+            if (attempt == InlineRetries || Volatile.Read(ref _park) != Woken)
+            {
+                return Park(cancellationToken);
+            }
+
+            // An event came in while this reader ran (a segment that arrived after the last recv, or one it already
+            // read): look again here, rather than park and be resumed from the thread pool, which on a busy connection
+            // would move the read loop to another thread for every batch.
+            Volatile.Write(ref _park, Running);
+        }
     }
 
     public override bool TryRead(out ReadResult result)

@@ -12,7 +12,9 @@ namespace RxSockets.Transport.Epoll;
 /// <remarks>One writer at a time (the session's write loop), as for any <see cref="PipeWriter"/>.</remarks>
 internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
 {
-    private const int SegmentSize = 16 * 1024;
+    // As large as the driver's flush threshold, so that one flush is one send (segments go back to the pool after a
+    // complete flush: an idle connection holds none).
+    private const int SegmentSize = 64 * 1024;
 
     private PooledSegment? _head;
     private int _headSent;
