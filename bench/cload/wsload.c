@@ -409,6 +409,7 @@ static int serve(long port, int raw) {
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 
+    int spare = open("/dev/null", O_RDONLY | O_CLOEXEC);   /* see EMFILE below */
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0) die("epoll_create1");
     struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };   /* NULL: the listener */
@@ -428,7 +429,17 @@ static int serve(long port, int raw) {
             if (!c) {
                 for (;;) {   /* take every pending connection */
                     int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                    if (fd < 0) break;   /* EAGAIN, or EMFILE: the next readiness retries */
+                    if (fd < 0 && (errno == EMFILE || errno == ENFILE) && spare >= 0) {
+                        /* Out of descriptors: the listener would stay readable and epoll would spin, so accept the
+                         * connection on the spare descriptor and close it at once; the client sees the refusal. */
+                        close(spare);
+                        fd = accept(listener, NULL, NULL);
+                        if (fd >= 0) close(fd);
+                        spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                        if (fd >= 0) continue;
+                        break;   /* EMFILE comes before EAGAIN: nothing was waiting */
+                    }
+                    if (fd < 0) break;   /* EAGAIN: all taken */
                     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
                     struct conn *fresh = calloc(1, sizeof *fresh);
                     if (!fresh) die("out of memory");
