@@ -367,7 +367,9 @@ summary_of() {
 }
 
 # "; pinned: ..." or "; unpinned: placement-dependent", and the reps, for the section titles.
-section_note() { echo "$PLACEMENT; median of $REPS runs, each with a fresh server"; }
+section_note() {
+  if [ "$REPS" = 1 ]; then echo "$PLACEMENT; one run, a fresh server"; else echo "$PLACEMENT; median of $REPS runs, each with a fresh server"; fi
+}
 
 servers_section() {
   local loadgen
@@ -416,7 +418,7 @@ overhead_section() {
   local plain_server="plain|$serve" deflate_server="deflate|$serve --deflate" tls_server="TLS|$serve --cert $pfx --cert-password bench"
   local plain_client="plain|$load" deflate_client="deflate|$load --deflate" tls_client="TLS|$load -k"
   echo
-  echo "## Overhead of permessage-deflate and TLS (RxSockets bench → rxsockets serve --echo; $DURATION measured after $WARMUP warm-up)"
+  echo "## Overhead of permessage-deflate and TLS (RxSockets bench → rxsockets serve --echo; $DURATION measured after $WARMUP warm-up; one run each; $PLACEMENT)"
   echo
   echo "Both ends are RxSockets, so each ratio counts the cost on both sides. The payload is bytes 0, 1, … 255 repeated:"
   echo "highly compressible (best case for deflate's ratio of bytes, not for its CPU). Default deflate options: messages"
@@ -548,7 +550,7 @@ add_rxsockets
 
 echo "# RxSockets echo benchmark"
 echo
-echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r), .NET $(dotnet --version), node $(node --version), loopback 127.0.0.1; $( [ "$PIN" = none ] && echo "unpinned: placement-dependent (figures depend on where the scheduler places the processes)" || echo "pinned with taskset: server on CPU $SERVER_CPU, load generator on CPU $LOAD_CPU"); $REPS runs per cell (median, min–max); throughput $DURATION and latency $LATENCY_DURATION measured after $WARMUP warm-up"
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r), .NET $(dotnet --version), node $(node --version), loopback 127.0.0.1; $( [ "$PIN" = none ] && echo "unpinned: placement-dependent (figures depend on where the scheduler places the processes)" || echo "pinned with taskset: server on CPU $SERVER_CPU, load generator on CPU $LOAD_CPU"); $( [ "$REPS" = 1 ] && echo "1 run per cell" || echo "$REPS runs per cell (median, min–max)"); throughput $DURATION and latency $LATENCY_DURATION measured after $WARMUP warm-up"
 for section in $SECTIONS; do
   case "$section" in
     servers) servers_section ;;
