@@ -551,6 +551,8 @@ add_rxsockets
 echo "# RxSockets echo benchmark"
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r), .NET $(dotnet --version), node $(node --version), loopback 127.0.0.1; $( [ "$PIN" = none ] && echo "unpinned: placement-dependent (figures depend on where the scheduler places the processes)" || echo "pinned with taskset: server on CPU $SERVER_CPU, load generator on CPU $LOAD_CPU"); $( [ "$REPS" = 1 ] && echo "1 run per cell" || echo "$REPS runs per cell (median, min–max)"); throughput $DURATION and latency $LATENCY_DURATION measured after $WARMUP warm-up"
+echo
+echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min); more than the number of cores means other work shared the CPUs."
 for section in $SECTIONS; do
   case "$section" in
     servers) servers_section ;;
@@ -561,3 +563,5 @@ for section in $SECTIONS; do
     *) say "unknown section '$section'"; exit 2 ;;
   esac
 done
+echo
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
