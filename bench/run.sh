@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # End-to-end echo benchmark on loopback. Compares servers under one load generator, then load
-# generators against one server, then server memory per idle connection. Tables go to stdout
-# (markdown), progress to stderr. See bench/README.md.
+# generators against one server, then server memory per idle connection. Every cell is measured
+# BENCH_REPS times (a fresh server each time, contenders interleaved) and shown as the median with
+# min–max; every table starts with the raw TCP floor (the same workload over plain TCP, no WebSocket).
+# Tables go to stdout (markdown), progress to stderr. See bench/README.md.
 #
 # Usage: bench/run.sh [--with-rxsockets] [--no-build]
-# Environment: BENCH_DURATION (5s) BENCH_WARMUP (1s) BENCH_WINDOW (64) BENCH_SIZES ("32 1024 65536")
-#   BENCH_LATENCY_SIZE (32) BENCH_IDLE_CONNECTIONS (10000) BENCH_SECTIONS ("servers clients idle"; also "overhead",
-#   and "scaleout": bench/scaleout.sh, two nodes over a local redis-server, configured by its SCALEOUT_* variables)
-#   BENCH_SERVER_LOADGEN ("C wsload": neutral, none of the compared stacks) BENCH_IDLE_LOADGEN (ClientWebSocket)
+# Environment: BENCH_DURATION (5s) BENCH_WARMUP (1s) BENCH_LATENCY_DURATION (5s) BENCH_REPS (3) BENCH_WINDOW (64)
+#   BENCH_SIZES ("32 1024 65536") BENCH_LATENCY_SIZE (32) BENCH_IDLE_CONNECTIONS (10000)
+#   BENCH_SECTIONS ("servers clients idle"; also "overhead", and "scaleout": bench/scaleout.sh, two nodes over a local
+#   redis-server, configured by its SCALEOUT_* variables)
+#   BENCH_SERVER_LOADGEN ("C wsload": neutral, none of the compared stacks) BENCH_CLIENT_SERVER ("C echo": wsload
+#   --serve, one C thread, not the bottleneck) BENCH_IDLE_LOADGEN (ClientWebSocket)
 #   BENCH_WITH_RXSOCKETS (0) BENCH_PIN ("1 0": server on CPU 1, load generator on CPU 0, with taskset; "none": unpinned,
 #   placement-dependent figures)
 set -uo pipefail
@@ -25,6 +29,7 @@ RXSOCKETS_CLI="$ROOT/src/RxSockets.Cli/$BIN/rxsockets"
 SERVERS=(
   "Kestrel|$KESTREL_ECHO"
   "node ws|node $BENCH_DIR/peers/ws-echo-server.js"
+  "C echo|$C_LOAD --serve"
 )
 CLIENTS=(
   "ClientWebSocket|$CWS_LOAD"
@@ -33,15 +38,24 @@ CLIENTS=(
 )
 RXSOCKETS_SERVER="RxSockets|$RXSOCKETS_CLI serve --echo --quiet"
 RXSOCKETS_CLIENT="RxSockets|$RXSOCKETS_CLI bench"
+# The raw TCP floor: the same workload (B-byte chunks, same window, same latency mode) over plain TCP, both sides wsload.
+FLOOR_NAME="raw TCP floor"
+FLOOR_SERVER="$FLOOR_NAME|$C_LOAD --serve --raw"
+FLOOR_CLIENT="$FLOOR_NAME|$C_LOAD --raw"
+# Kestrel's idle best case: the echo that holds no buffer between messages (its throughput echo keeps 64 KiB each).
+KESTREL_IDLE_FLAGS="--lean"
 
 DURATION=${BENCH_DURATION:-5s}
 WARMUP=${BENCH_WARMUP:-1s}
+LATENCY_DURATION=${BENCH_LATENCY_DURATION:-5s}
+REPS=${BENCH_REPS:-3}
 WINDOW=${BENCH_WINDOW:-64}
 SIZES=${BENCH_SIZES:-32 1024 65536}
 LATENCY_SIZE=${BENCH_LATENCY_SIZE:-32}
 IDLE_CONNECTIONS=${BENCH_IDLE_CONNECTIONS:-10000}
 SECTIONS=${BENCH_SECTIONS:-servers clients idle}
 SERVER_LOADGEN=${BENCH_SERVER_LOADGEN:-C wsload}
+CLIENT_SERVER=${BENCH_CLIENT_SERVER:-C echo}
 IDLE_LOADGEN=${BENCH_IDLE_LOADGEN:-ClientWebSocket}
 WITH_RXSOCKETS=${BENCH_WITH_RXSOCKETS:-0}
 BUILD=1
@@ -57,6 +71,13 @@ if [ "$PIN" != none ]; then
   fi
   SERVER_PIN=(taskset -c "$SERVER_CPU")
   LOAD_PIN=(taskset -c "$LOAD_CPU")
+  PLACEMENT="pinned: server on CPU $SERVER_CPU, load generator on CPU $LOAD_CPU"
+else
+  PLACEMENT="unpinned: placement-dependent"
+fi
+if ! [[ "$REPS" =~ ^[1-9][0-9]*$ ]]; then
+  echo "BENCH_REPS must be a whole number of 1 or more, not '$REPS'" >&2
+  exit 2
 fi
 IDLE_SETTLE_SECONDS=2
 
@@ -131,7 +152,7 @@ run_load() {
   local cmd limit out
   read -ra cmd <<<"$1"
   shift
-  limit=$(( $(seconds_of "$WARMUP") + $(seconds_of "$DURATION") + 30 ))
+  limit=$(( $(seconds_of "$WARMUP") + $(seconds_of "$DURATION") + $(seconds_of "$LATENCY_DURATION") + 30 ))
   out="$WORK/load.out"
   timeout --kill-after=5 "$limit" "${LOAD_PIN[@]}" "${cmd[@]}" "$@" >"$out" 2>"$WORK/load.err" </dev/null
   local line
@@ -161,7 +182,7 @@ measure() {
 
 workload_flags() {
   case "$1" in
-    latency) echo "--latency --size $LATENCY_SIZE --duration $DURATION --warmup $WARMUP" ;;
+    latency) echo "--latency --size $LATENCY_SIZE --duration $LATENCY_DURATION --warmup $WARMUP" ;;
     *) echo "--size $1 --window $WINDOW --duration $DURATION --warmup $WARMUP" ;;
   esac
 }
@@ -181,25 +202,62 @@ ratio() {
   awk -v v="$1" -v b="$2" 'BEGIN { if (v + 0 > 0 && b + 0 > 0) printf "%.2f", v / b; else printf "–" }'
 }
 
-# Prints one markdown row: label, contender name, five figures, ratios against the baseline figures.
-table_row() {
-  local label=$1 name=$2 figures=$3 base=$4
-  if [ "$figures" = failed ]; then
-    echo "| $label | $name | failed | | | | | | |"
-    return
-  fi
-  local msgs mb p50 p99 p999 bmsgs bmb bp50 bp99 bp999
-  read -r msgs mb p50 p99 p999 <<<"$figures"
-  read -r bmsgs bmb bp50 bp99 bp999 <<<"${base:-0 0 0 0 0}"
-  [ "$base" = failed ] && read -r bmsgs bmb bp50 bp99 bp999 <<<"0 0 0 0 0"
-  printf '| %s | %s | %.0f | %.1f | %s | %s | %s | %s | %s |\n' "$label" "$name" "$msgs" "$mb" \
-    "$(dash "$p50")" "$(dash "$p99")" "$(dash "$p999")" "$(ratio "$msgs" "$bmsgs")" "$(ratio "$p99" "$bp99")"
+# Reads one cell's figure lines ("msgs MB p50 p99 p999", or "failed"), one per rep, on stdin. Prints
+# "ok msgs msgs_min msgs_max MB p50 p50_min p50_max p99 p999" (medians, and min–max of msgs/s and p50) over the ok
+# reps that succeeded, or "failed" when none did. The median of an even count is the mean of the middle two.
+summarize() {
+  awk '
+    function sort_column(c,   i, j, t) {
+      for (i = 1; i <= n; i++) a[i] = v[c, i]
+      for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    }
+    function median(c) { sort_column(c); return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    NF == 5 && $1 != "failed" { n++; for (c = 1; c <= 5; c++) v[c, n] = $c }
+    END {
+      if (n == 0) { print "failed"; exit }
+      msgs = median(1); lo = a[1]; hi = a[n]
+      p50 = median(3); p50lo = a[1]; p50hi = a[n]
+      print n, msgs, lo, hi, median(2), p50, p50lo, p50hi, median(4), median(5)
+    }'
 }
 
+# Field N of a summary (1 reps ok, 2 msgs/s, 9 p99), 0 when the cell failed.
+field() {
+  [ "$1" = failed ] && { echo 0; return; }
+  awk -v f="$2" '{ print $f }' <<<"$1"
+}
+
+# One markdown row: label, contender, its summary, the floor's summary, the summary p99 is divided by, then the
+# summaries msgs/s is divided by.
+table_row() {
+  local label=$1 name=$2 summary=$3 floor=$4 p99_base=$5 base cells
+  shift 5
+  if [ "$summary" = failed ]; then
+    cells="failed | | | | | | | |"
+    for base in "$@"; do cells+=" |"; done
+    echo "| $label | $name | $cells |"
+    return
+  fi
+  local ok msgs lo hi mb p50 p50lo p50hi p99 p999 range p50range="–"
+  read -r ok msgs lo hi mb p50 p50lo p50hi p99 p999 <<<"$summary"
+  range=$(awk -v l="$lo" -v h="$hi" 'BEGIN { printf "%.0f–%.0f", l, h }')
+  [ "$ok" -lt "$REPS" ] && range+=" ($ok of $REPS ran)"
+  awk -v v="$p50" 'BEGIN { exit !(v + 0 > 0) }' && p50range=$(awk -v l="$p50lo" -v h="$p50hi" 'BEGIN { printf "%.1f–%.1f", l, h }')
+  cells=$(printf '%.0f | %s | %.1f | %s | %s | %s | %s | %s' "$msgs" "$range" "$mb" "$(dash "$p50")" "$p50range" \
+    "$(dash "$p99")" "$(dash "$p999")" "$(ratio "$msgs" "$(field "$floor" 2)")")
+  for base in "$@"; do cells+=" | $(ratio "$msgs" "$(field "$base" 2)")"; done
+  cells+=" | $(ratio "$p99" "$(field "$p99_base" 9)")"
+  echo "| $label | $name | $cells |"
+}
+
+# The header of a comparison table: what varies, the p99 baseline's name, then the msgs/s baselines' names.
 table_header() {
+  local role=$1 p99_base=$2 base head="" rule=""
+  shift 2
+  for base in "$@"; do head+=" msgs/s ÷ $base |"; rule+="---:|"; done
   echo
-  echo "| workload | $1 | msgs/s | MB/s | p50 µs | p99 µs | p99.9 µs | msgs/s ÷ $2 | p99 ÷ $2 |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| workload | $role | msgs/s | min–max | MB/s | p50 µs | p50 min–max | p99 µs | p99.9 µs | msgs/s ÷ TCP floor |$head p99 ÷ $p99_base |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|$rule---:|"
 }
 
 find_entry() {
@@ -249,48 +307,84 @@ build() {
     dotnet build "$BENCH_DIR/ClientWebSocketLoad/ClientWebSocketLoad.csproj" -c Release --nologo -v q >>"$WORK/build.log" 2>&1 ||
     { cat "$WORK/build.log" >&2; exit 1; }
   mkdir -p "$BENCH_DIR/cload/bin"
-  cc -O2 -Wall -o "$C_LOAD" "$BENCH_DIR/cload/wsload.c" >>"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+  cc -O2 -Wall -Wextra -o "$C_LOAD" "$BENCH_DIR/cload/wsload.c" >>"$WORK/build.log" 2>&1 &&
+    "$C_LOAD" --self-test >>"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
   if [ ! -d "$BENCH_DIR/peers/node_modules/ws" ]; then
     say "installing node ws from the lockfile"
     (cd "$BENCH_DIR/peers" && npm ci --no-audit --no-fund --loglevel=error) >&2 || exit 1
   fi
 }
 
-# One comparison table: each workload measured for every entry of the varying side, the first entry the base of the
-# ratios. $1 is what varies ("server" or "client"), $2 the fixed other side, the rest the varying entries.
+# One comparison table: $1 is what varies ("server" or "client"), $2 the fixed other side, $3 the name of the p99
+# baseline, $4 the names of the msgs/s baselines (";"-separated), the rest the varying entries. Each workload is
+# measured REPS times round-robin (floor, then every entry, then again), so slow drift of the machine spreads over all
+# rows instead of landing on one; every measurement starts a fresh server.
 compare_section() {
-  local role=$1 fixed=$2 workload entry base flags preposition=from
-  shift 2
+  local role=$1 fixed=$2 p99_name=$3 base_names rep i entry workload flags preposition=from
+  IFS=';' read -ra base_names <<<"$4"
+  shift 4
   [ "$role" = server ] && preposition=on
-  table_header "$role" "$(name_of "$1")"
+  table_header "$role" "$p99_name" "${base_names[@]}"
+  local names=("$FLOOR_NAME") results summaries bases p99_base name
+  for entry in "$@"; do names+=("$(name_of "$entry")"); done
   for workload in $SIZES latency; do
-    base=
-    for entry in "$@"; do
-      say "${role}s: $(workload_label "$workload") $preposition $(name_of "$entry")"
-      read -ra flags <<<"$(workload_flags "$workload")"
-      if [ "$role" = server ]; then
-        measure "$entry" "$fixed" "${flags[@]}"
-      else
-        measure "$fixed" "$entry" "${flags[@]}"
-      fi
-      [ -z "$base" ] && base=$FIGURES
-      table_row "$(workload_label "$workload")" "$(name_of "$entry")" "$FIGURES" "$base"
+    read -ra flags <<<"$(workload_flags "$workload")"
+    results=()
+    for rep in $(seq "$REPS"); do
+      say "${role}s: $(workload_label "$workload") over plain TCP (rep $rep/$REPS)"
+      measure "$FLOOR_SERVER" "$FLOOR_CLIENT" "${flags[@]}"
+      results[0]+="$FIGURES"$'\n'
+      i=1
+      for entry in "$@"; do
+        say "${role}s: $(workload_label "$workload") $preposition $(name_of "$entry") (rep $rep/$REPS)"
+        if [ "$role" = server ]; then
+          measure "$entry" "$fixed" "${flags[@]}"
+        else
+          measure "$fixed" "$entry" "${flags[@]}"
+        fi
+        results[i]+="$FIGURES"$'\n'
+        i=$((i + 1))
+      done
+    done
+    summaries=()
+    for i in "${!names[@]}"; do summaries[i]=$(printf '%s' "${results[i]}" | summarize); done
+    bases=()
+    for name in "${base_names[@]}"; do bases+=("$(summary_of "$name")"); done
+    p99_base=$(summary_of "$p99_name")
+    for i in "${!names[@]}"; do
+      table_row "$(workload_label "$workload")" "${names[i]}" "${summaries[i]}" "${summaries[0]}" "$p99_base" "${bases[@]}"
     done
   done
+}
+
+# The summary of the row named $1 in compare_section's current workload, "failed" if there is none.
+summary_of() {
+  local i
+  for i in "${!names[@]}"; do
+    [ "${names[i]}" = "$1" ] && { echo "${summaries[i]}"; return; }
+  done
+  echo failed
+}
+
+# "; pinned: ..." or "; unpinned: placement-dependent", and the reps, for the section titles.
+section_note() {
+  if [ "$REPS" = 1 ]; then echo "$PLACEMENT; one run, a fresh server"; else echo "$PLACEMENT; median of $REPS runs, each with a fresh server"; fi
 }
 
 servers_section() {
   local loadgen
   loadgen=$(find_entry "$SERVER_LOADGEN" "${CLIENTS[@]}") || { say "unknown BENCH_SERVER_LOADGEN '$SERVER_LOADGEN'"; exit 2; }
   echo
-  echo "## Servers (load generator: $(name_of "$loadgen"); $DURATION measured after $WARMUP warm-up)"
-  compare_section server "$loadgen" "${SERVERS[@]}"
+  echo "## Servers (load generator: $(name_of "$loadgen"); $(section_note))"
+  compare_section server "$loadgen" "$(name_of "${SERVERS[0]}")" "$(name_of "${SERVERS[0]}")" "${SERVERS[@]}"
 }
 
 clients_section() {
+  local server
+  server=$(find_entry "$CLIENT_SERVER" "${SERVERS[@]}") || { say "unknown BENCH_CLIENT_SERVER '$CLIENT_SERVER'"; exit 2; }
   echo
-  echo "## Clients (server: $(name_of "${SERVERS[0]}"); $DURATION measured after $WARMUP warm-up)"
-  compare_section client "${SERVERS[0]}" "${CLIENTS[@]}"
+  echo "## Clients (server: $(name_of "$server"); $(section_note))"
+  compare_section client "$server" "$(name_of "${CLIENTS[0]}")" "C wsload;$(name_of "${CLIENTS[0]}")" "${CLIENTS[@]}"
 }
 
 # Builds (unless --no-build) and checks the RxSockets CLI, for the sections that need it whatever --with-rxsockets says.
@@ -324,7 +418,7 @@ overhead_section() {
   local plain_server="plain|$serve" deflate_server="deflate|$serve --deflate" tls_server="TLS|$serve --cert $pfx --cert-password bench"
   local plain_client="plain|$load" deflate_client="deflate|$load --deflate" tls_client="TLS|$load -k"
   echo
-  echo "## Overhead of permessage-deflate and TLS (RxSockets bench → rxsockets serve --echo; $DURATION measured after $WARMUP warm-up)"
+  echo "## Overhead of permessage-deflate and TLS (RxSockets bench → rxsockets serve --echo; $DURATION measured after $WARMUP warm-up; one run each; $PLACEMENT)"
   echo
   echo "Both ends are RxSockets, so each ratio counts the cost on both sides. The payload is bytes 0, 1, … 255 repeated:"
   echo "highly compressible (best case for deflate's ratio of bytes, not for its CPU). Default deflate options: messages"
@@ -409,22 +503,28 @@ idle_section() {
   local loadgen
   loadgen=$(find_entry "$IDLE_LOADGEN" "${CLIENTS[@]}") || { say "unknown BENCH_IDLE_LOADGEN '$IDLE_LOADGEN'"; exit 2; }
   echo
-  echo "## Idle connections ($IDLE_CONNECTIONS held open by $(name_of "$loadgen"); server VmRSS)"
+  echo "## Idle connections ($IDLE_CONNECTIONS held open by $(name_of "$loadgen"); server VmRSS; one run each: memory, not timing; $PLACEMENT)"
   echo
   echo "| server | RSS before MiB | RSS after MiB | KiB per connection | ÷ $(name_of "${SERVERS[0]}") |"
   echo "|---|---:|---:|---:|---:|"
-  local server before after per base=
+  local server before after per base= label
   for server in "${SERVERS[@]}"; do
     say "idle: $IDLE_CONNECTIONS connections to $(name_of "$server")"
+    label=$(name_of "$server")
+    # Kestrel runs its lean echo here: its best case for memory, as the buffered echo is for throughput.
+    if [ "$label" = Kestrel ]; then
+      server="$server $KESTREL_IDLE_FLAGS"
+      label="Kestrel ($KESTREL_IDLE_FLAGS)"
+    fi
     idle_measure "$server" "$loadgen"
     if [ "$FIGURES" = failed ]; then
-      echo "| $(name_of "$server") | failed | | | |"
+      echo "| $label | failed | | | |"
       continue
     fi
     read -r before after <<<"$FIGURES"
     per=$(awk -v b="$before" -v a="$after" -v n="$IDLE_CONNECTIONS" 'BEGIN { printf "%.2f", (a - b) / n }')
     [ -z "$base" ] && base=$per
-    printf '| %s | %.1f | %.1f | %s | %s |\n' "$(name_of "$server")" "$(awk -v k="$before" 'BEGIN { print k / 1024 }')" \
+    printf '| %s | %.1f | %.1f | %s | %s |\n' "$label" "$(awk -v k="$before" 'BEGIN { print k / 1024 }')" \
       "$(awk -v k="$after" 'BEGIN { print k / 1024 }')" "$per" "$(ratio "$per" "$base")"
   done
 }
@@ -450,7 +550,9 @@ add_rxsockets
 
 echo "# RxSockets echo benchmark"
 echo
-echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r), .NET $(dotnet --version), node $(node --version), loopback 127.0.0.1, $( [ "$PIN" = none ] && echo "unpinned (figures depend on where the scheduler places the processes)" || echo "server pinned to CPU $SERVER_CPU, load generator to CPU $LOAD_CPU")"
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r), .NET $(dotnet --version), node $(node --version), loopback 127.0.0.1; $( [ "$PIN" = none ] && echo "unpinned: placement-dependent (figures depend on where the scheduler places the processes)" || echo "pinned with taskset: server on CPU $SERVER_CPU, load generator on CPU $LOAD_CPU"); $( [ "$REPS" = 1 ] && echo "1 run per cell" || echo "$REPS runs per cell (median, min–max)"); throughput $DURATION and latency $LATENCY_DURATION measured after $WARMUP warm-up"
+echo
+echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min); more than the number of cores means other work shared the CPUs."
 for section in $SECTIONS; do
   case "$section" in
     servers) servers_section ;;
@@ -461,3 +563,5 @@ for section in $SECTIONS; do
     *) say "unknown section '$section'"; exit 2 ;;
   esac
 done
+echo
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."

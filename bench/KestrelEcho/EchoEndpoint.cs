@@ -4,16 +4,17 @@ using System.Net.WebSockets;
 namespace RxSockets.Bench.KestrelEcho;
 
 /// <summary>Echoes every message back whole, with its type, until the client closes.</summary>
-/// <remarks>Stateless and thread-safe; each message rents its own buffer.</remarks>
+/// <remarks>Stateless and thread-safe; the echo loops keep their buffers per connection.</remarks>
 internal static class EchoEndpoint
 {
-    // Rented per message; doubled while a message is larger.
-    private const int InitialBufferSize = 4096;
-
-    /// <summary>Accepts the upgrade and runs the echo loop.</summary>
+    /// <summary>Accepts the upgrade and runs one of the echo loops.</summary>
     /// <param name="context">The upgrade request.</param>
+    /// <param name="lean">
+    /// <see langword="true"/> for <see cref="LeanEcho"/> (no buffer held between messages: the idle section's best case),
+    /// <see langword="false"/> for <see cref="BufferedEcho"/> (one receive per read: the throughput sections' best case).
+    /// </param>
     /// <returns>A task that completes when the connection ends.</returns>
-    public static async Task HandleAsync(HttpContext context)
+    public static async Task HandleAsync(HttpContext context, bool lean)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -24,7 +25,14 @@ internal static class EchoEndpoint
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         try
         {
-            await EchoAsync(socket, context.RequestAborted);
+            if (lean)
+            {
+                await LeanEcho.RunAsync(socket, context.RequestAborted);
+            }
+            else
+            {
+                await BufferedEcho.RunAsync(socket, context.RequestAborted);
+            }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
@@ -32,45 +40,26 @@ internal static class EchoEndpoint
         }
     }
 
-    private static async Task EchoAsync(WebSocket socket, CancellationToken cancellationToken)
+    /// <summary>Answers a received close and returns <see langword="true"/>, or returns <see langword="false"/>.</summary>
+    /// <param name="socket">The connection.</param>
+    /// <param name="result">What the last receive returned.</param>
+    /// <param name="cancellationToken">Ends the wait for the close to be sent.</param>
+    /// <returns>Whether the connection is closing.</returns>
+    public static async ValueTask<bool> AnsweredCloseAsync(WebSocket socket, ValueWebSocketReceiveResult result, CancellationToken cancellationToken)
     {
-        while (true)
+        if (result.MessageType != WebSocketMessageType.Close)
         {
-            // A zero-byte receive waits for the next frame without holding a buffer, so idle
-            // connections cost only what Kestrel and the WebSocket itself keep.
-            var first = await socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
-            if (first.MessageType == WebSocketMessageType.Close)
-            {
-                await socket.CloseOutputAsync(socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, socket.CloseStatusDescription, cancellationToken);
-                return;
-            }
-
-            var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
-            try
-            {
-                var length = 0;
-                var result = first;
-                while (!result.EndOfMessage)
-                {
-                    if (length == buffer.Length)
-                    {
-                        buffer = Grow(buffer);
-                    }
-
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
-                    length += result.Count;
-                }
-
-                await socket.SendAsync(buffer.AsMemory(0, length), first.MessageType, endOfMessage: true, cancellationToken);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            return false;
         }
+
+        await socket.CloseOutputAsync(socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, socket.CloseStatusDescription, cancellationToken);
+        return true;
     }
 
-    private static byte[] Grow(byte[] buffer)
+    /// <summary>Rents a buffer twice as large, copies <paramref name="buffer"/> into it and returns the old one.</summary>
+    /// <param name="buffer">A full buffer from <see cref="ArrayPool{T}.Shared"/>.</param>
+    /// <returns>The larger buffer, also rented.</returns>
+    public static byte[] Grow(byte[] buffer)
     {
         var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
         buffer.CopyTo(larger, 0);
