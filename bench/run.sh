@@ -6,7 +6,7 @@
 # Tables go to stdout (markdown), progress to stderr. See bench/README.md.
 #
 # Usage: bench/run.sh [--with-rxsockets] [--no-build]
-# Environment: BENCH_DURATION (5s) BENCH_WARMUP (1s) BENCH_LATENCY_DURATION (5s) BENCH_REPS (3) BENCH_WINDOW (64)
+# Environment: BENCH_DURATION (3s) BENCH_WARMUP (4s) BENCH_LATENCY_DURATION (3s) BENCH_REPS (3) BENCH_WINDOW (64)
 #   BENCH_SIZES ("32 1024 65536") BENCH_LATENCY_SIZE (32) BENCH_IDLE_CONNECTIONS (10000)
 #   BENCH_SECTIONS ("servers clients idle"; also "overhead", and "scaleout": bench/scaleout.sh, two nodes over a local
 #   redis-server, configured by its SCALEOUT_* variables)
@@ -45,9 +45,13 @@ FLOOR_CLIENT="$FLOOR_NAME|$C_LOAD --raw"
 # Kestrel's idle best case: the echo that holds no buffer between messages (its throughput echo keeps 64 KiB each).
 KESTREL_IDLE_FLAGS="--lean"
 
-DURATION=${BENCH_DURATION:-5s}
-WARMUP=${BENCH_WARMUP:-1s}
-LATENCY_DURATION=${BENCH_LATENCY_DURATION:-5s}
+DURATION=${BENCH_DURATION:-3s}
+# A .NET process pinned to one core needs seconds to reach its optimised code: the tiered JIT's background
+# compilation shares that core with the busy loop it is compiling for. Measured here: rxsockets serve --echo did
+# 210,000 1 KiB msgs/s after a 1 s warm-up and 585,000 after 6 s; Kestrel moves likewise. 4 s puts every .NET
+# contender in its steady state, so the figures compare stacks, not JIT progress.
+WARMUP=${BENCH_WARMUP:-4s}
+LATENCY_DURATION=${BENCH_LATENCY_DURATION:-3s}
 REPS=${BENCH_REPS:-3}
 WINDOW=${BENCH_WINDOW:-64}
 SIZES=${BENCH_SIZES:-32 1024 65536}
