@@ -52,9 +52,14 @@ internal static class ThroughputBench
 
         try
         {
-            await foreach (var message in connection.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            // Zero-copy: each echo arrives in a pooled buffer, checked and given back at once.
+            await foreach (var lease in connection.ReadLeasesAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                BenchPayload.CheckEcho(message, settings.Size);
+                using (lease)
+                {
+                    BenchPayload.CheckEcho(lease.Message, settings.Size);
+                }
+
                 Interlocked.Increment(ref counter.Value);
                 if (!stop.IsCancellationRequested)
                 {

@@ -13,7 +13,11 @@ namespace RxSockets;
 /// costs nothing but the pool's chance to reuse its array: the garbage collector takes it.</remarks>
 internal sealed class PooledPayload : MemoryManager<byte>
 {
-    private const int CacheSize = 32;
+    private const int CacheSize = 256;
+
+    // A cached owner keeps an array up to this size, so a steady stream of small messages does not go to the shared
+    // array pool twice per message; larger arrays go back to the pool.
+    private const int KeptArraySize = 4 * 1024;
     private const int SharedSize = 1024;
 
     // Owners given back on a thread whose cache is full go here, and a thread whose cache is empty takes from here:
@@ -38,7 +42,16 @@ internal sealed class PooledPayload : MemoryManager<byte>
     public static PooledPayload Rent(int length)
     {
         var owner = TakeCached() ?? new PooledPayload();
-        owner._array = ArrayPool<byte>.Shared.Rent(length);
+        if (owner._array.Length < length)
+        {
+            if (owner._array.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(owner._array);
+            }
+
+            owner._array = ArrayPool<byte>.Shared.Rent(length);
+        }
+
         return owner;
     }
 
@@ -46,6 +59,11 @@ internal sealed class PooledPayload : MemoryManager<byte>
     public static PooledPayload Adopt(byte[] rented)
     {
         var owner = TakeCached() ?? new PooledPayload();
+        if (owner._array.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(owner._array);
+        }
+
         owner._array = rented;
         return owner;
     }
@@ -74,14 +92,24 @@ internal sealed class PooledPayload : MemoryManager<byte>
             return false;
         }
 
-        var array = _array;
-        _array = [];
-        ArrayPool<byte>.Shared.Return(array);
+        if (_array.Length > KeptArraySize)
+        {
+            ArrayPool<byte>.Shared.Return(_array);
+            _array = [];
+        }
+
         var cache = t_cache ??= new PooledPayload?[CacheSize];
         if (t_cached < CacheSize)
         {
             cache[t_cached++] = this;
             return true;
+        }
+
+        // Owners in the shared pool keep no array: it would be held however long the owner waits there.
+        if (_array.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_array);
+            _array = [];
         }
 
         lock (s_sharedGate)

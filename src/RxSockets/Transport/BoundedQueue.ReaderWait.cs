@@ -35,7 +35,7 @@ internal sealed partial class BoundedQueue<T>
     {
         version = 0;
         TaskCompletionSource? idle;
-        lock (this)
+        lock (_gate)
         {
             if (_count > 0)
             {
@@ -73,7 +73,7 @@ internal sealed partial class BoundedQueue<T>
         if (cancellationToken.CanBeCanceled)
         {
             var registration = cancellationToken.UnsafeRegister(static (state, token) => ((BoundedQueue<T>)state!).CancelWait(token), this);
-            lock (this)
+            lock (_gate)
             {
                 if (_readerWaiting && _reader.Version == version)
                 {
@@ -91,7 +91,7 @@ internal sealed partial class BoundedQueue<T>
 
     bool IValueTaskSource<bool>.GetResult(short token)
     {
-        lock (this)
+        lock (_gate)
         {
             if (_hasStale && token == _staleVersion)
             {
@@ -111,7 +111,7 @@ internal sealed partial class BoundedQueue<T>
 
     ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token)
     {
-        lock (this)
+        lock (_gate)
         {
             if (_hasStale && token == _staleVersion)
             {
@@ -159,7 +159,7 @@ internal sealed partial class BoundedQueue<T>
 
     private void CancelWait(CancellationToken token)
     {
-        lock (this)
+        lock (_gate)
         {
             if (!_readerWaiting)
             {

@@ -18,6 +18,10 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
 {
     private const int InitialSize = 4;
 
+    // A managed lock rather than the object's monitor: taken four times per message on the echo path, and the
+    // monitor's fast path goes through the runtime's native helpers and thread-local lookup each time.
+    private readonly Lock _gate = new();
+
     private readonly int _capacity;
     private readonly long _maxBytes;
     private readonly Func<T, int>? _size;
@@ -60,7 +64,7 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
     {
         get
         {
-            lock (this)
+            lock (_gate)
             {
                 return _bytes;
             }
@@ -72,7 +76,7 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
     {
         get
         {
-            lock (this)
+            lock (_gate)
             {
                 return _completed && _count == 0;
             }
@@ -85,7 +89,7 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
     {
         get
         {
-            lock (this)
+            lock (_gate)
             {
                 return _count;
             }
@@ -101,7 +105,7 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
     public bool TryWrite(T item, bool deferWake)
     {
         CancellationTokenRegistration cancellation;
-        lock (this)
+        lock (_gate)
         {
             if (_completed || IsFull(item))
             {
@@ -136,7 +140,7 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
     public void ReleaseDeferredWake()
     {
         CancellationTokenRegistration cancellation;
-        lock (this)
+        lock (_gate)
         {
             if (!_wakeDeferred)
             {
@@ -170,7 +174,7 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
             }
 
             TaskCompletionSource room;
-            lock (this)
+            lock (_gate)
             {
                 if (_completed)
                 {
@@ -198,7 +202,7 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
         var itemsLeft = false;
         CancellationTokenRegistration cancellation = default;
         TaskCompletionSource? idle;
-        lock (this)
+        lock (_gate)
         {
             if (_completed)
             {
@@ -245,7 +249,7 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
     public override bool TryRead(out T item)
     {
         List<TaskCompletionSource>? writers;
-        lock (this)
+        lock (_gate)
         {
             if (_count == 0)
             {
@@ -272,7 +276,7 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
     public bool TryRemoveOldest(Func<T, bool> match, out T item)
     {
         List<TaskCompletionSource>? writers;
-        lock (this)
+        lock (_gate)
         {
             var found = -1;
             for (var i = 0; i < _count && found < 0; i++)
@@ -309,7 +313,7 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
     public Task WaitForReadAsync(CancellationToken cancellationToken)
     {
         TaskCompletionSource read;
-        lock (this)
+        lock (_gate)
         {
             if (_completed)
             {
@@ -333,7 +337,7 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
     /// The caller bounds the wait: a reader that stopped reading never comes back.</summary>
     public Task WaitForReaderIdleAsync()
     {
-        lock (this)
+        lock (_gate)
         {
             if (_completed || (_count == 0 && !_readerBusy))
             {
