@@ -5,7 +5,7 @@ namespace RxSockets.Cli;
 
 /// <summary>
 /// Keeps a window of binary messages in flight against an echo server, driven by the echoes as node ws's load generator
-/// is: the window goes out at once, then every echo received sends the next message, from the consumer itself (with
+/// is: the window goes out at once (on the first echo, so in one write), then every echo received sends the next message, from the consumer itself (with
 /// inline delivery the replies to one socket read leave in one write). Echoes received during the warmup are not
 /// counted.
 /// </summary>
@@ -45,10 +45,12 @@ internal static class ThroughputBench
 
     private static async Task EchoDrivenAsync(WebSocketConnection connection, ReadOnlyMemory<byte> payload, BenchSettings settings, StrongBox<long> counter, CancellationToken stop)
     {
-        for (var i = 0; i < settings.Window; i++)
-        {
-            await connection.SendAsync(payload, CancellationToken.None).ConfigureAwait(false);
-        }
+        // One message first; its echo opens the whole window from inside the consumer, where every send of one socket
+        // read leaves in one write. Sent from here in a loop, the window would leave in as many writes as the writer
+        // happened to wake for, and those trains of messages would circle between client and server for the whole run
+        // (a window of 64 as four trains of 16 costs four reads and four writes per round instead of one).
+        await connection.SendAsync(payload, CancellationToken.None).ConfigureAwait(false);
+        var opened = false;
 
         try
         {
@@ -61,10 +63,17 @@ internal static class ThroughputBench
                 }
 
                 Interlocked.Increment(ref counter.Value);
-                if (!stop.IsCancellationRequested)
+                if (stop.IsCancellationRequested)
+                {
+                    continue;
+                }
+
+                for (var i = opened ? 1 : settings.Window; i > 0; i--)
                 {
                     await connection.SendAsync(payload, CancellationToken.None).ConfigureAwait(false);
                 }
+
+                opened = true;
             }
         }
         catch (ConnectionClosedException) when (stop.IsCancellationRequested)

@@ -35,7 +35,8 @@ internal sealed partial class BoundedQueue<T>
     {
         version = 0;
         TaskCompletionSource? idle;
-        lock (_gate)
+        _gate.Enter();
+        try
         {
             if (_count > 0)
             {
@@ -67,13 +68,18 @@ internal sealed partial class BoundedQueue<T>
             _readerWaiting = true;
             version = _reader.Version;
         }
+        finally
+        {
+            _gate.Exit();
+        }
 
         idle?.TrySetResult();
 
         if (cancellationToken.CanBeCanceled)
         {
             var registration = cancellationToken.UnsafeRegister(static (state, token) => ((BoundedQueue<T>)state!).CancelWait(token), this);
-            lock (_gate)
+            _gate.Enter();
+            try
             {
                 if (_readerWaiting && _reader.Version == version)
                 {
@@ -81,6 +87,10 @@ internal sealed partial class BoundedQueue<T>
                     _readerCancellation = registration;
                     registration = default;
                 }
+            }
+            finally
+            {
+                _gate.Exit();
             }
 
             registration.Unregister();
@@ -91,7 +101,8 @@ internal sealed partial class BoundedQueue<T>
 
     bool IValueTaskSource<bool>.GetResult(short token)
     {
-        lock (_gate)
+        _gate.Enter();
+        try
         {
             if (_hasStale && token == _staleVersion)
             {
@@ -107,11 +118,16 @@ internal sealed partial class BoundedQueue<T>
             _collected = true;
             return _reader.GetResult(token);
         }
+        finally
+        {
+            _gate.Exit();
+        }
     }
 
     ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token)
     {
-        lock (_gate)
+        _gate.Enter();
+        try
         {
             if (_hasStale && token == _staleVersion)
             {
@@ -124,6 +140,10 @@ internal sealed partial class BoundedQueue<T>
             }
 
             return _reader.GetStatus(token);
+        }
+        finally
+        {
+            _gate.Exit();
         }
     }
 
@@ -159,7 +179,8 @@ internal sealed partial class BoundedQueue<T>
 
     private void CancelWait(CancellationToken token)
     {
-        lock (_gate)
+        _gate.Enter();
+        try
         {
             if (!_readerWaiting)
             {
@@ -169,6 +190,10 @@ internal sealed partial class BoundedQueue<T>
             _readerWaiting = false;
             _wakeDeferred = false;
             _readerCancellation = default;
+        }
+        finally
+        {
+            _gate.Exit();
         }
 
         _reader.SetException(new OperationCanceledException(token));

@@ -194,11 +194,11 @@ internal sealed partial class ConnectionDriver
                         break;
                     case ProtocolEvent.Pong:
                         _inbound.ReleaseDeferredWake();
-                        if (Volatile.Read(ref _pings)?.OnPong(control) is { } rtt)
+                        Volatile.Read(ref _pings)?.OnPong(control, static (driver, rtt) =>
                         {
-                            Diagnostics.RxSocketsMetrics.PingRoundTrip(Role, MetricsPort, rtt);
-                            _observer.OnRoundTrip(rtt);
-                        }
+                            Diagnostics.RxSocketsMetrics.PingRoundTrip(driver.Role, driver.MetricsPort, rtt);
+                            driver._observer.OnRoundTrip(rtt);
+                        }, this);
 
                         _observer.OnPong(control);
                         break;

@@ -34,11 +34,14 @@ internal sealed class PingTracker(IScheduler clock)
         return result.Task;
     }
 
-    /// <summary>Completes the pings this pong answers; an unsolicited pong answers nothing (RFC 6455 §5.5.3).</summary>
+    /// <summary>Completes the pings this pong answers; an unsolicited pong answers nothing (RFC 6455 §5.5.3).
+    /// <paramref name="report"/> gets the round trip first (metrics, the Rtt stream), so whoever awaits the ping sees it
+    /// already reported.</summary>
     /// <returns>The round-trip time of the answered ping, or null.</returns>
-    public TimeSpan? OnPong(ReadOnlySpan<byte> payload)
+    public TimeSpan? OnPong<TState>(ReadOnlySpan<byte> payload, Action<TState, TimeSpan> report, TState state)
     {
         TimeSpan? rtt = null;
+        List<(TaskCompletionSource<TimeSpan> Result, TimeSpan Rtt)>? answered = null;
         lock (this)
         {
             for (var i = (_pending?.Count ?? 0) - 1; i >= 0; i--)
@@ -47,7 +50,7 @@ internal sealed class PingTracker(IScheduler clock)
                 if (payload.SequenceEqual(sent))
                 {
                     rtt = clock.Now - at;
-                    result.TrySetResult(rtt.Value);
+                    (answered ??= []).Add((result, rtt.Value));
                     _pending.RemoveAt(i);
                 }
             }
@@ -58,6 +61,19 @@ internal sealed class PingTracker(IScheduler clock)
                 // The answer to the last keepalive ping: its round trip too, but nobody awaits it.
                 rtt = TimeSpan.FromTicks(clock.Now.UtcTicks - _keepAliveSentTicks);
                 _keepAlivePayload = null;
+            }
+        }
+
+        if (rtt is { } value)
+        {
+            report(state, value);
+        }
+
+        if (answered is not null)
+        {
+            foreach (var (result, time) in answered)
+            {
+                result.TrySetResult(time);
             }
         }
 
