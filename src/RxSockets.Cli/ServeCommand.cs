@@ -156,7 +156,9 @@ internal static class ServeCommand
         await foreach (var connection in server.AcceptAllAsync().ConfigureAwait(false))
         {
             handlers.Enter();
-            _ = HandleAsync(server, connection, settings, handlers);
+            _ = settings.Quiet && settings.Count == 0 && !settings.Broadcast && settings.Topic is null
+                ? EchoQuietAsync(connection, handlers)
+                : HandleAsync(server, connection, settings, handlers);
         }
     }
 
@@ -201,6 +203,43 @@ internal static class ServeCommand
             {
                 var code = connection.CloseStatus?.Code ?? CloseCode.AbnormalClosure;
                 await Console.Error.WriteLineAsync($"disconnected #{connection.Id} {(int)code}").ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // One connection's unexpected failure is reported and must not end the server.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync($"error: connection #{connection.Id}: {error.Message}").ConfigureAwait(false);
+        }
+        finally
+        {
+            handlers.Exit();
+        }
+    }
+
+    /// <summary>The echo loop of <c>serve --echo --quiet</c>: what <see cref="HandleAsync"/> does for it, in a state
+    /// machine that holds only what crosses its waits (the connection, the enumerator, two awaiters), as every idle
+    /// connection keeps one (about 150 B instead of 232 B).</summary>
+    private static async Task EchoQuietAsync(WebSocketConnection connection, RunningHandlers handlers)
+    {
+        try
+        {
+            var messages = connection.ReadAllAsync().GetAsyncEnumerator();
+            try
+            {
+                while (await messages.MoveNextAsync().ConfigureAwait(false))
+                {
+                    await connection.SendAsync(messages.Current).ConfigureAwait(false);
+                }
+            }
+            catch (ConnectionClosedException)
+            {
+                // The client went away mid-conversation: nothing left to answer.
+            }
+            finally
+            {
+                await messages.DisposeAsync().ConfigureAwait(false);
+                await connection.DisposeAsync().ConfigureAwait(false);
             }
         }
 #pragma warning disable CA1031 // One connection's unexpected failure is reported and must not end the server.

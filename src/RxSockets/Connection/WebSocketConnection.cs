@@ -34,11 +34,7 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
 
     private readonly ConnectionDriver _driver;
     private readonly OutgoingOverflow _outgoingOverflow;
-    private StateObservable<ConnectionState>? _states;   // made when States is first read
-    private OutgoingObserver? _outgoing;
-    private ObserverList<ReadOnlyMemory<byte>>? _pings;
-    private ObserverList<ReadOnlyMemory<byte>>? _pongs;
-    private ObserverList<TimeSpan>? _roundTrips;
+    private ConnectionWatchers? _watchers;   // States, Outgoing and the control-frame lists, made on first use
     private int _closed;
     private IConnectionOwner? _owner;
     private readonly ChannelObservable<Message> _incoming;
@@ -102,7 +98,8 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
     {
         get
         {
-            if (Volatile.Read(ref _states) is { } existing)
+            var watchers = Watchers;
+            if (Volatile.Read(ref watchers.States) is { } existing)
             {
                 return existing;
             }
@@ -111,7 +108,7 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
             // then hears every later change once.
             lock (_incoming)
             {
-                if (_states is null)
+                if (watchers.States is null)
                 {
                     var state = State;
                     var created = new StateObservable<ConnectionState>(state, this);
@@ -120,10 +117,10 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
                         created.SetIfChanged(state, final: true);
                     }
 
-                    Volatile.Write(ref _states, created);
+                    Volatile.Write(ref watchers.States, created);
                 }
 
-                return _states;
+                return watchers.States;
             }
         }
     }
@@ -153,17 +150,17 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
 
     /// <summary>The send sink: <c>OnNext</c> queues, <c>OnCompleted</c> closes with 1000, <c>OnError</c> closes with 1011.</summary>
     public IObserver<Message> Outgoing =>
-        LazyField.Get(ref _outgoing, this, static connection => new OutgoingObserver(connection._driver, connection._outgoingOverflow));
+        LazyField.Get(ref Watchers.Outgoing, this, static connection => new OutgoingObserver(connection._driver, connection._outgoingOverflow));
 
     /// <summary>Payloads of pings received (answered automatically unless <see cref="ConnectionOptions.AutoPong"/> is off).</summary>
-    public IObservable<ReadOnlyMemory<byte>> Pings => ControlObservers(ref _pings);
+    public IObservable<ReadOnlyMemory<byte>> Pings => ControlObservers(ref Watchers.Pings);
 
     /// <summary>Payloads of pongs received.</summary>
-    public IObservable<ReadOnlyMemory<byte>> Pongs => ControlObservers(ref _pongs);
+    public IObservable<ReadOnlyMemory<byte>> Pongs => ControlObservers(ref Watchers.Pongs);
 
     /// <summary>The round-trip time of every ping answered: keepalive pings and <see cref="PingAsync"/>, measured on
     /// the connection's clock. Completes when the connection closes.</summary>
-    public IObservable<TimeSpan> Rtt => ControlObservers(ref _roundTrips);
+    public IObservable<TimeSpan> Rtt => ControlObservers(ref Watchers.RoundTrips);
 
     /// <summary>When bytes last arrived from the peer (any frame, data or control), or when the connection opened, on
     /// the connection's clock (<see cref="ConnectionOptions.Scheduler"/>).</summary>
@@ -334,27 +331,34 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
         lock (_incoming)
         {
             // The state may already be the one States was made with: it is told once.
-            _states?.SetIfChanged(state, final: closed);
+            Volatile.Read(ref _watchers)?.States?.SetIfChanged(state, final: closed);
         }
 
         if (closed)
         {
             // A full fence before reading the lists: a list created concurrently either is seen here or sees _closed.
             Interlocked.Exchange(ref _closed, 1);
-            Volatile.Read(ref _pings)?.Complete();
-            Volatile.Read(ref _pongs)?.Complete();
-            Volatile.Read(ref _roundTrips)?.Complete();
+            if (Volatile.Read(ref _watchers) is { } watchers)
+            {
+                Volatile.Read(ref watchers.Pings)?.Complete();
+                Volatile.Read(ref watchers.Pongs)?.Complete();
+                Volatile.Read(ref watchers.RoundTrips)?.Complete();
+            }
+
             Volatile.Read(ref _owner)?.OnConnectionClosed(this);
         }
     }
 
     void IObserverFaults.OnObserverFault(Exception error) => Diagnostics.Log.ObserverFaulted(_logger, Id, error);
 
-    void IConnectionObserver.OnPing(ReadOnlyMemory<byte> payload) => Volatile.Read(ref _pings)?.Next(payload);
+    void IConnectionObserver.OnPing(ReadOnlyMemory<byte> payload) => Volatile.Read(ref _watchers)?.Pings?.Next(payload);
 
-    void IConnectionObserver.OnPong(ReadOnlyMemory<byte> payload) => Volatile.Read(ref _pongs)?.Next(payload);
+    void IConnectionObserver.OnPong(ReadOnlyMemory<byte> payload) => Volatile.Read(ref _watchers)?.Pongs?.Next(payload);
 
-    void IConnectionObserver.OnRoundTrip(TimeSpan rtt) => Volatile.Read(ref _roundTrips)?.Next(rtt);
+    void IConnectionObserver.OnRoundTrip(TimeSpan rtt) => Volatile.Read(ref _watchers)?.RoundTrips?.Next(rtt);
+
+    /// <summary>The lazily made parts, made now if none was yet.</summary>
+    private ConnectionWatchers Watchers => LazyInitializer.EnsureInitialized(ref _watchers);
 
     /// <summary>Creates a control-frame observer list on first use: most connections never watch pings or pongs, and
     /// an idle connection should cost as little as possible.</summary>

@@ -23,8 +23,12 @@ internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter wri
     private const int RunAgain = 2;
     private const int Finished = 3;
 
-    // Bounded by messages and by bytes: an empty queue still takes one message larger than the byte budget.
-    private readonly BoundedQueue<Outbound> _data = new(capacity, maxBytes, static item => item.Length, inline: false);
+    // A queue closed before its first message (see Complete): refuses everything, holds nothing, shared.
+    private static readonly BoundedQueue<Outbound> s_closed = Closed();
+
+    // Bounded by messages and by bytes: an empty queue still takes one message larger than the byte budget. Made by
+    // the first message (or s_closed by Complete): a connection that never sends holds no queue (152 B).
+    private BoundedQueue<Outbound>? _data;
     private ControlLane? _control;   // made on the first control frame
     private int _writerState;
     private AsyncSignal? _finished;   // made by the first wait for the writer to finish
@@ -40,10 +44,10 @@ internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter wri
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Data messages in the queue now.</summary>
-    public int Count => _data.Count;
+    public int Count => Volatile.Read(ref _data)?.Count ?? 0;
 
     /// <summary>True when no data message waits (the close frame may go).</summary>
-    public bool IsDrained => _data.IsDrained;
+    public bool IsDrained => Volatile.Read(ref _data)?.IsDrained ?? false;
 
     /// <summary>True while the read loop is delivering a batch.</summary>
     public bool InBatch => Volatile.Read(ref _batchThread) != 0;
@@ -51,7 +55,7 @@ internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter wri
     /// <summary>Queues without waiting; false when the queue is full or completed.</summary>
     public bool TryEnqueue(Outbound item)
     {
-        if (!_data.TryWrite(item))
+        if (!Data.TryWrite(item))
         {
             return false;
         }
@@ -68,7 +72,7 @@ internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter wri
     public bool TryEnqueueDeferred(Outbound item, out bool claimed)
     {
         claimed = false;
-        if (!_data.TryWrite(item))
+        if (!Data.TryWrite(item))
         {
             return false;
         }
@@ -103,7 +107,7 @@ internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter wri
     /// <exception cref="System.Threading.Channels.ChannelClosedException">The queue was completed.</exception>
     public async ValueTask EnqueueAsync(Outbound item, CancellationToken cancellationToken)
     {
-        await _data.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+        await Data.WriteAsync(item, cancellationToken).ConfigureAwait(false);
         Interlocked.Add(ref _bufferedAmount, item.Length);
         RunWriter(inline: false);
     }
@@ -137,8 +141,9 @@ internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter wri
     /// <summary>Takes the next data message for the writer.</summary>
     public bool TryDequeue(out Outbound item)
     {
-        if (!_data.TryRead(out item))
+        if (Volatile.Read(ref _data) is not { } data || !data.TryRead(out item))
         {
+            item = default;
             return false;
         }
 
@@ -149,7 +154,7 @@ internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter wri
     /// <summary>Evicts the oldest queued broadcast frame (a lossy broadcast policy), counting it as dropped.</summary>
     public bool TryDropOldestPrepared([NotNullWhen(true)] out PreparedFrame? dropped)
     {
-        if (!_data.TryRemoveOldest(static item => item.Prepared is not null, out var item))
+        if (Volatile.Read(ref _data) is not { } data || !data.TryRemoveOldest(static item => item.Prepared is not null, out var item))
         {
             dropped = null;
             return false;
@@ -164,10 +169,37 @@ internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter wri
     public void CountDropped() => Interlocked.Increment(ref _dropped);
 
     /// <summary>Completes when the writer next takes a message.</summary>
-    public Task WaitForDequeueAsync(CancellationToken cancellationToken) => _data.WaitForReadAsync(cancellationToken);
+    public Task WaitForDequeueAsync(CancellationToken cancellationToken) => Data.WaitForReadAsync(cancellationToken);
 
     /// <summary>Refuses data from now on (closing): nothing queued later would be written.</summary>
-    public void Complete() => _data.TryComplete();
+    public void Complete()
+    {
+        if (Interlocked.CompareExchange(ref _data, s_closed, null) is { } data)
+        {
+            data.TryComplete();
+        }
+    }
+
+    /// <summary>The data queue, made now if this is the first message.</summary>
+    private BoundedQueue<Outbound> Data => Volatile.Read(ref _data) ?? CreateData();
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private BoundedQueue<Outbound> CreateData()
+    {
+        // Whoever loses the race (another first message, or Complete) uses the winner's.
+        var created = NewData(capacity, maxBytes);
+        return Interlocked.CompareExchange(ref _data, created, null) ?? created;
+    }
+
+    private static BoundedQueue<Outbound> NewData(int capacity, long maxBytes) =>
+        new(capacity, maxBytes, static item => item.Length, inline: false);
+
+    private static BoundedQueue<Outbound> Closed()
+    {
+        var closed = NewData(1, 1);
+        closed.TryComplete();
+        return closed;
+    }
 
     /// <summary>Wakes the writer now, whatever the batch (closing, stopping).</summary>
     public void WakeNow() => RunWriter(inline: false);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using RxSockets.Protocol.Deflate;
 using RxSockets.Protocol.Frames;
 
@@ -27,13 +28,15 @@ internal sealed class ConnectionProtocol
     private readonly DeflateFrameWriter? _deflate;
     private readonly int _fragmentSize;
     private int _state = (int)ConnectionState.Open;
-    private CloseStatus? _closeToSend;   // null with _closeQueued: an empty close body (the echo of an empty close)
+    // The two close statuses are boxed, made at the close: a nullable one inline is 24 B, two of them in every idle
+    // connection; a reference is 8.
+    private StrongBox<CloseStatus>? _closeToSend;   // null with _closeQueued: an empty close body (the echo of an empty close)
     private volatile bool _closeQueued;
     private volatile bool _failFast;
     private volatile bool _readFailed;   // the peer broke the protocol: our close follows what was queued before it
     private volatile bool _closeSent;
     private volatile bool _closeReceived;
-    private CloseStatus? _received;
+    private StrongBox<CloseStatus>? _received;
     private Exception? _failure;
 
     /// <param name="role">A client masks what it sends and expects nothing masked; a server the reverse (RFC 6455 §5.1).</param>
@@ -68,10 +71,10 @@ internal sealed class ConnectionProtocol
     public bool ReadFailed => _readFailed;
 
     /// <summary>The status the peer closed with (1005 for an empty body), once its close arrived.</summary>
-    public CloseStatus? ReceivedClose => _received;
+    public CloseStatus? ReceivedClose => _received?.Value;
 
     /// <summary>The status we closed with, once our close frame is sent (null for an empty body).</summary>
-    public CloseStatus? SentClose => _closeSent ? _closeToSend : null;
+    public CloseStatus? SentClose => _closeSent ? _closeToSend?.Value : null;
 
     /// <summary>What failed the connection, if anything did.</summary>
     public Exception? Failure => _failure;
@@ -124,7 +127,7 @@ internal sealed class ConnectionProtocol
         var kind = _reader.Read(ref buffer, out message, out control);
         if (kind == ProtocolEvent.Close)
         {
-            _received = ClosePayload.Parse(control) ?? new CloseStatus(CloseCode.NoStatusReceived);
+            _received = new StrongBox<CloseStatus>(ClosePayload.Parse(control) ?? new CloseStatus(CloseCode.NoStatusReceived));
             _closeReceived = true;
         }
 
@@ -148,7 +151,7 @@ internal sealed class ConnectionProtocol
             return false;
         }
 
-        _closeToSend = status;
+        _closeToSend = status is { } toSend ? new StrongBox<CloseStatus>(toSend) : null;
         _failFast = failFast;
         _closeQueued = true;
         return true;
@@ -157,7 +160,7 @@ internal sealed class ConnectionProtocol
     /// <summary>Answers the peer's close (RFC 6455 §5.5.1): echoes the status code received, or an empty body for an
     /// empty one. Nothing when we closed first (our close is the answer).</summary>
     public bool QueueCloseEcho() =>
-        QueueClose(_received is { Code: not CloseCode.NoStatusReceived } received ? new CloseStatus(received.Code) : null, failFast: false, error: null);
+        QueueClose(_received?.Value is { Code: not CloseCode.NoStatusReceived } received ? new CloseStatus(received.Code) : null, failFast: false, error: null);
 
     /// <summary>The peer broke the protocol: our close carries the error's code and message (cut to what fits a
     /// control frame), after the data queued before it; nothing more is read.</summary>
@@ -225,20 +228,20 @@ internal sealed class ConnectionProtocol
     /// as soon as it reads ours.</summary>
     public void WriteClose(IBufferWriter<byte> output)
     {
-        FrameWriter.WriteClose(output, _closeToSend, _masks?.Next());
+        FrameWriter.WriteClose(output, _closeToSend?.Value, _masks?.Next());
         _closeSent = true;
     }
 
     /// <summary>What a send is refused with once our close is decided (or the connection aborted); null otherwise.</summary>
     public ConnectionClosedException? SendRefusal(bool aborted) =>
         _closeQueued || aborted
-            ? new ConnectionClosedException("The connection is closing or closed: no more messages can be sent.", _closeToSend, _received, _failure)
+            ? new ConnectionClosedException("The connection is closing or closed: no more messages can be sent.", _closeToSend?.Value, _received?.Value, _failure)
             : null;
 
     /// <summary>How the connection ended: null for a clean close (<paramref name="clean"/>, <see cref="IsClean"/> as it
     /// was when the transport was closed), otherwise the error <c>Completion</c> faults with.</summary>
     public ConnectionClosedException? Outcome(bool clean) =>
-        clean ? null : new ConnectionClosedException(Describe(), SentClose, _received, _failure);
+        clean ? null : new ConnectionClosedException(Describe(), SentClose, _received?.Value, _failure);
 
     /// <summary>Releases the parser's and the compressor's memory: the connection is over.</summary>
     public void Release()
