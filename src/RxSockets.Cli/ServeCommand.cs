@@ -224,7 +224,8 @@ internal static class ServeCommand
     {
         try
         {
-            var messages = connection.ReadAllAsync().GetAsyncEnumerator();
+            // Zero-copy: each message arrives in a pooled buffer, which goes back out and then back to the pool.
+            var messages = connection.ReadLeasesAsync().GetAsyncEnumerator();
             try
             {
                 while (await messages.MoveNextAsync().ConfigureAwait(false))

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace RxSockets;
 
 /// <summary>The zero-copy surface: received messages in pooled buffers, handed back by disposing or sending them.</summary>
@@ -20,14 +18,8 @@ public sealed partial class WebSocketConnection
     ///     await connection.SendAsync(lease);   // the same buffer goes out, then back to the pool
     /// }
     /// </code></example>
-    public async IAsyncEnumerable<MessageLease> ReadLeasesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        _driver.UsePooledPayloads();
-        await foreach (var message in _incoming.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            yield return new MessageLease(message);
-        }
-    }
+    public IAsyncEnumerable<MessageLease> ReadLeasesAsync(CancellationToken cancellationToken = default) =>
+        new Reactive.LeaseEnumerable(_driver, _incoming.ReadAllAsync(cancellationToken));
 
     /// <summary>Queues a leased message, taking the lease over: its buffer goes back to the pool once the message is
     /// written (or with the connection, if it never is). Do not use or dispose the lease afterwards.</summary>
