@@ -43,7 +43,7 @@ public sealed partial class WebSocketServer
     public async ValueTask<int> BroadcastAsync(Message message, Func<WebSocketConnection, bool>? filter = null, CancellationToken cancellationToken = default)
     {
         // A resumable session's connection carries numbered envelopes: send to the session instead.
-        var targets = _options.Resume is null && _options.Messaging is null ? filter : connection => Broadcastable(connection) && (filter is null || filter(connection));
+        var targets = _options.Resume is null && _options.Messaging is null ? filter : BroadcastableAnd(filter);
         var local = await _node.BroadcastLocallyAsync(message, targets, cancellationToken).ConfigureAwait(false);
         if (filter is null)
         {
@@ -93,6 +93,11 @@ public sealed partial class WebSocketServer
             { LocalDeliveries = local };
         }
     }
+
+    /// <summary>The filter and <see cref="Broadcastable"/>. A method of its own: the closure is then made only on a
+    /// server with sessions or messaging, not on every broadcast of every server.</summary>
+    private Func<WebSocketConnection, bool> BroadcastableAnd(Func<WebSocketConnection, bool>? filter) =>
+        connection => Broadcastable(connection) && (filter is null || filter(connection));
 
     /// <summary>Whether raw broadcasts reach <paramref name="connection"/>: a resumable session's connection carries
     /// numbered envelopes, a messaging connection protocol frames.</summary>

@@ -84,23 +84,26 @@ internal sealed partial class ConnectionDriver
         var wrote = false;
         while (written < FlushThreshold && _send.TryDequeue(out var item))
         {
+            var length = item.Length;   // read before a pooled frame is released (and perhaps reused)
             if (_protocol.FailFast)
             {
+                item.Prepared?.Release();   // dropped: the send queue's reference goes
                 continue;
             }
 
             if (item.Prepared is { } prepared)
             {
                 output.Write(prepared.SelectFor(_protocol.Deflate));
+                prepared.Release();   // copied into the transport: a pooled broadcast frame may go back to its pool
             }
             else
             {
                 _protocol.WriteMessage(output, item.Message);
             }
 
-            written += item.Length;
+            written += length;
             wrote = true;
-            Diagnostics.RxSocketsMetrics.MessageSent(Role, MetricsPort, item.Length);
+            Diagnostics.RxSocketsMetrics.MessageSent(Role, MetricsPort, length);
         }
 
         return wrote;
