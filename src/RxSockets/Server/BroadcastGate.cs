@@ -41,9 +41,11 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
     /// <summary>Queues <paramref name="frame"/> on every open recipient that passes <paramref name="filter"/>; with a
     /// <paramref name="batch"/>, the recipients' idle writers are woken together by it rather than one by one.</summary>
     /// <returns>The number of connections the frame was queued on.</returns>
-    public async ValueTask<int> DeliverAsync(PreparedFrame frame, IEnumerable<WebSocketConnection> recipients,
+    public ValueTask<int> DeliverAsync(PreparedFrame frame, IEnumerable<WebSocketConnection> recipients,
         Func<WebSocketConnection, bool>? filter, WakeBatch? batch, CancellationToken cancellationToken)
     {
+        // Not an async method: a broadcast that waits for nobody (the steady state) completes here without a state
+        // machine.
         List<Task<bool>>? waiting = null;
         var delivered = 0;
         if (recipients is WebSocketConnection[] array)
@@ -62,13 +64,20 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
             }
         }
 
-        if (waiting is not null)
+        if (waiting is null)
         {
-            batch?.RunClaimed();   // a member waited for may have its writer among the claimed ones
-            foreach (var sent in await Task.WhenAll(waiting).ConfigureAwait(false))
-            {
-                delivered += sent ? 1 : 0;
-            }
+            return new ValueTask<int>(delivered);
+        }
+
+        batch?.RunClaimed();   // a member waited for may have its writer among the claimed ones
+        return AddWaitedAsync(delivered, waiting);
+    }
+
+    private static async ValueTask<int> AddWaitedAsync(int delivered, List<Task<bool>> waiting)
+    {
+        foreach (var sent in await Task.WhenAll(waiting).ConfigureAwait(false))
+        {
+            delivered += sent ? 1 : 0;
         }
 
         return delivered;

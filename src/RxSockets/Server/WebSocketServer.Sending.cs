@@ -40,16 +40,20 @@ public sealed partial class WebSocketServer
     /// <returns>The number of this node's connections the message was queued on.</returns>
     /// <exception cref="BackplaneUnavailableException">The broadcast was for every node and the backplane is
     /// unreachable: it reached only this node's connections.</exception>
-    public async ValueTask<int> BroadcastAsync(Message message, Func<WebSocketConnection, bool>? filter = null, CancellationToken cancellationToken = default)
+    public ValueTask<int> BroadcastAsync(Message message, Func<WebSocketConnection, bool>? filter = null, CancellationToken cancellationToken = default)
     {
         // A resumable session's connection carries numbered envelopes: send to the session instead.
         var targets = _options.Resume is null && _options.Messaging is null ? filter : BroadcastableAnd(filter);
-        var local = await _node.BroadcastLocallyAsync(message, targets, cancellationToken).ConfigureAwait(false);
-        if (filter is null)
-        {
-            await ToOtherNodesAsync(new BackplaneMessage(message, NodeId), local, cancellationToken).ConfigureAwait(false);
-        }
+        var local = _node.BroadcastLocallyAsync(message, targets, cancellationToken);
 
+        // A filtered broadcast stays on this node: no state machine when it completes at once (the steady state).
+        return filter is null ? ToEveryNodeAsync(message, local, cancellationToken) : local;
+    }
+
+    private async ValueTask<int> ToEveryNodeAsync(Message message, ValueTask<int> delivering, CancellationToken cancellationToken)
+    {
+        var local = await delivering.ConfigureAwait(false);
+        await ToOtherNodesAsync(new BackplaneMessage(message, NodeId), local, cancellationToken).ConfigureAwait(false);
         return local;
     }
 
