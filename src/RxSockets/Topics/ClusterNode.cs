@@ -43,9 +43,11 @@ internal sealed class ClusterNode : IBackplaneHandler
     /// <summary>Wakes the writers of topic deliveries together (see <see cref="WakeBatch"/>).</summary>
     public WakeBatch Wakes { get; } = new();
 
-    /// <summary>Wakes the writers of broadcasts together. Not <see cref="Wakes"/>: once the backplane flushes that one
-    /// at the end of its runs, it no longer schedules itself, and a broadcast made here has no such run.</summary>
-    private readonly WakeBatch _broadcastWakes = new();
+    /// <summary>Wakes the writers of broadcasts together: at the end of the read being handled when a read loop
+    /// broadcasts (a publisher's run of messages), otherwise by one thread-pool item per burst. Not
+    /// <see cref="Wakes"/>: once the backplane flushes that one at the end of its runs, it no longer schedules itself,
+    /// and a broadcast made here has no such run.</summary>
+    private readonly WakeBatch _broadcastWakes = new(deferToReadBatch: true);
 
     public int FragmentSize => _options.FragmentSize;
 
