@@ -20,7 +20,10 @@ internal sealed class WakeBatch(bool deferToReadBatch = false) : IThreadPoolWork
 
     private readonly Lock _gate = new();
     private List<ConnectionDriver> _claimed = [];
-    private List<ConnectionDriver>? _spare = [];
+
+    // Lists whose run is over, kept with their capacity: runs may overlap (a thread-pool item runs while the next
+    // burst schedules another), and a list made per overlap was the fan-out's last allocation.
+    private readonly Stack<List<ConnectionDriver>> _spares = new();
     private bool _scheduled;
     private volatile bool _flushedByRuns;
 
@@ -97,8 +100,7 @@ internal sealed class WakeBatch(bool deferToReadBatch = false) : IThreadPoolWork
             }
 
             claimed = _claimed;
-            _claimed = _spare ?? [];
-            _spare = null;
+            _claimed = _spares.TryPop(out var spare) ? spare : [];
         }
 
         foreach (var driver in claimed)
@@ -109,7 +111,7 @@ internal sealed class WakeBatch(bool deferToReadBatch = false) : IThreadPoolWork
         claimed.Clear();
         lock (_gate)
         {
-            _spare ??= claimed;
+            _spares.Push(claimed);
         }
     }
 }
