@@ -7,11 +7,13 @@ internal static class RxFanout
 {
     public static async Task RunAsync(WebSocketServer server, WebSocketConnection connection)
     {
+        // One filter per connection, made once: a lambda written inside the loop would be a new delegate per message.
+        Func<WebSocketConnection, bool> others = other => other != connection;
         try
         {
             await foreach (var message in connection.ReadAllAsync())
             {
-                await server.BroadcastAsync(message, other => other != connection);
+                await server.BroadcastAsync(message, others);
             }
         }
         catch (ConnectionClosedException)

@@ -8,6 +8,15 @@ if (args is ["allocations", ..])
     return await EchoAllocations.RunAsync(messages, size);
 }
 
+if (args is ["broadcast", ..])
+{
+    // broadcast [N broadcasts] [K subscribers] [--types]
+    var numbers = args.Skip(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal))
+        .Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    return await BroadcastAllocations.RunAsync(numbers.Length > 0 ? numbers[0] : 20_000, numbers.Length > 1 ? numbers[1] : 100, size: 64,
+        types: args.Contains("--types"));
+}
+
 if (args is ["handshakes", ..])
 {
     var connections = args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000;

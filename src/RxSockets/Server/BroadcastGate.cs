@@ -41,45 +41,73 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
     /// <summary>Queues <paramref name="frame"/> on every open recipient that passes <paramref name="filter"/>; with a
     /// <paramref name="batch"/>, the recipients' idle writers are woken together by it rather than one by one.</summary>
     /// <returns>The number of connections the frame was queued on.</returns>
-    public async ValueTask<int> DeliverAsync(PreparedFrame frame, IEnumerable<WebSocketConnection> recipients,
+    public ValueTask<int> DeliverAsync(PreparedFrame frame, IEnumerable<WebSocketConnection> recipients,
         Func<WebSocketConnection, bool>? filter, WakeBatch? batch, CancellationToken cancellationToken)
     {
+        // Not an async method: a broadcast that waits for nobody (the steady state) completes here without a state
+        // machine.
         List<Task<bool>>? waiting = null;
         var delivered = 0;
-        foreach (var connection in recipients)
+        if (recipients is WebSocketConnection[] array)
         {
-            if (connection.State != ConnectionState.Open || (filter is not null && !filter(connection)))
+            // The server's broadcasts: an array walked by index, so no enumerator is allocated per broadcast.
+            foreach (var connection in array)
             {
-                continue;
+                Offer(connection, frame, filter, batch, ref delivered, ref waiting, cancellationToken);
             }
-
-            switch (TryOffer(connection.Driver, frame, batch))
+        }
+        else
+        {
+            foreach (var connection in recipients)
             {
-                case Outcome.Queued:
-                    delivered++;
-                    break;
-                case Outcome.MustWait:
-                    (waiting ??= []).Add(WaitAndOfferAsync(connection.Driver, frame, cancellationToken));
-                    break;
+                Offer(connection, frame, filter, batch, ref delivered, ref waiting, cancellationToken);
             }
         }
 
-        if (waiting is not null)
+        if (waiting is null)
         {
-            batch?.RunClaimed();   // a member waited for may have its writer among the claimed ones
-            foreach (var sent in await Task.WhenAll(waiting).ConfigureAwait(false))
-            {
-                delivered += sent ? 1 : 0;
-            }
+            return new ValueTask<int>(delivered);
+        }
+
+        batch?.RunClaimed();   // a member waited for may have its writer among the claimed ones
+        return AddWaitedAsync(delivered, waiting);
+    }
+
+    private static async ValueTask<int> AddWaitedAsync(int delivered, List<Task<bool>> waiting)
+    {
+        foreach (var sent in await Task.WhenAll(waiting).ConfigureAwait(false))
+        {
+            delivered += sent ? 1 : 0;
         }
 
         return delivered;
+    }
+
+    private void Offer(WebSocketConnection connection, PreparedFrame frame, Func<WebSocketConnection, bool>? filter, WakeBatch? batch,
+        ref int delivered, ref List<Task<bool>>? waiting, CancellationToken cancellationToken)
+    {
+        if (connection.State != ConnectionState.Open || (filter is not null && !filter(connection)))
+        {
+            return;
+        }
+
+        switch (TryOffer(connection.Driver, frame, batch))
+        {
+            case Outcome.Queued:
+                delivered++;
+                break;
+            case Outcome.MustWait:
+                (waiting ??= []).Add(WaitAndOfferAsync(connection.Driver, frame, cancellationToken));
+                break;
+        }
     }
 
     private Outcome TryOffer(ConnectionDriver driver, PreparedFrame frame, WakeBatch? batch = null)
     {
         if (WithinBudget(driver, frame))
         {
+            // The send queue's reference, taken before the frame is visible to the writer, which releases it.
+            frame.AddReference();
             if (batch is null)
             {
                 if (driver.TrySend(frame))
@@ -96,6 +124,8 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
 
                 return Outcome.Queued;
             }
+
+            frame.Release();   // not queued; never the last reference (the broadcaster holds one)
         }
 
         if (driver.State != ConnectionState.Open)
@@ -106,7 +136,7 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
         switch (_overflow)
         {
             case BroadcastOverflow.DropOldest:
-                while (!WithinBudget(driver, frame) || !driver.TrySend(frame))
+                while (!WithinBudget(driver, frame) || !TrySendReferenced(driver, frame))
                 {
                     if (!driver.TryDropOldestPrepared(out var evicted))
                     {
@@ -116,6 +146,7 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
                     }
 
                     CountEvicted(evicted);
+                    evicted.Release();   // the reference its send queue held
                 }
 
                 return Outcome.Queued;
@@ -130,6 +161,19 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
             default:
                 return Outcome.MustWait;
         }
+    }
+
+    /// <summary>Queues with the send queue's reference taken, giving it back when the queue refuses.</summary>
+    private static bool TrySendReferenced(ConnectionDriver driver, PreparedFrame frame)
+    {
+        frame.AddReference();
+        if (driver.TrySend(frame))
+        {
+            return true;
+        }
+
+        frame.Release();
+        return false;
     }
 
     private async Task<bool> WaitAndOfferAsync(ConnectionDriver driver, PreparedFrame frame, CancellationToken cancellationToken)

@@ -11,10 +11,32 @@ internal sealed class ConnectionRegistry(Admission admission) : IConnectionOwner
 {
     private readonly ConcurrentDictionary<long, WebSocketConnection> _connections = new();
     private int _count;
+    private int _version;
+    private Recipients? _recipients;
 
     public int Count => Volatile.Read(ref _count);
 
     public IReadOnlyCollection<WebSocketConnection> Snapshot => [.. _connections.Values];
+
+    /// <summary>The open connections for a broadcast: one array, made again only after a connection came or went, so
+    /// a steady stream of broadcasts copies (and allocates) nothing. Shared and never changed: read it, do not keep it.</summary>
+    public WebSocketConnection[] BroadcastSnapshot
+    {
+        get
+        {
+            var version = Volatile.Read(ref _version);
+            if (Volatile.Read(ref _recipients) is { } cached && cached.Version == version)
+            {
+                return cached.Connections;
+            }
+
+            // A connection added or removed while this copy is made bumps the version after changing the dictionary:
+            // the copy may already hold the change, but is tagged older, so the next broadcast makes it again.
+            WebSocketConnection[] connections = [.. _connections.Values];
+            Volatile.Write(ref _recipients, new Recipients(version, connections));
+            return connections;
+        }
+    }
 
     /// <summary>Tracks an accepted connection from <paramref name="address"/> (holding the place its handshake took)
     /// until it ends.</summary>
@@ -22,6 +44,7 @@ internal sealed class ConnectionRegistry(Admission admission) : IConnectionOwner
     {
         _connections[connection.Id] = connection;
         Interlocked.Increment(ref _count);
+        Interlocked.Increment(ref _version);
 
         // The connection tells us when it closes, before Completion completes, so whoever awaits Completion sees the
         // count updated. One that closed before it knew us is removed here.
@@ -54,7 +77,10 @@ internal sealed class ConnectionRegistry(Admission admission) : IConnectionOwner
         if (_connections.TryRemove(connection.Id, out _))
         {
             Interlocked.Decrement(ref _count);
+            Interlocked.Increment(ref _version);
             admission.Release();
         }
     }
+
+    private sealed record Recipients(int Version, WebSocketConnection[] Connections);
 }

@@ -40,16 +40,20 @@ public sealed partial class WebSocketServer
     /// <returns>The number of this node's connections the message was queued on.</returns>
     /// <exception cref="BackplaneUnavailableException">The broadcast was for every node and the backplane is
     /// unreachable: it reached only this node's connections.</exception>
-    public async ValueTask<int> BroadcastAsync(Message message, Func<WebSocketConnection, bool>? filter = null, CancellationToken cancellationToken = default)
+    public ValueTask<int> BroadcastAsync(Message message, Func<WebSocketConnection, bool>? filter = null, CancellationToken cancellationToken = default)
     {
         // A resumable session's connection carries numbered envelopes: send to the session instead.
-        var targets = _options.Resume is null && _options.Messaging is null ? filter : connection => Broadcastable(connection) && (filter is null || filter(connection));
-        var local = await _node.BroadcastLocallyAsync(message, targets, cancellationToken).ConfigureAwait(false);
-        if (filter is null)
-        {
-            await ToOtherNodesAsync(new BackplaneMessage(message, NodeId), local, cancellationToken).ConfigureAwait(false);
-        }
+        var targets = _options.Resume is null && _options.Messaging is null ? filter : BroadcastableAnd(filter);
+        var local = _node.BroadcastLocallyAsync(message, targets, cancellationToken);
 
+        // A filtered broadcast stays on this node: no state machine when it completes at once (the steady state).
+        return filter is null ? ToEveryNodeAsync(message, local, cancellationToken) : local;
+    }
+
+    private async ValueTask<int> ToEveryNodeAsync(Message message, ValueTask<int> delivering, CancellationToken cancellationToken)
+    {
+        var local = await delivering.ConfigureAwait(false);
+        await ToOtherNodesAsync(new BackplaneMessage(message, NodeId), local, cancellationToken).ConfigureAwait(false);
         return local;
     }
 
@@ -93,6 +97,11 @@ public sealed partial class WebSocketServer
             { LocalDeliveries = local };
         }
     }
+
+    /// <summary>The filter and <see cref="Broadcastable"/>. A method of its own: the closure is then made only on a
+    /// server with sessions or messaging, not on every broadcast of every server.</summary>
+    private Func<WebSocketConnection, bool> BroadcastableAnd(Func<WebSocketConnection, bool>? filter) =>
+        connection => Broadcastable(connection) && (filter is null || filter(connection));
 
     /// <summary>Whether raw broadcasts reach <paramref name="connection"/>: a resumable session's connection carries
     /// numbered envelopes, a messaging connection protocol frames.</summary>

@@ -43,6 +43,12 @@ internal sealed class ClusterNode : IBackplaneHandler
     /// <summary>Wakes the writers of topic deliveries together (see <see cref="WakeBatch"/>).</summary>
     public WakeBatch Wakes { get; } = new();
 
+    /// <summary>Wakes the writers of broadcasts together: at the end of the read being handled when a read loop
+    /// broadcasts (a publisher's run of messages), otherwise by one thread-pool item per burst. Not
+    /// <see cref="Wakes"/>: once the backplane flushes that one at the end of its runs, it no longer schedules itself,
+    /// and a broadcast made here has no such run.</summary>
+    private readonly WakeBatch _broadcastWakes = new(deferToReadBatch: true);
+
     public int FragmentSize => _options.FragmentSize;
 
     /// <summary>Whether the link to the cluster is up: false until started, and while the backplane is lost.</summary>
@@ -136,8 +142,33 @@ internal sealed class ClusterNode : IBackplaneHandler
     /// <summary>Frames <paramref name="message"/> once and queues it on this node's connections that pass
     /// <paramref name="audience"/> (all when null).</summary>
     /// <returns>The number of connections it was queued on.</returns>
-    public ValueTask<int> BroadcastLocallyAsync(Message message, Func<WebSocketConnection, bool>? audience, CancellationToken cancellationToken) =>
-        _gate.DeliverAsync(PreparedFrame.Create(message, _options.FragmentSize), _registry.Snapshot, audience, cancellationToken);
+    public ValueTask<int> BroadcastLocallyAsync(Message message, Func<WebSocketConnection, bool>? audience, CancellationToken cancellationToken)
+    {
+        // A pooled frame (its buffer back in the pool once the last recipient's writer has copied it), the cached
+        // recipients array, and the writers woken by one thread-pool item per burst rather than one per recipient:
+        // nothing is allocated per broadcast or per recipient in the steady state.
+        var frame = PreparedFrame.Rent(message, _options.FragmentSize);
+        var delivering = _gate.DeliverAsync(frame, _registry.BroadcastSnapshot, audience, _broadcastWakes, cancellationToken);
+        if (delivering.IsCompletedSuccessfully)
+        {
+            frame.Release();
+            return delivering;
+        }
+
+        return ReleaseAfterAsync(frame, delivering);
+    }
+
+    private static async ValueTask<int> ReleaseAfterAsync(PreparedFrame frame, ValueTask<int> delivering)
+    {
+        try
+        {
+            return await delivering.ConfigureAwait(false);
+        }
+        finally
+        {
+            frame.Release();
+        }
+    }
 
     public void OnMembership(string topic, ClusterMember member, bool joined)
     {

@@ -45,7 +45,12 @@ internal sealed partial class ConnectionDriver
                     continue;
                 }
 
-                if (!await HandleReadAsync(result, input).ConfigureAwait(false))
+                // Broadcasts made while this read is handled wake their recipients' writers once, here, when the
+                // handling returns to this loop (done, or at its first wait): each recipient writes the whole run.
+                WakeBatch.EnterReadBatch();
+                var handling = HandleReadAsync(result, input);
+                WakeBatch.ExitReadBatch();
+                if (!await handling.ConfigureAwait(false))
                 {
                     break;
                 }

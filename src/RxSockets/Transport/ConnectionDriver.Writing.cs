@@ -84,14 +84,17 @@ internal sealed partial class ConnectionDriver
         var wrote = false;
         while (written < FlushThreshold && _send.TryDequeue(out var item))
         {
+            var length = item.Length;   // read before a pooled frame is released (and perhaps reused)
             if (_protocol.FailFast)
             {
+                item.Prepared?.Release();   // dropped: the send queue's reference goes
                 continue;
             }
 
             if (item.Prepared is { } prepared)
             {
                 output.Write(prepared.SelectFor(_protocol.Deflate));
+                prepared.Release();   // copied into the transport: a pooled broadcast frame may go back to its pool
             }
             else
             {
@@ -99,9 +102,9 @@ internal sealed partial class ConnectionDriver
                 item.ReleaseLease();
             }
 
-            written += item.Length;
+            written += length;
             wrote = true;
-            Diagnostics.RxSocketsMetrics.MessageSent(Role, MetricsPort, item.Length);
+            Diagnostics.RxSocketsMetrics.MessageSent(Role, MetricsPort, length);
         }
 
         return wrote;

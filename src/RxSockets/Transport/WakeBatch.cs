@@ -7,11 +7,23 @@ namespace RxSockets.Transport;
 /// (<see cref="Flush"/>, from <see cref="Scaling.IBackplaneHandler.OnPublicationsDrained"/>), the writers run then, on
 /// that thread; until it does, one thread-pool item per batch runs them. Thread-safe.
 /// </summary>
-internal sealed class WakeBatch : IThreadPoolWorkItem
+internal sealed class WakeBatch(bool deferToReadBatch = false) : IThreadPoolWorkItem
 {
+    // The writers claimed by broadcasts made on this thread while a read loop handles a read (EnterReadBatch), run
+    // when it is handled: a publisher's run of messages becomes one write per recipient, without a thread-pool hop.
+    [ThreadStatic]
+    private static int t_readBatchDepth;
+    [ThreadStatic]
+    private static List<ConnectionDriver>? t_deferred;
+    [ThreadStatic]
+    private static List<ConnectionDriver>? t_spare;
+
     private readonly Lock _gate = new();
     private List<ConnectionDriver> _claimed = [];
-    private List<ConnectionDriver>? _spare = [];
+
+    // Lists whose run is over, kept with their capacity: runs may overlap (a thread-pool item runs while the next
+    // burst schedules another), and a list made per overlap was the fan-out's last allocation.
+    private readonly Stack<List<ConnectionDriver>> _spares = new();
     private bool _scheduled;
     private volatile bool _flushedByRuns;
 
@@ -19,6 +31,12 @@ internal sealed class WakeBatch : IThreadPoolWorkItem
     /// pool, for a backplane that never flushes).</summary>
     public void Add(ConnectionDriver driver)
     {
+        if (deferToReadBatch && t_readBatchDepth > 0)
+        {
+            (t_deferred ??= []).Add(driver);
+            return;
+        }
+
         lock (_gate)
         {
             _claimed.Add(driver);
@@ -43,6 +61,31 @@ internal sealed class WakeBatch : IThreadPoolWorkItem
 
     void IThreadPoolWorkItem.Execute() => RunClaimed();
 
+    /// <summary>A read loop starts handling a read on this thread: the writers its broadcasts claim (in a batch made
+    /// with <c>deferToReadBatch</c>) wait for <see cref="ExitReadBatch"/>.</summary>
+    public static void EnterReadBatch() => t_readBatchDepth++;
+
+    /// <summary>The read's handling returned to its loop (finished, or waiting, perhaps for one of these writers):
+    /// runs the writers claimed meanwhile on this thread, each up to its first asynchronous wait.</summary>
+    public static void ExitReadBatch()
+    {
+        if (--t_readBatchDepth > 0 || t_deferred is not { Count: > 0 } deferred)
+        {
+            return;
+        }
+
+        // A writer run here cannot claim more (writers do not broadcast), but keep the list apart while it runs.
+        t_deferred = t_spare;
+        t_spare = null;
+        foreach (var driver in deferred)
+        {
+            driver.RunClaimedWriter();
+        }
+
+        deferred.Clear();
+        t_spare = deferred;
+    }
+
     /// <summary>Runs every claimed writer on this thread now: before a fan-out waits for room in a member's queue,
     /// whose writer may be among them.</summary>
     public void RunClaimed()
@@ -57,8 +100,7 @@ internal sealed class WakeBatch : IThreadPoolWorkItem
             }
 
             claimed = _claimed;
-            _claimed = _spare ?? [];
-            _spare = null;
+            _claimed = _spares.TryPop(out var spare) ? spare : [];
         }
 
         foreach (var driver in claimed)
@@ -69,7 +111,7 @@ internal sealed class WakeBatch : IThreadPoolWorkItem
         claimed.Clear();
         lock (_gate)
         {
-            _spare ??= claimed;
+            _spares.Push(claimed);
         }
     }
 }

@@ -62,9 +62,9 @@ public class DeflateSessionTests
         var usual = PreparedFrame.Create(Message.Binary(s_compressible), fragmentSize: 0).GetBytes(settings, out var usualCompressed);
 
         Assert.That(compressed, Is.False);
-        Assert.That(bytes[0] & 0x40, Is.Zero, "RSV1");
+        Assert.That(bytes.Span[0] & 0x40, Is.Zero, "RSV1");
         Assert.That(usualCompressed, Is.True);
-        Assert.That(usual[0] & 0x40, Is.Not.Zero, "RSV1");
+        Assert.That(usual.Span[0] & 0x40, Is.Not.Zero, "RSV1");
     }
 
     [Test, CancelAfter(5_000)]
