@@ -9,7 +9,7 @@
 # A table goes to stdout (markdown), progress to stderr. See bench/README.md ("Fan-out").
 #
 # Usage: bench/fanout.sh [--no-build]
-# Environment: FANOUT_CONNECTIONS (1000) FANOUT_DURATION (5s) FANOUT_WARMUP (1s) FANOUT_SIZE (64) FANOUT_WINDOW (8)
+# Environment: FANOUT_CONNECTIONS (1000) FANOUT_DURATION (3s) FANOUT_WARMUP (4s) FANOUT_SIZE (64) FANOUT_WINDOW (8)
 #   FANOUT_REPS (3) FANOUT_PIN ("1 0": server on CPU 1, load generator on CPU 0, with taskset; "none": unpinned)
 #   FANOUT_LOADGEN (c: bench/cload/fanload.c, the default; dotnet: bench/FanoutLoad)
 #   FANOUT_ONLY (a regular expression: only the servers whose display name matches, e.g. "RxSockets embedded")
@@ -26,8 +26,9 @@ case "$LOADGEN" in
 esac
 
 CONNECTIONS=${FANOUT_CONNECTIONS:-1000}
-DURATION=${FANOUT_DURATION:-5s}
-WARMUP=${FANOUT_WARMUP:-1s}
+DURATION=${FANOUT_DURATION:-3s}
+# 4 s, as bench/run.sh: a pinned .NET server needs seconds before its hot paths are compiled optimised.
+WARMUP=${FANOUT_WARMUP:-4s}
 SIZE=${FANOUT_SIZE:-64}
 WINDOW=${FANOUT_WINDOW:-8}
 REPS=${FANOUT_REPS:-3}

@@ -240,6 +240,10 @@ static size_t echo_frames(struct conn *c, const unsigned char *in, size_t n, uns
     while (pos < n && c->state == OPEN) {
         if (!c->in_payload) {
             size_t need = 2;
+            if (c->header_len >= 2) {   /* a header split over reads: its length is known from its second byte */
+                size_t len7 = c->header[1] & 0x7f;
+                need = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + ((c->header[1] & 0x80) ? 4 : 0);
+            }
             while (c->header_len < need && pos < n) {
                 c->header[c->header_len++] = in[pos++];
                 if (c->header_len == 2) {
