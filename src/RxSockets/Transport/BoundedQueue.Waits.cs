@@ -1,0 +1,100 @@
+using System.Threading.Channels;
+
+namespace RxSockets.Transport;
+
+/// <summary>The rarer operations of a <see cref="BoundedQueue{T}"/>: a lossy policy's eviction, and the waits of a
+/// writer for the reader (to take the next item, or to have taken them all).</summary>
+internal sealed partial class BoundedQueue<T>
+{
+    /// <summary>Removes the oldest item that matches <paramref name="match"/> (a lossy policy evicting it), keeping
+    /// the order of the others.</summary>
+    public bool TryRemoveOldest(Func<T, bool> match, out T item)
+    {
+        List<TaskCompletionSource>? writers;
+        _gate.Enter();
+        try
+        {
+            var found = -1;
+            for (var i = 0; i < _count && found < 0; i++)
+            {
+                found = match(_items![(_head + i) % _items.Length]) ? i : -1;
+            }
+
+            if (found < 0)
+            {
+                item = default!;
+                return false;
+            }
+
+            item = _items![(_head + found) % _items.Length];
+            for (var i = found; i < _count - 1; i++)
+            {
+                _items[(_head + i) % _items.Length] = _items[(_head + i + 1) % _items.Length];
+            }
+
+            _items[(_head + _count - 1) % _items.Length] = default!;
+            _count--;
+            _bytes -= SizeOf(item);
+            writers = _blockedWriters;
+            _blockedWriters = null;
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+
+        ReleaseWriters(writers);
+        return true;
+    }
+
+    /// <summary>Completes when the reader next takes an item (at once when the queue is empty): a writer waiting for
+    /// the queue to shrink below a limit of its own, lower than the capacity.</summary>
+    /// <exception cref="ChannelClosedException">The queue was completed.</exception>
+    public Task WaitForReadAsync(CancellationToken cancellationToken)
+    {
+        TaskCompletionSource read;
+        _gate.Enter();
+        try
+        {
+            if (_completed)
+            {
+                return Task.FromException(new ChannelClosedException());
+            }
+
+            if (_count == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            read = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            (_blockedWriters ??= []).Add(read);
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+
+        return read.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Completes once the reader has taken every queued item and come back to wait for more, so whatever it
+    /// did with them (answering them, say) is done; at once when it is there already, or when nothing was ever queued.
+    /// The caller bounds the wait: a reader that stopped reading never comes back.</summary>
+    public Task WaitForReaderIdleAsync()
+    {
+        _gate.Enter();
+        try
+        {
+            if (_completed || (_count == 0 && !_readerBusy))
+            {
+                return Task.CompletedTask;
+            }
+
+            return (_readerIdle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+}
