@@ -52,7 +52,8 @@ public readonly struct MessageLease : IDisposable
     /// <summary>True when the payload is in a pooled buffer that disposing gives back.</summary>
     public bool IsPooled => _owner is not null;
 
-    /// <summary>True until the lease is disposed or sent.</summary>
+    /// <summary>True until the lease is disposed or sent; always true for a lease that is not pooled (nothing to give
+    /// back: its message owns its array).</summary>
     public bool IsLive => _owner is null || _owner.IsLive(_version);
 
     /// <summary>An owned copy of the message, which stays valid after the lease is over (one array allocated).</summary>
