@@ -310,7 +310,6 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
         return true;
     }
 
-
     private void Enqueue(T item)
     {
         if (_items is null)

@@ -87,20 +87,20 @@ internal sealed partial class ConnectionDriver
             var length = item.Length;   // read before a pooled frame is released (and perhaps reused)
             if (_protocol.FailFast)
             {
-                item.Prepared?.Release();   // dropped: the send queue's reference goes
+                item.Release();   // dropped: what the entry holds goes back
                 continue;
             }
 
             if (item.Prepared is { } prepared)
             {
                 output.Write(prepared.SelectFor(_protocol.Deflate));
-                prepared.Release();   // copied into the transport: a pooled broadcast frame may go back to its pool
             }
             else
             {
                 _protocol.WriteMessage(output, item.Message);
-                item.ReleaseLease();
             }
+
+            item.Release();   // copied into the transport: a pooled frame or a lease's buffer may go back to its pool
 
             written += length;
             wrote = true;

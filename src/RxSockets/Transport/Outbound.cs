@@ -7,10 +7,15 @@ internal readonly record struct Outbound(Message Message, PreparedFrame? Prepare
 {
     public int Length => Prepared?.PayloadLength ?? Message.Data.Length;
 
-    /// <summary>Gives a handed-over lease's buffer back (after writing it); nothing for other entries.</summary>
-    public void ReleaseLease()
+    /// <summary>Gives back what the entry holds once the writer is done with it (written or dropped): the send queue's
+    /// reference to a prepared frame, or a handed-over lease's buffer; nothing for a plain message.</summary>
+    public void Release()
     {
-        if (LeaseVersion != 0)
+        if (Prepared is { } prepared)
+        {
+            prepared.Release();
+        }
+        else if (LeaseVersion != 0)
         {
             PooledPayload.Of(Message.Data)?.Release(LeaseVersion);
         }
