@@ -73,8 +73,8 @@ public static class RxSocketsTest
     /// (<see cref="WebSocketServer.CreateDetached"/>, no socket at all) and with a listening one.</summary>
     /// <param name="server">The server.</param>
     /// <param name="path">The request target, such as <c>/chat?room=1</c>.</param>
-    /// <param name="clientOptions">The client end's options: its <see cref="WebSocketClientOptions.Headers"/>,
-    /// <see cref="WebSocketClientOptions.Origin"/> and <see cref="WebSocketClientOptions.SubProtocols"/> go into the
+    /// <param name="clientOptions">The client end's options: its <see cref="ClientConnectionOptions.Headers"/>,
+    /// <see cref="ClientConnectionOptions.Origin"/> and <see cref="ClientConnectionOptions.SubProtocols"/> go into the
     /// request; null for the defaults.</param>
     /// <param name="cancellationToken">Cancels the server's verification.</param>
     /// <returns>The pair; its <see cref="ConnectionPair.Server"/> is the server's connection.</returns>

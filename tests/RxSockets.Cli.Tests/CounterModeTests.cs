@@ -52,7 +52,7 @@ public class CounterModeTests
     {
         var (serve, url) = await CliServe.StartAsync(cancellationToken, "--count", "20", "--rate", "200", "--resume");
         await using var _ = serve;
-        var layer = ResumeLayer.Create(new WebSocketClientOptions { Resume = new ResumeOptions() })!;   // Resume is set
+        var layer = new ResumeLayer(new ResumeOptions(), System.Reactive.Concurrency.DefaultScheduler.Instance);
         var (first, firstResumed) = await ConnectAsync(url, layer, cancellationToken);
         var beforeDrop = await ReadUserAsync(first, layer, 5, cancellationToken);
         first.Abort();

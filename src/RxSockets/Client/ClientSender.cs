@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using RxSockets.Connection;
 using RxSockets.Transport;
 
 namespace RxSockets.Client;

@@ -35,7 +35,7 @@ public sealed class ConnectionAttempt
         set => _url = WebSocketUrl.Validate(value, nameof(value));
     }
 
-    /// <summary>The request headers of this attempt: a copy of <see cref="WebSocketClientOptions.Headers"/>, to change
+    /// <summary>The request headers of this attempt: a copy of <see cref="ClientConnectionOptions.Headers"/>, to change
     /// freely (set <c>Authorization</c>, remove a cookie…). The handshake's own headers are refused as there.</summary>
     public IDictionary<string, string> Headers { get; }
 }

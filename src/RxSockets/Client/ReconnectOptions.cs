@@ -62,7 +62,7 @@ public sealed class ReconnectOptions
     /// <see cref="ShouldReconnect"/> decides whether to try again (by default it does not: the client gives up with
     /// that exception). The token is cancelled when the client stops.</summary>
     /// <value>The default is null: every attempt uses <see cref="WebSocketClient.Url"/> and
-    /// <see cref="WebSocketClientOptions.Headers"/> as they are.</value>
+    /// <see cref="ClientConnectionOptions.Headers"/> as they are.</value>
     /// <example>
     /// <code>
     /// reconnect.BeforeConnect = async (attempt, ct) =>

@@ -1,4 +1,5 @@
 using RxSockets.Client;
+using RxSockets.Connection;
 using RxSockets.Reactive;
 using RxSockets.Transport;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RxSockets.Client;
+using RxSockets.Connection;
 using RxSockets.Reactive;
 using RxSockets.Transport;
 using RxSockets.Transport.Connect;
@@ -93,7 +94,7 @@ public sealed partial class WebSocketClient : IWebSocketChannel
         }
         else
         {
-            SessionLayer = Resumption.ResumeLayer.Create(_options);
+            SessionLayer = Resumption.ResumeLayer.Create(_options.Resume, _options.Scheduler);
         }
     }
 

@@ -172,16 +172,16 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
     /// <param name="cancellationToken">Cancels the connection attempt.</param>
     /// <exception cref="ArgumentException">The URL is not an absolute ws:// URL, or an option is invalid.</exception>
     /// <exception cref="HandshakeException">The server refused the upgrade; carries the HTTP status.</exception>
-    public static ValueTask<WebSocketConnection> ConnectAsync(Uri uri, WebSocketClientOptions? options = null, CancellationToken cancellationToken = default)
+    public static ValueTask<WebSocketConnection> ConnectAsync(Uri uri, ClientConnectionOptions? options = null, CancellationToken cancellationToken = default)
     {
         var url = WebSocketUrl.Validate(uri, nameof(uri));
-        var validated = (options ?? new WebSocketClientOptions()).ValidatedCopy();
+        var validated = (options ?? new DefaultClientConnectionOptions()).ValidatedCopy();
         return ConnectValidatedAsync(url, validated, cancellationToken);
     }
 
     /// <summary>Connects with options already validated and copied (<see cref="WebSocketClient"/>'s too): the
     /// connector opens the transport and runs the handshake; the connection is built here, by the surface.</summary>
-    internal static async ValueTask<WebSocketConnection> ConnectValidatedAsync(Uri url, WebSocketClientOptions validated, CancellationToken cancellationToken)
+    internal static async ValueTask<WebSocketConnection> ConnectValidatedAsync(Uri url, ClientConnectionOptions validated, CancellationToken cancellationToken)
     {
         // Built after the connector returned, so in the caller's context rather than under the connect span, which
         // has ended: what the connection's loops do later is not traced as part of the connect.
@@ -198,8 +198,8 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
     }
 
     /// <summary>Connects to a WebSocket server given its URL as a string.</summary>
-    /// <inheritdoc cref="ConnectAsync(Uri, WebSocketClientOptions?, CancellationToken)"/>
-    public static ValueTask<WebSocketConnection> ConnectAsync(string url, WebSocketClientOptions? options = null, CancellationToken cancellationToken = default) =>
+    /// <inheritdoc cref="ConnectAsync(Uri, ClientConnectionOptions?, CancellationToken)"/>
+    public static ValueTask<WebSocketConnection> ConnectAsync(string url, ClientConnectionOptions? options = null, CancellationToken cancellationToken = default) =>
         ConnectAsync(WebSocketUrl.Parse(url, nameof(url)), options, cancellationToken);
 
     /// <summary>Runs the WebSocket protocol over a transport that has already been upgraded (the opening handshake

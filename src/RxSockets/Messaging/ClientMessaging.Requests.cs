@@ -64,7 +64,7 @@ internal sealed partial class ClientMessaging
         Task<Message> reply;
         lock (Gate)
         {
-            ObjectDisposedException.ThrowIf(_disposed, typeof(WebSocketClient));
+            ThrowIfDisposed();
             (var id, reply) = _requests.Begin(cancellationToken);
             var node = _outbound.AddLast(new Outbound(ProtocolCodec.Encode(frame(id)), id, reply, null));
             Wake();

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using RxSockets.Client;
+using RxSockets.Connection;
 using RxSockets.Reactive;
 
 namespace RxSockets.Messaging;
@@ -68,7 +68,7 @@ internal sealed partial class ClientMessaging : IClientSessionLayer
         var end = new CancellationTokenSource();
         lock (Gate)
         {
-            ObjectDisposedException.ThrowIf(_disposed, typeof(WebSocketClient));
+            ThrowIfDisposed();
             _connection = connection;
             _connectionEnd = end;
 
@@ -247,5 +247,17 @@ internal sealed partial class ClientMessaging : IClientSessionLayer
                 "The connection was lost before the answer; the server may or may not have processed it.",
                 closed?.Sent ?? connection.Driver.SentClose, closed?.Received ?? connection.CloseStatus, cause));
         }
+    }
+
+    /// <summary>Throws what the client's own members throw once it is disposed (the client disposes its messaging);
+    /// named, not typed, as the client is the façade above this feature.</summary>
+    private void ThrowIfDisposed()
+    {
+#pragma warning disable CA1513 // ThrowIf takes the disposed object's type, which this feature must not name: the client is the façade above it.
+        if (_disposed)
+        {
+            throw new ObjectDisposedException(nameof(WebSocketClient));
+        }
+#pragma warning restore CA1513
     }
 }

@@ -1,13 +1,16 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using System.Reactive.Concurrency;
 using RxSockets.Reactive;
+using RxSockets.Topics;
 
 namespace RxSockets.Messaging;
 
 /// <summary>The server's messaging-protocol connections (<see cref="WebSocketServerOptions.Messaging"/>): starts a
 /// <see cref="MessagingPeer"/> for every connection that negotiated <c>rxsockets.v1</c>, announces it on
-/// <see cref="Clients"/>, and finds it again for the server's requests. Thread-safe.</summary>
-internal sealed class MessagingHost(WebSocketServerOptions options, ILogger logger, Action<Exception> onObserverFault)
+/// <see cref="Clients"/>, and finds it again for the server's requests. Handed what it needs by its server: the
+/// settings (null when messaging is off), the server's clock and its topics. Thread-safe.</summary>
+internal sealed class MessagingHost(MessagingServerSettings? settings, IScheduler scheduler, TopicRegistry topics, ILogger logger, Action<Exception> onObserverFault)
 {
     private readonly ConcurrentDictionary<long, MessagingPeer> _peers = new();
     private readonly ObserverList<WebSocketConnection> _clients = new(onObserverFault);
@@ -16,12 +19,12 @@ internal sealed class MessagingHost(WebSocketServerOptions options, ILogger logg
     public IObservable<WebSocketConnection> Clients => _clients;
 
     /// <summary>Whether the protocol, not the application, reads <paramref name="connection"/>'s messages.</summary>
-    public bool Owns(WebSocketConnection connection) => options.Messaging is not null && connection.SubProtocol == ProtocolCodec.SubProtocol;
+    public bool Owns(WebSocketConnection connection) => settings is not null && connection.SubProtocol == ProtocolCodec.SubProtocol;
 
     /// <summary>Serves a connection that <see cref="Owns"/> until it ends.</summary>
-    public void Start(WebSocketServer server, WebSocketConnection connection)
+    public void Start(WebSocketConnection connection)
     {
-        var peer = new MessagingPeer(server, connection, options.Messaging!, options.Scheduler, logger);
+        var peer = new MessagingPeer(topics, connection, settings!, scheduler, logger);   // Owns() checked settings
         _peers[connection.Id] = peer;
         _clients.Next(connection);
         _ = RunAsync(connection.Id, peer);

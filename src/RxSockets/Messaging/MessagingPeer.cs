@@ -23,9 +23,9 @@ internal sealed class MessagingPeer : IDisposable
     /// <summary>Requests past the limit, sent on after being refused.</summary>
     public const CloseCode TooManyRequestsCode = (CloseCode)4008;
 
-    private readonly WebSocketServer _server;
+    private readonly TopicRegistry _registry;   // the server's topics
     private readonly WebSocketConnection _connection;
-    private readonly MessagingServerOptions _options;
+    private readonly MessagingServerSettings _options;
     private readonly IScheduler _scheduler;
     private readonly ILogger _logger;
     private readonly PendingRequests _outbound;
@@ -34,9 +34,9 @@ internal sealed class MessagingPeer : IDisposable
     private readonly CancellationTokenSource _ended = new();
     private int _refused;   // requests refused for the limit since the last one accepted
 
-    public MessagingPeer(WebSocketServer server, WebSocketConnection connection, MessagingServerOptions options, IScheduler scheduler, ILogger logger)
+    public MessagingPeer(TopicRegistry registry, WebSocketConnection connection, MessagingServerSettings options, IScheduler scheduler, ILogger logger)
     {
-        _server = server;
+        _registry = registry;
         _connection = connection;
         _options = options;
         _scheduler = scheduler;
@@ -117,7 +117,7 @@ internal sealed class MessagingPeer : IDisposable
             case FrameKind.Unsubscribe:
                 if (_topics.Remove(frame.Topic!))
                 {
-                    _server.Topic(frame.Topic!).Leave(_connection);
+                    _registry.GetOrAdd(frame.Topic!).Leave(_connection);
                 }
 
                 await SendAsync(new ProtocolFrame(FrameKind.Unsubscribed) { Id = frame.Id, Topic = frame.Topic }).ConfigureAwait(false);
@@ -155,7 +155,7 @@ internal sealed class MessagingPeer : IDisposable
         {
             return;
         }
-        var topic = _server.Topic(name);
+        var topic = _registry.GetOrAdd(name);
         TopicJoinResult joined;
         try
         {
@@ -194,7 +194,7 @@ internal sealed class MessagingPeer : IDisposable
         TopicPosition position;
         try
         {
-            (_, position) = await _server.Topic(frame.Topic!).PublishPositionAsync(frame.Payload!.Value, null, _ended.Token).ConfigureAwait(false);
+            (_, position) = await _registry.GetOrAdd(frame.Topic!).PublishPositionAsync(frame.Payload!.Value, null, _ended.Token).ConfigureAwait(false);
         }
         catch (BackplaneUnavailableException error)
         {
@@ -295,7 +295,7 @@ internal sealed class MessagingPeer : IDisposable
         {
             await Task.Yield();   // never run a handler on the read loop
             answer = _options.RequestHandlers.TryGetValue(name, out var handler)
-                ? new ProtocolFrame(FrameKind.Reply) { Id = frame.Id, Payload = await handler(new MessagingRequest(_server, _connection, name, frame.Payload!.Value), cancel.Token).ConfigureAwait(false) }
+                ? new ProtocolFrame(FrameKind.Reply) { Id = frame.Id, Payload = await handler(_connection, name, frame.Payload!.Value, cancel.Token).ConfigureAwait(false) }
                 : Error(frame.Id, MessagingErrorCodes.NotFound, $"no handler for requests named '{name}'");
         }
         catch (RequestFailedException refused)

@@ -52,7 +52,7 @@ public sealed partial class ResumableSession
     private bool _isEnded;
     private long _resumes;
 
-    internal ResumableSession(string id, WebSocketServerOptions options, ResumeOptions resume, ILogger logger, Action<ResumableSession> ended)
+    internal ResumableSession(string id, ConnectionOptions options, ResumeOptions resume, ILogger logger, Action<ResumableSession> ended)
     {
         Id = id;
         _stream = new ResumeStream(resume);

@@ -16,7 +16,7 @@ namespace RxSockets.Resumption;
 /// </summary>
 internal sealed class ResumeHost
 {
-    private readonly WebSocketServerOptions _options;
+    private readonly ConnectionOptions _options;   // the server's: each session's clock and inbound bounds
     private readonly ResumeOptions? _resume;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, ResumableSession> _sessions = new(StringComparer.Ordinal);
@@ -24,10 +24,13 @@ internal sealed class ResumeHost
     private readonly Channel<ResumableSession> _started = Channel.CreateUnbounded<ResumableSession>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ResumeHost(WebSocketServerOptions options, ILogger logger)
+    /// <param name="resume">The server's <see cref="WebSocketServerOptions.Resume"/>; null when resumption is off.</param>
+    /// <param name="options">The server's connection options (validated).</param>
+    /// <param name="logger">The server's logger.</param>
+    public ResumeHost(ResumeOptions? resume, ConnectionOptions options, ILogger logger)
     {
         _options = options;
-        _resume = options.Resume;
+        _resume = resume;
         _logger = logger;
         Sessions = new ChannelObservable<ResumableSession>(_started.Reader, _stopped.Task,
             error => Diagnostics.Log.ObserverFaulted(logger, 0, error), nameof(WebSocketServer.Sessions));

@@ -1,6 +1,6 @@
 using System.Reactive.Concurrency;
 using System.Threading.Channels;
-using RxSockets.Client;
+using RxSockets.Connection;
 using RxSockets.Reactive;
 
 namespace RxSockets.Resumption;
@@ -36,12 +36,10 @@ internal sealed class ResumeLayer : IClientSessionLayer
         _ackInterval = options.AckInterval;
     }
 
-    /// <summary>The layer the options ask for: null when <see cref="WebSocketClientOptions.Resume"/> is null.</summary>
-    public static ResumeLayer? Create(WebSocketClientOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return options.Resume is { } resume ? new ResumeLayer(resume, options.Scheduler) : null;
-    }
+    /// <summary>The layer a client's options ask for (<see cref="WebSocketClientOptions.Resume"/> and its
+    /// <see cref="ConnectionOptions.Scheduler"/>): null when <paramref name="resume"/> is null.</summary>
+    public static ResumeLayer? Create(ResumeOptions? resume, IScheduler scheduler) =>
+        resume is null ? null : new ResumeLayer(resume, scheduler);
 
     public IReadOnlyList<string> SubProtocols => ResumeProtocol.Offered;
 

@@ -115,7 +115,7 @@ public sealed partial class WebSocketServer
         _registry.Add(connection, address);
         if (_messaging.Owns(connection))
         {
-            _messaging.Start(this, connection);
+            _messaging.Start(connection);
             return;
         }
 

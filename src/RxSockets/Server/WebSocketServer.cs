@@ -71,12 +71,12 @@ public sealed partial class WebSocketServer : IAsyncDisposable, IHandshakeOwner
         _failureObservers = new ObserverList<HandshakeFailure>(error => Diagnostics.Log.ObserverFaulted(logger, 0, error));
         _failures = new HandshakeFailureFeed(() => _failureObservers.HasObservers, _failureObservers.Next);
         _acceptor = new ServerAcceptor(settings, _admission, _logger, tls, _failures);
-        _resume = new ResumeHost(options, _logger);
-        _messaging = new MessagingHost(options, _logger, error => Diagnostics.Log.ObserverFaulted(_logger, 0, error));
+        _resume = new ResumeHost(options.Resume, options, _logger);
         _gate = new BroadcastGate(options);
         _node = new ClusterNode(options.Backplane ?? new InProcessBackplane(), _registry, _gate, options, Broadcastable, logger);
-        _topics = new TopicRegistry(_node, options.ConfigureTopic, error => Diagnostics.Log.ObserverFaulted(_logger, 0, error));
+        _topics = new TopicRegistry(_node, ProtocolTopicFrames.Instance, options.ConfigureTopic, error => Diagnostics.Log.ObserverFaulted(_logger, 0, error));
         _node.Attach(_topics);
+        _messaging = new MessagingHost(options.Messaging?.ToSettings(this), options.Scheduler, _topics, _logger, error => Diagnostics.Log.ObserverFaulted(_logger, 0, error));
         if (_node.Backplane is InProcessBackplane)
         {
             // Synchronous (nothing to reach): a completed task, whose failure (a backplane already in use) is thrown here.

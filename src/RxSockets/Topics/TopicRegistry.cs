@@ -3,8 +3,9 @@ using System.Collections.Concurrent;
 namespace RxSockets.Topics;
 
 /// <summary>A server's topics by name, created on first use with the options
-/// <see cref="WebSocketServerOptions.ConfigureTopic"/> gives them. Thread-safe and lock-free.</summary>
-internal sealed class TopicRegistry(ClusterNode node, Func<string, TopicOptions?>? configure, Action<Exception> onObserverFault)
+/// <see cref="WebSocketServerOptions.ConfigureTopic"/> gives them, on the server's node, framing for protocol members
+/// with <paramref name="protocol"/>. Thread-safe and lock-free.</summary>
+internal sealed class TopicRegistry(ITopicNode node, ITopicProtocol protocol, Func<string, TopicOptions?>? configure, Action<Exception> onObserverFault)
 {
     private readonly ConcurrentDictionary<string, WebSocketTopic> _topics = new(StringComparer.Ordinal);
 
@@ -32,6 +33,6 @@ internal sealed class TopicRegistry(ClusterNode node, Func<string, TopicOptions?
     {
         var options = configure?.Invoke(name);
         options?.Validate($"{nameof(WebSocketServerOptions.ConfigureTopic)}(\"{name}\")");
-        return new WebSocketTopic(name, node, options?.Clone(), onObserverFault);
+        return new WebSocketTopic(name, node, protocol, options?.Clone(), onObserverFault);
     }
 }

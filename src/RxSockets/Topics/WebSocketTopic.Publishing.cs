@@ -24,7 +24,7 @@ public sealed partial class WebSocketTopic
     /// publication's position (what the messaging protocol acknowledges).</summary>
     internal async ValueTask<(int Delivered, TopicPosition Position)> PublishPositionAsync(Message message, WebSocketConnection? except, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_node.Stopped, typeof(WebSocketServer));
+        _node.ThrowIfStopped();
         var outgoing = new BackplaneMessage(message, _node.NodeId, except?.Id);
         TopicPosition position;
         try
@@ -70,11 +70,11 @@ public sealed partial class WebSocketTopic
     {
         var frame = Prepare(publication);
         var except = publication.Node == _node.NodeId ? publication.Except : null;
-        var delivered = await _node.Gate.DeliverAsync(frame, Recipients(publication, frame, except, protocol: false), null, _node.Wakes, CancellationToken.None).ConfigureAwait(false);
+        var delivered = await _node.DeliverAsync(frame, Recipients(publication, frame, except, protocol: false), _node.Wakes, CancellationToken.None).ConfigureAwait(false);
         if (Volatile.Read(ref _protocolMembers) > 0)
         {
             var protocolFrame = PrepareProtocol(publication);
-            delivered += await _node.Gate.DeliverAsync(protocolFrame, Recipients(publication, protocolFrame, except, protocol: true), null, _node.Wakes, CancellationToken.None)
+            delivered += await _node.DeliverAsync(protocolFrame, Recipients(publication, protocolFrame, except, protocol: true), _node.Wakes, CancellationToken.None)
                 .ConfigureAwait(false);
         }
         lock (_events)
@@ -126,7 +126,7 @@ public sealed partial class WebSocketTopic
 
     private PreparedFrame PrepareProtocol(TopicPublication publication)
     {
-        var frame = Messaging.ProtocolTopicFrames.Publication(publication, _node.FragmentSize);
+        var frame = _protocol.Publication(publication, _node.FragmentSize);
         frame.DropCounter = this;
         return frame;
     }

@@ -1,4 +1,3 @@
-using RxSockets.Server;
 using RxSockets.Topics;
 using RxSockets.Transport;
 
@@ -111,20 +110,20 @@ public sealed partial class WebSocketTopic
         if (notice is { } message)
         {
             var frame = PreparedFrame.Create(message, _node.FragmentSize);
-            await _node.Gate.DeliverAsync(frame, members.Where(m => !m.Protocol).Select(m => m.Connection), null, CancellationToken.None).ConfigureAwait(false);
+            await _node.DeliverAsync(frame, members.Where(m => !m.Protocol).Select(m => m.Connection), null, CancellationToken.None).ConfigureAwait(false);
         }
 
         // Protocol members are always told, in the protocol's own terms.
         if (members.Any(m => m.Protocol))
         {
-            var frame = Messaging.ProtocolTopicFrames.Gap(gap, _node.FragmentSize);
+            var frame = _protocol.Gap(gap, _node.FragmentSize);
             frame.DropCounter = this;
-            await _node.Gate.DeliverAsync(frame, members.Where(m => m.Protocol).Select(m => m.Connection), null, CancellationToken.None).ConfigureAwait(false);
+            await _node.DeliverAsync(frame, members.Where(m => m.Protocol).Select(m => m.Connection), null, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
     /// <summary>Sends a recovered publication to one member; false once the member's connection is no longer open (the
     /// recovery stops there rather than frame the rest of the history for nobody).</summary>
     private async ValueTask<bool> SendAsync(WebSocketConnection connection, PreparedFrame frame, CancellationToken cancellationToken) =>
-        await _node.Gate.DeliverAsync(frame, [connection], null, cancellationToken).ConfigureAwait(false) > 0 || connection.State == ConnectionState.Open;
+        await _node.DeliverAsync(frame, [connection], null, cancellationToken).ConfigureAwait(false) > 0 || connection.State == ConnectionState.Open;
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using RxSockets.Reactive;
 using RxSockets.Scaling;
-using RxSockets.Server;
 using RxSockets.Topics;
 using RxSockets.Transport;
 
@@ -37,7 +36,8 @@ public sealed partial class WebSocketTopic : Transport.IDropCounter
     private readonly ObserverList<TopicMembershipChange> _membership;
     private readonly ObserverList<TopicGap> _gaps;
     private readonly ObserverList<TopicPublication> _publications;
-    private readonly ClusterNode _node;
+    private readonly ITopicNode _node;
+    private readonly ITopicProtocol _protocol;
     private readonly TopicOptions _options;
     private readonly TopicHistoryLimits _history;
     private readonly Lock _changes = new();
@@ -49,10 +49,11 @@ public sealed partial class WebSocketTopic : Transport.IDropCounter
     private int _protocolMembers;
     private long _dropped;
 
-    internal WebSocketTopic(string name, ClusterNode node, TopicOptions? options, Action<Exception> onObserverFault)
+    internal WebSocketTopic(string name, ITopicNode node, ITopicProtocol protocol, TopicOptions? options, Action<Exception> onObserverFault)
     {
         Name = name;
         _node = node;
+        _protocol = protocol;
         _options = options ?? new TopicOptions();
         _history = new TopicHistoryLimits(_options.HistorySize, _options.HistoryTtl);
         _membership = new ObserverList<TopicMembershipChange>(onObserverFault);

@@ -115,6 +115,26 @@ internal static class ArchitectureRules
         }
     }
 
+    /// <summary>Rule 4, longer cycles: folders that reach each other through others (a strongly connected component
+    /// of three or more folders of the folder graph); two folders that use each other are the pair rule's.</summary>
+    public static IEnumerable<Violation> FolderComponents(CompiledAssembly core, IReadOnlyList<Dependency> dependencies)
+    {
+        string FolderOf(TypeDefinitionHandle type) => core.Folder(type);
+
+        var edges = dependencies
+            .Where(d => core.IsLayered(d.From) && core.IsLayered(d.To) && FolderOf(d.From) != FolderOf(d.To))
+            .Select(d => (From: FolderOf(d.From), To: FolderOf(d.To)))
+            .Distinct()
+            .ToList();
+        foreach (var component in FolderGraph.StronglyConnected(edges).Where(c => c.Count > 2))
+        {
+            yield return new Violation(
+                "Folders in a dependency cycle",
+                string.Join(" ⇄ ", component),
+                string.Join(", ", edges.Where(e => component.Contains(e.From) && component.Contains(e.To)).Select(e => $"{e.From} → {e.To}").Order(StringComparer.Ordinal)));
+        }
+    }
+
     /// <summary>The index of the layer that owns a type's folder most closely; a folder in no layer fails, so a new
     /// one gets a place.</summary>
     private static int LayerOf(CompiledAssembly core, TypeDefinitionHandle type, IReadOnlyList<Layer> layers)

@@ -1,5 +1,6 @@
 using Microsoft.Reactive.Testing;
 using RxSockets.Client;
+using RxSockets.Connection;
 using RxSockets.Reactive;
 using RxSockets.Tests.Support;
 

@@ -163,7 +163,7 @@ public class OpenTelemetryMetricsTests
     {
         using var collector = new Collector();
         await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions { Resume = new ResumeOptions(), KeepAliveInterval = Timeout.InfiniteTimeSpan }, cancellationToken);
-        var driver = new ResumeDriver(server.Url, ResumeLayer.Create(new WebSocketClientOptions { Resume = new ResumeOptions(), KeepAliveInterval = Timeout.InfiniteTimeSpan })!,
+        var driver = new ResumeDriver(server.Url, new ResumeLayer(new ResumeOptions(), System.Reactive.Concurrency.DefaultScheduler.Instance),
             () => new WebSocketClientOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan });
         var sessions = server.AcceptAllSessionsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         var before = collector.Collect();

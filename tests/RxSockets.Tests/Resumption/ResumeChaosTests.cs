@@ -20,7 +20,7 @@ public class ResumeChaosTests
         await using var proxy = new ChaosProxy(server.LocalEndPoint, Seed, maxFaults: 8, minBytes: 50_000, maxBytes: 250_000);
         var serverSide = new CountingServer(count);
         var serving = serverSide.ServeSessionsAsync(server, cancellationToken);
-        var layer = ResumeLayer.Create(new WebSocketClientOptions { Resume = resume })!;   // Resume is set
+        var layer = new ResumeLayer(resume, System.Reactive.Concurrency.DefaultScheduler.Instance);
         var driver = new ResumeDriver(proxy.Rewrite(server.Url), layer, () => Configure(new WebSocketClientOptions()));
         var client = new CountingClient(driver, count);
 
@@ -48,7 +48,7 @@ public class ResumeChaosTests
         await using var server = await WebSocketServer.StartAsync(serverOptions, cancellationToken);
         await using var proxy = new ChaosProxy(server.LocalEndPoint, Seed, maxFaults: 4, minBytes: 20_000, maxBytes: 100_000);
         var serving = CountingServer.ServePlainAsync(server, count, cancellationToken);
-        var layer = ResumeLayer.Create(new WebSocketClientOptions { Resume = new ResumeOptions() })!;   // Resume is set
+        var layer = new ResumeLayer(new ResumeOptions(), System.Reactive.Concurrency.DefaultScheduler.Instance);
         var driver = new ResumeDriver(proxy.Rewrite(server.Url), layer, () => Configure(new WebSocketClientOptions()));
         var attaches = new List<bool>();
         var completed = false;

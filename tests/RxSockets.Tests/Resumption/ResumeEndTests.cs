@@ -186,6 +186,6 @@ public class ResumeEndTests
     private static ResumeDriver Driver(WebSocketServer server)
     {
         var options = new WebSocketClientOptions { Resume = new ResumeOptions(), KeepAliveInterval = Timeout.InfiniteTimeSpan };
-        return new ResumeDriver(server.Url, ResumeLayer.Create(options)!, () => new WebSocketClientOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan });
+        return new ResumeDriver(server.Url, ResumeLayer.Create(options.Resume, options.Scheduler)!, () => new WebSocketClientOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan });
     }
 }

@@ -178,7 +178,7 @@ public class ResumeLoopbackTests
         await using var server = await WebSocketServer.StartAsync(ServerOptions(new ResumeOptions()), cancellationToken);
         var clock = new TestScheduler();
         var resume = new ResumeOptions { AckEvery = 1000, AckInterval = TimeSpan.FromSeconds(1) };
-        var layer = ResumeLayer.Create(new WebSocketClientOptions { Resume = resume, Scheduler = clock })!;   // Resume is set
+        var layer = new ResumeLayer(resume, clock);
         var driver = new ResumeDriver(server.Url, layer, () => new WebSocketClientOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan });
         var sessions = server.AcceptAllSessionsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         var (connection, _) = await driver.ConnectAsync(cancellationToken);
@@ -221,7 +221,7 @@ public class ResumeLoopbackTests
     private static ResumeDriver Driver(WebSocketServer server, ResumeOptions resume)
     {
         var options = new WebSocketClientOptions { Resume = resume, KeepAliveInterval = Timeout.InfiniteTimeSpan };
-        return new ResumeDriver(server.Url, ResumeLayer.Create(options)!, () => new WebSocketClientOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan });
+        return new ResumeDriver(server.Url, ResumeLayer.Create(options.Resume, options.Scheduler)!, () => new WebSocketClientOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan });
     }
 
     private static async Task EchoAsync(WebSocketServer server, CancellationToken cancellationToken)

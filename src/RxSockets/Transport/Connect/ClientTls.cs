@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace RxSockets.Transport.Connect;
 
 /// <summary>
-/// The client's TLS handshake for wss://: the user's <see cref="WebSocketClientOptions.SslOptions"/> (or the defaults)
+/// The client's TLS handshake for wss://: the user's <see cref="ClientConnectionOptions.SslOptions"/> (or the defaults)
 /// with the URL's host as TargetHost unless overridden, and a certificate rejection turned into a
 /// <see cref="HandshakeException"/> that names the <see cref="SslPolicyErrors"/>.
 /// </summary>

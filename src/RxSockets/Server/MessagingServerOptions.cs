@@ -78,6 +78,22 @@ public sealed class MessagingServerOptions
         return copy;
     }
 
+    /// <summary>What the server's messaging peers read of these (validated, copied) options, the request handlers bound
+    /// to <paramref name="server"/>: the feature below the server reads settings, and the server makes the
+    /// <see cref="MessagingRequest"/> that names it.</summary>
+    internal Messaging.MessagingServerSettings ToSettings(WebSocketServer server) => new()
+    {
+        MaxSubscriptions = MaxSubscriptions,
+        MaxPendingRequests = MaxPendingRequests,
+        RequestTimeout = RequestTimeout,
+        AuthorizeSubscribe = AuthorizeSubscribe,
+        AuthorizePublish = AuthorizePublish,
+        RequestHandlers = RequestHandlers.ToDictionary(entry => entry.Key, entry => Bind(entry.Value, server), StringComparer.Ordinal),
+    };
+
+    private static Messaging.ServerRequestHandler Bind(Func<MessagingRequest, CancellationToken, ValueTask<Message>> handler, WebSocketServer server) =>
+        (connection, name, request, cancellationToken) => handler(new MessagingRequest(server, connection, name, request), cancellationToken);
+
     private static void Require(bool condition, string owner, string property, string rule)
     {
         if (!condition)

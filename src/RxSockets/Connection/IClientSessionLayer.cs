@@ -1,4 +1,4 @@
-namespace RxSockets.Client;
+namespace RxSockets.Connection;
 
 /// <summary>
 /// Per-client state that outlives the physical connections of a reconnecting <c>WebSocketClient</c>: the client calls

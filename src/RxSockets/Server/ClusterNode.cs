@@ -1,15 +1,16 @@
 using Microsoft.Extensions.Logging;
 using RxSockets.Scaling;
-using RxSockets.Server;
+using RxSockets.Topics;
 using RxSockets.Transport;
 
-namespace RxSockets.Topics;
+namespace RxSockets.Server;
 
 /// <summary>
 /// A server's face towards its <see cref="IBackplane"/>: hands publications to the topics, remote broadcasts to the
 /// local connections, remote joins and leaves to the topics' membership, and a lost backplane to every topic as a gap.
+/// The topics' host too (<see cref="ITopicNode"/>): they deliver through this node's <see cref="BroadcastGate"/>.
 /// </summary>
-internal sealed class ClusterNode : IBackplaneHandler
+internal sealed class ClusterNode : IBackplaneHandler, ITopicNode
 {
     private readonly ConnectionRegistry _registry;
     private readonly BroadcastGate _gate;
@@ -38,7 +39,10 @@ internal sealed class ClusterNode : IBackplaneHandler
 
     public ILogger Logger => _logger;
 
-    public BroadcastGate Gate => _gate;
+    public ValueTask<int> DeliverAsync(PreparedFrame frame, IEnumerable<WebSocketConnection> recipients, WakeBatch? batch, CancellationToken cancellationToken) =>
+        _gate.DeliverAsync(frame, recipients, null, batch, cancellationToken);
+
+    public void ThrowIfStopped() => ObjectDisposedException.ThrowIf(Stopped, typeof(WebSocketServer));
 
     /// <summary>Wakes the writers of topic deliveries together (see <see cref="WakeBatch"/>).</summary>
     public WakeBatch Wakes { get; } = new();
