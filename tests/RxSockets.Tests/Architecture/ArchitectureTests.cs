@@ -41,7 +41,8 @@ public class ArchitectureTests
         // The backplane contract and the in-process backplane: topic vocabulary only, no connection.
         new("Scaling", ["Scaling"]),
         // The surfaces (they build connections), in three layers. First the connection itself: WebSocketConnection,
-        // its options (ClientConnectionOptions for ConnectAsync), the fan-in of a client's session layers.
+        // its options (ClientConnectionOptions for ConnectAsync), and IClientSessionLayer, the seam through which the
+        // reconnecting client runs its features (resumption, messaging) on each connection.
         new("Connection", ["Connection"], Surfaces: true),
         // The features the façades compose, each a folder with its public surface. Messaging uses topics; neither
         // uses resumption; a feature reaches its host only through a seam of its own (ITopicNode, ITopicProtocol) or
