@@ -1,8 +1,9 @@
 namespace RxSockets;
 
-/// <summary>Options of a reconnecting <see cref="WebSocketClient"/> (and of <see cref="WebSocketConnection.ConnectAsync(Uri, ClientConnectionOptions?, CancellationToken)"/>):
-/// the client connection's <see cref="ClientConnectionOptions"/>, plus the features the client composes on its
-/// connections (<see cref="Resume"/>, <see cref="Messaging"/>).</summary>
+/// <summary>Options of a reconnecting <see cref="WebSocketClient"/> (and of
+/// <see cref="WebSocketConnection.ConnectAsync(Uri, ClientConnectionOptions?, CancellationToken)"/>): the client
+/// connection's <see cref="ClientConnectionOptions"/>, plus the features the client composes on its connections
+/// (<see cref="Resume"/>, <see cref="Messaging"/>).</summary>
 /// <example>
 /// <code>
 /// var options = new WebSocketClientOptions
@@ -16,14 +17,14 @@ namespace RxSockets;
 public sealed class WebSocketClientOptions : ClientConnectionOptions
 {
     /// <summary>Resumable sessions with an RxSockets server (see <see cref="ResumeOptions"/>): a reconnecting client
-    /// offers the <c>rxsockets.resume.v1</c> subprotocol before <see cref="ClientConnectionOptions.SubProtocols"/>, and after a drop resumes the
-    /// session so that no message is lost or duplicated in either direction.</summary>
+    /// offers the <c>rxsockets.resume.v1</c> subprotocol before <see cref="ClientConnectionOptions.SubProtocols"/>, and
+    /// after a drop resumes the session so that no message is lost or duplicated in either direction.</summary>
     /// <value>The default is null: off; every reconnection is a fresh session.</value>
     public ResumeOptions? Resume { get; set; }
 
     /// <summary>The messaging protocol (see <see cref="MessagingClientOptions"/>): the client offers the
-    /// <c>rxsockets.v1</c> subprotocol before <see cref="ClientConnectionOptions.SubProtocols"/>, fails a connection to a server that does not
-    /// select it (a <see cref="HandshakeException"/>), and speaks the protocol: <see cref="WebSocketClient.Topic"/>,
+    /// <c>rxsockets.v1</c> subprotocol before <see cref="ClientConnectionOptions.SubProtocols"/>, fails a connection to a
+    /// server that does not select it (a <see cref="HandshakeException"/>), and speaks the protocol: <see cref="WebSocketClient.Topic"/>,
     /// <see cref="WebSocketClient.PublishAsync(string, Message, CancellationToken)"/>, <see cref="WebSocketClient.RequestAsync"/>
     /// and <see cref="WebSocketClient.MapRequest"/>. Raw messages (<see cref="WebSocketClient.SendAsync(Message, CancellationToken)"/>,
     /// <see cref="WebSocketClient.Outgoing"/>) are refused and <see cref="WebSocketClient.Incoming"/> carries nothing. Not

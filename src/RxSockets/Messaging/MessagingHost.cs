@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging;
 using System.Reactive.Concurrency;
+using Microsoft.Extensions.Logging;
 using RxSockets.Reactive;
 using RxSockets.Topics;
 
