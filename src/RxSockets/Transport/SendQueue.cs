@@ -11,12 +11,12 @@ namespace RxSockets.Transport;
 /// one write.
 /// </summary>
 /// <remarks>
-/// <para>The writer is not a loop parked on every connection: it runs on demand (<see cref="IOutboundWriter"/>), one
-/// pass at a time, on the thread that woke it (inline) or on the thread pool, and goes idle when the queue is empty,
+/// <para>The writer is not a loop parked on every connection: it runs on demand (<see cref="WritePassAsync"/>, which
+/// the <see cref="Outbox"/> that is this queue implements), one pass at a time, on the thread that woke it (inline) or on the thread pool, and goes idle when the queue is empty,
 /// so an idle connection holds no write state machine and no signal.</para>
 /// <para>Thread-safe for any number of senders; one writer pass at a time takes from it.</para>
 /// </remarks>
-internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter writer) : IThreadPoolWorkItem
+internal abstract class SendQueue(int capacity, long maxBytes) : IThreadPoolWorkItem
 {
     private const int Idle = 0;
     private const int Running = 1;
@@ -304,8 +304,12 @@ internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter wri
         }
     }
 
+    /// <summary>One writer pass: writes and flushes until the queue is empty (then <see cref="TryGoIdle"/>) or writing
+    /// is over for good (then <see cref="WriterFinished"/>). Never faults: a failure ends the connection instead.</summary>
+    protected abstract Task WritePassAsync();
+
     void IThreadPoolWorkItem.Execute() => StartPass();
 
-    // The pass never faults (IOutboundWriter), and its end is what WaitForWriterAsync waits for: nothing to observe here.
-    private void StartPass() => _ = writer.WritePassAsync();
+    // The pass never faults, and its end is what WaitForWriterAsync waits for: nothing to observe here.
+    private void StartPass() => _ = WritePassAsync();
 }
