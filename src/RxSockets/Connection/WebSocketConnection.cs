@@ -56,7 +56,7 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
         _outgoingOverflow = options.OutgoingOverflow;
         _driver = new ConnectionDriver(transport, role, options.ToSettings(), this, info.Deflate);
         _incoming = new ChannelObservable<Message>(_driver.Inbox, _driver.Completion, this, nameof(Incoming));
-        _driver.Outbox.MetricsPort = Url.Port;
+        _driver.MetricsPort = Url.Port;
         Diagnostics.RxSocketsMetrics.ConnectionOpened(role, Url.Port);
         _driver.Start();
     }

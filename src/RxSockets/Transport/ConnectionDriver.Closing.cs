@@ -95,20 +95,12 @@ internal sealed partial class ConnectionDriver
         _heartbeat?.Dispose();
         _closeTimer?.Dispose();
         var clean = _protocol.IsClean;
-        try
-        {
-            await _transport.CloseAsync(clean && Role == ConnectionRole.Server).ConfigureAwait(false);
-        }
-        catch (Exception error) when (error is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
-        {
-            // The socket is going away regardless; the outcome below already says how.
-        }
-
+        await _outbox.CloseTransportAsync(shutdownFirst: clean && Role == ConnectionRole.Server).ConfigureAwait(false);
         _protocol.Release();
         _inbox.TryComplete();
         var outcome = _protocol.Outcome(clean);
         _outbox.Finish(outcome ?? new ConnectionClosedException("The connection closed before the pong arrived.", SentClose, ReceivedClose));
-        Diagnostics.RxSocketsMetrics.ConnectionClosed(Role, _outbox.MetricsPort, ReceivedClose?.Code ?? SentClose?.Code, _openedAt);
+        Diagnostics.RxSocketsMetrics.ConnectionClosed(Role, MetricsPort, ReceivedClose?.Code ?? SentClose?.Code, _openedAt);
         ConnectionDriverRegistry.Remove(this);
         SetState(ConnectionState.Closed);
         if (outcome is null)

@@ -19,7 +19,7 @@ internal sealed partial class ConnectionDriver
     private async Task RunAsync()
     {
         await Task.Yield();
-        var input = _transport.Input;
+        var input = _outbox.Transport.Input;
         try
         {
             while (true)
@@ -130,7 +130,7 @@ internal sealed partial class ConnectionDriver
                         input.AdvanceTo(buffer.Start, buffer.End);
                         return false;
                     case ProtocolEvent.Message:
-                        Diagnostics.RxSocketsMetrics.MessageReceived(Role, _outbox.MetricsPort, message.Data.Length);
+                        Diagnostics.RxSocketsMetrics.MessageReceived(Role, MetricsPort, message.Data.Length);
                         if (_rateLimiter?.TryTake() == false)
                         {
                             throw new ProtocolException(CloseCode.PolicyViolation, "message rate limit exceeded");

@@ -16,7 +16,6 @@ namespace RxSockets.Transport;
 /// state (it is internal: nobody else locks it), which saves a lock object per connection.</remarks>
 internal sealed partial class ConnectionDriver : IAsyncDisposable, IHeartbeatOwner
 {
-    private readonly ITransport _transport;
     private readonly ConnectionSettings _settings;
     private readonly IConnectionObserver _observer;
     private readonly ConnectionProtocol _protocol;
@@ -36,12 +35,11 @@ internal sealed partial class ConnectionDriver : IAsyncDisposable, IHeartbeatOwn
     /// <param name="deflate">What permessage-deflate settled, or null when it was not negotiated.</param>
     public ConnectionDriver(ITransport transport, ConnectionRole role, ConnectionSettings settings, IConnectionObserver observer, DeflateSettings? deflate = null)
     {
-        _transport = transport;
         _settings = settings;
         _observer = observer;
         _protocol = new ConnectionProtocol(role, settings.MaxMessageSize, settings.MaxFragments, validateUtf8: !settings.SkipUtf8Validation, settings.FragmentSize, deflate);
         _inbox = new Inbox(settings.ReceiveQueueCapacity, settings.MaxQueuedBytes, inline: settings.InlineDelivery);
-        _outbox = new Outbox(settings, _protocol, transport, this);
+        _outbox = new Outbox(_protocol, transport, this);
         _rateLimiter = MessageRateLimiter.For(settings);
         _lastReadTicks = settings.Scheduler.Now.UtcTicks;
         if (settings.KeepAliveInterval != Timeout.InfiniteTimeSpan)
@@ -61,6 +59,9 @@ internal sealed partial class ConnectionDriver : IAsyncDisposable, IHeartbeatOwn
 
     /// <summary>The sending API and the send queue, with the writer that empties it.</summary>
     public Outbox Outbox => _outbox;
+
+    /// <summary>The <c>server.port</c> tag of this connection's metrics (its URL's port); set before <see cref="Start"/>.</summary>
+    public int MetricsPort { get; set; }
 
     /// <summary>Completes on a clean close handshake; faults with <see cref="ConnectionClosedException"/> otherwise.</summary>
     public Task Completion => _completion.Task;
@@ -84,7 +85,7 @@ internal sealed partial class ConnectionDriver : IAsyncDisposable, IHeartbeatOwn
     public void UsePooledPayloads() => _protocol.PooledPayloads = true;
 
     /// <summary>Stops reading until <see cref="Resume"/> (see <see cref="Inbox.Pause"/>).</summary>
-    public void Pause() => _inbox.Pause(_transport);
+    public void Pause() => _inbox.Pause(_outbox.Transport);
 
     /// <summary>Lets the read loop read again after <see cref="Pause"/>; nothing when not paused.</summary>
     public void Resume() => _inbox.Resume();

@@ -16,7 +16,7 @@ internal sealed partial class Outbox
         var output = _transport.Output;
         try
         {
-            while (!_aborted)
+            while (!IsAborted)
             {
                 var wrote = WriteControlFrames(output) | WriteDataFrames(output);
                 var closing = _protocol.ShouldWriteClose(IsDrained);
@@ -52,7 +52,7 @@ internal sealed partial class Outbox
                 }
             }
         }
-        catch (OperationCanceledException) when (_aborted)
+        catch (OperationCanceledException) when (IsAborted)
         {
         }
 #pragma warning disable CA1031 // A pass is started and not awaited: whatever fails it ends the connection, never the process.
@@ -103,7 +103,7 @@ internal sealed partial class Outbox
 
             written += length;
             wrote = true;
-            Diagnostics.RxSocketsMetrics.MessageSent(_protocol.Role, MetricsPort, length);
+            Diagnostics.RxSocketsMetrics.MessageSent(_protocol.Role, _driver.MetricsPort, length);
         }
 
         return wrote;

@@ -11,8 +11,8 @@ namespace RxSockets.Transport;
 /// The outbound side of one connection, and its <see cref="SendQueue"/> itself (one object): the sending API (what the
 /// application and the broadcasts queue, pings and pongs and their bound, drop counting) and the writer pass that
 /// takes from the queue (Outbox.Writing.cs). It is handed what writing needs at construction: the protocol (to frame,
-/// and to decide when our close goes), the transport (its output) and the driver (to abort the connection when writing
-/// fails).
+/// and to decide when our close goes), the transport (its output) and the driver it is part of (to abort the connection
+/// when writing fails; for its settings and its metrics tag).
 /// </summary>
 /// <remarks>Thread-safe for any number of senders; one writer pass at a time.</remarks>
 internal sealed partial class Outbox : SendQueue
@@ -25,27 +25,22 @@ internal sealed partial class Outbox : SendQueue
 
     private readonly ConnectionProtocol _protocol;
     private readonly ITransport _transport;
-    private readonly ConnectionDriver _driver;
+    private readonly ConnectionDriver _driver;   // no callback interface: a write failure aborts it, a direct call
     private PingTracker? _pings;   // made on the first ping: most connections never send one in their first interval
-    private volatile bool _aborted;
-    private volatile bool _pongPaused;
 
-    public Outbox(ConnectionSettings settings, ConnectionProtocol protocol, ITransport transport, ConnectionDriver driver)
-        : base(settings.SendQueueCapacity, settings.MaxQueuedBytes)
+    public Outbox(ConnectionProtocol protocol, ITransport transport, ConnectionDriver driver)
     {
         _protocol = protocol;
         _transport = transport;
         _driver = driver;
     }
 
-    /// <summary>True once the connection was aborted (see <see cref="Abort"/>): nothing more is written or read.</summary>
-    public bool IsAborted => _aborted;
+    /// <summary>The upgraded byte stream: this writes its output; the driver reads its input and ends it.</summary>
+    public ITransport Transport => _transport;
 
-    /// <summary>True while the read loop holds back because <see cref="MaxPendingPongs"/> pongs wait for the writer.</summary>
-    public bool IsPongPaused => _pongPaused;
+    protected override int Capacity => _driver.Settings.SendQueueCapacity;
 
-    /// <summary>The <c>server.port</c> tag of this connection's metrics (its URL's port).</summary>
-    public int MetricsPort { get; set; }
+    protected override long MaxBytes => _driver.Settings.MaxQueuedBytes;
 
     /// <summary>Queues a message; waits while the send queue is full (backpressure).</summary>
     public ValueTask SendAsync(Message message, CancellationToken cancellationToken) =>
@@ -147,7 +142,7 @@ internal sealed partial class Outbox : SendQueue
     public async ValueTask<bool> WaitForPongsTakenAsync(CancellationToken closing)
     {
         EndBatch(wake: true);
-        _pongPaused = true;
+        IsPongPaused = true;
         try
         {
             await WaitForPongRoomAsync(MaxPendingPongs).WaitAsync(closing).ConfigureAwait(false);
@@ -158,18 +153,18 @@ internal sealed partial class Outbox : SendQueue
         }
         finally
         {
-            _pongPaused = false;
+            IsPongPaused = false;
         }
 
         BeginBatch();
-        return !_aborted;
+        return !IsAborted;
     }
 
     /// <summary>A pong arrived: completes the ping it answers, if ours, reporting the round trip.</summary>
     public void OnPong(byte[] payload, IConnectionObserver observer) =>
         Volatile.Read(ref _pings)?.OnPong(payload, static (state, rtt) =>
         {
-            Diagnostics.RxSocketsMetrics.PingRoundTrip(state.Outbox._protocol.Role, state.Outbox.MetricsPort, rtt);
+            Diagnostics.RxSocketsMetrics.PingRoundTrip(state.Outbox._protocol.Role, state.Outbox._driver.MetricsPort, rtt);
             state.Observer.OnRoundTrip(rtt);
         }, (Outbox: this, Observer: observer));
 
@@ -178,7 +173,7 @@ internal sealed partial class Outbox : SendQueue
     /// cancellation token per connection: an idle connection holds no registration.)</summary>
     public void Abort()
     {
-        _aborted = true;
+        IsAborted = true;
         try
         {
             _transport.Input.CancelPendingRead();
@@ -192,6 +187,19 @@ internal sealed partial class Outbox : SendQueue
         WakeNow();
     }
 
+    /// <summary>Ends the transport once the writer has finished (see <see cref="ITransport.CloseAsync"/>).</summary>
+    public async ValueTask CloseTransportAsync(bool shutdownFirst)
+    {
+        try
+        {
+            await _transport.CloseAsync(shutdownFirst).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            // The socket is going away regardless; the connection's outcome already says how.
+        }
+    }
+
     /// <summary>The connection is over: nothing more is accepted, and the pings still waiting for a pong fail with
     /// <paramref name="error"/>.</summary>
     public void Finish(Exception error)
@@ -201,7 +209,7 @@ internal sealed partial class Outbox : SendQueue
     }
 
     /// <summary>Why a send is refused now (closing, closed or aborted), or null when it may be queued.</summary>
-    public ConnectionClosedException? ClosedError() => _protocol.SendRefusal(_aborted);
+    public ConnectionClosedException? ClosedError() => _protocol.SendRefusal(IsAborted);
 
     private async ValueTask PongSlowAsync(byte[] payload, CancellationToken cancellationToken)
     {

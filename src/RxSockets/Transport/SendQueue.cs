@@ -16,7 +16,7 @@ namespace RxSockets.Transport;
 /// so an idle connection holds no write state machine and no signal.</para>
 /// <para>Thread-safe for any number of senders; one writer pass at a time takes from it.</para>
 /// </remarks>
-internal abstract class SendQueue(int capacity, long maxBytes) : IThreadPoolWorkItem
+internal abstract class SendQueue : IThreadPoolWorkItem
 {
     private const int Idle = 0;
     private const int Running = 1;
@@ -36,6 +36,32 @@ internal abstract class SendQueue(int capacity, long maxBytes) : IThreadPoolWork
     private long _dropped;
     private int _batchThread;
     private bool _wakePending;
+    private volatile bool _aborted;
+    private volatile bool _pongPaused;
+
+    /// <summary>The most data messages queued; senders wait (or fail to try) beyond it. Read once, when the first
+    /// message makes the queue: the owner keeps the figure (its settings), not every queue.</summary>
+    protected abstract int Capacity { get; }
+
+    /// <summary>The most payload bytes queued (an empty queue still takes one larger message); read as
+    /// <see cref="Capacity"/> is.</summary>
+    protected abstract long MaxBytes { get; }
+
+    /// <summary>True once the connection was aborted (see <see cref="Outbox.Abort"/>): nothing more is written or read.
+    /// (The flags live here rather than in the <see cref="Outbox"/>: they fit this object's padding.)</summary>
+    public bool IsAborted
+    {
+        get => _aborted;
+        protected set => _aborted = value;
+    }
+
+    /// <summary>True while the read loop holds back because too many pongs wait for the writer (see
+    /// <see cref="Outbox.WaitForPongsTakenAsync"/>).</summary>
+    public bool IsPongPaused
+    {
+        get => _pongPaused;
+        protected set => _pongPaused = value;
+    }
 
     /// <summary>Bytes of data messages queued and not yet written.</summary>
     public long BufferedAmount => Interlocked.Read(ref _bufferedAmount);
@@ -187,7 +213,7 @@ internal abstract class SendQueue(int capacity, long maxBytes) : IThreadPoolWork
     private BoundedQueue<Outbound> CreateData()
     {
         // Whoever loses the race (another first message, or Complete) uses the winner's.
-        var created = NewData(capacity, maxBytes);
+        var created = NewData(Capacity, MaxBytes);
         return Interlocked.CompareExchange(ref _data, created, null) ?? created;
     }
 

@@ -81,8 +81,12 @@ public class InboxTests
     }
 
     /// <summary>A send queue with nothing to write: a park wakes it for the replies of the last batch.</summary>
-    private sealed class IdleQueue() : SendQueue(capacity: 1, maxBytes: 1)
+    private sealed class IdleQueue : SendQueue
     {
+        protected override int Capacity => 1;
+
+        protected override long MaxBytes => 1;
+
         protected override Task WritePassAsync()
         {
             TryGoIdle();

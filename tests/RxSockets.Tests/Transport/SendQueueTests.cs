@@ -110,9 +110,13 @@ public class SendQueueTests
     }
 
     /// <summary>A queue whose writer pass takes every queued message per pass, as the <see cref="Outbox"/>'s does.</summary>
-    private sealed class ScriptedWriter() : SendQueue(capacity: 16, maxBytes: long.MaxValue)
+    private sealed class ScriptedWriter : SendQueue
     {
         private int _running;
+
+        protected override int Capacity => 16;
+
+        protected override long MaxBytes => long.MaxValue;
 
         public SendQueue Queue => this;
 
