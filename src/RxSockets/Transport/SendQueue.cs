@@ -5,15 +5,16 @@ using RxSockets.Protocol.Frames;
 namespace RxSockets.Transport;
 
 /// <summary>
-/// The outbound side of a <see cref="ConnectionDriver"/>: the bounded data queue, the control-frame lane, the count of bytes
-/// waiting, and when the writer runs, with the batching rule: while the read loop delivers a batch of messages, what
-/// its consumers send wakes the writer once, at the end of the batch, so the replies to a whole socket read leave in
-/// one write.
+/// The queue under a connection's <see cref="Outbox"/> (which is this queue, a subclass): the bounded data queue, the
+/// control-frame lane, the count of bytes waiting, and when the writer runs, with the batching rule: while the read loop
+/// delivers a batch of messages, what its consumers send wakes the writer once, at the end of the batch, so the replies
+/// to a whole socket read leave in one write.
 /// </summary>
 /// <remarks>
 /// <para>The writer is not a loop parked on every connection: it runs on demand (<see cref="WritePassAsync"/>, which
-/// the <see cref="Outbox"/> that is this queue implements), one pass at a time, on the thread that woke it (inline) or on the thread pool, and goes idle when the queue is empty,
-/// so an idle connection holds no write state machine and no signal.</para>
+/// the <see cref="Outbox"/> implements: no call back into the driver), one pass at a time, on the thread that woke it
+/// (inline) or on the thread pool, and goes idle when the queue is empty, so an idle connection holds no write state
+/// machine and no signal.</para>
 /// <para>Thread-safe for any number of senders; one writer pass at a time takes from it.</para>
 /// </remarks>
 internal abstract class SendQueue : IThreadPoolWorkItem
