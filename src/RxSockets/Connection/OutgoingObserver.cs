@@ -14,7 +14,7 @@ internal sealed class OutgoingObserver(ConnectionDriver driver, OutgoingOverflow
 
     public void OnNext(Message value)
     {
-        if (Volatile.Read(ref _stopped) == 0 && driver.TrySend(value))
+        if (Volatile.Read(ref _stopped) == 0 && driver.Outbox.TrySend(value))
         {
             return;
         }
@@ -22,7 +22,7 @@ internal sealed class OutgoingObserver(ConnectionDriver driver, OutgoingOverflow
         if (Volatile.Read(ref _stopped) == 1 || driver.State != ConnectionState.Open || overflow == OutgoingOverflow.DropNewest)
         {
             // Closing or closed (or the user chose to drop): the message cannot go out, and that is counted, not hidden.
-            driver.CountDroppedOutgoing(overflow == OutgoingOverflow.DropNewest && Volatile.Read(ref _stopped) == 0 && driver.State == ConnectionState.Open
+            driver.Outbox.CountDroppedOutgoing(overflow == OutgoingOverflow.DropNewest && Volatile.Read(ref _stopped) == 0 && driver.State == ConnectionState.Open
                 ? Diagnostics.RxSocketsMetrics.DropNewest
                 : Diagnostics.RxSocketsMetrics.Closing);
             return;

@@ -29,5 +29,5 @@ public sealed partial class WebSocketConnection
     /// <exception cref="ObjectDisposedException">The lease is already over (disposed or sent).</exception>
     /// <exception cref="ConnectionClosedException">In the task: the connection is closing or closed.</exception>
     public ValueTask SendAsync(MessageLease lease, CancellationToken cancellationToken = default) =>
-        _driver.SendAsync(lease, cancellationToken);
+        _driver.Outbox.SendAsync(lease, cancellationToken);
 }

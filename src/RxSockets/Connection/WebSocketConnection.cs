@@ -55,7 +55,7 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
         _logger = options.LoggerFactory.CreateLogger("RxSockets.Connection");
         _outgoingOverflow = options.OutgoingOverflow;
         _driver = new ConnectionDriver(transport, role, options.ToSettings(), this, info.Deflate);
-        _incoming = new ChannelObservable<Message>(_driver.Inbound, _driver.Completion, this, nameof(Incoming));
+        _incoming = new ChannelObservable<Message>(_driver.Inbox, _driver.Completion, this, nameof(Incoming));
         _driver.MetricsPort = Url.Port;
         Diagnostics.RxSocketsMetrics.ConnectionOpened(role, Url.Port);
         _driver.Start();
@@ -129,16 +129,16 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
     public CloseStatus? CloseStatus => _driver.ReceivedClose;
 
     /// <summary>Payload bytes queued for sending but not yet handed to the socket.</summary>
-    public long BufferedAmount => _driver.BufferedAmount;
+    public long BufferedAmount => _driver.Outbox.BufferedAmount;
 
     /// <summary>Messages dropped instead of sent: by <see cref="Outgoing"/> under <see cref="OutgoingOverflow.DropNewest"/>
     /// or because the connection was already closing, and (on a server) broadcasts and topic publishes dropped for this
     /// connection by <see cref="WebSocketServerOptions.BroadcastOverflow"/>.</summary>
-    public long DroppedOutgoing => _driver.DroppedOutgoing;
+    public long DroppedOutgoing => _driver.Outbox.Dropped;
 
     /// <summary>Messages that arrived after we started closing while the consumer was behind, and so were discarded —
     /// with every message after the first of them, so that what was delivered has no hole.</summary>
-    public long DroppedIncoming => _driver.DroppedIncoming;
+    public long DroppedIncoming => _driver.Inbox.Dropped;
 
     /// <summary>Completes when the connection ended with a clean close handshake (whatever its code, see
     /// <see cref="CloseStatus"/>); faults with <see cref="ConnectionClosedException"/> otherwise.</summary>
@@ -230,24 +230,24 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
     /// <param name="cancellationToken">Cancels the wait for room in the queue.</param>
     /// <exception cref="ConnectionClosedException">In the task: the connection is closing or closed.</exception>
     public ValueTask SendAsync(Message message, CancellationToken cancellationToken = default) =>
-        _driver.SendAsync(message, cancellationToken);
+        _driver.Outbox.SendAsync(message, cancellationToken);
 
     /// <summary>Queues a text message.</summary>
     /// <inheritdoc cref="SendAsync(Message, CancellationToken)"/>
     public ValueTask SendAsync(string text, CancellationToken cancellationToken = default) =>
-        _driver.SendAsync(Message.Text(text), cancellationToken);
+        _driver.Outbox.SendAsync(Message.Text(text), cancellationToken);
 
     /// <summary>Queues a binary message. The bytes are not copied and are read when the message is written, after the task
     /// completes: do not change them afterwards (the message owns them).</summary>
     /// <inheritdoc cref="SendAsync(Message, CancellationToken)"/>
     public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
-        _driver.SendAsync(Message.Binary(data), cancellationToken);
+        _driver.Outbox.SendAsync(Message.Binary(data), cancellationToken);
 
     internal ConnectionDriver Driver => _driver;
 
-    internal bool TrySend(PreparedFrame frame) => _driver.TrySend(frame);
+    internal bool TrySend(PreparedFrame frame) => _driver.Outbox.TrySend(frame);
 
-    internal ValueTask SendAsync(PreparedFrame frame, CancellationToken cancellationToken) => _driver.SendAsync(frame, cancellationToken);
+    internal ValueTask SendAsync(PreparedFrame frame, CancellationToken cancellationToken) => _driver.Outbox.SendAsync(frame, cancellationToken);
 
     /// <summary>Sends a ping and completes with the round-trip time when its pong arrives.</summary>
     /// <param name="payload">Up to 125 bytes; empty to let the connection choose a unique payload.</param>
@@ -256,7 +256,7 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
     public ValueTask<TimeSpan> PingAsync(ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, FrameHeader.MaxControlPayloadLength, nameof(payload));
-        return _driver.PingAsync(payload, cancellationToken);
+        return _driver.Outbox.PingAsync(payload, cancellationToken);
     }
 
     /// <summary>Closes with the close handshake after the messages already queued, and waits until the connection
@@ -282,11 +282,11 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
     public ValueTask PongAsync(ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, FrameHeader.MaxControlPayloadLength, nameof(payload));
-        return _driver.PongAsync(payload, cancellationToken);
+        return _driver.Outbox.PongAsync(payload, cancellationToken);
     }
 
     /// <summary>True between <see cref="Pause"/> and <see cref="Resume"/>.</summary>
-    public bool IsPaused => _driver.IsPaused;
+    public bool IsPaused => _driver.Inbox.IsPaused;
 
     /// <summary>Stops reading from the socket, as ws's <c>pause()</c>: what the peer sends stays in the socket's
     /// buffers until <see cref="Resume"/>, so TCP holds the peer back; nothing is lost. Messages (and pings) already

@@ -219,7 +219,7 @@ public sealed partial class ResumableSession
 
     private void SendAck(WebSocketConnection connection)
     {
-        if (_stream.TryGetAck(out var sequence) && connection.Driver.TrySend(ResumeEnvelope.Ack(sequence)))
+        if (_stream.TryGetAck(out var sequence) && connection.Driver.Outbox.TrySend(ResumeEnvelope.Ack(sequence)))
         {
             _stream.MarkAckSent(sequence);
         }

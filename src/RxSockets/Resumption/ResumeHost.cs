@@ -50,7 +50,7 @@ internal sealed class ResumeHost
     {
         try
         {
-            var first = await connection.Driver.Inbound.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var first = await connection.Driver.Inbox.ReadAsync(cancellationToken).ConfigureAwait(false);
             if (!ResumeEnvelope.TryDecode(first, out var hello) || hello.Kind != ResumeFrameKind.Hello)
             {
                 ResumeProtocol.Violated(connection, "the client's first message is not a hello");

@@ -195,7 +195,7 @@ internal sealed class ResumeLayer : IClientSessionLayer
         Message answer;
         try
         {
-            answer = await connection.Driver.Inbound.ReadAsync(cancellationToken).ConfigureAwait(false);
+            answer = await connection.Driver.Inbox.ReadAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
@@ -268,7 +268,7 @@ internal sealed class ResumeLayer : IClientSessionLayer
     private void SendAck(WebSocketConnection connection)
     {
         // Never waits: when the send queue is full the acknowledgement goes with the next one instead.
-        if (_stream.TryGetAck(out var sequence) && connection.Driver.TrySend(ResumeEnvelope.Ack(sequence)))
+        if (_stream.TryGetAck(out var sequence) && connection.Driver.Outbox.TrySend(ResumeEnvelope.Ack(sequence)))
         {
             _stream.MarkAckSent(sequence);
         }

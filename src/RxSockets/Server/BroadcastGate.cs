@@ -110,12 +110,12 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
             frame.AddReference();
             if (batch is null)
             {
-                if (driver.TrySend(frame))
+                if (driver.Outbox.TrySend(frame))
                 {
                     return Outcome.Queued;
                 }
             }
-            else if (driver.TrySendDeferred(frame, out var claimed))
+            else if (driver.Outbox.TrySendDeferred(frame, out var claimed))
             {
                 if (claimed)
                 {
@@ -138,7 +138,7 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
             case BroadcastOverflow.DropOldest:
                 while (!WithinBudget(driver, frame) || !TrySendReferenced(driver, frame))
                 {
-                    if (!driver.TryDropOldestPrepared(out var evicted))
+                    if (!driver.Outbox.TryDropOldest(out var evicted))
                     {
                         // Only the connection's own messages are queued: those are never evicted, so the new one goes.
                         CountDrop(driver, frame, Diagnostics.RxSocketsMetrics.DropOldest);
@@ -167,7 +167,7 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
     private static bool TrySendReferenced(ConnectionDriver driver, PreparedFrame frame)
     {
         frame.AddReference();
-        if (driver.TrySend(frame))
+        if (driver.Outbox.TrySend(frame))
         {
             return true;
         }
@@ -225,7 +225,7 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
         {
             try
             {
-                await driver.WaitForDequeueAsync(cancellationToken).ConfigureAwait(false);
+                await driver.Outbox.WaitForDequeueAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (ChannelClosedException)
             {
@@ -244,18 +244,18 @@ internal sealed class BroadcastGate(WebSocketServerOptions options)
 
     private bool WithinBudget(ConnectionDriver driver, PreparedFrame frame)
     {
-        var queued = driver.QueuedMessages;
+        var queued = driver.Outbox.Count;
         if (queued == 0)
         {
             return true;   // an empty queue takes any message, however large: it could never go out otherwise
         }
 
-        return queued < _messageLimit && driver.BufferedAmount + frame.PayloadLength <= _byteLimit;
+        return queued < _messageLimit && driver.Outbox.BufferedAmount + frame.PayloadLength <= _byteLimit;
     }
 
     private void CountDrop(ConnectionDriver driver, PreparedFrame frame, string policy)
     {
-        driver.CountDroppedOutgoing(policy);
+        driver.Outbox.CountDroppedOutgoing(policy);
         CountEvicted(frame);
     }
 

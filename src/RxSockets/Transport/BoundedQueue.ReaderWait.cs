@@ -6,7 +6,7 @@ namespace RxSockets.Transport;
 
 /// <summary>The reader's wait of a <see cref="BoundedQueue{T}"/>: one reusable <see cref="IValueTaskSource{TResult}"/>
 /// core, so waiting for the next item allocates nothing, and the bookkeeping that keeps an outcome nobody collected yet.</summary>
-internal sealed partial class BoundedQueue<T>
+internal partial class BoundedQueue<T>
 {
     // The reader's waits share one core. When the next wait starts before the previous one's outcome was collected
     // (an AsTask wrapper whose continuation is still queued, after a cancellation), that outcome is kept here for its
@@ -17,7 +17,7 @@ internal sealed partial class BoundedQueue<T>
     private bool _staleResult;
     private Exception? _staleError;
 
-    public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
+    public sealed override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
         {

@@ -4,7 +4,7 @@ namespace RxSockets.Transport;
 
 /// <summary>The rarer operations of a <see cref="BoundedQueue{T}"/>: a lossy policy's eviction, and the waits of a
 /// writer for the reader (to take the next item, or to have taken them all).</summary>
-internal sealed partial class BoundedQueue<T>
+internal partial class BoundedQueue<T>
 {
     /// <summary>Removes the oldest item that matches <paramref name="match"/> (a lossy policy evicting it), keeping
     /// the order of the others.</summary>

@@ -14,7 +14,7 @@ namespace RxSockets.Transport;
 /// <remarks>Thread-safe: any number of writers, one reader at a time. Writers that find the queue full wait (rare,
 /// so their waits allocate); the reader's wait does not. The queue locks itself (it is internal: nobody else can lock
 /// it), which saves a lock object per queue, two per connection.</remarks>
-internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
+internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
 {
     private const int InitialSize = 4;
 
@@ -92,9 +92,9 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
         }
     }
 
-    public override bool CanCount => true;
+    public sealed override bool CanCount => true;
 
-    public override int Count
+    public sealed override int Count
     {
         get
         {
@@ -280,7 +280,7 @@ internal sealed partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSour
         return true;
     }
 
-    public override bool TryRead(out T item)
+    public sealed override bool TryRead(out T item)
     {
         List<TaskCompletionSource>? writers;
         _gate.Enter();

@@ -66,8 +66,8 @@ internal static class ConnectionDriverRegistry
         {
             for (var driver = s_first; driver is not null; driver = driver.RegistryNext)
             {
-                var inbound = bytes ? driver.QueuedIncomingBytes : driver.QueuedIncomingMessages;
-                var outbound = bytes ? driver.BufferedAmount : driver.QueuedMessages;
+                var inbound = bytes ? driver.Inbox.Bytes : driver.Inbox.Count;
+                var outbound = bytes ? driver.Outbox.BufferedAmount : driver.Outbox.Count;
                 if (driver.Role == ConnectionRole.Server)
                 {
                     serverIn += inbound;

@@ -21,6 +21,21 @@ internal static class PipeReaderExtensions
         }
     }
 
+    /// <summary>After the connection failed the peer's bytes cannot be parsed any more: discards them until the peer
+    /// closes (within the close timeout, which aborts the read), so our close frame is not destroyed by a reset.
+    /// Whatever ends the wait, the outcome is decided already: nothing is thrown.</summary>
+    public static async ValueTask DrainQuietlyAsync(this PipeReader input)
+    {
+        try
+        {
+            await input.DrainAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is OperationCanceledException or IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            // The close timeout or a reset ended the wait.
+        }
+    }
+
     /// <summary>Reads one HTTP head (bounded by <paramref name="maxHeaderBytes"/>) and consumes it, leaving what follows
     /// it (frames, a body) unread. <see cref="HttpHeadParseStatus.NeedMoreData"/> means the peer ended its side before
     /// a whole head arrived.</summary>

@@ -5,18 +5,19 @@ using RxSockets.Protocol.Frames;
 namespace RxSockets.Transport;
 
 /// <summary>
-/// The outbound side of a <see cref="ConnectionDriver"/>: the bounded data queue, the control-frame lane, the count of bytes
-/// waiting, and when the writer runs, with the batching rule: while the read loop delivers a batch of messages, what
-/// its consumers send wakes the writer once, at the end of the batch, so the replies to a whole socket read leave in
-/// one write.
+/// The queue under a connection's <see cref="Outbox"/> (which is this queue, a subclass): the bounded data queue, the
+/// control-frame lane, the count of bytes waiting, and when the writer runs, with the batching rule: while the read loop
+/// delivers a batch of messages, what its consumers send wakes the writer once, at the end of the batch, so the replies
+/// to a whole socket read leave in one write.
 /// </summary>
 /// <remarks>
-/// <para>The writer is not a loop parked on every connection: it runs on demand (<see cref="IOutboundWriter"/>), one
-/// pass at a time, on the thread that woke it (inline) or on the thread pool, and goes idle when the queue is empty,
-/// so an idle connection holds no write state machine and no signal.</para>
+/// <para>The writer is not a loop parked on every connection: it runs on demand (<see cref="WritePassAsync"/>, which
+/// the <see cref="Outbox"/> implements: no call back into the driver), one pass at a time, on the thread that woke it
+/// (inline) or on the thread pool, and goes idle when the queue is empty, so an idle connection holds no write state
+/// machine and no signal.</para>
 /// <para>Thread-safe for any number of senders; one writer pass at a time takes from it.</para>
 /// </remarks>
-internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter writer) : IThreadPoolWorkItem
+internal abstract class SendQueue : IThreadPoolWorkItem
 {
     private const int Idle = 0;
     private const int Running = 1;
@@ -36,6 +37,32 @@ internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter wri
     private long _dropped;
     private int _batchThread;
     private bool _wakePending;
+    private volatile bool _aborted;
+    private volatile bool _pongPaused;
+
+    /// <summary>The most data messages queued; senders wait (or fail to try) beyond it. Read once, when the first
+    /// message makes the queue: the owner keeps the figure (its settings), not every queue.</summary>
+    protected abstract int Capacity { get; }
+
+    /// <summary>The most payload bytes queued (an empty queue still takes one larger message); read as
+    /// <see cref="Capacity"/> is.</summary>
+    protected abstract long MaxBytes { get; }
+
+    /// <summary>True once the connection was aborted (see <see cref="Outbox.Abort"/>): nothing more is written or read.
+    /// (The flags live here rather than in the <see cref="Outbox"/>: they fit this object's padding.)</summary>
+    public bool IsAborted
+    {
+        get => _aborted;
+        protected set => _aborted = value;
+    }
+
+    /// <summary>True while the read loop holds back because too many pongs wait for the writer (see
+    /// <see cref="Outbox.WaitForPongsTakenAsync"/>).</summary>
+    public bool IsPongPaused
+    {
+        get => _pongPaused;
+        protected set => _pongPaused = value;
+    }
 
     /// <summary>Bytes of data messages queued and not yet written.</summary>
     public long BufferedAmount => Interlocked.Read(ref _bufferedAmount);
@@ -187,7 +214,7 @@ internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter wri
     private BoundedQueue<Outbound> CreateData()
     {
         // Whoever loses the race (another first message, or Complete) uses the winner's.
-        var created = NewData(capacity, maxBytes);
+        var created = NewData(Capacity, MaxBytes);
         return Interlocked.CompareExchange(ref _data, created, null) ?? created;
     }
 
@@ -304,8 +331,12 @@ internal sealed class SendQueue(int capacity, long maxBytes, IOutboundWriter wri
         }
     }
 
+    /// <summary>One writer pass: writes and flushes until the queue is empty (then <see cref="TryGoIdle"/>) or writing
+    /// is over for good (then <see cref="WriterFinished"/>). Never faults: a failure ends the connection instead.</summary>
+    protected abstract Task WritePassAsync();
+
     void IThreadPoolWorkItem.Execute() => StartPass();
 
-    // The pass never faults (IOutboundWriter), and its end is what WaitForWriterAsync waits for: nothing to observe here.
-    private void StartPass() => _ = writer.WritePassAsync();
+    // The pass never faults, and its end is what WaitForWriterAsync waits for: nothing to observe here.
+    private void StartPass() => _ = WritePassAsync();
 }

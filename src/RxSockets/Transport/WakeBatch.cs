@@ -79,7 +79,7 @@ internal sealed class WakeBatch(bool deferToReadBatch = false) : IThreadPoolWork
         t_spare = null;
         foreach (var driver in deferred)
         {
-            driver.RunClaimedWriter();
+            driver.Outbox.RunClaimed();
         }
 
         deferred.Clear();
@@ -105,7 +105,7 @@ internal sealed class WakeBatch(bool deferToReadBatch = false) : IThreadPoolWork
 
         foreach (var driver in claimed)
         {
-            driver.RunClaimedWriter();
+            driver.Outbox.RunClaimed();
         }
 
         claimed.Clear();

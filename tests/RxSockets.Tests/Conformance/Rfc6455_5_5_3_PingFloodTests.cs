@@ -15,7 +15,7 @@ namespace RxSockets.Tests.Conformance;
 
 /// <summary>
 /// RFC 6455 §5.5.2-5.5.3 against a hostile peer that pings without reading our pongs: the pongs queued stay at the
-/// bound (<see cref="ConnectionDriver.MaxPendingPongs"/>) because the read loop stops reading until the writer has taken them,
+/// bound (<see cref="Outbox.MaxPendingPongs"/>) because the read loop stops reading until the writer has taken them,
 /// so the peer is held back by TCP instead of growing our memory; every ping read is still answered, in order, and a
 /// peer that never reads is ended by the keepalive. Both roles, in memory and over real loopback sockets.
 /// </summary>
@@ -146,7 +146,7 @@ public class Rfc6455_5_5_3_PingFloodTests
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var paused = Until.TrueAsync(
-            () => DriverProbe.IsPongPaused(connection) && DriverProbe.PendingPongs(connection).Count == ConnectionDriver.MaxPendingPongs, stop.Token);
+            () => DriverProbe.IsPongPaused(connection) && DriverProbe.PendingPongs(connection).Count == Outbox.MaxPendingPongs, stop.Token);
         var first = await Task.WhenAny(paused, flood);
         await stop.CancelAsync();
         if (first == flood)
@@ -160,8 +160,8 @@ public class Rfc6455_5_5_3_PingFloodTests
     private static void AssertAtTheBound(WebSocketConnection connection, int payloadBytes)
     {
         var (count, bytes) = DriverProbe.PendingPongs(connection);
-        Assert.That(count, Is.LessThanOrEqualTo(ConnectionDriver.MaxPendingPongs), "pongs queued");
-        Assert.That(bytes, Is.LessThanOrEqualTo(ConnectionDriver.MaxPendingPongs * payloadBytes), "pong bytes queued");
+        Assert.That(count, Is.LessThanOrEqualTo(Outbox.MaxPendingPongs), "pongs queued");
+        Assert.That(bytes, Is.LessThanOrEqualTo(Outbox.MaxPendingPongs * payloadBytes), "pong bytes queued");
     }
 
     /// <summary>Writes <paramref name="count"/> pings numbered from 0, <see cref="PingsPerFlush"/> per flush, never

@@ -88,7 +88,7 @@ public class Rfc6455_7_1_7_FailOrderTests
         await peer.ExpectFrameAsync(Opcode.Pong, cancellationToken);
 
         Assert.That(connection.State, Is.EqualTo(ConnectionState.Open), "the close waits for the consumer");
-        Assert.That(await clock.StepAsync(cancellationToken), Is.EqualTo(ConnectionDriver.AnswerGrace));
+        Assert.That(await clock.StepAsync(cancellationToken), Is.EqualTo(Inbox.AnswerGrace));
         Assert.That((await peer.ExpectCloseAsync(cancellationToken))?.Code, Is.EqualTo(CloseCode.ProtocolError));
         await peer.CompleteAsync();
         await Assert.ThrowsAsync<ConnectionClosedException>(() => connection.Completion.WaitAsync(cancellationToken));

@@ -14,7 +14,7 @@ public class BackpressureTests
         const int sent = 20;
         var (connection, peer) = InMemory.Open(ConnectionRole.Server, new TestScheduler(),
             o => o.ReceiveQueueCapacity = capacity, PipePair.SmallBuffer(1024));
-        var inbound = DriverProbe.Of(connection).Inbound;
+        var inbound = DriverProbe.Of(connection).Inbox;
         for (var i = 0; i < sent; i++)
         {
             peer.Write(peer.BuildFrame(Opcode.Binary, new byte[200]));

@@ -103,12 +103,12 @@ public class QueueBytesTests
 
         var flush = peer.Output.FlushAsync(cancellationToken).AsTask();
         await DriverProbe.WaitUntilReadPausedAsync(connection, cancellationToken);
-        var (queuedWhilePaused, bytesWhilePaused) = (session.Inbound.Count, session.QueuedIncomingBytes);
+        var (queuedWhilePaused, bytesWhilePaused) = (session.Inbox.Count, session.Inbox.Bytes);
         var received = 0;
         var mostBytes = 0L;
         await foreach (var _ in connection.ReadAllAsync(cancellationToken))
         {
-            mostBytes = Math.Max(mostBytes, session.QueuedIncomingBytes);
+            mostBytes = Math.Max(mostBytes, session.Inbox.Bytes);
             if (++received == sent)
             {
                 break;

@@ -109,14 +109,16 @@ public class SendQueueTests
         Assert.That(writer.MaxConcurrentPasses, Is.EqualTo(1));
     }
 
-    /// <summary>A writer that takes every queued message per pass, as the session's does.</summary>
-    private sealed class ScriptedWriter : IOutboundWriter
+    /// <summary>A queue whose writer pass takes every queued message per pass, as the <see cref="Outbox"/>'s does.</summary>
+    private sealed class ScriptedWriter : SendQueue
     {
         private int _running;
 
-        public ScriptedWriter() => Queue = new SendQueue(capacity: 16, maxBytes: long.MaxValue, this);
+        protected override int Capacity => 16;
 
-        public SendQueue Queue { get; }
+        protected override long MaxBytes => long.MaxValue;
+
+        public SendQueue Queue => this;
 
         public List<string> Taken { get; } = [];
 
@@ -132,7 +134,7 @@ public class SendQueueTests
 
         public TaskCompletionSource PassEnded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Task WritePassAsync()
+        protected override Task WritePassAsync()
         {
             MaxConcurrentPasses = Math.Max(MaxConcurrentPasses, Interlocked.Increment(ref _running));
             Passes++;

@@ -3,24 +3,23 @@ using System.IO.Pipelines;
 
 namespace RxSockets.Transport;
 
-/// <summary>The writer pass: the only writer of the transport, run on demand by the <see cref="SendQueue"/>. The
-/// protocol frames what it takes from the queue and decides when our close frame goes.</summary>
-internal sealed partial class ConnectionDriver
+/// <summary>The writer pass: the only writer of the transport, run on demand by the <see cref="SendQueue"/> it is part
+/// of. The protocol frames what it takes from the queue and decides when our close frame goes.</summary>
+internal sealed partial class Outbox
 {
     private const int FlushThreshold = 64 * 1024;
 
-    /// <summary>One writer pass (see <see cref="SendQueue"/>): control frames first, then data, many frames per flush;
-    /// our close frame once the data before it is out. Ends when nothing is left (idle until the next wake-up) or when
-    /// writing is over for good.</summary>
-    async Task IOutboundWriter.WritePassAsync()
+    /// <summary>One writer pass: control frames first, then data, many frames per flush; our close frame once the data
+    /// before it is out. Ends when nothing is left (idle until the next wake-up) or when writing is over for good.</summary>
+    protected override async Task WritePassAsync()
     {
         var output = _transport.Output;
         try
         {
-            while (!_aborted)
+            while (!IsAborted)
             {
                 var wrote = WriteControlFrames(output) | WriteDataFrames(output);
-                var closing = _protocol.ShouldWriteClose(_send.IsDrained);
+                var closing = _protocol.ShouldWriteClose(IsDrained);
                 if (closing)
                 {
                     _protocol.WriteClose(output);
@@ -47,29 +46,29 @@ internal sealed partial class ConnectionDriver
                     break;
                 }
 
-                if (!wrote && _send.TryGoIdle())
+                if (!wrote && TryGoIdle())
                 {
                     return;
                 }
             }
         }
-        catch (OperationCanceledException) when (_aborted)
+        catch (OperationCanceledException) when (IsAborted)
         {
         }
 #pragma warning disable CA1031 // A pass is started and not awaited: whatever fails it ends the connection, never the process.
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            Abort(error);
+            _driver.Abort(error);
         }
 
-        _send.WriterFinished();
+        WriterFinished();
     }
 
     private bool WriteControlFrames(PipeWriter output)
     {
         var wrote = false;
-        while (_send.TryDequeueControl(out var frame))
+        while (TryDequeueControl(out var frame))
         {
             _protocol.WriteControl(output, frame.Opcode, frame.Payload);
             wrote = true;
@@ -82,7 +81,7 @@ internal sealed partial class ConnectionDriver
     {
         var written = 0L;
         var wrote = false;
-        while (written < FlushThreshold && _send.TryDequeue(out var item))
+        while (written < FlushThreshold && TryDequeue(out var item))
         {
             var length = item.Length;   // read before a pooled frame is released (and perhaps reused)
             if (_protocol.FailFast)
@@ -104,7 +103,7 @@ internal sealed partial class ConnectionDriver
 
             written += length;
             wrote = true;
-            Diagnostics.RxSocketsMetrics.MessageSent(Role, MetricsPort, length);
+            Diagnostics.RxSocketsMetrics.MessageSent(_protocol.Role, _driver.MetricsPort, length);
         }
 
         return wrote;

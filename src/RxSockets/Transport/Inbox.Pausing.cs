@@ -2,12 +2,12 @@ using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Transport;
 
-/// <summary>The application's pause of reading (<see cref="Pause"/>, <see cref="Resume"/>), and the closing signal that
-/// ends every wait of the read loop.</summary>
-internal sealed partial class ConnectionDriver
+/// <summary>The application's pause of reading (<see cref="Pause"/>, <see cref="Resume"/>, the read loop's park), and
+/// the closing signal that ends every wait of the read loop (for the consumer, for Resume, for room for pongs).</summary>
+internal sealed partial class Inbox
 {
     private bool _closingSignalled;
-    private CancellationTokenSource? _closingSource;   // made only if a slow consumer makes the read loop wait
+    private CancellationTokenSource? _closingSource;   // made only if the read loop has to wait
     private volatile bool _paused;   // the application paused reading (see Pause)
     private volatile bool _parked;   // the read loop is waiting for Resume
     private TaskCompletionSource? _resumed;   // made by Pause, completed by Resume
@@ -18,9 +18,14 @@ internal sealed partial class ConnectionDriver
     /// <summary>True while the read loop actually waits for <see cref="Resume"/> (it reads nothing meanwhile).</summary>
     public bool IsParked => _parked;
 
-    /// <summary>Stops reading from the transport until <see cref="Resume"/>: the bytes the peer sends stay in the
-    /// socket (TCP holds the peer back), nothing is lost. What the current read already holds is still handled.</summary>
-    public void Pause()
+    /// <summary>True when the read loop should park before its next read: paused, and not closing (the peer's close
+    /// frame must then be read).</summary>
+    public bool ShouldPark => _paused && !_closingSignalled;
+
+    /// <summary>Stops reading from <paramref name="transport"/> until <see cref="Resume"/>: the bytes the peer sends
+    /// stay in the socket (TCP holds the peer back), nothing is lost. What the current read already holds is still
+    /// handled.</summary>
+    public void Pause(ITransport transport)
     {
         lock (this)
         {
@@ -35,7 +40,14 @@ internal sealed partial class ConnectionDriver
 
         // The read loop may be waiting for bytes: whatever arrived next would be delivered. Cancelling that read sends
         // it back to the top of its loop, where it parks (a cancelled read that is not an abort reads nothing).
-        WakeReader(_transport);
+        try
+        {
+            transport.Input.CancelPendingRead();
+        }
+        catch (Exception error) when (error is ObjectDisposedException or InvalidOperationException)
+        {
+            // The transport is already completed: the read loop is over.
+        }
     }
 
     /// <summary>Lets the read loop read again after <see cref="Pause"/>; nothing when not paused.</summary>
@@ -57,20 +69,8 @@ internal sealed partial class ConnectionDriver
         resumed?.TrySetResult();
     }
 
-    private static void WakeReader(ITransport transport)
-    {
-        try
-        {
-            transport.Input.CancelPendingRead();
-        }
-        catch (Exception error) when (error is ObjectDisposedException or InvalidOperationException)
-        {
-            // The transport is already completed: the read loop is over.
-        }
-    }
-
-    /// <summary>Cancels the wait for a slow consumer (we are closing and nobody will read).</summary>
-    private void SignalClosing()
+    /// <summary>Ends the read loop's waits (for a slow consumer, for Resume, for room for pongs): we are closing.</summary>
+    public void SignalClosing()
     {
         CancellationTokenSource? source;
         lock (this)
@@ -83,7 +83,7 @@ internal sealed partial class ConnectionDriver
     }
 
     /// <summary>The token <see cref="SignalClosing"/> cancels, made on first use.</summary>
-    private CancellationToken ClosingToken()
+    public CancellationToken ClosingToken()
     {
         lock (this)
         {
@@ -102,8 +102,8 @@ internal sealed partial class ConnectionDriver
 
     /// <summary>Waits, reading nothing, until <see cref="Resume"/> or until the connection is closing (the peer's close
     /// frame must then be read). The keepalive deadline is suspended meanwhile: the peer's pong may be among the
-    /// bytes deliberately left unread; pings still go out.</summary>
-    private async ValueTask ParkAsync()
+    /// bytes deliberately left unread; pings still go out. The replies the last batch queued go out first.</summary>
+    public async ValueTask ParkAsync(SendQueue outbox, Heartbeat? heartbeat)
     {
         Task resumed;
         lock (this)
@@ -117,7 +117,7 @@ internal sealed partial class ConnectionDriver
         }
 
         // The replies the last batch queued go out now rather than after the pause.
-        _send.WakeAfterBatch(inline: false);
+        outbox.WakeAfterBatch(inline: false);
         _parked = true;
         try
         {
@@ -130,7 +130,7 @@ internal sealed partial class ConnectionDriver
         finally
         {
             _parked = false;
-            _heartbeat?.OnActivity();
+            heartbeat?.OnActivity();
         }
     }
 }
