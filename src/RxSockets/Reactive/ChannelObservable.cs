@@ -48,6 +48,13 @@ internal sealed class ChannelObservable<T> : IObservable<T>
     private ObserverList<T> Observers =>
         Transport.LazyField.Get(ref _observers, _onObserverFault, static faults => new ObserverList<T>(faults));
 
+    /// <summary>Decides the end of the items: completes for OnCompleted, faults for OnError.</summary>
+    internal Task Completion => _completion;
+
+    /// <summary>The items' queue when they come from a <see cref="Transport.BoundedQueue{T}"/> (a connection's), for
+    /// enumerators that attach to it directly.</summary>
+    internal Transport.BoundedQueue<T>? Queue => _reader as Transport.BoundedQueue<T>;
+
     /// <summary>The pump's task once someone subscribed; completed otherwise.</summary>
     public Task Pump { get; private set; } = Task.CompletedTask;
 
@@ -68,7 +75,7 @@ internal sealed class ChannelObservable<T> : IObservable<T>
     /// <summary>Reads the items one consumer at a time; ends by throwing when <c>completion</c> faulted.</summary>
     public IAsyncEnumerable<T> ReadAllAsync(CancellationToken cancellationToken) =>
         _reader is Transport.BoundedQueue<T> queue
-            ? new QueueEnumerator<T>(this, queue, _completion, cancellationToken)
+            ? new QueueEnumerator<T>(this, queue, cancellationToken)
             : ReadAllIteratorAsync(cancellationToken);
 
     /// <summary>Claims the items for one enumeration.</summary>
