@@ -41,7 +41,8 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
     private readonly ILogger _logger;
     private int _disposed;
 
-    // What the handshake settled, in one reference (HandshakeDetails.Settle): the request, the endpoint, or the details.
+    // What the handshake settled, in one reference (HandshakeDetails.Settle): the request, the response headers, or
+    // the details.
     private readonly object? _handshake;
 
     internal WebSocketConnection(ITransport transport, ConnectionRole role,
@@ -51,6 +52,7 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
         Role = role;
         Url = info.Url;
         _handshake = HandshakeDetails.Settle(info);
+        RemoteEndPoint = info.RemoteEndPoint;
         _logger = options.LoggerFactory.CreateLogger("RxSockets.Connection");
         _outgoingOverflow = options.OutgoingOverflow;
         _driver = new ConnectionDriver(transport, role, options.ToSettings(), this, info.Deflate);
@@ -86,17 +88,15 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
     /// <summary>On a client, the headers of the server's <c>101 Switching Protocols</c> answer (case-insensitive
     /// names, a repeated header's values joined with ", "), such as a cookie or a driver id the server sets; empty on
     /// a server and on a connection made with <see cref="Create"/>.</summary>
-    public IReadOnlyDictionary<string, string> ResponseHeaders =>
-        (_handshake as HandshakeDetails)?.ResponseHeaders ?? System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
+    public IReadOnlyDictionary<string, string> ResponseHeaders => _handshake switch
+    {
+        IReadOnlyDictionary<string, string> headers => headers,
+        HandshakeDetails details => details.ResponseHeaders,
+        _ => System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty,
+    };
 
     /// <summary>The peer's address, when the transport is a socket.</summary>
-    public EndPoint? RemoteEndPoint => _handshake switch
-    {
-        HandshakeRequest request => request.RemoteEndPoint,
-        EndPoint endPoint => endPoint,
-        HandshakeDetails details => details.RemoteEndPoint,
-        _ => null,
-    };
+    public EndPoint? RemoteEndPoint { get; }
 
     /// <summary>The current state.</summary>
     public ConnectionState State => _driver.State;
