@@ -19,7 +19,7 @@ public sealed partial class WebSocketConnection
     /// }
     /// </code></example>
     public IAsyncEnumerable<MessageLease> ReadLeasesAsync(CancellationToken cancellationToken = default) =>
-        new Reactive.LeaseEnumerable(_driver, _incoming.ReadAllAsync(cancellationToken));
+        new Reactive.LeaseEnumerator(_driver, _incoming, _incoming.Queue!, cancellationToken);   // the driver's inbound is a BoundedQueue
 
     /// <summary>Queues a leased message, taking the lease over: its buffer goes back to the pool once the message is
     /// written (or with the connection, if it never is). Do not use or dispose the lease afterwards.</summary>

@@ -41,17 +41,18 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
     private readonly ILogger _logger;
     private int _disposed;
 
+    // What the handshake settled, in one reference (HandshakeDetails.Settle): the request, the response headers, or
+    // the details.
+    private readonly object? _handshake;
+
     internal WebSocketConnection(ITransport transport, ConnectionRole role,
         ConnectionOptions options, ConnectionInfo info)
     {
         Id = Interlocked.Increment(ref s_nextId);
         Role = role;
         Url = info.Url;
-        SubProtocol = info.SubProtocol;
-        Extensions = info.Extensions ?? "";
-        Request = info.Request;
+        _handshake = HandshakeDetails.Settle(info);
         RemoteEndPoint = info.RemoteEndPoint;
-        ResponseHeaders = info.ResponseHeaders ?? System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
         _logger = options.LoggerFactory.CreateLogger("RxSockets.Connection");
         _outgoingOverflow = options.OutgoingOverflow;
         _driver = new ConnectionDriver(transport, role, options.ToSettings(), this, info.Deflate);
@@ -71,18 +72,28 @@ public sealed partial class WebSocketConnection : IWebSocketChannel, IConnection
     public Uri Url { get; }
 
     /// <summary>The subprotocol both ends agreed on, or null.</summary>
-    public string? SubProtocol { get; }
+    public string? SubProtocol => (_handshake as HandshakeDetails)?.SubProtocol;
 
     /// <summary>The negotiated <c>Sec-WebSocket-Extensions</c>; empty when none.</summary>
-    public string Extensions { get; }
+    public string Extensions => (_handshake as HandshakeDetails)?.Extensions ?? "";
 
     /// <summary>On a server, the handshake request the client sent; null on a client.</summary>
-    public HandshakeRequest? Request { get; }
+    public HandshakeRequest? Request => _handshake switch
+    {
+        HandshakeRequest request => request,
+        HandshakeDetails details => details.Request,
+        _ => null,
+    };
 
     /// <summary>On a client, the headers of the server's <c>101 Switching Protocols</c> answer (case-insensitive
     /// names, a repeated header's values joined with ", "), such as a cookie or a driver id the server sets; empty on
     /// a server and on a connection made with <see cref="Create"/>.</summary>
-    public IReadOnlyDictionary<string, string> ResponseHeaders { get; }
+    public IReadOnlyDictionary<string, string> ResponseHeaders => _handshake switch
+    {
+        IReadOnlyDictionary<string, string> headers => headers,
+        HandshakeDetails details => details.ResponseHeaders,
+        _ => System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty,
+    };
 
     /// <summary>The peer's address, when the transport is a socket.</summary>
     public EndPoint? RemoteEndPoint { get; }

@@ -19,12 +19,13 @@ internal sealed class ChannelObservable<T> : IObservable<T>
     private readonly ChannelReader<T> _reader;
     private readonly Task _completion;
     private readonly IObserverFaults? _onObserverFault;   // for the observer list
-    private ObserverList<T>? _observers;         // made by the first Subscribe: an await foreach needs none
     private readonly string _name;
+
+    // Made by the first Subscribe, with the pump and its wait for subscribers (an await foreach needs none of them):
+    // one null field on an enumerated connection instead of three fields and a flag (24 B less per connection).
+    private PumpedObserverList<T>? _observers;
     private int _mode;
-    private Transport.AsyncSignal? _subscribed;   // made when the pump first finds nobody subscribed
     private int _enumerating;
-    private int _pumpStarted;
 
     /// <param name="reader">The items.</param>
     /// <param name="completion">Decides the end: completes for OnCompleted, faults for OnError.</param>
@@ -44,31 +45,43 @@ internal sealed class ChannelObservable<T> : IObservable<T>
         _name = name;
     }
 
-    /// <summary>The subscribers; made on first use.</summary>
-    private ObserverList<T> Observers =>
-        Transport.LazyField.Get(ref _observers, _onObserverFault, static faults => new ObserverList<T>(faults));
+    /// <summary>Decides the end of the items: completes for OnCompleted, faults for OnError.</summary>
+    internal Task Completion => _completion;
+
+    /// <summary>The items' queue when they come from a <see cref="Transport.BoundedQueue{T}"/> (a connection's), for
+    /// enumerators that attach to it directly.</summary>
+    internal Transport.BoundedQueue<T>? Queue => _reader as Transport.BoundedQueue<T>;
 
     /// <summary>The pump's task once someone subscribed; completed otherwise.</summary>
-    public Task Pump { get; private set; } = Task.CompletedTask;
+    public Task Pump => Volatile.Read(ref _observers)?.Pump ?? Task.CompletedTask;
 
     public IDisposable Subscribe(IObserver<T> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
         Claim(Observed);
-        var subscription = Observers.Subscribe(observer);
-        if (Interlocked.Exchange(ref _pumpStarted, 1) == 0)
+        var observers = Volatile.Read(ref _observers);
+        var first = false;
+        if (observers is null)
         {
-            Pump = PumpAsync();
+            var created = new PumpedObserverList<T>(_onObserverFault);
+            observers = Interlocked.CompareExchange(ref _observers, created, null) ?? created;
+            first = ReferenceEquals(observers, created);   // the one that made the list starts the pump
         }
 
-        Volatile.Read(ref _subscribed)?.Set();
+        var subscription = observers.Subscribe(observer);
+        if (first)
+        {
+            observers.Pump = PumpAsync(observers);
+        }
+
+        Volatile.Read(ref observers.Subscribed)?.Set();
         return subscription;
     }
 
     /// <summary>Reads the items one consumer at a time; ends by throwing when <c>completion</c> faulted.</summary>
     public IAsyncEnumerable<T> ReadAllAsync(CancellationToken cancellationToken) =>
         _reader is Transport.BoundedQueue<T> queue
-            ? new QueueEnumerator<T>(this, queue, _completion, cancellationToken)
+            ? new QueueEnumerator<T>(this, queue, cancellationToken)
             : ReadAllIteratorAsync(cancellationToken);
 
     /// <summary>Claims the items for one enumeration.</summary>
@@ -117,17 +130,17 @@ internal sealed class ChannelObservable<T> : IObservable<T>
         }
     }
 
-    private async Task PumpAsync()
+    private async Task PumpAsync(PumpedObserverList<T> observers)
     {
         await Task.Yield();
         while (await _reader.WaitToReadAsync().ConfigureAwait(false))
         {
             // While nobody subscribes, items stay queued (and backpressure holds the socket) rather than vanish.
-            while (!Observers.HasObservers)
+            while (!observers.HasObservers)
             {
                 // A subscription before the signal existed is seen by the check below, one after it sets the signal.
-                var subscribed = LazyInitializer.EnsureInitialized(ref _subscribed);
-                if (!Observers.HasObservers)
+                var subscribed = LazyInitializer.EnsureInitialized(ref observers.Subscribed);
+                if (!observers.HasObservers)
                 {
                     await subscribed.WaitAsync().ConfigureAwait(false);
                 }
@@ -135,20 +148,20 @@ internal sealed class ChannelObservable<T> : IObservable<T>
 
             if (_reader.TryRead(out var item))
             {
-                Observers.Next(item);
+                observers.Next(item);
             }
         }
 
         try
         {
             await _completion.ConfigureAwait(false);
-            Observers.Complete();
+            observers.Complete();
         }
 #pragma warning disable CA1031 // The completion's fault is the stream's OnError, whatever its type.
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            Observers.Error(error);
+            observers.Error(error);
         }
     }
 }

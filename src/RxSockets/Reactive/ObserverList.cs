@@ -7,7 +7,8 @@ namespace RxSockets.Reactive;
 /// <c>onObserverFault</c>, so its exception never runs back into the loop that produced the value. Late subscribers
 /// receive the terminal notification. Thread-safe; <see cref="Next"/> must not be called concurrently with itself.
 /// </summary>
-internal sealed class ObserverList<T> : IObservable<T>
+/// <remarks>Not sealed for <see cref="PumpedObserverList{T}"/>.</remarks>
+internal class ObserverList<T> : IObservable<T>
 {
     /// <summary>The observer array once terminated: a distinct instance, so an empty list is not mistaken for it.</summary>
 #pragma warning disable CA1825 // Array.Empty would be the very instance a live empty list holds; this one must differ.

@@ -10,8 +10,8 @@ namespace RxSockets.Reactive;
 /// <c>MoveNextAsync</c> completes where the queue's wait completes (inline on the read loop, with inline delivery).
 /// </summary>
 /// <remarks>One consumer at a time, as for any async enumerator: <c>MoveNextAsync</c> is not called again before the
-/// previous one completed.</remarks>
-internal sealed class QueueEnumerator<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>, IValueTaskSource<bool>
+/// previous one completed. Not sealed for <see cref="LeaseEnumerator"/>, which is the same object handing out leases.</remarks>
+internal class QueueEnumerator<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>, IValueTaskSource<bool>
 {
     private const int Fresh = 0;
     private const int Running = 1;
@@ -20,8 +20,7 @@ internal sealed class QueueEnumerator<T> : IAsyncEnumerable<T>, IAsyncEnumerator
     private static readonly Action<object?> s_onWaitCompleted = static state => ((QueueEnumerator<T>)state!).OnWaitCompleted();
 
     private readonly ChannelObservable<T> _owner;
-    private readonly BoundedQueue<T> _queue;
-    private readonly Task _completion;
+    private readonly BoundedQueue<T> _queue;   // the owner's, kept here for the per-message TryRead (no cast)
     private CancellationToken _token;
     private CancellationTokenSource? _linked;
     private ManualResetValueTaskSourceCore<bool> _core;
@@ -30,13 +29,16 @@ internal sealed class QueueEnumerator<T> : IAsyncEnumerable<T>, IAsyncEnumerator
     private int _state;
     private int _enumeratorTaken;
 
-    public QueueEnumerator(ChannelObservable<T> owner, BoundedQueue<T> queue, Task completion, CancellationToken cancellationToken)
+    public QueueEnumerator(ChannelObservable<T> owner, BoundedQueue<T> queue, CancellationToken cancellationToken)
     {
         _owner = owner;
         _queue = queue;
-        _completion = completion;
         _token = cancellationToken;
     }
+
+    protected ChannelObservable<T> Owner => _owner;
+
+    protected BoundedQueue<T> Queue => _queue;
 
     public T Current => _current;
 
@@ -44,7 +46,7 @@ internal sealed class QueueEnumerator<T> : IAsyncEnumerable<T>, IAsyncEnumerator
     {
         if (Interlocked.Exchange(ref _enumeratorTaken, 1) == 1)
         {
-            return new QueueEnumerator<T>(_owner, _queue, _completion, _token).GetAsyncEnumerator(cancellationToken);
+            return CreateAnother(_token).GetAsyncEnumerator(cancellationToken);
         }
 
         // As [EnumeratorCancellation]: the token given to ReadAllAsync and the one given here both stop the enumeration.
@@ -103,6 +105,9 @@ internal sealed class QueueEnumerator<T> : IAsyncEnumerable<T>, IAsyncEnumerator
         _linked?.Dispose();
         return default;
     }
+
+    /// <summary>A fresh enumeration of the same items, for a second <c>GetAsyncEnumerator</c>.</summary>
+    protected virtual QueueEnumerator<T> CreateAnother(CancellationToken cancellationToken) => new(_owner, _queue, cancellationToken);
 
     bool IValueTaskSource<bool>.GetResult(short token) => _core.GetResult(token);
 
@@ -170,7 +175,8 @@ internal sealed class QueueEnumerator<T> : IAsyncEnumerable<T>, IAsyncEnumerator
     /// <c>completion</c> faulted).</summary>
     private void End()
     {
-        var ending = _token.CanBeCanceled ? _completion.WaitAsync(_token) : _completion;
+        var completion = _owner.Completion;
+        var ending = _token.CanBeCanceled ? completion.WaitAsync(_token) : completion;
         if (ending.IsCompleted)
         {
             Conclude(ending);

@@ -8,13 +8,13 @@ namespace RxSockets.Transport.Epoll;
 /// A TCP connection driven by our own epoll loop instead of <see cref="System.Net.Sockets.Socket"/>: the descriptor,
 /// its two readiness signals and the pipe reader and writer that call <c>recv</c>/<c>send</c> directly. It exists for
 /// density and speed on a busy server: an idle connection holds no buffer, no pending operation object and no
-/// per-read registration, and a busy one reads and writes without an event when the kernel is ready.
+/// per-read registration, and a busy one reads and writes without an event when the kernel is ready. The socket is its
+/// own <see cref="Input"/> (EpollSocket.Reading.cs).
 /// </summary>
-internal sealed class EpollSocket : ITransport, IEpollTarget
+internal sealed partial class EpollSocket : ITransport, IEpollTarget
 {
     private readonly EpollEngine _engine;
     private readonly int _slot;
-    private readonly EpollPipeReader _input;
     private int _closed;
     private AsyncSignal? _writable;
 
@@ -23,7 +23,6 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
         _engine = engine;
         Fd = new SafeFd(fd);
         RemoteEndPoint = remoteEndPoint;
-        _input = new EpollPipeReader(this);
         Output = new EpollPipeWriter(this);
         try
         {
@@ -40,7 +39,7 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
 
     public IPEndPoint? RemoteEndPoint { get; }
 
-    public PipeReader Input => _input;
+    public PipeReader Input => this;
 
     public PipeWriter Output { get; }
 
@@ -54,7 +53,7 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
     {
         if ((events & (Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
         {
-            _input.OnReadable(inline);
+            OnReadable(inline);
         }
 
         if ((events & (Libc.EPOLLOUT | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
@@ -86,13 +85,13 @@ internal sealed class EpollSocket : ITransport, IEpollTarget
             ShutdownOutput();
         }
 
-        await Input.CompleteAsync().ConfigureAwait(false);
+        Complete();
         await Output.CompleteAsync().ConfigureAwait(false);
         _engine.Unregister(Fd.Value, _slot);   // before the descriptor is closed
         Fd.Dispose();
 
         // Anyone still waiting wakes up and finds the descriptor closed.
-        _input.OnReadable();
+        OnReadable();
         Writable?.Set();
     }
 }

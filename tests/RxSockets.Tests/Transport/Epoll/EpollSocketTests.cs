@@ -62,7 +62,7 @@ public class EpollSocketTests
         await pair.Peer.SendAsync(new byte[3000], cancellationToken);
         var received = await ReadExactlyAsync(pair.Server.Input, 3000, cancellationToken);
 
-        var holds = ((EpollPipeReader)pair.Server.Input).HoldsBuffer;
+        var holds = ((EpollSocket)pair.Server.Input).InputHoldsBuffer;
 
         Assert.That(received, Has.Length.EqualTo(3000));
         Assert.That(holds, Is.False);
