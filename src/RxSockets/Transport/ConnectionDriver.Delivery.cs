@@ -47,15 +47,38 @@ internal sealed partial class ConnectionDriver
     /// <summary>Queues a parsed message for the consumer. A waiting consumer is woken once per run of messages (before
     /// a control frame, when the queue fills, at the end of the socket read), not once per message; it then drains the
     /// queue without waiting, on this thread when delivery is inline. False when the queue stays full.</summary>
-    private bool TryDeliver(Message message)
+    /// <remarks>With a message handler attached (see <see cref="Reactive.MessageHandlerRunner"/>) and nothing queued,
+    /// the message is not queued: the handler gets it here, on the read loop.</remarks>
+    private DirectWrite TryDeliver(Message message, out ValueTask handling)
     {
-        if (_inbound.TryWrite(message, deferWake: true))
+        var delivery = _inbound.TryWriteOrHandle(message, deferWake: true, out handling);
+        if (delivery != DirectWrite.Refused)
         {
-            return true;
+            return delivery;
         }
 
         _inbound.ReleaseDeferredWake();
-        return _inbound.TryWrite(message, deferWake: true);
+        return _inbound.TryWriteOrHandle(message, deferWake: true, out handling);
+    }
+
+    /// <summary>The message handler works on a message after its call returned: reading waits for it (backpressure),
+    /// as for a slow consumer, until the connection is closing.</summary>
+    private async ValueTask WaitForHandlerAsync(ValueTask handling)
+    {
+        _readPaused = true;
+        try
+        {
+            await handling.AsTask().WaitAsync(ClosingToken()).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Closing: the handler may finish on its own; reading goes on to the peer's close frame.
+        }
+        finally
+        {
+            _readPaused = false;
+            _heartbeat?.OnActivity();
+        }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

@@ -174,12 +174,25 @@ internal sealed partial class ConnectionDriver
                             // one would hand the consumer a stream with a hole in it. Count it instead.
                             CountDroppedIncoming();
                         }
-                        else if (!TryDeliver(message))
+                        else
                         {
-                            // The consumer is behind: let the replies queued so far go out before waiting for it.
-                            _send.EndBatch(wake: true);
-                            await DeliverSlowAsync(message).ConfigureAwait(false);
-                            _send.BeginBatch();
+                            var delivery = TryDeliver(message, out var handling);
+                            if (delivery != DirectWrite.Queued && (delivery == DirectWrite.Refused || !handling.IsCompletedSuccessfully))
+                            {
+                                // The consumer is behind (or the handler still works on it): let the replies queued so
+                                // far go out before waiting for it.
+                                _send.EndBatch(wake: true);
+                                if (delivery == DirectWrite.Refused)
+                                {
+                                    await DeliverSlowAsync(message).ConfigureAwait(false);
+                                }
+                                else
+                                {
+                                    await WaitForHandlerAsync(handling).ConfigureAwait(false);
+                                }
+
+                                _send.BeginBatch();
+                            }
                         }
 
                         break;
