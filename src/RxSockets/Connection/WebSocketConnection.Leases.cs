@@ -51,13 +51,8 @@ public sealed partial class WebSocketConnection
         }
 
         _driver.UsePooledPayloads();
-        var runner = new Reactive.MessageHandlerRunner(_incoming, (Transport.BoundedQueue<Message>)_driver.Inbound, _driver.Completion,
-            handler, FailForHandler, cancellationToken);
-        return runner.Start();
+        return new Reactive.MessageHandlerRunner(_incoming, _driver, handler, cancellationToken).Start();
     }
-
-    private void FailForHandler(Exception error) =>
-        _driver.Fail(new CloseStatus(CloseCode.InternalError, "message handler failed"), error);
 
     /// <summary>Queues a leased message, taking the lease over: its buffer goes back to the pool once the message is
     /// written (or with the connection, if it never is). Do not use or dispose the lease afterwards.</summary>

@@ -11,35 +11,32 @@ namespace RxSockets.Reactive;
 /// that were queued before (received before the handler was attached, or while a handler's task was pending) are
 /// handled first, in order, by this runner; a pending handler task holds the reader back, as a full queue does.
 /// </summary>
-internal sealed class MessageHandlerRunner : IDirectReader<Message>
+internal sealed class MessageHandlerRunner : TaskCompletionSource, IDirectReader<Message>
 {
     private static readonly Action<object?> s_onWaitCompleted = static state => ((MessageHandlerRunner)state!).OnWaitCompleted();
 
     private readonly ChannelObservable<Message> _owner;
+    private readonly ConnectionDriver _driver;
     private readonly BoundedQueue<Message> _queue;
-    private readonly Task _connectionCompletion;
     private readonly Func<MessageLease, ValueTask> _handler;
-    private readonly Action<Exception> _onHandlerFault;
     private readonly CancellationToken _token;
-    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private short _waitVersion;
     private volatile bool _stopped;
     private int _ended;
 
     /// <param name="owner">The connection's message surfaces, claimed for the handler's lifetime.</param>
-    /// <param name="queue">The connection's inbound queue.</param>
-    /// <param name="connectionCompletion">The connection's end, which ends the handling as it ends an enumeration.</param>
+    /// <param name="driver">The connection: its inbound queue, its end (which ends the handling as it ends an
+    /// enumeration), and its failure when the handler throws.</param>
     /// <param name="handler">The application's handler.</param>
-    /// <param name="onHandlerFault">Fails the connection when the handler throws.</param>
     /// <param name="cancellationToken">Stops the handling (not the connection).</param>
-    public MessageHandlerRunner(ChannelObservable<Message> owner, BoundedQueue<Message> queue, Task connectionCompletion,
-        Func<MessageLease, ValueTask> handler, Action<Exception> onHandlerFault, CancellationToken cancellationToken)
+    /// <remarks>It is its own <see cref="TaskCompletionSource"/>: one object less per handled connection.</remarks>
+    public MessageHandlerRunner(ChannelObservable<Message> owner, ConnectionDriver driver, Func<MessageLease, ValueTask> handler, CancellationToken cancellationToken)
+        : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         _owner = owner;
-        _queue = queue;
-        _connectionCompletion = connectionCompletion;
+        _driver = driver;
+        _queue = (BoundedQueue<Message>)driver.Inbound;
         _handler = handler;
-        _onHandlerFault = onHandlerFault;
         _token = cancellationToken;
     }
 
@@ -51,7 +48,7 @@ internal sealed class MessageHandlerRunner : IDirectReader<Message>
         _owner.BeginEnumeration();
         _queue.SetDirectReader(this);
         Drain();
-        return _done.Task;
+        return Task;
     }
 
     bool IDirectReader<Message>.TryHandle(Message item, out ValueTask pending)
@@ -168,7 +165,7 @@ internal sealed class MessageHandlerRunner : IDirectReader<Message>
     /// <summary>The queue is completed and empty: the handling ends as the connection did.</summary>
     private void End()
     {
-        var ending = _token.CanBeCanceled ? _connectionCompletion.WaitAsync(_token) : _connectionCompletion;
+        var ending = _token.CanBeCanceled ? _driver.Completion.WaitAsync(_token) : _driver.Completion;
         ending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() =>
             Stop(ending.IsCompletedSuccessfully ? null : ending.IsCanceled ? new OperationCanceledException(_token) : ending.Exception!.InnerException!));
     }
@@ -177,7 +174,7 @@ internal sealed class MessageHandlerRunner : IDirectReader<Message>
     {
         if (!_stopped)
         {
-            _onHandlerFault(error);
+            _driver.Fail(new CloseStatus(CloseCode.InternalError, "message handler failed"), error);
         }
 
         Stop(error);
@@ -195,15 +192,15 @@ internal sealed class MessageHandlerRunner : IDirectReader<Message>
         _owner.EndEnumeration();
         if (error is null)
         {
-            _done.TrySetResult();
+            TrySetResult();
         }
         else if (error is OperationCanceledException && _token.IsCancellationRequested)
         {
-            _done.TrySetCanceled(_token);
+            TrySetCanceled(_token);
         }
         else
         {
-            _done.TrySetException(error);
+            TrySetException(error);
         }
     }
 }
