@@ -11,18 +11,28 @@ namespace RxSockets.Benchmarks;
 /// </summary>
 internal static class EchoAllocations
 {
-    /// <summary>Runs the echo twice: with owned messages (<c>ReadAllAsync</c>, an array per received message on each
-    /// side) and zero-copy (<c>ReadLeasesAsync</c> on both sides, the server sending each lease back).</summary>
+    /// <summary>Runs the echo three times: with owned messages (<c>ReadAllAsync</c>, an array per received message on
+    /// each side), zero-copy (<c>ReadLeasesAsync</c> on both sides, the server sending each lease back) and zero-copy
+    /// on the read loop (<c>HandleMessagesAsync</c> on both sides).</summary>
     public static async Task<int> RunAsync(int messages, int size)
     {
         await RunOneAsync(messages, size, leases: false);
         await RunOneAsync(messages, size, leases: true);
+        await HandlerEchoAllocations.RunAsync(messages, size);
         return 0;
     }
 
+    /// <summary>The options both ends use: no keepalive, queues of 128.</summary>
+    internal static WebSocketServerOptions ServerOptions() =>
+        new() { KeepAliveInterval = Timeout.InfiniteTimeSpan, ReceiveQueueCapacity = 128, SendQueueCapacity = 128 };
+
+    /// <inheritdoc cref="ServerOptions"/>
+    internal static WebSocketClientOptions ClientOptions() =>
+        new() { KeepAliveInterval = Timeout.InfiniteTimeSpan, ReceiveQueueCapacity = 128, SendQueueCapacity = 128 };
+
     private static async Task RunOneAsync(int messages, int size, bool leases)
     {
-        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan, ReceiveQueueCapacity = 128, SendQueueCapacity = 128 });
+        await using var server = await WebSocketServer.StartAsync(ServerOptions());
         var echo = Task.Run(async () =>
         {
             await foreach (var connection in server.AcceptAllAsync())
@@ -45,12 +55,7 @@ internal static class EchoAllocations
                 return;
             }
         });
-        await using var client = await WebSocketConnection.ConnectAsync(server.Url, new WebSocketClientOptions
-        {
-            KeepAliveInterval = Timeout.InfiniteTimeSpan,
-            ReceiveQueueCapacity = 128,
-            SendQueueCapacity = 128,
-        });
+        await using var client = await WebSocketConnection.ConnectAsync(server.Url, ClientOptions());
         var payload = new byte[size];
         var received = leases ? ReceiveLeases(client) : ReceiveMessages(client);
 
@@ -118,5 +123,5 @@ internal static class EchoAllocations
         }
     }
 
-    private static long ArrayBytes(int length) => 24 + ((length + 7) & ~7);
+    internal static long ArrayBytes(int length) => 24 + ((length + 7) & ~7);
 }

@@ -185,12 +185,9 @@ internal static class ServeCommand
                 {
                     try
                     {
-                        // Zero-copy: each message arrives in a pooled buffer, which goes back out and then back to
-                        // the pool; no array per message.
-                        await foreach (var lease in connection.ReadLeasesAsync().ConfigureAwait(false))
-                        {
-                            await connection.SendAsync(lease).ConfigureAwait(false);
-                        }
+                        // Zero-copy, on the read loop: each message arrives in a pooled buffer, which goes back out
+                        // and then back to the pool; no array, queue or asynchronous step per message.
+                        await connection.HandleMessagesAsync(lease => connection.SendAsync(lease)).ConfigureAwait(false);
                     }
                     catch (ConnectionClosedException)
                     {
@@ -217,31 +214,20 @@ internal static class ServeCommand
         }
     }
 
-    /// <summary>The echo loop of <c>serve --echo --quiet</c>: what <see cref="HandleAsync"/> does for it, in a state
-    /// machine that holds only what crosses its waits (the connection, the enumerator, two awaiters), as every idle
-    /// connection keeps one (about 150 B instead of 232 B).</summary>
+    /// <summary>The echo of <c>serve --echo --quiet</c>: what <see cref="HandleAsync"/> does for it, without the
+    /// logging, in a state machine that holds only the connection across its one wait, as every idle connection keeps
+    /// one.</summary>
     private static async Task EchoQuietAsync(WebSocketConnection connection, RunningHandlers handlers)
     {
         try
         {
-            // Zero-copy: each message arrives in a pooled buffer, which goes back out and then back to the pool.
-            var messages = connection.ReadLeasesAsync().GetAsyncEnumerator();
-            try
-            {
-                while (await messages.MoveNextAsync().ConfigureAwait(false))
-                {
-                    await connection.SendAsync(messages.Current).ConfigureAwait(false);
-                }
-            }
-            catch (ConnectionClosedException)
-            {
-                // The client went away mid-conversation: nothing left to answer.
-            }
-            finally
-            {
-                await messages.DisposeAsync().ConfigureAwait(false);
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
+            // Zero-copy, on the read loop: each message arrives in a pooled buffer, which goes back out and then back
+            // to the pool.
+            await connection.HandleMessagesAsync(lease => connection.SendAsync(lease)).ConfigureAwait(false);
+        }
+        catch (ConnectionClosedException)
+        {
+            // The client went away mid-conversation: nothing left to answer.
         }
 #pragma warning disable CA1031 // One connection's unexpected failure is reported and must not end the server.
         catch (Exception error)
@@ -251,6 +237,7 @@ internal static class ServeCommand
         }
         finally
         {
+            await connection.DisposeAsync().ConfigureAwait(false);
             handlers.Exit();
         }
     }

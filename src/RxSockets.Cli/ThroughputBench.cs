@@ -45,7 +45,7 @@ internal static class ThroughputBench
 
     private static async Task EchoDrivenAsync(WebSocketConnection connection, ReadOnlyMemory<byte> payload, BenchSettings settings, StrongBox<long> counter, CancellationToken stop)
     {
-        // One message first; its echo opens the whole window from inside the consumer, where every send of one socket
+        // One message first; its echo opens the whole window from inside the handler, where every send of one socket
         // read leaves in one write. Sent from here in a loop, the window would leave in as many writes as the writer
         // happened to wake for, and those trains of messages would circle between client and server for the whole run
         // (a window of 64 as four trains of 16 costs four reads and four writes per round instead of one).
@@ -54,8 +54,9 @@ internal static class ThroughputBench
 
         try
         {
-            // Zero-copy: each echo arrives in a pooled buffer, checked and given back at once.
-            await foreach (var lease in connection.ReadLeasesAsync(CancellationToken.None).ConfigureAwait(false))
+            // On the read loop, zero-copy: each echo arrives in a pooled buffer, checked and given back at once, and
+            // answered before the next one is parsed.
+            await connection.HandleMessagesAsync(lease =>
             {
                 using (lease)
                 {
@@ -65,20 +66,29 @@ internal static class ThroughputBench
                 Interlocked.Increment(ref counter.Value);
                 if (stop.IsCancellationRequested)
                 {
-                    continue;
+                    return default;
                 }
 
-                for (var i = opened ? 1 : settings.Window; i > 0; i--)
+                if (opened)
                 {
-                    await connection.SendAsync(payload, CancellationToken.None).ConfigureAwait(false);
+                    return connection.SendAsync(payload, CancellationToken.None);
                 }
 
                 opened = true;
-            }
+                return SendWindowAsync(connection, payload, settings.Window);
+            }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (ConnectionClosedException) when (stop.IsCancellationRequested)
         {
             // Measurement over: the close raced a send.
+        }
+    }
+
+    private static async ValueTask SendWindowAsync(WebSocketConnection connection, ReadOnlyMemory<byte> payload, int window)
+    {
+        for (var i = window; i > 0; i--)
+        {
+            await connection.SendAsync(payload, CancellationToken.None).ConfigureAwait(false);
         }
     }
 }

@@ -21,6 +21,39 @@ public sealed partial class WebSocketConnection
     public IAsyncEnumerable<MessageLease> ReadLeasesAsync(CancellationToken cancellationToken = default) =>
         new Reactive.LeaseEnumerator(_driver, _incoming, _incoming.Queue!, cancellationToken);   // the driver's inbound is a BoundedQueue
 
+    /// <summary>Handles every received message with <paramref name="handler"/>, called on the connection's read loop as
+    /// each message is parsed — no queue, no thread hop and no asynchronous step per message while the handler keeps
+    /// up — until the connection ends. The fastest way to consume a connection (uWebSockets' and ws's
+    /// <c>on('message')</c>), and zero-copy: each message arrives as a <see cref="MessageLease"/> in a pooled buffer, to
+    /// be disposed or sent on (<see cref="SendAsync(MessageLease, CancellationToken)"/>) by the handler.</summary>
+    /// <param name="handler">Called once per message, in order, never concurrently. Keep it short: while it runs, the
+    /// connection reads nothing. A task it returns that is not complete holds reading back until it completes
+    /// (backpressure, as a slow consumer does), so an answer may be <c>return connection.SendAsync(...)</c>. If it
+    /// throws (or its task faults), the connection fails with <see cref="CloseCode.InternalError"/> (1011) and the
+    /// returned task faults with that exception.</param>
+    /// <param name="cancellationToken">Stops the handling (not the connection): later messages wait in the
+    /// connection's queue for the next consumer; a call already running finishes.</param>
+    /// <returns>Completes when the connection has closed cleanly, after the last message was handled; faults with
+    /// <see cref="ConnectionClosedException"/> otherwise, as <see cref="ReadAllAsync"/> ends.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The messages are already consumed through <see cref="Incoming"/>,
+    /// an enumeration or another handler.</exception>
+    /// <example>A zero-copy echo server's connection:
+    /// <code>
+    /// await connection.HandleMessagesAsync(lease => connection.SendAsync(lease));
+    /// </code></example>
+    public Task HandleMessagesAsync(Func<MessageLease, ValueTask> handler, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        _driver.UsePooledPayloads();
+        return new Reactive.MessageHandlerRunner(_incoming, _driver, handler, cancellationToken).Start();
+    }
+
     /// <summary>Queues a leased message, taking the lease over: its buffer goes back to the pool once the message is
     /// written (or with the connection, if it never is). Do not use or dispose the lease afterwards.</summary>
     /// <param name="lease">A live lease, from <see cref="ReadLeasesAsync"/> of this or any connection.</param>

@@ -136,11 +136,21 @@ internal sealed partial class ConnectionDriver
                             throw new ProtocolException(CloseCode.PolicyViolation, "message rate limit exceeded");
                         }
 
-                        if (!_inbox.TryDeliver(message, Role))
+                        var delivery = _inbox.TryDeliver(message, Role, out var handling);
+                        if (delivery == DirectWrite.Refused || (delivery == DirectWrite.Handled && !handling.IsCompletedSuccessfully))
                         {
-                            // The consumer is behind: let the replies queued so far go out before waiting for it.
+                            // The consumer is behind (or the message handler still works on it): let the replies queued
+                            // so far go out before waiting for it.
                             _outbox.EndBatch(wake: true);
-                            await _inbox.DeliverSlowAsync(message, Role, _heartbeat).ConfigureAwait(false);
+                            if (delivery == DirectWrite.Refused)
+                            {
+                                await _inbox.DeliverSlowAsync(message, Role, _heartbeat).ConfigureAwait(false);
+                            }
+                            else
+                            {
+                                await _inbox.WaitForHandlerAsync(handling, _heartbeat).ConfigureAwait(false);
+                            }
+
                             _outbox.BeginBatch();
                         }
 

@@ -40,23 +40,48 @@ internal sealed partial class Inbox : BoundedQueue<Message>
     /// messages (before a control frame, when the queue fills, at the end of the socket read: see
     /// <see cref="BoundedQueue{T}.ReleaseDeferredWake"/>), not once per message; it then drains the queue without
     /// waiting, on this thread when delivery is inline. After a message was lost, later ones are counted as dropped
-    /// instead (a stream with a hole in it is worse than a stream that stops).</summary>
-    /// <returns>False when the queue stays full: <see cref="DeliverSlowAsync"/> must wait for the consumer.</returns>
-    public bool TryDeliver(Message message, ConnectionRole role)
+    /// instead (a stream with a hole in it is worse than a stream that stops). With a message handler attached and
+    /// nothing queued, the handler gets the message here, on the read loop (<see cref="BoundedQueue{T}.TryWriteOrHandle"/>).</summary>
+    /// <returns><see cref="DirectWrite.Refused"/> when the queue stays full: <see cref="DeliverSlowAsync"/> must wait
+    /// for the consumer; <see cref="DirectWrite.Handled"/> with a pending <paramref name="handling"/>:
+    /// <see cref="WaitForHandlerAsync"/> must wait for the handler.</returns>
+    public DirectWrite TryDeliver(Message message, ConnectionRole role, out ValueTask handling)
     {
+        handling = default;
         if (_broken)
         {
             CountDropped(role);
-            return true;
+            return DirectWrite.Queued;
         }
 
-        if (TryWrite(message, deferWake: true))
+        var delivery = TryWriteOrHandle(message, deferWake: true, out handling);
+        if (delivery != DirectWrite.Refused)
         {
-            return true;
+            return delivery;
         }
 
         ReleaseDeferredWake();
-        return TryWrite(message, deferWake: true);
+        return TryWriteOrHandle(message, deferWake: true, out handling);
+    }
+
+    /// <summary>The message handler works on a message after its call returned: reading waits for it (backpressure),
+    /// as for a slow consumer, until the connection is closing; the keepalive deadline is paused meanwhile.</summary>
+    public async ValueTask WaitForHandlerAsync(ValueTask handling, Heartbeat? heartbeat)
+    {
+        _readPaused = true;
+        try
+        {
+            await handling.AsTask().WaitAsync(ClosingToken()).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Closing: the handler may finish on its own; reading goes on to the peer's close frame.
+        }
+        finally
+        {
+            _readPaused = false;
+            heartbeat?.OnActivity();
+        }
     }
 
     /// <summary>Waits for room for <paramref name="message"/> (backpressure: the socket is not read meanwhile), until

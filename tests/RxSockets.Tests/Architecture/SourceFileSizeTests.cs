@@ -12,7 +12,7 @@ public class SourceFileSizeTests
     [Test]
     public void NoSourceFileIsOverTheLimit()
     {
-        var root = FindRepository();
+        var root = RepositoryRoot.Find();
         var over = Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
             .Select(path => Path.GetRelativePath(root, path).Replace('\\', '/'))
             .Where(path => !path.Contains("/obj/", StringComparison.Ordinal) && !path.Contains("/bin/", StringComparison.Ordinal))
@@ -24,18 +24,5 @@ public class SourceFileSizeTests
 
         Assert.That(over, Is.Empty,
             $"Source files over {MaxLines} lines: split each by concern (see the README's \"Reading order\" for how the surfaces are split).");
-    }
-
-    private static string FindRepository()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "RxSockets.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No RxSockets.sln above {AppContext.BaseDirectory}.");
     }
 }

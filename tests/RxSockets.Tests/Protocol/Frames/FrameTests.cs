@@ -4,7 +4,7 @@ using RxSockets.Protocol;
 using RxSockets.Protocol.Frames;
 using static RxSockets.Tests.Support.HexHelper;
 
-namespace RxSockets.Tests.Protocol;
+namespace RxSockets.Tests.Protocol.Frames;
 
 public class FrameTests
 {

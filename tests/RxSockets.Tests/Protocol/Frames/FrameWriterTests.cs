@@ -4,7 +4,7 @@ using RxSockets.Protocol.Frames;
 using RxSockets.Tests.Support;
 using static RxSockets.Tests.Support.HexHelper;
 
-namespace RxSockets.Tests.Protocol;
+namespace RxSockets.Tests.Protocol.Frames;
 
 public class FrameWriterTests
 {

@@ -1,7 +1,7 @@
 using RxSockets.Protocol;
 using RxSockets.Protocol.Frames;
 
-namespace RxSockets.Tests.Protocol;
+namespace RxSockets.Tests.Protocol.Frames;
 
 public class MaskKeySourceTests
 {

@@ -2,7 +2,7 @@ using RxSockets.Protocol;
 using RxSockets.Protocol.Frames;
 using static RxSockets.Tests.Support.HexHelper;
 
-namespace RxSockets.Tests.Protocol;
+namespace RxSockets.Tests.Protocol.Frames;
 
 public class ClosePayloadTests
 {

@@ -4,7 +4,7 @@ using RxSockets.Protocol;
 using RxSockets.Protocol.Frames;
 using RxSockets.Tests.Support;
 
-namespace RxSockets.Tests;
+namespace RxSockets.Tests.Connection;
 
 public class WebSocketConnectionTests
 {
