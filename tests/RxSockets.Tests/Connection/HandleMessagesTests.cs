@@ -56,11 +56,8 @@ public class HandleMessagesTests
     [Test, CancelAfter(20_000)]
     public async Task MessagesQueuedBeforeTheHandler_AreHandledFirst_InOrder(CancellationToken cancellationToken)
     {
-        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions(), cancellationToken);
-        var accepted = server.AcceptAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        await using var client = await WebSocketConnection.ConnectAsync(server.Url, cancellationToken: cancellationToken);
-        Assert.That(await accepted.MoveNextAsync(), Is.True);
-        var connection = accepted.Current;
+        await using var pair = await Pair.OpenAsync(cancellationToken);
+        var (client, connection) = (pair.Client, pair.Server);
         for (var i = 0; i < 10; i++)
         {
             await client.SendAsync(Message.Text($"{i}"), cancellationToken);
@@ -92,17 +89,13 @@ public class HandleMessagesTests
         Assert.That(seen, Is.EqualTo(Enumerable.Range(0, 20).Select(i => $"{i}")));
         await client.CloseAsync(cancellationToken: cancellationToken);
         await handling;
-        await accepted.DisposeAsync();
     }
 
     [Test, CancelAfter(20_000)]
     public async Task PendingHandlerTask_HoldsReadingBack_UntilItCompletes(CancellationToken cancellationToken)
     {
-        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions(), cancellationToken);
-        var accepted = server.AcceptAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        await using var client = await WebSocketConnection.ConnectAsync(server.Url, cancellationToken: cancellationToken);
-        Assert.That(await accepted.MoveNextAsync(), Is.True);
-        var connection = accepted.Current;
+        await using var pair = await Pair.OpenAsync(cancellationToken);
+        var (client, connection) = (pair.Client, pair.Server);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var seen = new List<string>();
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -133,17 +126,13 @@ public class HandleMessagesTests
         Assert.That(seen, Is.EqualTo(new[] { "0", "1", "2" }));
         await client.CloseAsync(cancellationToken: cancellationToken);
         await handling;
-        await accepted.DisposeAsync();
     }
 
     [Test, CancelAfter(20_000)]
     public async Task HandlerThrows_ConnectionFailsWith1011_AndTheTaskFaults(CancellationToken cancellationToken)
     {
-        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions(), cancellationToken);
-        var accepted = server.AcceptAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        await using var client = await WebSocketConnection.ConnectAsync(server.Url, cancellationToken: cancellationToken);
-        Assert.That(await accepted.MoveNextAsync(), Is.True);
-        var connection = accepted.Current;
+        await using var pair = await Pair.OpenAsync(cancellationToken);
+        var (client, connection) = (pair.Client, pair.Server);
         var handling = connection.HandleMessagesAsync(_ => throw new FormatException("bad message"), cancellationToken);
 
         await client.SendAsync(Message.Text("x"), cancellationToken);
@@ -152,17 +141,13 @@ public class HandleMessagesTests
         Assert.That(error!.Message, Is.EqualTo("bad message"));
         await client.Completion.ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(cancellationToken);
         Assert.That(client.CloseStatus?.Code, Is.EqualTo(CloseCode.InternalError));
-        await accepted.DisposeAsync();
     }
 
     [Test, CancelAfter(20_000)]
     public async Task Cancelled_LaterMessagesWaitForTheNextConsumer(CancellationToken cancellationToken)
     {
-        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions(), cancellationToken);
-        var accepted = server.AcceptAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        await using var client = await WebSocketConnection.ConnectAsync(server.Url, cancellationToken: cancellationToken);
-        Assert.That(await accepted.MoveNextAsync(), Is.True);
-        var connection = accepted.Current;
+        await using var pair = await Pair.OpenAsync(cancellationToken);
+        var (client, connection) = (pair.Client, pair.Server);
         using var stop = new CancellationTokenSource();
         var first = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var handling = connection.HandleMessagesAsync(lease =>
@@ -187,27 +172,47 @@ public class HandleMessagesTests
             break;
         }
 
-        await accepted.DisposeAsync();
     }
 
     [Test, CancelAfter(10_000)]
     public async Task OneConsumer_HandlerAfterSubscribeOrBeside_AnotherHandler_Throws(CancellationToken cancellationToken)
     {
-        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions(), cancellationToken);
-        var accepted = server.AcceptAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        await using var client = await WebSocketConnection.ConnectAsync(server.Url, cancellationToken: cancellationToken);
-        Assert.That(await accepted.MoveNextAsync(), Is.True);
+        await using var pair = await Pair.OpenAsync(cancellationToken);
+        var (client, connection) = (pair.Client, pair.Server);
         using var subscription = client.Incoming.Subscribe(_ => { });
-        var handling = accepted.Current.HandleMessagesAsync(lease => { lease.Dispose(); return default; }, cancellationToken);
+        var handling = connection.HandleMessagesAsync(lease => { lease.Dispose(); return default; }, cancellationToken);
 
         Assert.Throws<InvalidOperationException>(() => client.HandleMessagesAsync(_ => default, cancellationToken));
-        Assert.Throws<InvalidOperationException>(() => accepted.Current.HandleMessagesAsync(_ => default, cancellationToken));
-        Assert.Throws<ArgumentNullException>(() => accepted.Current.HandleMessagesAsync(null!, cancellationToken));
+        Assert.Throws<InvalidOperationException>(() => connection.HandleMessagesAsync(_ => default, cancellationToken));
+        Assert.Throws<ArgumentNullException>(() => connection.HandleMessagesAsync(null!, cancellationToken));
 
         await client.CloseAsync(cancellationToken: cancellationToken);
         await handling;
-        await accepted.DisposeAsync();
     }
 
     private static byte[] Payload(int i) => [.. Enumerable.Range(0, 1 + (i * 37 % 3000)).Select(j => (byte)(i + j))];
+
+    /// <summary>A server with one accepted connection and the client at its other end.</summary>
+    private sealed class Pair(WebSocketServer listener, IAsyncEnumerator<WebSocketConnection> accepted, WebSocketConnection client) : IAsyncDisposable
+    {
+        public WebSocketConnection Client => client;
+
+        public WebSocketConnection Server => accepted.Current;
+
+        public static async Task<Pair> OpenAsync(CancellationToken cancellationToken)
+        {
+            var listener = await WebSocketServer.StartAsync(new WebSocketServerOptions(), cancellationToken);
+            var accepted = listener.AcceptAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+            var client = await WebSocketConnection.ConnectAsync(listener.Url, cancellationToken: cancellationToken);
+            Assert.That(await accepted.MoveNextAsync(), Is.True);
+            return new Pair(listener, accepted, client);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await client.DisposeAsync();
+            await accepted.DisposeAsync();
+            await listener.DisposeAsync();
+        }
+    }
 }
