@@ -79,7 +79,13 @@ internal sealed class MessageHandlerRunner : TaskCompletionSource, IDirectReader
             return default;
         }
 
-        return handled.IsCompletedSuccessfully ? default : ObserveAsync(handled);
+        if (handled.IsCompletedSuccessfully)
+        {
+            handled.GetAwaiter().GetResult();   // consumes it: a task backed by a pooled source goes back to its pool
+            return default;
+        }
+
+        return ObserveAsync(handled);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
