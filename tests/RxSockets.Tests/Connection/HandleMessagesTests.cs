@@ -34,13 +34,13 @@ public class HandleMessagesTests
         {
             for (var i = 0; i < count; i++)
             {
-                await client.SendAsync(Payload(i), cancellationToken);
+                await client.SendAsync(MixedPayloads.Of(i), cancellationToken);
             }
         }, cancellationToken);
         var received = 0;
         await foreach (var message in client.ReadAllAsync(cancellationToken))
         {
-            Assert.That(message.Data.ToArray(), Is.EqualTo(Payload(received)), $"message {received}");
+            Assert.That(message.Data.ToArray(), Is.EqualTo(MixedPayloads.Of(received)), $"message {received}");
             if (++received == count)
             {
                 break;
@@ -189,8 +189,6 @@ public class HandleMessagesTests
         await client.CloseAsync(cancellationToken: cancellationToken);
         await handling;
     }
-
-    private static byte[] Payload(int i) => [.. Enumerable.Range(0, 1 + (i * 37 % 3000)).Select(j => (byte)(i + j))];
 
     /// <summary>A server with one accepted connection and the client at its other end.</summary>
     private sealed class Pair(WebSocketServer listener, IAsyncEnumerator<WebSocketConnection> accepted, WebSocketConnection client) : IAsyncDisposable

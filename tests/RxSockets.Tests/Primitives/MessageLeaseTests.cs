@@ -166,7 +166,7 @@ public class MessageLeaseTests
         {
             for (var i = 0; i < count; i++)
             {
-                await client.SendAsync(Payload(i), cancellationToken);
+                await client.SendAsync(MixedPayloads.Of(i), cancellationToken);
             }
         }, cancellationToken);
         var received = 0;
@@ -174,7 +174,7 @@ public class MessageLeaseTests
         {
             using (lease)
             {
-                Assert.That(lease.Data.ToArray(), Is.EqualTo(Payload(received)), $"message {received}");
+                Assert.That(lease.Data.ToArray(), Is.EqualTo(MixedPayloads.Of(received)), $"message {received}");
             }
 
             if (++received == count)
@@ -200,6 +200,4 @@ public class MessageLeaseTests
 
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await client.SendAsync(lease, cancellationToken));
     }
-
-    private static byte[] Payload(int i) => [.. Enumerable.Range(0, 1 + (i * 37 % 3000)).Select(j => (byte)(i + j))];
 }
