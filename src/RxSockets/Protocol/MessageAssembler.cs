@@ -95,8 +95,13 @@ internal sealed class MessageAssembler
     public int Append(in ReadOnlySequence<byte> chunk, int maskKey, int maskOffset)
     {
         var destination = _buffer.AsSpan(_length, (int)chunk.Length);
-        chunk.CopyTo(destination);
-        maskOffset = Masking.Apply(destination, maskKey, maskOffset);
+        var rest = destination;
+        foreach (var piece in chunk)
+        {
+            maskOffset = Masking.CopyMasked(piece.Span, rest, maskKey, maskOffset);
+            rest = rest[piece.Length..];
+        }
+
         _length += destination.Length;
         if (_validateUtf8 && _type == MessageType.Text && !_compressed && !_utf8.Append(destination))
         {

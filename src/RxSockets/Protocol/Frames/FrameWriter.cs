@@ -52,8 +52,7 @@ internal static class FrameWriter
         var span = output.GetSpan(headerLength + Math.Min(payload.Length, 4096));
         WriteHeader(span, opcode, fin, rsv1, payload.Length, maskKey);
         var chunk = Math.Min(payload.Length, span.Length - headerLength);
-        payload[..chunk].CopyTo(span[headerLength..]);
-        var maskOffset = maskKey is { } key ? Masking.Apply(span.Slice(headerLength, chunk), key, 0) : 0;
+        var maskOffset = Masking.CopyMasked(payload[..chunk], span[headerLength..], maskKey ?? 0, 0);
         output.Advance(headerLength + chunk);
         payload = payload[chunk..];
 
@@ -61,11 +60,7 @@ internal static class FrameWriter
         {
             span = output.GetSpan(Math.Min(payload.Length, 65536));
             chunk = Math.Min(payload.Length, span.Length);
-            payload[..chunk].CopyTo(span);
-            if (maskKey is { } k)
-            {
-                maskOffset = Masking.Apply(span[..chunk], k, maskOffset);
-            }
+            maskOffset = Masking.CopyMasked(payload[..chunk], span, maskKey ?? 0, maskOffset);
 
             output.Advance(chunk);
             payload = payload[chunk..];

@@ -6,8 +6,9 @@ namespace RxSockets.Transport.Epoll;
 
 /// <summary>
 /// The output side of an <see cref="EpollSocket"/>: a <see cref="PipeWriter"/> that buffers into pooled segments and
-/// flushes with <c>send</c> on the flushing thread. Only a full socket buffer (EAGAIN) makes a flush wait for the
-/// epoll thread's writable signal. After a complete flush every array goes back to the pool.
+/// flushes with <c>send</c> on the flushing thread (one gathered <c>sendmsg</c> when the bytes span segments). Only a
+/// full socket buffer (EAGAIN) makes a flush wait for the epoll thread's writable signal. After a complete flush every
+/// array goes back to the pool.
 /// </summary>
 /// <remarks>One writer at a time (the session's write loop), as for any <see cref="PipeWriter"/>.</remarks>
 internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
@@ -15,6 +16,9 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
     // As large as the driver's flush threshold, so that one flush is one send (segments go back to the pool after a
     // complete flush: an idle connection holds none).
     private const int SegmentSize = 64 * 1024;
+
+    // Segments gathered into one sendmsg.
+    private const int GatherLimit = 4;
 
     private PooledSegment? _head;
     private int _headSent;
@@ -88,12 +92,11 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
     }
 
     /// <summary>Sends until everything is out (true, all arrays returned) or the socket buffer is full (false).</summary>
-    private unsafe bool TrySendAll()
+    private bool TrySendAll()
     {
         while (_head is not null)
         {
-            var pending = _head.End - _headSent;
-            if (pending == 0)
+            if (_head.End - _headSent == 0)
             {
                 if (_head == _tail)
                 {
@@ -108,16 +111,10 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
                 continue;
             }
 
-            nint sent;
-            fixed (byte* buffer = &_head.Array[_headSent])
-            {
-                sent = Libc.send(socket.Fd, buffer, pending, Libc.MSG_NOSIGNAL);
-            }
-
+            var sent = Send();
             if (sent > 0)
             {
-                _headSent += (int)sent;
-                _unflushed -= sent;
+                Consume(sent);
                 continue;
             }
 
@@ -137,6 +134,56 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
         }
 
         return true;
+    }
+
+    /// <summary>One <c>send</c> of the head segment's unsent bytes, or, when more segments follow (a large frame, or
+    /// a burst of frames over 64 KiB), one gathered <c>sendmsg</c> of up to four segments.</summary>
+    private unsafe nint Send()
+    {
+        var first = _head!;
+        var pending = first.End - _headSent;
+        if (first.Next is not { End: > 0 } second)
+        {
+            fixed (byte* buffer = &first.Array[_headSent])
+            {
+                return Libc.send(socket.Fd, buffer, pending, Libc.MSG_NOSIGNAL);
+            }
+        }
+
+        var third = second.Next;
+        var fourth = third?.Next;
+        var vectors = stackalloc IoVector[GatherLimit];
+        fixed (byte* b0 = first.Array, b1 = second.Array, b2 = third?.Array, b3 = fourth?.Array)
+        {
+            vectors[0] = new IoVector { Base = b0 + _headSent, Length = (nuint)pending };
+            vectors[1] = new IoVector { Base = b1, Length = (nuint)second.End };
+            vectors[2] = new IoVector { Base = b2, Length = (nuint)(third?.End ?? 0) };
+            vectors[3] = new IoVector { Base = b3, Length = (nuint)(fourth?.End ?? 0) };
+            var message = new MessageHeader { Vectors = vectors, VectorCount = third is null ? 2u : fourth is null ? 3u : 4u };
+            return Libc.sendmsg(socket.Fd, &message, Libc.MSG_NOSIGNAL);
+        }
+    }
+
+    /// <summary>Marks <paramref name="sent"/> bytes from the head on as sent, returning the segments they emptied
+    /// (except the tail, which the next pass releases with the rest).</summary>
+    private void Consume(nint sent)
+    {
+        _unflushed -= sent;
+        while (true)
+        {
+            var pending = _head!.End - _headSent;
+            if (sent <= pending)
+            {
+                _headSent += (int)sent;
+                return;
+            }
+
+            sent -= pending;
+            var next = _head.Next;
+            _head.Return();
+            _head = next;
+            _headSent = 0;
+        }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

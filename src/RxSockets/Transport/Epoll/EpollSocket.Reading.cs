@@ -21,6 +21,11 @@ internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadRes
     private const int SegmentSize = 64 * 1024;
     private const int MinimumFree = 2048;
 
+    // A recv that fills its whole segment doubles the next segment's size, up to 64 KiB << 3 = 512 KiB, so that a
+    // connection streaming large messages reads several per call (and answers them in one write); a recv that leaves
+    // the segment half empty halves it again.
+    private const int MaximumGrowth = 3;
+
     // How often a read that found nothing looks again at once after an event that came in meanwhile, before it parks.
     private const int InlineRetries = 2;
 
@@ -29,6 +34,9 @@ internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadRes
     private PooledSegment? _tail;
     private bool _examinedAll = true;
     private bool _endOfStream;
+    private bool _drained;     // the last recv left the socket empty (it returned less than it was offered, or EAGAIN)
+    private byte _growth;      // the next segment is SegmentSize << _growth bytes
+    private bool _hangUp;      // an event said the peer closed or the socket failed (sticky)
     private bool _completed;   // the reader (Complete), not the socket (_closed)
     private Exception? _error;
     private int _cancelPending;
@@ -56,6 +64,14 @@ internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadRes
         // The common busy case: the data is already in the kernel, so no event is needed.
         for (var attempt = 0; ; attempt++)
         {
+            if (_drained && Volatile.Read(ref _park) == Running && !Volatile.Read(ref _hangUp))
+            {
+                // The last recv emptied the socket and no event came since (epoll is edge-triggered: whatever arrives
+                // later raises one): a recv now would only say EAGAIN. Wait for the event instead. Not after a hang-up:
+                // its event may have come before that recv, and the end of the stream is still to be read.
+                return Park(cancellationToken);
+            }
+
             if (Receive() && TryTakeResult(out result))
             {
                 return new ValueTask<ReadResult>(result);
@@ -203,7 +219,7 @@ internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadRes
         var rented = false;
         if (_tail is null || _tail.Free < MinimumFree)
         {
-            _tail = PooledSegment.Rent(SegmentSize, _tail);
+            _tail = PooledSegment.Rent(SegmentSize << _growth, _tail);
             _head ??= _tail;
             rented = true;
         }
@@ -211,11 +227,22 @@ internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadRes
         while (true)
         {
             nint received;
+            var offered = _tail.Free;
             try
             {
                 fixed (byte* buffer = _tail.FreeSpan)
                 {
-                    received = Libc.recv(Fd, buffer, _tail.Free, 0);
+                    received = Libc.recv(Fd, buffer, offered, 0);
+                }
+
+                _drained = received < offered;
+                if (!_drained)
+                {
+                    _growth = (byte)Math.Min(_growth + 1, MaximumGrowth);
+                }
+                else if (_growth > 0 && received <= (SegmentSize << _growth) / 2)
+                {
+                    _growth--;
                 }
             }
             catch (ObjectDisposedException error)

@@ -51,6 +51,13 @@ internal sealed partial class EpollSocket : ITransport, IEpollTarget
 
     public void OnEvents(uint events, bool inline)
     {
+        if ((events & (Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
+        {
+            // Before the wake-up: a read that took the last bytes still has the end of the stream (or the error) to
+            // read, and no later event will say so (see ReadAsync).
+            Volatile.Write(ref _hangUp, true);
+        }
+
         if ((events & (Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
         {
             OnReadable(inline);

@@ -66,6 +66,9 @@ internal static unsafe partial class Libc
     public static partial nint send(SafeFd fd, byte* buffer, nint length, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
+    public static partial nint sendmsg(SafeFd fd, MessageHeader* message, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
     public static partial int accept4(SafeHandle fd, byte* address, int* addressLength, int flags);
 
     [LibraryImport("libc", SetLastError = true)]

@@ -113,6 +113,57 @@ public class MaskingTests
         Assert.That(next, Is.EqualTo(0));
     }
 
+    [Test]
+    public void CopyMasked_EveryLengthAndOffset_MatchesNaiveReferenceAndLeavesTheSource()
+    {
+        var random = new Random(7692);
+        for (var length = 0; length <= 100; length++)
+        {
+            for (var offset = 0; offset < 4; offset++)
+            {
+                var source = new byte[length];
+                random.NextBytes(source);
+                var original = (byte[])source.Clone();
+                var destination = new byte[length + 5];
+
+                var next = Masking.CopyMasked(source, destination.AsSpan(1), Key, offset);
+
+                Assert.That(destination.AsSpan(1, length).ToArray(), Is.EqualTo(Reference(source, s_keyBytes, offset)), $"length {length}, offset {offset}");
+                Assert.That(destination[0], Is.Zero, "wrote before the destination");
+                Assert.That(destination.AsSpan(1 + length).ToArray(), Is.All.Zero, "wrote past the source's length");
+                Assert.That(source, Is.EqualTo(original));
+                Assert.That(next, Is.EqualTo((offset + length) & 3));
+            }
+        }
+    }
+
+    [TestCase(0)]
+    [TestCase(3)]
+    public void CopyMasked_LargeUnalignedBuffer_MatchesApply(int offset)
+    {
+        var backing = new byte[(1 << 16) + 20];
+        new Random(offset).NextBytes(backing);
+        var source = backing.AsSpan(3, 1 << 16).ToArray();
+        var expected = (byte[])source.Clone();
+        Masking.Apply(expected, Key, offset);
+        var destination = new byte[(1 << 16) + 7];
+
+        Masking.CopyMasked(source, destination.AsSpan(7), Key, offset);
+
+        Assert.That(destination.AsSpan(7).ToArray(), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void CopyMasked_ZeroKey_CopiesAsIs()
+    {
+        var destination = new byte[5];
+
+        var next = Masking.CopyMasked("Hello"u8, destination, 0, 1);
+
+        Assert.That(destination, Is.EqualTo("Hello"u8.ToArray()));
+        Assert.That(next, Is.EqualTo(2));
+    }
+
     private static byte[] Reference(byte[] data, byte[] key, int offset)
     {
         var result = new byte[data.Length];

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using RxSockets.Tests.Support;
 using RxSockets.Transport.Epoll;
 
 namespace RxSockets.Tests.Transport.Epoll;
@@ -146,6 +147,33 @@ public class EpollSocketTests
         Assert.That(waitedForThePeer, Is.True);
         Assert.That(SHA256.HashData(received), Is.EqualTo(SHA256.HashData(sent)));
         Assert.That(((EpollPipeWriter)pair.Server.Output).HoldsBuffer, Is.False);
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task Input_ReadFillsItsSegment_NextSegmentIsLarger(CancellationToken cancellationToken)
+    {
+        await using var pair = await EpollPair.CreateAsync(cancellationToken);
+        var sent = RandomNumberGenerator.GetBytes(256 * 1024);
+        using var view = new Socket(new SafeSocketHandle(pair.Server.Fd.Value, ownsHandle: false));
+        view.ReceiveBufferSize = 4 * 1024 * 1024;   // room in the kernel for the whole burst before the first read
+        await pair.Peer.SendAsync(sent, cancellationToken);
+        await Until.TrueAsync(() => view.Available >= sent.Length, cancellationToken);
+
+        // Nothing consumed: every read adds a segment, as large as the one before it was filled.
+        var first = await pair.Server.Input.ReadAsync(cancellationToken);
+        pair.Server.Input.AdvanceTo(first.Buffer.Start, first.Buffer.End);
+        var second = await pair.Server.Input.ReadAsync(cancellationToken);
+        var segments = new List<int>();
+        foreach (var segment in second.Buffer)
+        {
+            segments.Add(segment.Length);
+        }
+
+        var bytes = second.Buffer.ToArray();
+        pair.Server.Input.AdvanceTo(second.Buffer.End);
+
+        Assert.That(segments, Is.EqualTo(new[] { 64 * 1024, 128 * 1024 }));
+        Assert.That(bytes, Is.EqualTo(sent.AsSpan(0, 192 * 1024).ToArray()));
     }
 
     [Test, CancelAfter(10_000)]
