@@ -24,7 +24,7 @@ internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDis
     private readonly Inbox _inbox;
     private readonly Outbox _outbox;
     private readonly Heartbeat? _heartbeat;
-    private Task _run = Task.CompletedTask;
+    private bool _started;
 
     // Links of ConnectionDriverRegistry (every open connection, for the queue-depth instruments), guarded by its lock.
     internal ConnectionDriver? RegistryPrevious;
@@ -78,7 +78,8 @@ internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDis
     public void Start()
     {
         ConnectionDriverRegistry.Add(this);
-        _run = RunAsync();
+        _started = true;
+        ThreadPool.QueueUserWorkItem(static driver => _ = driver.RunAsync(resumed: false), this, preferLocal: false);
         _heartbeat?.Start();
     }
 
@@ -98,7 +99,11 @@ internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDis
             Abort(new ObjectDisposedException("The connection was disposed before it closed."));
         }
 
-        await _run.ConfigureAwait(false);
+        if (_started)
+        {
+            // The read loop ends by completing it (see FinishAsync).
+            await Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     bool IHeartbeatOwner.IsKeepAlivePaused => _inbox.IsReadPaused || _inbox.IsParked || _outbox.InBatch;
