@@ -153,12 +153,17 @@ internal static class ServeCommand
     {
         // Ends when StopAsync completes the stream of accepted connections. Each handler runs on its own from its
         // first await; the count, not a task per connection, is what shutdown waits for.
+        var echoQuietly = settings.Quiet && settings.Count == 0 && !settings.Broadcast && settings.Topic is null;
         await foreach (var connection in server.AcceptAllAsync().ConfigureAwait(false))
         {
+            if (echoQuietly)
+            {
+                EchoQuietly(connection);
+                continue;
+            }
+
             handlers.Enter();
-            _ = settings.Quiet && settings.Count == 0 && !settings.Broadcast && settings.Topic is null
-                ? EchoQuietAsync(connection, handlers)
-                : HandleAsync(server, connection, settings, handlers);
+            _ = HandleAsync(server, connection, settings, handlers);
         }
     }
 
@@ -215,30 +220,60 @@ internal static class ServeCommand
     }
 
     /// <summary>The echo of <c>serve --echo --quiet</c>: what <see cref="HandleAsync"/> does for it, without the
-    /// logging, in a state machine that holds only the connection across its one wait, as every idle connection keeps
-    /// one.</summary>
-    private static async Task EchoQuietAsync(WebSocketConnection connection, RunningHandlers handlers)
+    /// logging, and without anything of its own waiting per connection: an idle connection keeps only the handler's
+    /// delegate (no closure: it is bound to the connection) and the handling's task. Nothing awaits that task: the
+    /// connection ends by itself (the client's close, its disappearance, or a failed handler's 1011), and
+    /// <see cref="WebSocketServer.StopAsync"/> closes and disposes every connection still open, so shutdown has nothing
+    /// of these to wait for. The one failure that is not the connection's end, the handler's own, is logged by it.</summary>
+    private static void EchoQuietly(WebSocketConnection connection)
     {
         try
         {
             // Zero-copy, on the read loop: each message arrives in a pooled buffer, which goes back out and then back
             // to the pool.
-            await connection.HandleMessagesAsync(lease => connection.SendAsync(lease)).ConfigureAwait(false);
-        }
-        catch (ConnectionClosedException)
-        {
-            // The client went away mid-conversation: nothing left to answer.
+            _ = connection.HandleMessagesAsync(connection.Echo);
         }
 #pragma warning disable CA1031 // One connection's unexpected failure is reported and must not end the server.
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            await Console.Error.WriteLineAsync($"error: connection #{connection.Id}: {error.Message}").ConfigureAwait(false);
+            Console.Error.WriteLine($"error: connection #{connection.Id}: {error.Message}");
+            _ = connection.DisposeAsync().AsTask();
         }
-        finally
+    }
+
+    /// <summary>Sends <paramref name="lease"/> back on <paramref name="connection"/>. An extension method, so that
+    /// <c>connection.Echo</c> is a delegate bound to the connection, with no closure object beside it.</summary>
+    private static ValueTask Echo(this WebSocketConnection connection, MessageLease lease)
+    {
+        ValueTask sending;
+        try
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            handlers.Exit();
+#pragma warning disable CA2012 // It is used: returned, or awaited by ObserveAsync.
+            sending = connection.SendAsync(lease);
+#pragma warning restore CA2012
+        }
+        catch (Exception error) when (error is not ConnectionClosedException)
+        {
+            Console.Error.WriteLine($"error: connection #{connection.Id}: {error.Message}");
+            throw;
+        }
+
+        return sending.IsCompletedSuccessfully ? sending : ObserveAsync(connection, sending);
+    }
+
+    /// <summary>Waits for a send that waits for room; reports a failure other than the connection's end, which then
+    /// fails the connection (1011) as the handler's failure.</summary>
+    private static async ValueTask ObserveAsync(WebSocketConnection connection, ValueTask sending)
+    {
+        try
+        {
+            await sending.ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is not ConnectionClosedException)
+        {
+            await Console.Error.WriteLineAsync($"error: connection #{connection.Id}: {error.Message}").ConfigureAwait(false);
+            throw;
         }
     }
 

@@ -12,8 +12,12 @@ namespace RxSockets.Protocol;
 internal sealed class WebSocketProtocol
 {
     private readonly bool _expectMasked;
+    private readonly bool _validateUtf8;
+    private readonly int _maxFragments;
     private readonly long _maxMessageSize;
-    private readonly MessageAssembler _assembler;
+    private readonly PerMessageInflater? _inflater;
+    private MessageAssembler? _assembler;   // made by the first data frame: an idle connection never needs one
+    private int _pooledPayloads;
     private long _payloadRemaining;
     private bool _inDataFrame;
     private int _maskKey;
@@ -25,15 +29,26 @@ internal sealed class WebSocketProtocol
     {
         _expectMasked = role == ConnectionRole.Server;
         _maxMessageSize = maxMessageSize;
-        _assembler = new MessageAssembler(maxMessageSize, maxFragments, validateUtf8, inflater);
+        _maxFragments = maxFragments;
+        _validateUtf8 = validateUtf8;
+        _inflater = inflater;
         AllowedRsv = inflater is null ? (byte)0 : (byte)0x4;
     }
 
     /// <summary>Assembles messages into pooled buffers (see <see cref="MessageAssembler.PooledPayloads"/>).</summary>
+    /// <remarks>Set from any thread while the read loop may be making the assembler: both sides write with a full
+    /// fence before they read the other's field, so the assembler gets the value from one side or the other.</remarks>
     public bool PooledPayloads
     {
-        get => _assembler.PooledPayloads;
-        set => _assembler.PooledPayloads = value;
+        get => Volatile.Read(ref _pooledPayloads) != 0;
+        set
+        {
+            Interlocked.Exchange(ref _pooledPayloads, value ? 1 : 0);
+            if (Volatile.Read(ref _assembler) is { } assembler)
+            {
+                assembler.PooledPayloads = value;
+            }
+        }
     }
 
     /// <summary>RSV bits an extension has claimed (RSV1 = 0x4 for permessage-deflate); 0 without extensions.</summary>
@@ -58,7 +73,7 @@ internal sealed class WebSocketProtocol
                 var take = Math.Min(_payloadRemaining, buffer.Length);
                 if (take > 0)
                 {
-                    _maskOffset = _assembler.Append(buffer.Slice(0, take), _maskKey, _maskOffset);
+                    _maskOffset = _assembler!.Append(buffer.Slice(0, take), _maskKey, _maskOffset);
                     buffer = buffer.Slice(take);
                     _payloadRemaining -= take;
                 }
@@ -69,7 +84,7 @@ internal sealed class WebSocketProtocol
                 }
 
                 _inDataFrame = false;
-                if (_assembler.EndFrame(out message))
+                if (_assembler!.EndFrame(out message))
                 {
                     return ProtocolEvent.Message;
                 }
@@ -99,7 +114,7 @@ internal sealed class WebSocketProtocol
                 };
             }
 
-            _assembler.BeginFrame(header);
+            (_assembler ?? CreateAssembler()).BeginFrame(header);
             buffer = buffer.Slice(header.HeaderLength);
             _payloadRemaining = header.PayloadLength;
             _maskKey = header.MaskKey;
@@ -109,5 +124,23 @@ internal sealed class WebSocketProtocol
     }
 
     /// <summary>Releases the memory of a message left unfinished by a closing connection.</summary>
-    public void Reset() => _assembler.Release();
+    public void Reset()
+    {
+        if (_assembler is { } assembler)
+        {
+            assembler.Release();
+        }
+        else
+        {
+            _inflater?.Dispose();
+        }
+    }
+
+    private MessageAssembler CreateAssembler()
+    {
+        var assembler = new MessageAssembler(_maxMessageSize, _maxFragments, _validateUtf8, _inflater);
+        Interlocked.Exchange(ref _assembler, assembler);
+        assembler.PooledPayloads = Volatile.Read(ref _pooledPayloads) != 0;
+        return assembler;
+    }
 }

@@ -105,14 +105,14 @@ internal sealed partial class ConnectionDriver
         SetState(ConnectionState.Closed);
         if (outcome is null)
         {
-            _completion.TrySetResult();
+            TrySetResult();
         }
         else
         {
-            _completion.TrySetException(outcome);
+            TrySetException(outcome);
 
             // Reading the exception marks it observed: nobody has to await Completion to avoid UnobservedTaskException.
-            _ = _completion.Task.Exception;
+            _ = Task.Exception;
         }
     }
 

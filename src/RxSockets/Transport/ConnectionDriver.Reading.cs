@@ -10,28 +10,55 @@ namespace RxSockets.Transport;
 /// protocol error turned into our close.</summary>
 internal sealed partial class ConnectionDriver
 {
+    // Resumes the read loop when an idle connection's read completes (see IReadWaitSource): no delegate per connection.
+    private static readonly Action<object?> s_readCompleted = static state => _ = ((ConnectionDriver)state!).RunAsync(resumed: true);
+
     private readonly MessageRateLimiter? _rateLimiter;
     private long _lastReadTicks;
 
     /// <summary>The connection's life: reads (this loop is the only reader) until the peer's close, the end of the
     /// stream, a protocol error or an abort; then waits for the writer's last pass and finishes. One state machine for
-    /// both the reading and the ending, so an idle connection holds one box, not two.</summary>
-    private async Task RunAsync()
+    /// both the reading and the ending, so a connection that waits in it holds one box, not two; and none while it waits
+    /// for data from a transport that is an <see cref="IReadWaitSource"/> (epoll): it then returns, leaving a callback
+    /// on the pending read, which calls it again (<paramref name="resumed"/>) to take that read's result. A state
+    /// machine is then kept only while a wait other than for data is under way (backpressure, a pause, a slow
+    /// handler, the end).</summary>
+    /// <remarks>Nothing awaits its task: it handles every failure itself, and <see cref="Completion"/> tells the
+    /// end.</remarks>
+    private async Task RunAsync(bool resumed)
     {
-        await Task.Yield();
         var input = _outbox.Transport.Input;
+        var waitingForData = false;
         try
         {
             while (true)
             {
-                if (_inbox.ShouldPark)
+                ReadResult result;
+                if (resumed)
                 {
-                    await _inbox.ParkAsync(_outbox, _heartbeat).ConfigureAwait(false);
+                    resumed = false;
+                    result = ((IReadWaitSource)input).GetReadResult();
+                }
+                else
+                {
+                    if (_inbox.ShouldPark)
+                    {
+                        await _inbox.ParkAsync(_outbox, _heartbeat).ConfigureAwait(false);
+                    }
+
+                    var read = input.ReadAsync();
+                    _outbox.WakeAfterBatch(inline: true);
+                    if (!read.IsCompleted && input is IReadWaitSource source)
+                    {
+                        // Idle: the callback takes the read over (its result, through GetReadResult), and this call ends.
+                        waitingForData = true;
+                        source.OnReadCompleted(s_readCompleted, this);
+                        return;
+                    }
+
+                    result = await read.ConfigureAwait(false);
                 }
 
-                var read = input.ReadAsync();
-                _outbox.WakeAfterBatch(inline: true);
-                var result = await read.ConfigureAwait(false);
                 if (result.IsCanceled && !_outbox.IsAborted)
                 {
                     // Cancelled by Pause, not by an abort: nothing is consumed; the loop parks (or reads on if Resume
@@ -70,8 +97,13 @@ internal sealed partial class ConnectionDriver
         }
         finally
         {
-            // Whatever way reading ended, replies queued by the last batch still go out (or fail with the connection).
-            _outbox.WakeAfterBatch(inline: false);
+            // Whatever way reading ended, replies queued by the last batch still go out (or fail with the connection);
+            // not when the loop only waits for data (the read that waits woke the writer already), and not after the
+            // callback may have resumed it on another thread.
+            if (!waitingForData)
+            {
+                _outbox.WakeAfterBatch(inline: false);
+            }
         }
 
         await FinishAsync().ConfigureAwait(false);

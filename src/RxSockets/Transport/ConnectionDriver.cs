@@ -13,8 +13,9 @@ namespace RxSockets.Transport;
 /// frames — the state, the close handshake, which code a failure earns — is the protocol's.
 /// </summary>
 /// <remarks>Thread-safe: every public member may be called from any thread. It locks itself around the protocol's
-/// state (it is internal: nobody else locks it), which saves a lock object per connection.</remarks>
-internal sealed partial class ConnectionDriver : IAsyncDisposable, IHeartbeatOwner
+/// state (it is internal: nobody else locks it), which saves a lock object per connection. It is its own
+/// <see cref="TaskCompletionSource"/> (<see cref="Completion"/>'s source), which saves another.</remarks>
+internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDisposable, IHeartbeatOwner
 {
     private readonly ConnectionSettings _settings;
     private readonly IConnectionObserver _observer;
@@ -23,8 +24,7 @@ internal sealed partial class ConnectionDriver : IAsyncDisposable, IHeartbeatOwn
     private readonly Inbox _inbox;
     private readonly Outbox _outbox;
     private readonly Heartbeat? _heartbeat;
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task _run = Task.CompletedTask;
+    private bool _started;
 
     // Links of ConnectionDriverRegistry (every open connection, for the queue-depth instruments), guarded by its lock.
     internal ConnectionDriver? RegistryPrevious;
@@ -34,6 +34,7 @@ internal sealed partial class ConnectionDriver : IAsyncDisposable, IHeartbeatOwn
     /// <param name="transport">The upgraded byte stream and control over its end.</param>
     /// <param name="deflate">What permessage-deflate settled, or null when it was not negotiated.</param>
     public ConnectionDriver(ITransport transport, ConnectionRole role, ConnectionSettings settings, IConnectionObserver observer, DeflateSettings? deflate = null)
+        : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         _settings = settings;
         _observer = observer;
@@ -64,7 +65,7 @@ internal sealed partial class ConnectionDriver : IAsyncDisposable, IHeartbeatOwn
     public int MetricsPort { get; set; }
 
     /// <summary>Completes on a clean close handshake; faults with <see cref="ConnectionClosedException"/> otherwise.</summary>
-    public Task Completion => _completion.Task;
+    public Task Completion => Task;
 
     public CloseStatus? ReceivedClose => _protocol.ReceivedClose;
 
@@ -77,7 +78,8 @@ internal sealed partial class ConnectionDriver : IAsyncDisposable, IHeartbeatOwn
     public void Start()
     {
         ConnectionDriverRegistry.Add(this);
-        _run = RunAsync();
+        _started = true;
+        ThreadPool.QueueUserWorkItem(static driver => _ = driver.RunAsync(resumed: false), this, preferLocal: false);
         _heartbeat?.Start();
     }
 
@@ -97,7 +99,11 @@ internal sealed partial class ConnectionDriver : IAsyncDisposable, IHeartbeatOwn
             Abort(new ObjectDisposedException("The connection was disposed before it closed."));
         }
 
-        await _run.ConfigureAwait(false);
+        if (_started)
+        {
+            // The read loop ends by completing it (see FinishAsync).
+            await Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     bool IHeartbeatOwner.IsKeepAlivePaused => _inbox.IsReadPaused || _inbox.IsParked || _outbox.InBatch;

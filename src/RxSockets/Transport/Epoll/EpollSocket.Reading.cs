@@ -12,7 +12,7 @@ namespace RxSockets.Transport.Epoll;
 /// the epoll thread's readiness signal, and then it holds no buffer: an idle connection costs no array.
 /// </summary>
 /// <remarks>One reader at a time, as for any <see cref="PipeReader"/>.</remarks>
-internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadResult>, IThreadPoolWorkItem
+internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadResult>, IThreadPoolWorkItem, IReadWaitSource
 {
     private const int Running = 0;
     private const int Parked = 1;
@@ -371,6 +371,12 @@ internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadRes
     }
 
     ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _core.GetResult(token);
+
+    // The pending read is the one of the current version (the single reader parks once per pending read).
+    void IReadWaitSource.OnReadCompleted(Action<object?> continuation, object state) =>
+        _core.OnCompleted(continuation, state, _core.Version, ValueTaskSourceOnCompletedFlags.FlowExecutionContext);
+
+    ReadResult IReadWaitSource.GetReadResult() => _core.GetResult(_core.Version);
 
     ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _core.GetStatus(token);
 
