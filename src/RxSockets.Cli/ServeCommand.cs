@@ -219,9 +219,14 @@ internal static class ServeCommand
         }
     }
 
+    // Takes the handling's failure (a client that went away; anything else the handler reported already), so that no
+    // faulted task goes unobserved. One static delegate: the continuation is the only object it adds per connection.
+    private static readonly Action<Task> s_observeFailure = static task => _ = task.Exception;
+
     /// <summary>The echo of <c>serve --echo --quiet</c>: what <see cref="HandleAsync"/> does for it, without the
     /// logging, and without anything of its own waiting per connection: an idle connection keeps only the handler's
-    /// delegate (no closure: it is bound to the connection) and the handling's task. Nothing awaits that task: the
+    /// delegate (no closure: it is bound to the connection), the handling's task and the continuation that takes its
+    /// failure. Nothing else waits for that task: the
     /// connection ends by itself (the client's close, its disappearance, or a failed handler's 1011), and
     /// <see cref="WebSocketServer.StopAsync"/> closes and disposes every connection still open, so shutdown has nothing
     /// of these to wait for. The one failure that is not the connection's end, the handler's own, is logged by it.</summary>
@@ -231,7 +236,8 @@ internal static class ServeCommand
         {
             // Zero-copy, on the read loop: each message arrives in a pooled buffer, which goes back out and then back
             // to the pool.
-            _ = connection.HandleMessagesAsync(connection.Echo);
+            _ = connection.HandleMessagesAsync(connection.Echo)
+                .ContinueWith(s_observeFailure, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 #pragma warning disable CA1031 // One connection's unexpected failure is reported and must not end the server.
         catch (Exception error)

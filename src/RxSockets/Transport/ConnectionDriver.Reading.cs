@@ -95,6 +95,12 @@ internal sealed partial class ConnectionDriver
         {
             Abort(error);
         }
+#pragma warning disable CA1031 // Nothing awaits this loop: anything else (a bug) ends the connection with it, visibly.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            Abort(error);
+        }
         finally
         {
             // Whatever way reading ended, replies queued by the last batch still go out (or fail with the connection);
