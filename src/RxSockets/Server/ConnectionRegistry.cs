@@ -1,5 +1,6 @@
 using System.Net;
 using RxSockets.Connection;
+using RxSockets.Transport;
 using RxSockets.Transport.Accept;
 
 namespace RxSockets.Server;
@@ -46,13 +47,7 @@ internal sealed class ConnectionRegistry(Admission admission) : IConnectionOwner
     {
         lock (_lock)
         {
-            connection.RegistryNext = _head;
-            if (_head is not null)
-            {
-                _head.RegistryPrevious = connection;
-            }
-
-            _head = connection;
+            IntrusiveList.AddFirst(ref _head, connection);
             _count++;
             Interlocked.Increment(ref _version);
         }
@@ -92,21 +87,7 @@ internal sealed class ConnectionRegistry(Admission admission) : IConnectionOwner
                 return;   // removed already (or never added)
             }
 
-            if (connection.RegistryPrevious is { } previous)
-            {
-                previous.RegistryNext = connection.RegistryNext;
-            }
-            else
-            {
-                _head = connection.RegistryNext;
-            }
-
-            if (connection.RegistryNext is { } next)
-            {
-                next.RegistryPrevious = connection.RegistryPrevious;
-            }
-
-            connection.RegistryPrevious = connection.RegistryNext = null;
+            IntrusiveList.Remove(ref _head, connection);
             _count--;
             Interlocked.Increment(ref _version);
         }

@@ -15,7 +15,7 @@ namespace RxSockets.Transport;
 /// <remarks>Thread-safe: every public member may be called from any thread. It locks itself around the protocol's
 /// state (it is internal: nobody else locks it), which saves a lock object per connection. It is its own
 /// <see cref="TaskCompletionSource"/> (<see cref="Completion"/>'s source), which saves another.</remarks>
-internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDisposable, IHeartbeatOwner
+internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDisposable, IHeartbeatOwner, IListNode<ConnectionDriver>
 {
     private readonly ConnectionSettings _settings;
     private readonly IConnectionObserver _observer;
@@ -29,6 +29,10 @@ internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDis
     // Links of ConnectionDriverRegistry (every open connection, for the queue-depth instruments), guarded by its lock.
     internal ConnectionDriver? RegistryPrevious;
     internal ConnectionDriver? RegistryNext;
+
+    ConnectionDriver? IListNode<ConnectionDriver>.Previous { get => RegistryPrevious; set => RegistryPrevious = value; }
+
+    ConnectionDriver? IListNode<ConnectionDriver>.Next { get => RegistryNext; set => RegistryNext = value; }
     internal bool IsRegistered;
 
     /// <param name="transport">The upgraded byte stream and control over its end.</param>

@@ -18,13 +18,7 @@ internal static class ConnectionDriverRegistry
     {
         lock (s_gate)
         {
-            driver.RegistryNext = s_first;
-            if (s_first is not null)
-            {
-                s_first.RegistryPrevious = driver;
-            }
-
-            s_first = driver;
+            IntrusiveList.AddFirst(ref s_first, driver);
             driver.IsRegistered = true;
         }
     }
@@ -38,22 +32,7 @@ internal static class ConnectionDriverRegistry
                 return;
             }
 
-            if (driver.RegistryPrevious is { } previous)
-            {
-                previous.RegistryNext = driver.RegistryNext;
-            }
-            else
-            {
-                s_first = driver.RegistryNext;
-            }
-
-            if (driver.RegistryNext is { } next)
-            {
-                next.RegistryPrevious = driver.RegistryPrevious;
-            }
-
-            driver.RegistryPrevious = null;
-            driver.RegistryNext = null;
+            IntrusiveList.Remove(ref s_first, driver);
             driver.IsRegistered = false;
         }
     }

@@ -13,7 +13,7 @@ namespace RxSockets.Transport;
 /// no timer of its own. A connection's first ping therefore comes at the shared clock's next tick, at most one
 /// interval after it started. Thread-safe: ticks arrive on the scheduler, activity reports on the read loop.
 /// </remarks>
-internal sealed class Heartbeat : IDisposable
+internal sealed class Heartbeat : IDisposable, IListNode<Heartbeat>
 {
     private readonly IScheduler _scheduler;
     private long _lastActivityTicks;
@@ -39,9 +39,9 @@ internal sealed class Heartbeat : IDisposable
     public long LastActivityTicks => Volatile.Read(ref _lastActivityTicks);
 
     // The clock's intrusive list and the unanswered ping's time (UTC ticks, 0 when none), guarded by the clock.
-    internal Heartbeat? Previous { get; set; }
+    public Heartbeat? Previous { get; set; }
 
-    internal Heartbeat? Next { get; set; }
+    public Heartbeat? Next { get; set; }
 
     internal long AwaitingSince { get; set; }
 

@@ -49,15 +49,8 @@ internal sealed class HeartbeatClock
                 s_clocks.Add(key, clock);
             }
 
-            heartbeat.Next = clock._head;
-            heartbeat.Previous = null;
             heartbeat.AwaitingSince = 0;
-            if (clock._head is { } head)
-            {
-                head.Previous = heartbeat;
-            }
-
-            clock._head = heartbeat;
+            IntrusiveList.AddFirst(ref clock._head, heartbeat);
             clock._count++;
             return clock;
         }
@@ -68,21 +61,7 @@ internal sealed class HeartbeatClock
     {
         lock (s_gate)
         {
-            if (heartbeat.Previous is { } previous)
-            {
-                previous.Next = heartbeat.Next;
-            }
-            else
-            {
-                _head = heartbeat.Next;
-            }
-
-            if (heartbeat.Next is { } next)
-            {
-                next.Previous = heartbeat.Previous;
-            }
-
-            heartbeat.Previous = heartbeat.Next = null;
+            IntrusiveList.Remove(ref _head, heartbeat);
             if (--_count == 0)
             {
                 _ticker.Dispose();
