@@ -84,8 +84,9 @@ internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadRes
 
             // An event came in while this reader ran (a segment that arrived after the last recv, or one it already
             // read): look again here, rather than park and be resumed from the thread pool, which on a busy connection
-            // would move the read loop to another thread for every batch.
+            // would move the read loop to another thread for every batch. The event is taken here: look with recv.
             Volatile.Write(ref _park, Running);
+            _drained = false;
         }
     }
 
@@ -338,8 +339,10 @@ internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadRes
 
     void IThreadPoolWorkItem.Execute()
     {
-        // Woken: from now on a new event is remembered (Woken) until we park again.
+        // Woken: from now on a new event is remembered (Woken) until we park again. The event that woke us is taken
+        // here, so the next read must look with recv even if this one is answered from what is buffered.
         Volatile.Write(ref _park, Running);
+        _drained = false;
         try
         {
             if (_registeredToken.IsCancellationRequested)
