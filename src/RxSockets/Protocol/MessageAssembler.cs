@@ -19,8 +19,8 @@ internal sealed class MessageAssembler
     private Utf8Validator _utf8;
     private byte[] _buffer = [];
     private bool _pooled;
-    private PooledPayload? _owner;   // the single-frame message's pooled buffer, with PooledPayloads
-    private volatile bool _pooledPayloads;
+    private PooledPayload? _owner;   // the single-frame message's pooled buffer, with pooled payloads
+    private bool _pooledPayloads;    // as BeginFrame was told at the current message's first frame
     private int _length;
     private int _fragments;
     private MessageType? _type;
@@ -35,21 +35,16 @@ internal sealed class MessageAssembler
         _inflater = inflater;
     }
 
-    /// <summary>When set, messages are assembled into pooled buffers (<see cref="PooledPayload"/>), for a consumer that
-    /// takes them as <see cref="MessageLease"/>s and gives them back; otherwise each message gets an array of its own.
-    /// Takes effect from the next message.</summary>
-    public bool PooledPayloads
-    {
-        get => _pooledPayloads;
-        set => _pooledPayloads = value;
-    }
-
     /// <summary>True between the first and the final frame of a fragmented message.</summary>
     public bool InMessage => _type.HasValue;
 
     /// <summary>Starts a data frame; the payload follows through <see cref="Append"/>.</summary>
+    /// <param name="header">The frame's header.</param>
+    /// <param name="pooledPayloads">Read at a message's first frame: assemble it into a pooled buffer
+    /// (<see cref="PooledPayload"/>), for a consumer that takes messages as <see cref="MessageLease"/>s and gives them
+    /// back; otherwise the message gets an array of its own.</param>
     /// <exception cref="ProtocolException">Continuation rules or limits broken.</exception>
-    public void BeginFrame(in FrameHeader header)
+    public void BeginFrame(in FrameHeader header, bool pooledPayloads = false)
     {
         if (header.Opcode == Opcode.Continuation)
         {
@@ -72,6 +67,7 @@ internal sealed class MessageAssembler
         {
             _type = header.Opcode == Opcode.Text ? MessageType.Text : MessageType.Binary;
             _compressed = header.Rsv1 && _inflater is not null;
+            _pooledPayloads = pooledPayloads;
         }
 
         _fragments++;

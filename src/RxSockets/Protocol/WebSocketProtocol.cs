@@ -17,7 +17,7 @@ internal sealed class WebSocketProtocol
     private readonly long _maxMessageSize;
     private readonly PerMessageInflater? _inflater;
     private MessageAssembler? _assembler;   // made by the first data frame: an idle connection never needs one
-    private int _pooledPayloads;
+    private volatile bool _pooledPayloads;
     private long _payloadRemaining;
     private bool _inDataFrame;
     private int _maskKey;
@@ -35,20 +35,12 @@ internal sealed class WebSocketProtocol
         AllowedRsv = inflater is null ? (byte)0 : (byte)0x4;
     }
 
-    /// <summary>Assembles messages into pooled buffers (see <see cref="MessageAssembler.PooledPayloads"/>).</summary>
-    /// <remarks>Set from any thread while the read loop may be making the assembler: both sides write with a full
-    /// fence before they read the other's field, so the assembler gets the value from one side or the other.</remarks>
+    /// <summary>Assembles messages into pooled buffers (see <see cref="MessageAssembler.BeginFrame"/>); set from any
+    /// thread, it takes effect from the next message.</summary>
     public bool PooledPayloads
     {
-        get => Volatile.Read(ref _pooledPayloads) != 0;
-        set
-        {
-            Interlocked.Exchange(ref _pooledPayloads, value ? 1 : 0);
-            if (Volatile.Read(ref _assembler) is { } assembler)
-            {
-                assembler.PooledPayloads = value;
-            }
-        }
+        get => _pooledPayloads;
+        set => _pooledPayloads = value;
     }
 
     /// <summary>RSV bits an extension has claimed (RSV1 = 0x4 for permessage-deflate); 0 without extensions.</summary>
@@ -114,7 +106,8 @@ internal sealed class WebSocketProtocol
                 };
             }
 
-            (_assembler ?? CreateAssembler()).BeginFrame(header);
+            _assembler ??= new MessageAssembler(_maxMessageSize, _maxFragments, _validateUtf8, _inflater);
+            _assembler.BeginFrame(header, _pooledPayloads);
             buffer = buffer.Slice(header.HeaderLength);
             _payloadRemaining = header.PayloadLength;
             _maskKey = header.MaskKey;
@@ -134,13 +127,5 @@ internal sealed class WebSocketProtocol
         {
             _inflater?.Dispose();
         }
-    }
-
-    private MessageAssembler CreateAssembler()
-    {
-        var assembler = new MessageAssembler(_maxMessageSize, _maxFragments, _validateUtf8, _inflater);
-        Interlocked.Exchange(ref _assembler, assembler);
-        assembler.PooledPayloads = Volatile.Read(ref _pooledPayloads) != 0;
-        return assembler;
     }
 }
