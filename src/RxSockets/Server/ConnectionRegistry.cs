@@ -82,7 +82,7 @@ internal sealed class ConnectionRegistry(Admission admission) : IConnectionOwner
     {
         lock (_lock)
         {
-            if (connection.RegistryPrevious is null && _head != connection)
+            if (!IntrusiveList.Contains(_head, connection))
             {
                 return;   // removed already (or never added)
             }

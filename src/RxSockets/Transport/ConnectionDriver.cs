@@ -33,7 +33,6 @@ internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDis
     ConnectionDriver? IListNode<ConnectionDriver>.Previous { get => RegistryPrevious; set => RegistryPrevious = value; }
 
     ConnectionDriver? IListNode<ConnectionDriver>.Next { get => RegistryNext; set => RegistryNext = value; }
-    internal bool IsRegistered;
 
     /// <param name="transport">The upgraded byte stream and control over its end.</param>
     /// <param name="deflate">What permessage-deflate settled, or null when it was not negotiated.</param>

@@ -19,7 +19,6 @@ internal static class ConnectionDriverRegistry
         lock (s_gate)
         {
             IntrusiveList.AddFirst(ref s_first, driver);
-            driver.IsRegistered = true;
         }
     }
 
@@ -27,13 +26,10 @@ internal static class ConnectionDriverRegistry
     {
         lock (s_gate)
         {
-            if (!driver.IsRegistered)
+            if (IntrusiveList.Contains(s_first, driver))
             {
-                return;
+                IntrusiveList.Remove(ref s_first, driver);
             }
-
-            IntrusiveList.Remove(ref s_first, driver);
-            driver.IsRegistered = false;
         }
     }
 

@@ -29,6 +29,12 @@ internal static class IntrusiveList
         head = node;
     }
 
+    /// <summary>Whether <paramref name="node"/> is in the list that starts at <paramref name="head"/> (a node that was
+    /// never added, or was removed, has no previous node and is not the head).</summary>
+    public static bool Contains<T>(T? head, T node)
+        where T : class, IListNode<T> =>
+        node.Previous is not null || head == node;
+
     /// <summary>Unlinks <paramref name="node"/>, which must be in the list that starts at <paramref name="head"/>.</summary>
     public static void Remove<T>(ref T? head, T node)
         where T : class, IListNode<T>
