@@ -15,7 +15,7 @@ namespace RxSockets.Transport;
 /// <remarks>Thread-safe: every public member may be called from any thread. It locks itself around the protocol's
 /// state (it is internal: nobody else locks it), which saves a lock object per connection. It is its own
 /// <see cref="TaskCompletionSource"/> (<see cref="Completion"/>'s source), which saves another.</remarks>
-internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDisposable, IHeartbeatOwner, IListNode<ConnectionDriver>
+internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDisposable, IHeartbeatOwner, IListNode<ConnectionDriver>, IThreadPoolWorkItem
 {
     private readonly ConnectionSettings _settings;
     private readonly IConnectionObserver _observer;
@@ -82,9 +82,13 @@ internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDis
     {
         ConnectionDriverRegistry.Add(this);
         _started = true;
-        ThreadPool.QueueUserWorkItem(static driver => _ = driver.RunAsync(resumed: false), this, preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);   // the driver is the work item: nothing allocated
         _heartbeat?.Start();
     }
+
+    /// <summary>The read loop's first round, queued by <see cref="Start"/>. It runs without the starter's execution
+    /// context, as every later round does (an epoll read resumes it from the engine's thread).</summary>
+    void IThreadPoolWorkItem.Execute() => _ = RunAsync(resumed: false);
 
     /// <summary>Assembles received messages into pooled buffers from the next message on (a lease consumer).</summary>
     public void UsePooledPayloads() => _protocol.PooledPayloads = true;

@@ -62,6 +62,7 @@ internal sealed class EpollAcceptor : IEpollTarget, ISocketAcceptor
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     async ValueTask<AcceptedSocket> ISocketAcceptor.AcceptAsync(CancellationToken cancellationToken) =>
         new(null, await AcceptAsync(cancellationToken).ConfigureAwait(false));
 
