@@ -92,7 +92,7 @@ internal sealed partial class ConnectionDriver
         }
 
         await _outbox.WaitForWriterAsync().ConfigureAwait(false);
-        _heartbeat?.Dispose();
+        StopKeepAlive();
         _closeTimer?.Dispose();
         var clean = _protocol.IsClean;
         await _outbox.CloseTransportAsync(shutdownFirst: clean && Role == ConnectionRole.Server).ConfigureAwait(false);

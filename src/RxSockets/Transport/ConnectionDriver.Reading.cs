@@ -43,7 +43,7 @@ internal sealed partial class ConnectionDriver
                 {
                     if (_inbox.ShouldPark)
                     {
-                        await _inbox.ParkAsync(_outbox, _heartbeat).ConfigureAwait(false);
+                        await _inbox.ParkAsync(_outbox, KeepAlive).ConfigureAwait(false);
                     }
 
                     var read = input.ReadAsync();
@@ -127,14 +127,7 @@ internal sealed partial class ConnectionDriver
         }
 
         var buffer = result.Buffer;
-        if (_heartbeat is { } heartbeat)
-        {
-            heartbeat.OnActivity();
-        }
-        else
-        {
-            Volatile.Write(ref _lastReadTicks, _settings.Scheduler.Now.UtcTicks);
-        }
+        Volatile.Write(ref _lastReadTicks, _settings.Scheduler.Now.UtcTicks);   // a sign of life, for the keepalive too
 
         if (_protocol.CloseReceived)
         {
@@ -182,11 +175,11 @@ internal sealed partial class ConnectionDriver
                             _outbox.EndBatch(wake: true);
                             if (delivery == DirectWrite.Refused)
                             {
-                                await _inbox.DeliverSlowAsync(message, Role, _heartbeat).ConfigureAwait(false);
+                                await _inbox.DeliverSlowAsync(message, Role, KeepAlive).ConfigureAwait(false);
                             }
                             else
                             {
-                                await _inbox.WaitForHandlerAsync(handling, _heartbeat).ConfigureAwait(false);
+                                await _inbox.WaitForHandlerAsync(handling, KeepAlive).ConfigureAwait(false);
                             }
 
                             _outbox.BeginBatch();

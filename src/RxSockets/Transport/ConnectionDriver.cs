@@ -23,8 +23,14 @@ internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDis
     private readonly long _openedAt = System.Diagnostics.Stopwatch.GetTimestamp();   // for the duration metric
     private readonly Inbox _inbox;
     private readonly Outbox _outbox;
-    private readonly Heartbeat? _heartbeat;
     private bool _started;
+
+    // The keepalive (IHeartbeatOwner): the shared clock while joined, its list's links and the unanswered ping's time,
+    // guarded by the clock. When the last sign of life arrived is _lastReadTicks (ConnectionDriver.Reading.cs).
+    private HeartbeatClock? _clock;
+    private IHeartbeatOwner? _clockPrevious;
+    private IHeartbeatOwner? _clockNext;
+    private long _awaitingSince;
 
     // Links of ConnectionDriverRegistry (every open connection, for the queue-depth instruments), guarded by its lock.
     internal ConnectionDriver? RegistryPrevious;
@@ -46,10 +52,6 @@ internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDis
         _outbox = new Outbox(_protocol, transport, this);
         _rateLimiter = MessageRateLimiter.For(settings);
         _lastReadTicks = settings.Scheduler.Now.UtcTicks;
-        if (settings.KeepAliveInterval != Timeout.InfiniteTimeSpan)
-        {
-            _heartbeat = new Heartbeat(settings.Scheduler, settings.KeepAliveInterval, settings.KeepAliveTimeout, this);
-        }
     }
 
     public ConnectionState State => _protocol.State;
@@ -75,15 +77,23 @@ internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDis
     public CloseStatus? SentClose => _protocol.SentClose;
 
     /// <summary>When bytes last arrived from the peer (or the connection opened), on the connection's clock.</summary>
-    public DateTimeOffset LastActivity =>
-        new(_heartbeat?.LastActivityTicks is { } ticks ? Math.Max(ticks, Volatile.Read(ref _lastReadTicks)) : Volatile.Read(ref _lastReadTicks), TimeSpan.Zero);
+    public DateTimeOffset LastActivity => new(Volatile.Read(ref _lastReadTicks), TimeSpan.Zero);
+
+    /// <summary>This connection while it pings its peer (its keepalive has a clock), for the waits that pause the
+    /// deadline and start it again when they end; null otherwise.</summary>
+    private IHeartbeatOwner? KeepAlive => Volatile.Read(ref _clock) is null ? null : this;
 
     public void Start()
     {
         ConnectionDriverRegistry.Add(this);
         _started = true;
+        if (_settings.KeepAliveInterval != Timeout.InfiniteTimeSpan)
+        {
+            // Before the read loop starts: its end leaves the clock, and must find it joined.
+            _clock = HeartbeatClock.Join(this, _settings.Scheduler, _settings.KeepAliveInterval, _settings.KeepAliveTimeout);
+        }
+
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);   // the driver is the work item: nothing allocated
-        _heartbeat?.Start();
     }
 
     /// <summary>The read loop's first round, queued by <see cref="Start"/>. It runs without the starter's execution
@@ -113,9 +123,22 @@ internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDis
         }
     }
 
+    IHeartbeatOwner? IListNode<IHeartbeatOwner>.Previous { get => _clockPrevious; set => _clockPrevious = value; }
+
+    IHeartbeatOwner? IListNode<IHeartbeatOwner>.Next { get => _clockNext; set => _clockNext = value; }
+
+    long IHeartbeatOwner.LastActivityTicks => Volatile.Read(ref _lastReadTicks);
+
+    long IHeartbeatOwner.AwaitingSince { get => _awaitingSince; set => _awaitingSince = value; }
+
     bool IHeartbeatOwner.IsKeepAlivePaused => _inbox.IsReadPaused || _inbox.IsParked || _outbox.InBatch;
 
     void IHeartbeatOwner.OnKeepAliveTimeout(TimeoutException error) => Abort(error);
 
     void IHeartbeatOwner.SendKeepAlivePing() => _outbox.SendKeepAlivePing();
+
+    void IHeartbeatOwner.OnActivity() => Volatile.Write(ref _lastReadTicks, _settings.Scheduler.Now.UtcTicks);
+
+    /// <summary>Leaves the keepalive clock: no more pings, no deadline.</summary>
+    private void StopKeepAlive() => Interlocked.Exchange(ref _clock, null)?.Leave(this);
 }

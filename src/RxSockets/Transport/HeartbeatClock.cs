@@ -3,10 +3,10 @@ using System.Reactive.Concurrency;
 namespace RxSockets.Transport;
 
 /// <summary>
-/// The one timer behind every <see cref="Heartbeat"/> that shares a scheduler, interval and timeout: each tick pings
-/// all of them, and one check per tick, a timeout later, declares dead those that stayed silent since. Heartbeats sit
+/// The one timer behind every keepalive (<see cref="IHeartbeatOwner"/>) that shares a scheduler, interval and
+/// timeout: each tick pings all of them, and one check per tick, a timeout later, declares dead those that stayed silent since. Heartbeats sit
 /// in an intrusive list, so joining and leaving allocate nothing; the clock stops and is forgotten when the last
-/// heartbeat leaves. Thread-safe: one process-wide lock guards every clock (ticks are rare and quick).
+/// connection leaves. Thread-safe: one process-wide lock guards every clock (ticks are rare and quick).
 /// </summary>
 internal sealed class HeartbeatClock
 {
@@ -15,7 +15,7 @@ internal sealed class HeartbeatClock
 
     private readonly (IScheduler Scheduler, TimeSpan Interval, TimeSpan Timeout) _key;
     private readonly IDisposable _ticker;
-    private Heartbeat? _head;
+    private IHeartbeatOwner? _head;
     private int _count;
 
     private HeartbeatClock((IScheduler Scheduler, TimeSpan Interval, TimeSpan Timeout) key)
@@ -36,11 +36,11 @@ internal sealed class HeartbeatClock
         }
     }
 
-    /// <summary>Adds <paramref name="heartbeat"/> to the clock of its scheduler, interval and timeout, starting that
-    /// clock if it is the first.</summary>
-    public static HeartbeatClock Join(Heartbeat heartbeat)
+    /// <summary>Adds <paramref name="heartbeat"/> to the clock of <paramref name="scheduler"/>,
+    /// <paramref name="interval"/> and <paramref name="timeout"/>, starting that clock if it is the first.</summary>
+    public static HeartbeatClock Join(IHeartbeatOwner heartbeat, IScheduler scheduler, TimeSpan interval, TimeSpan timeout)
     {
-        var key = (heartbeat.Scheduler, heartbeat.Interval, heartbeat.Timeout);
+        var key = (scheduler, interval, timeout);
         lock (s_gate)
         {
             if (!s_clocks.TryGetValue(key, out var clock))
@@ -56,17 +56,26 @@ internal sealed class HeartbeatClock
         }
     }
 
-    /// <summary>Removes <paramref name="heartbeat"/>; the last one out stops the clock.</summary>
-    public void Leave(Heartbeat heartbeat)
+    /// <summary>Removes <paramref name="heartbeat"/> unless it is gone already (declared dead); the last one out
+    /// stops the clock.</summary>
+    public void Leave(IHeartbeatOwner heartbeat)
     {
         lock (s_gate)
         {
-            IntrusiveList.Remove(ref _head, heartbeat);
-            if (--_count == 0)
+            if (IntrusiveList.Contains(_head, heartbeat))
             {
-                _ticker.Dispose();
-                s_clocks.Remove(_key);
+                RemoveLocked(heartbeat);
             }
+        }
+    }
+
+    private void RemoveLocked(IHeartbeatOwner heartbeat)
+    {
+        IntrusiveList.Remove(ref _head, heartbeat);
+        if (--_count == 0)
+        {
+            _ticker.Dispose();
+            s_clocks.Remove(_key);
         }
     }
 
@@ -84,7 +93,7 @@ internal sealed class HeartbeatClock
             for (var heartbeat = _head; heartbeat is not null; heartbeat = heartbeat.Next)
             {
                 // Queuing a ping only enqueues a control frame: it never calls back into the clock.
-                heartbeat.Owner.SendKeepAlivePing();
+                heartbeat.SendKeepAlivePing();
                 if (heartbeat.AwaitingSince == 0 && _key.Timeout != Timeout.InfiniteTimeSpan)
                 {
                     heartbeat.AwaitingSince = now;
@@ -105,7 +114,7 @@ internal sealed class HeartbeatClock
 
     private void Check(long since)
     {
-        List<Heartbeat>? dead = null;
+        List<IHeartbeatOwner>? dead = null;
         lock (s_gate)
         {
             for (var heartbeat = _head; heartbeat is not null; heartbeat = heartbeat.Next)
@@ -116,17 +125,23 @@ internal sealed class HeartbeatClock
                 }
 
                 heartbeat.AwaitingSince = 0;
-                if (heartbeat.LastActivityTicks < since && !heartbeat.Owner.IsKeepAlivePaused)
+                if (heartbeat.LastActivityTicks < since && !heartbeat.IsKeepAlivePaused)
                 {
                     (dead ??= []).Add(heartbeat);
                 }
+            }
+
+            // A dead peer leaves at once: no later tick pings it or schedules a check for it while its connection ends.
+            foreach (var heartbeat in dead ?? [])
+            {
+                RemoveLocked(heartbeat);
             }
         }
 
         // Outside the lock: declaring a peer dead aborts its connection, which leaves the clock.
         foreach (var heartbeat in dead ?? [])
         {
-            heartbeat.Owner.OnKeepAliveTimeout(new KeepAliveTimeoutException($"No pong or other frame arrived within {_key.Timeout} of a keepalive ping."));
+            heartbeat.OnKeepAliveTimeout(new KeepAliveTimeoutException($"No pong or other frame arrived within {_key.Timeout} of a keepalive ping."));
         }
     }
 }

@@ -103,7 +103,7 @@ internal sealed partial class Inbox
     /// <summary>Waits, reading nothing, until <see cref="Resume"/> or until the connection is closing (the peer's close
     /// frame must then be read). The keepalive deadline is suspended meanwhile: the peer's pong may be among the
     /// bytes deliberately left unread; pings still go out. The replies the last batch queued go out first.</summary>
-    public async ValueTask ParkAsync(SendQueue outbox, Heartbeat? heartbeat)
+    public async ValueTask ParkAsync(SendQueue outbox, IHeartbeatOwner? heartbeat)
     {
         Task resumed;
         lock (this)

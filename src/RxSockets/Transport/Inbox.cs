@@ -66,7 +66,7 @@ internal sealed partial class Inbox : BoundedQueue<Message>
 
     /// <summary>The message handler works on a message after its call returned: reading waits for it (backpressure),
     /// as for a slow consumer, until the connection is closing; the keepalive deadline is paused meanwhile.</summary>
-    public async ValueTask WaitForHandlerAsync(ValueTask handling, Heartbeat? heartbeat)
+    public async ValueTask WaitForHandlerAsync(ValueTask handling, IHeartbeatOwner? heartbeat)
     {
         _readPaused = true;
         try
@@ -88,7 +88,7 @@ internal sealed partial class Inbox : BoundedQueue<Message>
     /// the connection is closing; the keepalive deadline is paused meanwhile, because a pong may be waiting behind the
     /// data we are deliberately not reading.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask DeliverSlowAsync(Message message, ConnectionRole role, Heartbeat? heartbeat)
+    public async ValueTask DeliverSlowAsync(Message message, ConnectionRole role, IHeartbeatOwner? heartbeat)
     {
         _readPaused = true;
         try

@@ -1,3 +1,4 @@
+using System.Reactive.Concurrency;
 using Microsoft.Reactive.Testing;
 using RxSockets.Protocol;
 using RxSockets.Protocol.Frames;
@@ -90,7 +91,7 @@ public class HeartbeatTests
         var clock = new TestScheduler();
         var pings = 0;
         TimeoutException? dead = null;
-        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), new HeartbeatOwner(() => pings++, e => dead = e, () => false));
+        using var heartbeat = new HeartbeatOwner(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), () => pings++, e => dead = e, () => false);
         heartbeat.Start();
 
         for (var second = 1; second <= 200; second++)
@@ -111,8 +112,7 @@ public class HeartbeatTests
     {
         var clock = new TestScheduler();
         var recorded = clock.CreateObserver<string>();
-        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3),
-            new HeartbeatOwner(() => recorded.OnNext("ping"), _ => recorded.OnNext("dead"), () => false));
+        using var heartbeat = new HeartbeatOwner(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), () => recorded.OnNext("ping"), _ => recorded.OnNext("dead"), () => false);
         heartbeat.Start();
 
         clock.AdvanceTo(TimeSpan.FromSeconds(7.9).Ticks);
@@ -132,8 +132,7 @@ public class HeartbeatTests
     {
         var clock = new TestScheduler();
         var recorded = clock.CreateObserver<string>();
-        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3),
-            new HeartbeatOwner(() => recorded.OnNext("ping"), _ => recorded.OnNext("dead"), () => false));
+        using var heartbeat = new HeartbeatOwner(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), () => recorded.OnNext("ping"), _ => recorded.OnNext("dead"), () => false);
         heartbeat.Start();
 
         for (var round = 1; round <= 3; round++)
@@ -152,11 +151,34 @@ public class HeartbeatTests
     }
 
     [Test]
+    public void Heartbeat_DeclaredDead_LeavesItsClockAtOnce()
+    {
+        var clock = new TestScheduler();
+        var pings = 0;
+        var deaths = 0;
+        var before = HeartbeatClock.Running;
+        var heartbeat = new HeartbeatOwner(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), () => pings++, _ => deaths++, () => false);
+        heartbeat.Start();
+
+        clock.AdvanceTo(Seconds(8));   // pinged at 5, dead at 8
+        var runningAfterDeath = HeartbeatClock.Running;
+        clock.AdvanceTo(Seconds(60));
+        heartbeat.Dispose();   // the connection's end, after the clock let it go: nothing left to remove
+        using var next = new HeartbeatOwner(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), () => { }, _ => { }, () => false);
+        next.Start();
+        var runningWithTheNext = HeartbeatClock.Running;
+
+        Assert.That((pings, deaths), Is.EqualTo((1, 1)));
+        Assert.That(runningAfterDeath, Is.EqualTo(before));
+        Assert.That(runningWithTheNext - before, Is.EqualTo(1));
+    }
+
+    [Test]
     public void Heartbeat_PausedReading_IsNotDeclaredDead()
     {
         var clock = new TestScheduler();
         TimeoutException? dead = null;
-        using var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), new HeartbeatOwner(() => { }, e => dead = e, () => true));
+        using var heartbeat = new HeartbeatOwner(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), () => { }, e => dead = e, () => true);
         heartbeat.Start();
 
         clock.AdvanceTo(TimeSpan.FromMinutes(10));
@@ -169,7 +191,7 @@ public class HeartbeatTests
     {
         var clock = new TestScheduler();
         var pings = 0;
-        var heartbeat = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), new HeartbeatOwner(() => pings++, _ => { }, () => false));
+        var heartbeat = new HeartbeatOwner(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), () => pings++, _ => { }, () => false);
         heartbeat.Start();
         clock.AdvanceTo(TimeSpan.FromSeconds(20));
 
@@ -184,8 +206,9 @@ public class HeartbeatTests
     {
         var clock = new TestScheduler();
         var pings = new int[2];
-        var first = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), new HeartbeatOwner(() => pings[0]++, _ => { }, () => false));
-        var second = new Heartbeat(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), new HeartbeatOwner(() => pings[1]++, _ => { }, () => false));
+        // Paused (held back by backpressure): never declared dead, so both stay on the clock.
+        var first = new HeartbeatOwner(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), () => pings[0]++, _ => { }, () => true);
+        var second = new HeartbeatOwner(clock, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20), () => pings[1]++, _ => { }, () => true);
         var before = HeartbeatClock.Running;
 
         first.Start();
@@ -206,10 +229,10 @@ public class HeartbeatTests
         var clock = new TestScheduler();
         TimeoutException? firstDead = null;
         TimeoutException? secondDead = null;
-        using var first = new Heartbeat(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), new HeartbeatOwner(() => { }, e => firstDead ??= e, () => false));
+        using var first = new HeartbeatOwner(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), () => { }, e => firstDead ??= e, () => false);
         first.Start();
         clock.AdvanceTo(TimeSpan.FromSeconds(2));
-        using var second = new Heartbeat(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), new HeartbeatOwner(() => { }, e => secondDead ??= e, () => false));
+        using var second = new HeartbeatOwner(clock, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), () => { }, e => secondDead ??= e, () => false);
         second.Start();
 
         for (var at = 3; at <= 30; at++)
@@ -224,12 +247,31 @@ public class HeartbeatTests
 
     private static long Seconds(double seconds) => TimeSpan.FromSeconds(seconds).Ticks;
 
-    private sealed class HeartbeatOwner(Action ping, Action<TimeoutException> dead, Func<bool> paused) : IHeartbeatOwner
+    /// <summary>A keepalive as a connection is one: its clock's node, with the test's actions.</summary>
+    private sealed class HeartbeatOwner(IScheduler scheduler, TimeSpan interval, TimeSpan timeout, Action ping, Action<TimeoutException> dead, Func<bool> paused)
+        : IHeartbeatOwner, IDisposable
     {
+        private HeartbeatClock? _clock;
+        private long _lastActivityTicks = scheduler.Now.UtcTicks;
+
+        public IHeartbeatOwner? Previous { get; set; }
+
+        public IHeartbeatOwner? Next { get; set; }
+
+        public long AwaitingSince { get; set; }
+
+        public long LastActivityTicks => _lastActivityTicks;
+
         public bool IsKeepAlivePaused => paused();
+
+        public void Start() => _clock = HeartbeatClock.Join(this, scheduler, interval, timeout);
 
         public void SendKeepAlivePing() => ping();
 
         public void OnKeepAliveTimeout(TimeoutException error) => dead(error);
+
+        public void OnActivity() => _lastActivityTicks = scheduler.Now.UtcTicks;
+
+        public void Dispose() => Interlocked.Exchange(ref _clock, null)?.Leave(this);
     }
 }
