@@ -13,7 +13,9 @@ namespace RxSockets.Transport;
 /// </summary>
 /// <remarks>Thread-safe: any number of writers, one reader at a time. Writers that find the queue full wait (rare,
 /// so their waits allocate); the reader's wait does not. The queue locks itself (it is internal: nobody else can lock
-/// it), which saves a lock object per queue, two per connection.</remarks>
+/// it), which saves a lock object per queue, two per connection. Its bounds are shared with the queues that have the
+/// same (<see cref="QueueLimits{T}"/>), and what only some queues use is in a side object made on first use
+/// (BoundedQueue.Extras.cs).</remarks>
 internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
 {
     private const int InitialSize = 4;
@@ -21,9 +23,7 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
     // Taken four times per message on the echo path: a spin gate, not a monitor (see SpinGate). No section calls out.
     private SpinGate _gate;
 
-    private readonly int _capacity;
-    private readonly long _maxBytes;
-    private readonly Func<T, int>? _size;
+    private readonly QueueLimits<T> _limits;   // shared with the queues made with the same bounds
     private ManualResetValueTaskSourceCore<bool> _reader;
     private T[]? _items;
     private int _head;
@@ -33,9 +33,6 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
     private bool _readerWaiting;
     private bool _wakeDeferred;
     private bool _readerBusy;   // the reader took an item and has not yet come back for the next
-    private TaskCompletionSource? _readerIdle;   // made by WaitForReaderIdleAsync, which is rare (a failing connection)
-    private CancellationTokenRegistration _readerCancellation;
-    private List<TaskCompletionSource>? _blockedWriters;
 
     /// <param name="capacity">The most items held; writers wait (or fail to try) beyond it.</param>
     /// <param name="inline">Whether a waiting reader's continuation runs on the writer's thread.</param>
@@ -52,9 +49,7 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
     /// <param name="inline">Whether a waiting reader's continuation runs on the writer's thread.</param>
     public BoundedQueue(int capacity, long maxBytes, Func<T, int>? size, bool inline)
     {
-        _capacity = capacity;
-        _maxBytes = maxBytes;
-        _size = size;
+        _limits = QueueLimits<T>.Of(capacity, maxBytes, size);
         _reader.RunContinuationsAsynchronously = !inline;
     }
 
@@ -141,8 +136,7 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
 
             _readerWaiting = false;
             _wakeDeferred = false;
-            cancellation = _readerCancellation;
-            _readerCancellation = default;
+            cancellation = TakeReaderCancellation();
         }
         finally
         {
@@ -174,8 +168,7 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
             }
 
             _readerWaiting = false;
-            cancellation = _readerCancellation;
-            _readerCancellation = default;
+            cancellation = TakeReaderCancellation();
         }
         finally
         {
@@ -212,7 +205,7 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
                 }
 
                 room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                (_blockedWriters ??= []).Add(room);
+                (GetExtras().BlockedWriters ??= []).Add(room);
             }
             finally
             {
@@ -240,18 +233,15 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
             }
 
             _completed = true;
-            writers = _blockedWriters;
-            _blockedWriters = null;
-            idle = _readerIdle;
-            _readerIdle = null;
+            writers = TakeBlockedWriters();
+            idle = TakeReaderIdle();
             if (_readerWaiting)
             {
                 _readerWaiting = false;
                 _wakeDeferred = false;
                 wakeReader = true;
                 itemsLeft = _count > 0;
-                cancellation = _readerCancellation;
-                _readerCancellation = default;
+                cancellation = TakeReaderCancellation();
             }
         }
         finally
@@ -298,8 +288,7 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
             _count--;
             _readerBusy = true;
             _bytes -= SizeOf(item);
-            writers = _blockedWriters;
-            _blockedWriters = null;
+            writers = TakeBlockedWriters();
         }
         finally
         {
@@ -314,12 +303,12 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
     {
         if (_items is null)
         {
-            _items = new T[Math.Min(InitialSize, _capacity)];
+            _items = new T[Math.Min(InitialSize, _limits.Capacity)];
         }
         else if (_count == _items.Length)
         {
             // Grow in order: the ring is full, so its oldest item is at _head.
-            var grown = new T[Math.Min(_items.Length * 2, _capacity)];
+            var grown = new T[Math.Min(_items.Length * 2, _limits.Capacity)];
             for (var i = 0; i < _count; i++)
             {
                 grown[i] = _items[(_head + i) % _items.Length];
@@ -336,9 +325,9 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
 
     /// <summary>Whether <paramref name="item"/> must wait (under the lock): the queue holds its capacity in items, or
     /// holds something and the item would take it over its bytes.</summary>
-    private bool IsFull(T item) => _count == _capacity || (_count > 0 && _bytes + SizeOf(item) > _maxBytes);
+    private bool IsFull(T item) => _count == _limits.Capacity || (_count > 0 && _bytes + SizeOf(item) > _limits.MaxBytes);
 
-    private long SizeOf(T item) => _size is null ? 0 : _size(item);
+    private long SizeOf(T item) => _limits.Size is { } size ? size(item) : 0;
 
     /// <summary>Every waiting writer retries; those that lose the race for the free slot wait again. (No `?? []` at
     /// the callers: that would allocate an empty list per item read.)</summary>
