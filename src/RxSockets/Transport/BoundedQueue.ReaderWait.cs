@@ -48,7 +48,7 @@ internal partial class BoundedQueue<T>
                 return false;
             }
 
-            if (_readerWaiting)
+            if (_readerState != ReaderState.NotWaiting)
             {
                 throw new InvalidOperationException("The queue has one reader: a wait is already pending.");
             }
@@ -60,7 +60,7 @@ internal partial class BoundedQueue<T>
 
             _reader.Reset();
             _collected = false;
-            _readerWaiting = true;
+            _readerState = ReaderState.Waiting;
             version = _reader.Version;
         }
         finally
@@ -77,7 +77,7 @@ internal partial class BoundedQueue<T>
             _gate.Enter();
             try
             {
-                if (_readerWaiting && _reader.Version == version)
+                if (_readerState != ReaderState.NotWaiting && _reader.Version == version)
                 {
                     // Still waiting: whoever ends the wait unregisters this.
                     extras.ReaderCancellation = registration;
@@ -148,7 +148,7 @@ internal partial class BoundedQueue<T>
     {
         var version = _reader.Version;
 
-        // Whoever ended the wait cleared _readerWaiting under the lock and completes the core right after it.
+        // Whoever ended the wait set NotWaiting under the lock and completes the core right after it.
         var spin = new SpinWait();
         while (_reader.GetStatus(version) == ValueTaskSourceStatus.Pending)
         {
@@ -179,13 +179,12 @@ internal partial class BoundedQueue<T>
         _gate.Enter();
         try
         {
-            if (!_readerWaiting)
+            if (_readerState == ReaderState.NotWaiting)
             {
                 return;
             }
 
-            _readerWaiting = false;
-            _wakeDeferred = false;
+            _readerState = ReaderState.NotWaiting;
             _ = TakeReaderCancellation();   // this is that registration's callback: nothing to undo
         }
         finally

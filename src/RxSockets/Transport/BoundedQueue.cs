@@ -30,8 +30,7 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
     private int _count;
     private long _bytes;
     private bool _completed;
-    private bool _readerWaiting;
-    private bool _wakeDeferred;
+    private ReaderState _readerState;
     private bool _readerBusy;   // the reader took an item and has not yet come back for the next
 
     /// <param name="capacity">The most items held; writers wait (or fail to try) beyond it.</param>
@@ -123,19 +122,18 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
             }
 
             Enqueue(item);
-            if (!_readerWaiting)
+            if (_readerState == ReaderState.NotWaiting)
             {
                 return true;
             }
 
             if (deferWake)
             {
-                _wakeDeferred = true;
+                _readerState = ReaderState.WakeDeferred;
                 return true;
             }
 
-            _readerWaiting = false;
-            _wakeDeferred = false;
+            _readerState = ReaderState.NotWaiting;
             cancellation = TakeReaderCancellation();
         }
         finally
@@ -156,18 +154,12 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
         _gate.Enter();
         try
         {
-            if (!_wakeDeferred)
+            if (_readerState != ReaderState.WakeDeferred)
             {
                 return;
             }
 
-            _wakeDeferred = false;
-            if (!_readerWaiting)
-            {
-                return;
-            }
-
-            _readerWaiting = false;
+            _readerState = ReaderState.NotWaiting;
             cancellation = TakeReaderCancellation();
         }
         finally
@@ -235,10 +227,9 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
             _completed = true;
             writers = TakeBlockedWriters();
             idle = TakeReaderIdle();
-            if (_readerWaiting)
+            if (_readerState != ReaderState.NotWaiting)
             {
-                _readerWaiting = false;
-                _wakeDeferred = false;
+                _readerState = ReaderState.NotWaiting;
                 wakeReader = true;
                 itemsLeft = _count > 0;
                 cancellation = TakeReaderCancellation();
@@ -340,5 +331,20 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
                 writer.TrySetResult();
             }
         }
+    }
+
+    /// <summary>Where the reader is (under the gate). A deferred wake-up exists only while the reader waits (a write to
+    /// a queue whose reader is not waiting wakes nobody), so the two are one state, not two flags kept in step (one
+    /// byte: it keeps the queue's fields within 96 B, and the inbox's within the next 8 B step).</summary>
+    private enum ReaderState : byte
+    {
+        /// <summary>Not waiting: it will look at the queue before it waits again (or it never read).</summary>
+        NotWaiting,
+
+        /// <summary>Waiting for an item (<see cref="BeginWait"/>), with nothing added since.</summary>
+        Waiting,
+
+        /// <summary>Waiting, with items added whose wake-up was deferred (<see cref="ReleaseDeferredWake"/> wakes it).</summary>
+        WakeDeferred,
     }
 }
