@@ -61,7 +61,7 @@ internal partial class BoundedQueue<T>
         _gate.Enter();
         try
         {
-            return _count == 0 && _readerWaiting && !_completed;
+            return _count == 0 && _readerState != ReaderState.NotWaiting && !_completed;
         }
         finally
         {

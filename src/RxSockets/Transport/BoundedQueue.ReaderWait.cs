@@ -9,13 +9,9 @@ namespace RxSockets.Transport;
 internal partial class BoundedQueue<T>
 {
     // The reader's waits share one core. When the next wait starts before the previous one's outcome was collected
-    // (an AsTask wrapper whose continuation is still queued, after a cancellation), that outcome is kept here for its
-    // old token instead of being lost to the reset, which would throw on the thread pool.
+    // (an AsTask wrapper whose continuation is still queued, after a cancellation), that outcome is kept in the side
+    // object (Extras) for its old token instead of being lost to the reset, which would throw on the thread pool.
     private bool _collected = true;
-    private bool _hasStale;
-    private short _staleVersion;
-    private bool _staleResult;
-    private Exception? _staleError;
 
     public sealed override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
@@ -45,15 +41,14 @@ internal partial class BoundedQueue<T>
 
             // The reader is back for more with nothing left: it is done with everything it took.
             _readerBusy = false;
-            idle = _readerIdle;
-            _readerIdle = null;
+            idle = TakeReaderIdle();
             if (_completed)
             {
                 idle?.TrySetResult();
                 return false;
             }
 
-            if (_readerWaiting)
+            if (_readerState != ReaderState.NotWaiting)
             {
                 throw new InvalidOperationException("The queue has one reader: a wait is already pending.");
             }
@@ -65,7 +60,7 @@ internal partial class BoundedQueue<T>
 
             _reader.Reset();
             _collected = false;
-            _readerWaiting = true;
+            _readerState = ReaderState.Waiting;
             version = _reader.Version;
         }
         finally
@@ -78,13 +73,14 @@ internal partial class BoundedQueue<T>
         if (cancellationToken.CanBeCanceled)
         {
             var registration = cancellationToken.UnsafeRegister(static (state, token) => ((BoundedQueue<T>)state!).CancelWait(token), this);
+            var extras = GetExtras();   // made outside the gate, once per queue
             _gate.Enter();
             try
             {
-                if (_readerWaiting && _reader.Version == version)
+                if (_readerState != ReaderState.NotWaiting && _reader.Version == version)
                 {
                     // Still waiting: whoever ends the wait unregisters this.
-                    _readerCancellation = registration;
+                    extras.ReaderCancellation = registration;
                     registration = default;
                 }
             }
@@ -104,15 +100,15 @@ internal partial class BoundedQueue<T>
         _gate.Enter();
         try
         {
-            if (_hasStale && token == _staleVersion)
+            if (_extras is { HasStale: true } extras && token == extras.StaleVersion)
             {
-                _hasStale = false;
-                if (_staleError is { } error)
+                extras.HasStale = false;
+                if (extras.StaleError is { } error)
                 {
                     ExceptionDispatchInfo.Throw(error);
                 }
 
-                return _staleResult;
+                return extras.StaleResult;
             }
 
             _collected = true;
@@ -129,9 +125,9 @@ internal partial class BoundedQueue<T>
         _gate.Enter();
         try
         {
-            if (_hasStale && token == _staleVersion)
+            if (_extras is { HasStale: true } extras && token == extras.StaleVersion)
             {
-                return _staleError switch
+                return extras.StaleError switch
                 {
                     null => ValueTaskSourceStatus.Succeeded,
                     OperationCanceledException => ValueTaskSourceStatus.Canceled,
@@ -152,25 +148,26 @@ internal partial class BoundedQueue<T>
     {
         var version = _reader.Version;
 
-        // Whoever ended the wait cleared _readerWaiting under the lock and completes the core right after it.
+        // Whoever ended the wait set NotWaiting under the lock and completes the core right after it.
         var spin = new SpinWait();
         while (_reader.GetStatus(version) == ValueTaskSourceStatus.Pending)
         {
             spin.SpinOnce();
         }
 
-        _hasStale = true;
-        _staleVersion = version;
+        var extras = GetExtras();
+        extras.HasStale = true;
+        extras.StaleVersion = version;
         try
         {
-            _staleResult = _reader.GetResult(version);
-            _staleError = null;
+            extras.StaleResult = _reader.GetResult(version);
+            extras.StaleError = null;
         }
 #pragma warning disable CA1031 // The outcome is kept to be rethrown to its awaiter, not handled here.
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            _staleError = error;
+            extras.StaleError = error;
         }
     }
 
@@ -182,14 +179,13 @@ internal partial class BoundedQueue<T>
         _gate.Enter();
         try
         {
-            if (!_readerWaiting)
+            if (_readerState == ReaderState.NotWaiting)
             {
                 return;
             }
 
-            _readerWaiting = false;
-            _wakeDeferred = false;
-            _readerCancellation = default;
+            _readerState = ReaderState.NotWaiting;
+            _ = TakeReaderCancellation();   // this is that registration's callback: nothing to undo
         }
         finally
         {

@@ -35,8 +35,7 @@ internal partial class BoundedQueue<T>
             _items[(_head + _count - 1) % _items.Length] = default!;
             _count--;
             _bytes -= SizeOf(item);
-            writers = _blockedWriters;
-            _blockedWriters = null;
+            writers = TakeBlockedWriters();
         }
         finally
         {
@@ -67,7 +66,7 @@ internal partial class BoundedQueue<T>
             }
 
             read = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            (_blockedWriters ??= []).Add(read);
+            (GetExtras().BlockedWriters ??= []).Add(read);
         }
         finally
         {
@@ -90,7 +89,7 @@ internal partial class BoundedQueue<T>
                 return Task.CompletedTask;
             }
 
-            return (_readerIdle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            return (GetExtras().ReaderIdle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
         finally
         {

@@ -13,7 +13,9 @@ namespace RxSockets.Transport;
 /// </summary>
 /// <remarks>Thread-safe: any number of writers, one reader at a time. Writers that find the queue full wait (rare,
 /// so their waits allocate); the reader's wait does not. The queue locks itself (it is internal: nobody else can lock
-/// it), which saves a lock object per queue, two per connection.</remarks>
+/// it), which saves a lock object per queue, two per connection. Its bounds are shared with the queues that have the
+/// same (<see cref="QueueLimits{T}"/>), and what only some queues use is in a side object made on first use
+/// (BoundedQueue.Extras.cs).</remarks>
 internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool>
 {
     private const int InitialSize = 4;
@@ -21,21 +23,15 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
     // Taken four times per message on the echo path: a spin gate, not a monitor (see SpinGate). No section calls out.
     private SpinGate _gate;
 
-    private readonly int _capacity;
-    private readonly long _maxBytes;
-    private readonly Func<T, int>? _size;
+    private readonly QueueLimits<T> _limits;   // shared with the queues made with the same bounds
     private ManualResetValueTaskSourceCore<bool> _reader;
     private T[]? _items;
     private int _head;
     private int _count;
     private long _bytes;
     private bool _completed;
-    private bool _readerWaiting;
-    private bool _wakeDeferred;
+    private ReaderState _readerState;
     private bool _readerBusy;   // the reader took an item and has not yet come back for the next
-    private TaskCompletionSource? _readerIdle;   // made by WaitForReaderIdleAsync, which is rare (a failing connection)
-    private CancellationTokenRegistration _readerCancellation;
-    private List<TaskCompletionSource>? _blockedWriters;
 
     /// <param name="capacity">The most items held; writers wait (or fail to try) beyond it.</param>
     /// <param name="inline">Whether a waiting reader's continuation runs on the writer's thread.</param>
@@ -52,9 +48,7 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
     /// <param name="inline">Whether a waiting reader's continuation runs on the writer's thread.</param>
     public BoundedQueue(int capacity, long maxBytes, Func<T, int>? size, bool inline)
     {
-        _capacity = capacity;
-        _maxBytes = maxBytes;
-        _size = size;
+        _limits = QueueLimits<T>.Of(capacity, maxBytes, size);
         _reader.RunContinuationsAsynchronously = !inline;
     }
 
@@ -128,21 +122,19 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
             }
 
             Enqueue(item);
-            if (!_readerWaiting)
+            if (_readerState == ReaderState.NotWaiting)
             {
                 return true;
             }
 
             if (deferWake)
             {
-                _wakeDeferred = true;
+                _readerState = ReaderState.WakeDeferred;
                 return true;
             }
 
-            _readerWaiting = false;
-            _wakeDeferred = false;
-            cancellation = _readerCancellation;
-            _readerCancellation = default;
+            _readerState = ReaderState.NotWaiting;
+            cancellation = TakeReaderCancellation();
         }
         finally
         {
@@ -162,20 +154,13 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
         _gate.Enter();
         try
         {
-            if (!_wakeDeferred)
+            if (_readerState != ReaderState.WakeDeferred)
             {
                 return;
             }
 
-            _wakeDeferred = false;
-            if (!_readerWaiting)
-            {
-                return;
-            }
-
-            _readerWaiting = false;
-            cancellation = _readerCancellation;
-            _readerCancellation = default;
+            _readerState = ReaderState.NotWaiting;
+            cancellation = TakeReaderCancellation();
         }
         finally
         {
@@ -212,7 +197,7 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
                 }
 
                 room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                (_blockedWriters ??= []).Add(room);
+                (GetExtras().BlockedWriters ??= []).Add(room);
             }
             finally
             {
@@ -240,18 +225,14 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
             }
 
             _completed = true;
-            writers = _blockedWriters;
-            _blockedWriters = null;
-            idle = _readerIdle;
-            _readerIdle = null;
-            if (_readerWaiting)
+            writers = TakeBlockedWriters();
+            idle = TakeReaderIdle();
+            if (_readerState != ReaderState.NotWaiting)
             {
-                _readerWaiting = false;
-                _wakeDeferred = false;
+                _readerState = ReaderState.NotWaiting;
                 wakeReader = true;
                 itemsLeft = _count > 0;
-                cancellation = _readerCancellation;
-                _readerCancellation = default;
+                cancellation = TakeReaderCancellation();
             }
         }
         finally
@@ -298,8 +279,7 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
             _count--;
             _readerBusy = true;
             _bytes -= SizeOf(item);
-            writers = _blockedWriters;
-            _blockedWriters = null;
+            writers = TakeBlockedWriters();
         }
         finally
         {
@@ -314,12 +294,12 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
     {
         if (_items is null)
         {
-            _items = new T[Math.Min(InitialSize, _capacity)];
+            _items = new T[Math.Min(InitialSize, _limits.Capacity)];
         }
         else if (_count == _items.Length)
         {
             // Grow in order: the ring is full, so its oldest item is at _head.
-            var grown = new T[Math.Min(_items.Length * 2, _capacity)];
+            var grown = new T[Math.Min(_items.Length * 2, _limits.Capacity)];
             for (var i = 0; i < _count; i++)
             {
                 grown[i] = _items[(_head + i) % _items.Length];
@@ -336,9 +316,9 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
 
     /// <summary>Whether <paramref name="item"/> must wait (under the lock): the queue holds its capacity in items, or
     /// holds something and the item would take it over its bytes.</summary>
-    private bool IsFull(T item) => _count == _capacity || (_count > 0 && _bytes + SizeOf(item) > _maxBytes);
+    private bool IsFull(T item) => _count == _limits.Capacity || (_count > 0 && _bytes + SizeOf(item) > _limits.MaxBytes);
 
-    private long SizeOf(T item) => _size is null ? 0 : _size(item);
+    private long SizeOf(T item) => _limits.Size is { } size ? size(item) : 0;
 
     /// <summary>Every waiting writer retries; those that lose the race for the free slot wait again. (No `?? []` at
     /// the callers: that would allocate an empty list per item read.)</summary>
@@ -351,5 +331,20 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
                 writer.TrySetResult();
             }
         }
+    }
+
+    /// <summary>Where the reader is (under the gate). A deferred wake-up exists only while the reader waits (a write to
+    /// a queue whose reader is not waiting wakes nobody), so the two are one state, not two flags kept in step (one
+    /// byte: it keeps the queue's fields within 96 B, and the inbox's within the next 8 B step).</summary>
+    private enum ReaderState : byte
+    {
+        /// <summary>Not waiting: it will look at the queue before it waits again (or it never read).</summary>
+        NotWaiting,
+
+        /// <summary>Waiting for an item (<see cref="BeginWait"/>), with nothing added since.</summary>
+        Waiting,
+
+        /// <summary>Waiting, with items added whose wake-up was deferred (<see cref="ReleaseDeferredWake"/> wakes it).</summary>
+        WakeDeferred,
     }
 }

@@ -7,10 +7,8 @@ namespace RxSockets.Transport;
 internal sealed partial class Inbox
 {
     private bool _closingSignalled;
-    private CancellationTokenSource? _closingSource;   // made only if the read loop has to wait
     private volatile bool _paused;   // the application paused reading (see Pause)
     private volatile bool _parked;   // the read loop is waiting for Resume
-    private TaskCompletionSource? _resumed;   // made by Pause, completed by Resume
 
     /// <summary>True between <see cref="Pause"/> and <see cref="Resume"/>.</summary>
     public bool IsPaused => _paused;
@@ -35,7 +33,7 @@ internal sealed partial class Inbox
             }
 
             _paused = true;
-            _resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Rare.Resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         // The read loop may be waiting for bytes: whatever arrived next would be delivered. Cancelling that read sends
@@ -62,8 +60,9 @@ internal sealed partial class Inbox
             }
 
             _paused = false;
-            resumed = _resumed;
-            _resumed = null;
+            var extras = Rare;   // Pause made it
+            resumed = extras.Resumed;
+            extras.Resumed = null;
         }
 
         resumed?.TrySetResult();
@@ -76,7 +75,7 @@ internal sealed partial class Inbox
         lock (this)
         {
             _closingSignalled = true;
-            source = _closingSource;
+            source = (ExistingExtras as InboxExtras)?.ClosingSource;   // none when nothing waited: nothing to cancel
         }
 
         source?.Cancel();
@@ -87,16 +86,17 @@ internal sealed partial class Inbox
     {
         lock (this)
         {
-            if (_closingSource is null)
+            var extras = Rare;
+            if (extras.ClosingSource is null)
             {
-                _closingSource = new CancellationTokenSource();
+                extras.ClosingSource = new CancellationTokenSource();
                 if (_closingSignalled)
                 {
-                    _closingSource.Cancel();
+                    extras.ClosingSource.Cancel();
                 }
             }
 
-            return _closingSource.Token;
+            return extras.ClosingSource.Token;
         }
     }
 
@@ -108,12 +108,12 @@ internal sealed partial class Inbox
         Task resumed;
         lock (this)
         {
-            if (_resumed is null)
+            if (ExistingExtras is not InboxExtras { Resumed: { } pending })
             {
                 return;
             }
 
-            resumed = _resumed.Task;
+            resumed = pending.Task;
         }
 
         // The replies the last batch queued go out now rather than after the pause.

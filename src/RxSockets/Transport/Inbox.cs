@@ -11,10 +11,10 @@ namespace RxSockets.Transport;
 /// (Inbox.Pausing.cs). The read loop (<see cref="ConnectionDriver"/>) is its only writer.
 /// </summary>
 /// <remarks>Thread-safe. Pause, Resume and the closing signal lock the inbox itself (it is internal: nobody else locks
-/// it; the queue's own state is guarded by its spin gate, not by this lock).</remarks>
-#pragma warning disable CA1001 // Its one CancellationTokenSource (the closing signal) has no timer and no wait handle: nothing to dispose.
+/// it; the queue's own state is guarded by its spin gate, not by this lock). What only some connections need (the
+/// closing signal's source, Resume's completion, the count of dropped messages) is kept in the queue's side object
+/// (<see cref="InboxExtras"/>), made on first use.</remarks>
 internal sealed partial class Inbox : BoundedQueue<Message>
-#pragma warning restore CA1001
 {
     /// <summary>How long a connection failing on a protocol error waits, at most, for its consumer to finish with the
     /// messages read before the error (and queue its answers) before it sends its close frame.</summary>
@@ -22,7 +22,6 @@ internal sealed partial class Inbox : BoundedQueue<Message>
 
     private volatile bool _readPaused;
     private bool _broken;   // a message could not be delivered while closing: none after it is (no holes)
-    private long _dropped;
 
     /// <param name="inline">Whether the consumer's continuation runs on the read loop's thread.</param>
     public Inbox(int capacity, long maxBytes, bool inline)
@@ -34,7 +33,7 @@ internal sealed partial class Inbox : BoundedQueue<Message>
     public bool IsReadPaused => _readPaused;
 
     /// <summary>Messages read that the consumer never got (see <see cref="DeliverSlowAsync"/>).</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
+    public long Dropped => ExistingExtras is InboxExtras extras ? Interlocked.Read(ref extras.Dropped) : 0;
 
     /// <summary>Hands a parsed message to the consumer without waiting. A waiting consumer is woken once per run of
     /// messages (before a control frame, when the queue fills, at the end of the socket read: see
@@ -128,9 +127,32 @@ internal sealed partial class Inbox : BoundedQueue<Message>
         await Task.WhenAny(idle, over.Task).ConfigureAwait(false);
     }
 
+    /// <summary>The side object, made now if this is its first use.</summary>
+    private InboxExtras Rare => (InboxExtras)GetExtras();
+
+    /// <summary>Makes the queue's side object one that holds the inbox's rare state too: one object, not two.</summary>
+    private protected override Extras CreateExtras() => new InboxExtras();
+
     private void CountDropped(ConnectionRole role)
     {
-        Interlocked.Increment(ref _dropped);
+        Interlocked.Increment(ref Rare.Dropped);
         Diagnostics.RxSocketsMetrics.MessageDropped(role, Diagnostics.RxSocketsMetrics.Inbound, Diagnostics.RxSocketsMetrics.Closing);
+    }
+
+    /// <summary>The inbox's rare state, beside the queue's in its side object: an idle connection never pauses, never
+    /// drops a message and never waits on the read loop, so it makes none of this.</summary>
+#pragma warning disable CA1001 // Its one CancellationTokenSource (the closing signal) has no timer and no wait handle: nothing to dispose.
+    private sealed class InboxExtras : Extras
+#pragma warning restore CA1001
+    {
+        /// <summary>Cancelled by <see cref="SignalClosing"/>; made by the first wait of the read loop (under the
+        /// inbox's lock).</summary>
+        public CancellationTokenSource? ClosingSource;
+
+        /// <summary>Made by <see cref="Pause"/>, completed by <see cref="Resume"/> (under the inbox's lock).</summary>
+        public TaskCompletionSource? Resumed;
+
+        /// <summary>Messages read that the consumer never got (interlocked).</summary>
+        public long Dropped;
     }
 }

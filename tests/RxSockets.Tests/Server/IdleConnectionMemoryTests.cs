@@ -74,9 +74,14 @@ public partial class IdleConnectionMemoryTests
         // lease enumerator the queue enumerator itself, the handshake's outcome in one reference, the request's rare
         // parts made on first use); 1,603–1,660 B (ReadAllAsync) and 1,614–1,654 B (ReadLeasesAsync), Debug and Release,
         // after its third (no read-loop state machine while an epoll connection waits for data: 224 B; the message
-        // assembler made by the first data frame; the driver its own TaskCompletionSource). A failure means something
-        // an idle connection does not need crept back in.
-        Assert.That(perConnection, Is.LessThan(1_750));
+        // assembler made by the first data frame; the driver its own TaskCompletionSource); 1,469–1,582 B (ReadAllAsync)
+        // and 1,451–1,590 B (ReadLeasesAsync), Debug and Release, once the inbound queue and the epoll socket were trimmed
+        // (the queue's rarely used state in one side object made on first use, its bounds shared: the inbox 200 -> 120 B;
+        // the socket's token read from its registration, its writer's unflushed count from its segments: 216 -> 200 B
+        // and 72 -> 56 B). A run now and then (3 in about 80, before the trimming as after it) keeps some 250–700 B more
+        // per connection in all three rounds, cause not yet found. A failure means something an idle connection does not
+        // need crept back in.
+        Assert.That(perConnection, Is.LessThan(1_650));
     }
 
     private static async Task AcceptAsync(WebSocketServer server, WebSocketConnection[] held, ValueTask<bool>[] waits, SemaphoreSlim accepted, bool leases)

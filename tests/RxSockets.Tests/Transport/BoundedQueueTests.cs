@@ -262,6 +262,91 @@ public class BoundedQueueTests
         }
     }
 
+    [Test, CancelAfter(5_000)]
+    public async Task WaitToReadAsync_CancelledWithAWakeDeferred_TheNextWaitFindsTheItemsAtOnce(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 4, inline: false);
+        using var cancel = new CancellationTokenSource();
+        var waiting = queue.WaitToReadAsync(cancel.Token).AsTask();
+        queue.TryWrite(1, deferWake: true);
+
+        await cancel.CancelAsync();
+        queue.ReleaseDeferredWake();   // the reader stopped waiting: nobody to wake
+        var next = queue.WaitToReadAsync(cancellationToken);
+        var foundAtOnce = next.IsCompleted;
+
+        Assert.That(async () => await waiting, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(foundAtOnce, Is.True);
+        Assert.That(await next, Is.True);
+        Assert.That(Drain(queue), Is.EqualTo(new[] { 1 }));
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task WaitForReaderIdleAsync_ReaderTakesEverythingThenComesBack_CompletesOnlyThen(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 4, inline: false);
+        queue.TryWrite(1);
+        queue.TryWrite(2);
+
+        var idle = queue.WaitForReaderIdleAsync();
+        var pendingWhileQueued = !idle.IsCompleted;
+        var taken = Drain(queue);
+        var pendingWhileBusy = !idle.IsCompleted;
+        var next = queue.WaitToReadAsync(cancellationToken).AsTask();   // back for more: done with what it took
+        await idle.WaitAsync(cancellationToken);
+        var idleWhileWaiting = queue.WaitForReaderIdleAsync().IsCompleted;
+        queue.TryComplete();
+
+        Assert.That((pendingWhileQueued, pendingWhileBusy, idleWhileWaiting), Is.EqualTo((true, true, true)));
+        Assert.That(taken, Is.EqualTo(new[] { 1, 2 }));
+        Assert.That(await next, Is.False);
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task WaitForReaderIdleAsync_CompletedWhileTheReaderIsBusy_Completes(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 4, inline: false);
+        queue.TryWrite(1);
+        var idle = queue.WaitForReaderIdleAsync();
+
+        queue.TryComplete();
+
+        await idle.WaitAsync(cancellationToken);
+        Assert.That(idle.IsCompletedSuccessfully, Is.True);
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task WaitForReadAsync_ItemsQueued_CompletesWhenTheReaderTakesOne(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 4, inline: false);
+        var atOnceWhenEmpty = queue.WaitForReadAsync(cancellationToken).IsCompleted;
+        queue.TryWrite(1);
+        queue.TryWrite(2);
+
+        var read = queue.WaitForReadAsync(cancellationToken);
+        var pendingBefore = !read.IsCompleted;
+        queue.TryRead(out _);
+        await read.WaitAsync(cancellationToken);
+
+        Assert.That((atOnceWhenEmpty, pendingBefore), Is.EqualTo((true, true)));
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task TryRemoveOldest_FullWithAWriterWaiting_LetsTheWriterIn(CancellationToken cancellationToken)
+    {
+        var queue = new BoundedQueue<int>(capacity: 2, inline: false);
+        queue.TryWrite(1);
+        queue.TryWrite(2);
+        var writing = queue.WriteAsync(3, cancellationToken).AsTask();
+        var blocked = !writing.IsCompleted;
+
+        var removed = queue.TryRemoveOldest(static item => item == 1, out var oldest);
+        await writing.WaitAsync(cancellationToken);
+
+        Assert.That((blocked, removed, oldest), Is.EqualTo((true, true, 1)));
+        Assert.That(Drain(queue), Is.EqualTo(new[] { 2, 3 }));
+    }
+
     private static List<int> Drain(BoundedQueue<int> queue)
     {
         var items = new List<int>();

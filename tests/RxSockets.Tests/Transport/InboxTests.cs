@@ -80,6 +80,34 @@ public class InboxTests
         Assert.That(answered.IsCompleted, Is.True);
     }
 
+    [Test]
+    public void ClosingToken_AskedForAfterTheClosingSignal_IsAlreadyCancelled()
+    {
+        var inbox = new Inbox(capacity: 4, maxBytes: long.MaxValue, inline: false);
+
+        inbox.SignalClosing();   // nothing waited yet: there is no source to cancel
+        var token = inbox.ClosingToken();
+
+        Assert.That(token.IsCancellationRequested, Is.True);
+        Assert.That(inbox.Dropped, Is.Zero);
+    }
+
+    [Test]
+    public async Task ParkAsync_ResumedBeforeThePark_ReturnsAtOnce()
+    {
+        var inbox = new Inbox(capacity: 4, maxBytes: long.MaxValue, inline: false);
+        var transport = new PipeTransport(PipePair.Create().Local);
+
+        inbox.Pause(transport);
+        inbox.Resume();
+        var parking = inbox.ParkAsync(new IdleQueue(), heartbeat: null);
+        var atOnce = parking.IsCompletedSuccessfully;
+        await parking;
+
+        Assert.That(atOnce, Is.True);
+        Assert.That((inbox.IsPaused, inbox.IsParked, inbox.ShouldPark), Is.EqualTo((false, false, false)));
+    }
+
     /// <summary>A send queue with nothing to write: a park wakes it for the replies of the last batch.</summary>
     private sealed class IdleQueue : SendQueue
     {

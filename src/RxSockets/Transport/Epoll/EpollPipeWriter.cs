@@ -23,8 +23,7 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
     private PooledSegment? _head;
     private int _headSent;
     private PooledSegment? _tail;
-    private long _unflushed;
-    private int _cancelPending;
+    private bool _cancelPending;   // set by CancelPendingFlush from any thread, taken by the flush (interlocked)
     private bool _completed;
 
     /// <summary>True while the writer holds unsent bytes (after a complete flush it holds none).</summary>
@@ -32,7 +31,9 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
 
     public override bool CanGetUnflushedBytes => true;
 
-    public override long UnflushedBytes => _unflushed;
+    /// <summary>The bytes from the first unsent one to the end of the last segment, from the segments' running indexes
+    /// (each segment starts where the one before it ends): no count of its own to keep in step, 8 B per connection.</summary>
+    public override long UnflushedBytes => _head is { } head ? _tail!.RunningIndex + _tail.End - head.RunningIndex - _headSent : 0;
 
     public override Memory<byte> GetMemory(int sizeHint = 0) => Reserve(sizeHint).FreeMemory;
 
@@ -52,7 +53,6 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
         }
 
         _tail.Commit(bytes);
-        _unflushed += bytes;
     }
 
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
@@ -63,7 +63,7 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
 
     public override void CancelPendingFlush()
     {
-        Volatile.Write(ref _cancelPending, 1);
+        Volatile.Write(ref _cancelPending, true);
         socket.Writable?.Set();
     }
 
@@ -168,7 +168,6 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
     /// (except the tail, which the next pass releases with the rest).</summary>
     private void Consume(nint sent)
     {
-        _unflushed -= sent;
         while (true)
         {
             var pending = _head!.End - _headSent;
@@ -196,7 +195,7 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (Interlocked.Exchange(ref _cancelPending, 0) == 1)
+            if (Interlocked.Exchange(ref _cancelPending, false))
             {
                 return new FlushResult(isCanceled: true, isCompleted: false);
             }
@@ -222,6 +221,5 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
 
         _tail = null;
         _headSent = 0;
-        _unflushed = 0;
     }
 }

@@ -39,9 +39,8 @@ internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadRes
     private bool _hangUp;      // an event said the peer closed or the socket failed (sticky)
     private bool _completed;   // the reader (Complete), not the socket (_closed)
     private Exception? _error;
-    private int _cancelPending;
-    private CancellationToken _registeredToken;
-    private CancellationTokenRegistration _registration;
+    private bool _cancelPending;   // set by CancelPendingRead from any thread, taken by the reader (interlocked)
+    private CancellationTokenRegistration _registration;   // its Token is the token the parked read waits with
     private ManualResetValueTaskSourceCore<ReadResult> _core;
     private int _park;
 
@@ -137,7 +136,7 @@ internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadRes
 
     public override void CancelPendingRead()
     {
-        Volatile.Write(ref _cancelPending, 1);
+        Volatile.Write(ref _cancelPending, true);
         OnReadable();
     }
 
@@ -186,7 +185,7 @@ internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadRes
 
     private bool TryTakeResult(out ReadResult result)
     {
-        if (Interlocked.Exchange(ref _cancelPending, 0) == 1)
+        if (Interlocked.Exchange(ref _cancelPending, false))
         {
             result = new ReadResult(Buffer, isCanceled: true, isCompleted: false);
             return true;
@@ -314,18 +313,25 @@ internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadRes
     /// connection's read holds no extra object.</summary>
     private ValueTask<ReadResult> Park(CancellationToken cancellationToken)
     {
-        if (cancellationToken != _registeredToken)
+        if (cancellationToken != _registration.Token)
         {
             // A reader passes the same token on every read (the handshake's deadline), so it is registered once, not per
-            // read; a new token (none, once the session reads) drops the old registration and what it holds alive.
+            // read; a new token (none, once the session reads) drops the old registration and what it holds alive. The
+            // registration is the record of the token (its Token property): no field of its own, 8 B per connection.
             _registration.Dispose();
-            _registeredToken = cancellationToken;
             _registration = cancellationToken.CanBeCanceled
                 ? cancellationToken.UnsafeRegister(static state => ((EpollSocket)state!).OnReadable(), this)
                 : default;
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Cancelled since ReadAsync looked, perhaps during the registration: its callback then ran at once and
+                // it returned none, so it does not name the token and the woken read could not tell it was cancelled.
+                // The read ends here instead, as one that starts cancelled does.
+                return ValueTask.FromCanceled<ReadResult>(cancellationToken);
+            }
         }
 
-        _core.Reset();   // the wait's token is _registeredToken now (no field of its own: 8 B per connection)
+        _core.Reset();   // the wait's token is _registration.Token now (no field of its own)
         var version = _core.Version;
         if (Interlocked.CompareExchange(ref _park, Parked, Running) == Woken)
         {
@@ -345,9 +351,9 @@ internal sealed partial class EpollSocket : PipeReader, IValueTaskSource<ReadRes
         _drained = false;
         try
         {
-            if (_registeredToken.IsCancellationRequested)
+            if (_registration.Token is { IsCancellationRequested: true } token)
             {
-                _core.SetException(new OperationCanceledException(_registeredToken));
+                _core.SetException(new OperationCanceledException(token));
                 return;
             }
 

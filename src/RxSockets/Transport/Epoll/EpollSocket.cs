@@ -15,7 +15,7 @@ internal sealed partial class EpollSocket : ITransport, IEpollTarget
 {
     private readonly EpollEngine _engine;
     private readonly int _slot;
-    private int _closed;
+    private bool _closed;
     private AsyncSignal? _writable;
 
     public EpollSocket(EpollEngine engine, int fd, IPEndPoint? remoteEndPoint)
@@ -82,7 +82,7 @@ internal sealed partial class EpollSocket : ITransport, IEpollTarget
 
     public async ValueTask CloseAsync(bool shutdownFirst)
     {
-        if (Interlocked.Exchange(ref _closed, 1) == 1)
+        if (Interlocked.Exchange(ref _closed, true))
         {
             return;
         }

@@ -131,6 +131,138 @@ public class EpollSocketTests
         }
     }
 
+    [Test, CancelAfter(10_000)]
+    public async Task Input_SameTokenOverTwoWaits_CancelledDuringTheSecond_Throws(CancellationToken cancellationToken)
+    {
+        await using var pair = await EpollPair.CreateAsync(cancellationToken);
+        using var cancel = new CancellationTokenSource();
+        var first = pair.Server.Input.ReadAsync(cancel.Token).AsTask();
+        await pair.Peer.SendAsync("a"u8.ToArray(), cancellationToken);
+        pair.Server.Input.AdvanceTo((await first.WaitAsync(cancellationToken)).Buffer.End);
+
+        var second = pair.Server.Input.ReadAsync(cancel.Token).AsTask();   // registered once, by the first wait
+        await cancel.CancelAsync();
+
+        Assert.That(async () => await second.WaitAsync(cancellationToken), Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Input_TokenOfAnEarlierWait_CancelledLater_LeavesTheCurrentReadWaiting(CancellationToken cancellationToken)
+    {
+        await using var pair = await EpollPair.CreateAsync(cancellationToken);
+        using var handshake = new CancellationTokenSource();
+        var first = pair.Server.Input.ReadAsync(handshake.Token).AsTask();
+        await pair.Peer.SendAsync("a"u8.ToArray(), cancellationToken);
+        pair.Server.Input.AdvanceTo((await first.WaitAsync(cancellationToken)).Buffer.End);
+
+        var session = pair.Server.Input.ReadAsync(CancellationToken.None).AsTask();   // drops the earlier registration
+        await handshake.CancelAsync();
+        await Task.Delay(50, cancellationToken);
+        var stillWaiting = !session.IsCompleted;
+        await pair.Peer.SendAsync("b"u8.ToArray(), cancellationToken);
+        var result = await session.WaitAsync(cancellationToken);
+
+        Assert.That(stillWaiting, Is.True);
+        Assert.That(result.Buffer.ToArray(), Is.EqualTo("b"u8.ToArray()));
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Input_TokenCancelledAsTheReadParks_EveryReadEndsCancelled(CancellationToken cancellationToken)
+    {
+        // The cancellation lands around the park, some rounds while the read registers its token (whose callback then
+        // runs at once and leaves no registration): every read must still end, cancelled, though no byte ever arrives.
+        // Without the check after the registration, one round in a few thousand hung.
+        const int Rounds = 5_000;
+        await using var pair = await EpollPair.CreateAsync(cancellationToken);
+        var sources = Enumerable.Range(0, Rounds).Select(_ => new CancellationTokenSource()).ToArray();
+        var started = 0;
+        var finished = false;
+        var canceller = Task.Factory.StartNew(() =>
+        {
+            for (var round = 0; round < Rounds; round++)
+            {
+                var spinner = new SpinWait();
+                while (Volatile.Read(ref started) <= round)
+                {
+                    if (Volatile.Read(ref finished))
+                    {
+                        return;
+                    }
+
+                    spinner.SpinOnce(sleep1Threshold: -1);
+                }
+
+                Thread.SpinWait(Random.Shared.Next(0, 100));
+                sources[round].Cancel();
+            }
+        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        var hung = new List<int>();
+        var unexpected = new List<string>();
+        try
+        {
+            for (var round = 0; round < Rounds && hung.Count == 0; round++)
+            {
+                Volatile.Write(ref started, round + 1);
+                var read = pair.Server.Input.ReadAsync(sources[round].Token).AsTask();
+                try
+                {
+                    await read.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+                    unexpected.Add($"round {round}: read without data");
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                }
+                catch (TimeoutException)
+                {
+                    hung.Add(round);
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref finished, true);
+            await canceller;
+            foreach (var source in sources)
+            {
+                source.Dispose();
+            }
+        }
+
+        Assert.That(hung, Is.Empty, "rounds still waiting 5 s after their token was cancelled");
+        Assert.That(unexpected, Is.Empty);
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Output_FlushCancelledWhileTheSocketIsFull_UnflushedBytesAreWhatThePeerHasYetToGet(CancellationToken cancellationToken)
+    {
+        await using var pair = await EpollPair.CreateAsync(cancellationToken);
+        var output = pair.Server.Output;
+        var sent = RandomNumberGenerator.GetBytes(16 * 1024 * 1024);
+        output.Write(sent);   // 256 segments of 64 KiB
+        var unflushedBefore = output.UnflushedBytes;
+
+        var flush = output.FlushAsync(cancellationToken).AsTask();
+        var waitedForThePeer = !flush.IsCompleted;
+        output.CancelPendingFlush();
+        var cancelled = await flush.WaitAsync(cancellationToken);
+        var left = output.UnflushedBytes;
+
+        // What the socket took is at the peer (loopback): exactly the bytes before the unflushed ones, no more.
+        var received = new byte[sent.Length];
+        await ReceiveExactlyAsync(pair.Peer, received.AsMemory(0, (int)(sent.Length - left)), cancellationToken);
+        var extra = pair.Peer.Available;
+        var rest = output.FlushAsync(cancellationToken).AsTask();
+        await ReceiveExactlyAsync(pair.Peer, received.AsMemory((int)(sent.Length - left)), cancellationToken);
+        await rest;
+
+        Assert.That((unflushedBefore, waitedForThePeer, cancelled.IsCanceled), Is.EqualTo(((long)sent.Length, true, true)));
+        Assert.That(left, Is.InRange(1L, sent.Length - 1L), "part of it was sent before the socket filled");
+        Assert.That(extra, Is.Zero);
+        Assert.That(SHA256.HashData(received), Is.EqualTo(SHA256.HashData(sent)));
+        Assert.That(output.UnflushedBytes, Is.Zero);
+    }
+
     [Test, CancelAfter(30_000)]
     public async Task Output_MoreThanTheSocketBuffer_FlushCompletesAsThePeerReads(CancellationToken cancellationToken)
     {
@@ -216,12 +348,12 @@ public class EpollSocketTests
         Assert.That(endPoint, Is.EqualTo(new IPEndPoint(IPAddress.IPv6Loopback, 443)));
     }
 
-    private static async Task ReceiveExactlyAsync(Socket socket, byte[] buffer, CancellationToken cancellationToken)
+    private static async Task ReceiveExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var offset = 0;
         while (offset < buffer.Length)
         {
-            var count = await socket.ReceiveAsync(buffer.AsMemory(offset), cancellationToken);
+            var count = await socket.ReceiveAsync(buffer[offset..], cancellationToken);
             Assert.That(count, Is.Positive, "the stream ended early");
             offset += count;
         }
