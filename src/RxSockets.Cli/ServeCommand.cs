@@ -219,23 +219,20 @@ internal static class ServeCommand
         }
     }
 
-    // Takes the handling's failure (a client that went away; anything else the handler reported already), so that no
-    // faulted task goes unobserved. One static delegate: the continuation is the only object it adds per connection.
     /// <summary>The echo of <c>serve --echo --quiet</c>: what <see cref="HandleAsync"/> does for it, without the
-    /// logging, and without anything of its own waiting per connection: an idle connection keeps only the handler's
-    /// delegate (no closure: it is bound to the connection), the handling's task and the continuation that takes its
-    /// failure (a delegate bound to that task, stored as the task's continuation itself: no continuation task). Nothing else waits for that task: the
-    /// connection ends by itself (the client's close, its disappearance, or a failed handler's 1011), and
-    /// <see cref="WebSocketServer.StopAsync"/> closes and disposes every connection still open, so shutdown has nothing
-    /// of these to wait for. The one failure that is not the connection's end, the handler's own, is logged by it.</summary>
+    /// logging, and without anything of its own per connection: one static handler with the connection as its state
+    /// (no delegate or closure per connection), and nothing waiting for the handling's task, whose failure is the
+    /// connection's and is taken by the connection itself (no unobserved task exception). The connection ends by itself
+    /// (the client's close, its disappearance, or a failed handler's 1011), and <see cref="WebSocketServer.StopAsync"/>
+    /// closes and disposes every connection still open, so shutdown has nothing of these to wait for. The one failure
+    /// that is not the connection's end, the handler's own, is logged by it.</summary>
     private static void EchoQuietly(WebSocketConnection connection)
     {
         try
         {
             // Zero-copy, on the read loop: each message arrives in a pooled buffer, which goes back out and then back
             // to the pool.
-            var handling = connection.HandleMessagesAsync(connection.Echo);
-            handling.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(handling.ObserveFailure);
+            _ = connection.HandleMessagesAsync(static (lease, connection) => Echo(connection, lease), connection);
         }
 #pragma warning disable CA1031 // One connection's unexpected failure is reported and must not end the server.
         catch (Exception error)
@@ -246,13 +243,8 @@ internal static class ServeCommand
         }
     }
 
-    /// <summary>Takes the failure of a quiet echo's handling, so that it is not an unobserved task exception. An extension
-    /// method, so that <c>handling.ObserveFailure</c> is a delegate bound to the task, with no closure beside it.</summary>
-    private static void ObserveFailure(this Task handling) => _ = handling.Exception;
-
-    /// <summary>Sends <paramref name="lease"/> back on <paramref name="connection"/>. An extension method, so that
-    /// <c>connection.Echo</c> is a delegate bound to the connection, with no closure object beside it.</summary>
-    private static ValueTask Echo(this WebSocketConnection connection, MessageLease lease)
+    /// <summary>Sends <paramref name="lease"/> back on <paramref name="connection"/>.</summary>
+    private static ValueTask Echo(WebSocketConnection connection, MessageLease lease)
     {
         ValueTask sending;
         try

@@ -34,7 +34,9 @@ public sealed partial class WebSocketConnection
     /// <param name="cancellationToken">Stops the handling (not the connection): later messages wait in the
     /// connection's queue for the next consumer; a call already running finishes.</param>
     /// <returns>Completes when the connection has closed cleanly, after the last message was handled; faults with
-    /// <see cref="ConnectionClosedException"/> otherwise, as <see cref="ReadAllAsync"/> ends.</returns>
+    /// <see cref="ConnectionClosedException"/> otherwise, as <see cref="ReadAllAsync"/> ends. Its failure is the
+    /// connection's, so, as with <see cref="Completion"/>, it need not be awaited to avoid an unobserved task
+    /// exception.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The messages are already consumed through <see cref="Incoming"/>,
     /// an enumeration or another handler.</exception>
@@ -45,13 +47,36 @@ public sealed partial class WebSocketConnection
     public Task HandleMessagesAsync(Func<MessageLease, ValueTask> handler, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handler);
+        return HandleMessagesAsync(static (lease, handler) => handler(lease), handler, cancellationToken);
+    }
+
+    /// <summary>Handles every received message with <paramref name="handler"/> and <paramref name="state"/>, as
+    /// <see cref="HandleMessagesAsync(Func{MessageLease, ValueTask}, CancellationToken)"/> does. With a static handler
+    /// (a lambda that captures nothing) and the connection, or any object of the application, as the state, no
+    /// delegate or closure is made per connection: what a server holding many mostly idle connections wants.</summary>
+    /// <typeparam name="TState">What the handler needs besides the message.</typeparam>
+    /// <param name="handler">As for the overload without a state, called with the message and
+    /// <paramref name="state"/>.</param>
+    /// <param name="state">Handed to every call of <paramref name="handler"/>.</param>
+    /// <param name="cancellationToken">Stops the handling (not the connection).</param>
+    /// <returns>As for the overload without a state.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The messages are already consumed through <see cref="Incoming"/>,
+    /// an enumeration or another handler.</exception>
+    /// <example>A zero-copy echo, one handler for every connection of the server:
+    /// <code>
+    /// _ = connection.HandleMessagesAsync(static (lease, connection) => connection.SendAsync(lease), connection);
+    /// </code></example>
+    public Task HandleMessagesAsync<TState>(Func<MessageLease, TState, ValueTask> handler, TState state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled(cancellationToken);
         }
 
         _driver.UsePooledPayloads();
-        return new Reactive.MessageHandlerRunner(_incoming, _driver, handler, cancellationToken).Start();
+        return new Reactive.MessageHandlerRunner<TState>(_incoming, _driver, handler, state, cancellationToken).Start();
     }
 
     /// <summary>Queues a leased message, taking the lease over: its buffer goes back to the pool once the message is

@@ -11,14 +11,12 @@ namespace RxSockets.Reactive;
 /// that were queued before (received before the handler was attached, or while a handler's task was pending) are
 /// handled first, in order, by this runner; a pending handler task holds the reader back, as a full queue does.
 /// </summary>
-internal sealed class MessageHandlerRunner : TaskCompletionSource, IDirectReader<Message>
+internal abstract class MessageHandlerRunner : TaskCompletionSource, IDirectReader<Message>
 {
     private static readonly Action<object?> s_onWaitCompleted = static state => ((MessageHandlerRunner)state!).OnWaitCompleted();
 
     private readonly ChannelObservable<Message> _owner;
     private readonly ConnectionDriver _driver;
-    private readonly BoundedQueue<Message> _queue;
-    private readonly Func<MessageLease, ValueTask> _handler;
     private readonly CancellationToken _token;
     private short _waitVersion;
     private volatile bool _stopped;
@@ -27,18 +25,20 @@ internal sealed class MessageHandlerRunner : TaskCompletionSource, IDirectReader
     /// <param name="owner">The connection's message surfaces, claimed for the handler's lifetime.</param>
     /// <param name="driver">The connection: its inbound queue, its end (which ends the handling as it ends an
     /// enumeration), and its failure when the handler throws.</param>
-    /// <param name="handler">The application's handler.</param>
     /// <param name="cancellationToken">Stops the handling (not the connection).</param>
     /// <remarks>It is its own <see cref="TaskCompletionSource"/>: one object less per handled connection.</remarks>
-    public MessageHandlerRunner(ChannelObservable<Message> owner, ConnectionDriver driver, Func<MessageLease, ValueTask> handler, CancellationToken cancellationToken)
+    protected MessageHandlerRunner(ChannelObservable<Message> owner, ConnectionDriver driver, CancellationToken cancellationToken)
         : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         _owner = owner;
         _driver = driver;
-        _queue = driver.Inbox;
-        _handler = handler;
         _token = cancellationToken;
     }
+
+    private BoundedQueue<Message> Queue => _driver.Inbox;
+
+    /// <summary>Calls the application's handler.</summary>
+    protected abstract ValueTask Call(MessageLease lease);
 
     /// <summary>Claims the messages, handles those already queued (on this thread, up to the first pending handler
     /// task), then lets the read loop hand over the rest.</summary>
@@ -46,7 +46,7 @@ internal sealed class MessageHandlerRunner : TaskCompletionSource, IDirectReader
     public Task Start()
     {
         _owner.BeginEnumeration();
-        _queue.SetDirectReader(this);
+        Queue.SetDirectReader(this);
         Drain();
         return Task;
     }
@@ -69,7 +69,7 @@ internal sealed class MessageHandlerRunner : TaskCompletionSource, IDirectReader
         ValueTask handled;
         try
         {
-            handled = _handler(new MessageLease(message));
+            handled = Call(new MessageLease(message));
         }
 #pragma warning disable CA1031 // The handler's failure is the handling's outcome, and it fails the connection.
         catch (Exception error)
@@ -111,7 +111,7 @@ internal sealed class MessageHandlerRunner : TaskCompletionSource, IDirectReader
         {
             while (!_stopped)
             {
-                if (_queue.TryRead(out var message))
+                if (Queue.TryRead(out var message))
                 {
                     var handling = Invoke(message);
                     if (!handling.IsCompleted)
@@ -125,10 +125,10 @@ internal sealed class MessageHandlerRunner : TaskCompletionSource, IDirectReader
                     continue;
                 }
 
-                if (_queue.BeginWait(_token, out var version) is not { } now)
+                if (Queue.BeginWait(_token, out var version) is not { } now)
                 {
                     _waitVersion = version;
-                    ((IValueTaskSource<bool>)_queue).OnCompleted(s_onWaitCompleted, this, version, ValueTaskSourceOnCompletedFlags.None);
+                    ((IValueTaskSource<bool>)Queue).OnCompleted(s_onWaitCompleted, this, version, ValueTaskSourceOnCompletedFlags.None);
                     return;
                 }
 
@@ -151,7 +151,7 @@ internal sealed class MessageHandlerRunner : TaskCompletionSource, IDirectReader
     {
         try
         {
-            if (!((IValueTaskSource<bool>)_queue).GetResult(_waitVersion))
+            if (!((IValueTaskSource<bool>)Queue).GetResult(_waitVersion))
             {
                 End();
                 return;
@@ -194,7 +194,7 @@ internal sealed class MessageHandlerRunner : TaskCompletionSource, IDirectReader
         }
 
         _stopped = true;
-        _queue.SetDirectReader(null);
+        Queue.SetDirectReader(null);
         _owner.EndEnumeration();
         if (error is null)
         {
@@ -207,6 +207,20 @@ internal sealed class MessageHandlerRunner : TaskCompletionSource, IDirectReader
         else
         {
             TrySetException(error);
+
+            // Reading the exception marks it observed, as the connection's Completion does: the failure is the
+            // connection's (its end, or the handler's own, which closed it with 1011 and is the inner exception of
+            // Completion's), so nobody has to await the handling only to avoid UnobservedTaskException.
+            _ = Task.Exception;
         }
     }
+}
+
+/// <summary>A <see cref="MessageHandlerRunner"/> for a handler with a state of its own: a server can hand every
+/// connection the same static handler with the connection as its state, so no delegate is made per connection.</summary>
+internal sealed class MessageHandlerRunner<TState>(
+    ChannelObservable<Message> owner, ConnectionDriver driver, Func<MessageLease, TState, ValueTask> handler, TState state, CancellationToken cancellationToken)
+    : MessageHandlerRunner(owner, driver, cancellationToken)
+{
+    protected override ValueTask Call(MessageLease lease) => handler(lease, state);
 }

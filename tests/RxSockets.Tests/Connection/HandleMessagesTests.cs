@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using RxSockets.Tests.Support;
 
 namespace RxSockets.Tests.Connection;
@@ -141,6 +143,99 @@ public class HandleMessagesTests
         Assert.That(error!.Message, Is.EqualTo("bad message"));
         await client.Completion.ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(cancellationToken);
         Assert.That(client.CloseStatus?.Code, Is.EqualTo(CloseCode.InternalError));
+    }
+
+    [Test, CancelAfter(20_000)]
+    [NonParallelizable]   // collects and finalizes the whole process's garbage
+    public async Task HandlerThrows_TheTaskNeverAwaited_IsNoUnobservedTaskException(CancellationToken cancellationToken)
+    {
+        var marker = $"never awaited {Guid.NewGuid()}";
+        var unobserved = new ConcurrentQueue<Exception>();
+        EventHandler<UnobservedTaskExceptionEventArgs> onUnobserved = (_, e) =>
+        {
+            if (e.Exception.InnerExceptions.Any(inner => inner.Message == marker))
+            {
+                unobserved.Enqueue(e.Exception);
+            }
+        };
+        TaskScheduler.UnobservedTaskException += onUnobserved;
+        try
+        {
+            var (handling, closeCode) = await FailUnawaitedAsync(marker, cancellationToken);
+            await Task.Yield();   // off the stack of the helper's completion, which still holds its locals
+
+            // Bounded: once both ends are gone, the faulted task has no reference left but the
+            // weak one, so a few collections finalize it.
+            for (var round = 0; round < 10 && IsAlive(handling); round++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+
+            Assert.That(IsAlive(handling), Is.False, "the handling's task was collected and finalized");
+            Assert.That(unobserved, Is.Empty);
+            Assert.That(closeCode, Is.EqualTo(CloseCode.InternalError));
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= onUnobserved;
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task WithAState_TheStaticHandlerGetsTheStateWithEveryMessage(CancellationToken cancellationToken)
+    {
+        await using var pair = await Pair.OpenAsync(cancellationToken);
+        var (client, connection) = (pair.Client, pair.Server);
+        var states = new List<WebSocketConnection>();
+        var handling = connection.HandleMessagesAsync(
+            static (lease, state) =>
+            {
+                state.Seen.Add(state.Connection);
+                return state.Connection.SendAsync(lease);
+            },
+            (Connection: connection, Seen: states),
+            cancellationToken);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await client.SendAsync(Message.Text($"{i}"), cancellationToken);
+        }
+
+        var echoes = new List<string>();
+        await foreach (var message in client.ReadAllAsync(cancellationToken))
+        {
+            echoes.Add(message.GetText());
+            if (echoes.Count == 3)
+            {
+                break;
+            }
+        }
+
+        await client.CloseAsync(cancellationToken: cancellationToken);
+        await handling;
+        Assert.That(echoes, Is.EqualTo(new[] { "0", "1", "2" }));
+        Assert.That(states, Is.EqualTo(new[] { connection, connection, connection }));
+        Assert.Throws<ArgumentNullException>(() => connection.HandleMessagesAsync<int>(null!, 0, cancellationToken));
+    }
+
+    /// <summary>Whether the task is still there, in a frame of its own: the caller's frame keeps no reference to it.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool IsAlive(WeakReference<Task> task) => task.TryGetTarget(out _);
+
+    /// <summary>On an in-memory pair of its own (no socket engine whose thread could still hold the last connection it
+    /// served), starts a handler that throws on the first message, sends it one, waits until the handling has failed
+    /// and closes both ends, keeping no reference to the handling's task but a weak one.</summary>
+    private static async Task<(WeakReference<Task> Handling, CloseCode? CloseCode)> FailUnawaitedAsync(string marker, CancellationToken cancellationToken)
+    {
+        var (serverEnd, clientEnd) = PipePair.Create();
+        await using var server = WebSocketConnection.Create(serverEnd, ConnectionRole.Server);
+        await using var client = WebSocketConnection.Create(clientEnd, ConnectionRole.Client);
+        var handling = server.HandleMessagesAsync(_ => throw new FormatException(marker), cancellationToken);
+        await client.SendAsync(Message.Text("x"), cancellationToken);
+        await client.Completion.ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(cancellationToken);
+        await Until.TrueAsync(() => handling.IsFaulted, cancellationToken);
+        return (new WeakReference<Task>(handling), client.CloseStatus?.Code);
     }
 
     [Test, CancelAfter(20_000)]
