@@ -150,6 +150,27 @@ public class PendingHandshakeTests
         Assert.That(new WebSocketServerOptions().MaxPendingHandshakes, Is.EqualTo(1_000));
     }
 
+    [Test, CancelAfter(10_000)]
+    public async Task RequestInTwoParts_WaitedForTwice_Opens(CancellationToken cancellationToken)
+    {
+        // Over a real socket (the epoll transport on Linux): the handshake waits for the first part through the read's
+        // callback, takes it, finds the request incomplete and waits again, then opens on the rest.
+        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions { Scheduler = new TestScheduler() }, cancellationToken);
+        var request = Encoding.ASCII.GetBytes(
+            "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        var pending = await OpenPendingAsync(server, 1, request[..20], cancellationToken);
+        var stream = pending[0].GetStream();
+
+        await stream.WriteAsync(request.AsMemory(20), cancellationToken);
+        var head = await ReadHeadAsync(stream, cancellationToken);
+
+        Assert.That(head, Does.StartWith("HTTP/1.1 101 "));
+        Assert.That(head, Does.Contain("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+        await Until.TrueAsync(() => server.ClientCount == 1 && server.PendingHandshakeCount == 0, cancellationToken);
+        Dispose(pending);
+    }
+
     private static ValueTask<WebSocketServer> StartAsync(int maxPending, int maxConnections, CancellationToken cancellationToken) =>
         WebSocketServer.StartAsync(new WebSocketServerOptions
         {

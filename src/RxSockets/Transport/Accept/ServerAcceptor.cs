@@ -77,17 +77,24 @@ internal sealed class ServerAcceptor(AcceptSettings settings, Admission admissio
     // the request is read here rather than in a helper, and every other await is a plain ValueTask. For the same
     // reason what the handshake settled is handed over as the locals that hold it (url set means opened), and put
     // together only for the owner.
+    //
+    // On a transport whose read takes a callback (the epoll socket), the wait for the request holds no state machine
+    // either: the method returns while the bytes have not arrived, leaving what it needs to go on in a PendingHandshake,
+    // and the callback runs it again from there (resumed). Once they are in, the handshake usually ends without waiting
+    // at all, so it allocates no state machine: a burst of clients leaves less garbage between the connections it keeps.
     private async Task AcceptAsync(
-        ITransport transport, SslStream? ssl, IPEndPoint? remote, IPAddress? address, IHandshakeOwner owner, CancellationToken cancellationToken)
+        ITransport transport, SslStream? ssl, IPEndPoint? remote, IPAddress? address, IHandshakeOwner owner, CancellationToken cancellationToken,
+        PendingHandshake? resumed = null)
     {
         Uri? url = null;   // set once the 101 is out: the transport is the owner's from then on
         ServerHandshakeResult request = default;
         DeflateSettings? deflate = null;
         Activity? activity = null;   // rxsockets.accept, started once the request (and its traceparent) is in
-        var startedAt = RxSocketsActivity.IsListening ? DateTimeOffset.UtcNow : default;
-        var timer = _clock.Start(transport);
+        var startedAt = resumed?.StartedAt ?? (RxSocketsActivity.IsListening ? DateTimeOffset.UtcNow : default);
+        var timer = resumed?.Timer ?? _clock.Start(transport);
         var admitted = false;   // holds a connection place, given back unless a connection keeps it
         var failed = false;
+        var waiting = false;   // returned to wait for bytes through a callback, which runs this again
         try
         {
             try
@@ -105,7 +112,30 @@ internal sealed class ServerAcceptor(AcceptSettings settings, Admission admissio
 
                 while (true)
                 {
-                    var read = await transport.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    ReadResult read;
+                    if (resumed is not null)
+                    {
+                        read = ((IReadWaitSource)transport.Input).GetReadResult();
+                        resumed = null;
+                    }
+                    else if (ssl is null && settings.VerifyClient is null && transport.Input is IReadWaitSource source)
+                    {
+                        var reading = transport.Input.ReadAsync(cancellationToken);
+                        if (!reading.IsCompleted)
+                        {
+                            waiting = true;
+                            source.OnReadCompleted(PendingHandshake.OnReadable,
+                                new PendingHandshake(this, transport, remote, address, owner, timer, startedAt, cancellationToken));
+                            return;
+                        }
+
+                        read = reading.GetAwaiter().GetResult();   // completed: no await, so nothing of it is kept in the state
+                    }
+                    else
+                    {
+                        read = await transport.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
                     if (read.IsCanceled)
                     {
                         activity = RxSocketsActivity.StartAccept(startedAt, null, remote);
@@ -202,17 +232,24 @@ internal sealed class ServerAcceptor(AcceptSettings settings, Admission admissio
         }
         finally
         {
-            activity?.Dispose();
-            if (admitted && url is null)
+            if (!waiting)
             {
-                admission.Leave(address);
-            }
+                activity?.Dispose();
+                if (admitted && url is null)
+                {
+                    admission.Leave(address);
+                }
 
-            owner.OnHandshakeEnded(
-                url is null ? null : new AcceptedTransport(transport, new ConnectionInfo(url, request.SubProtocol, deflate?.Extension, request.Request, remote, deflate)),
-                address);
+                owner.OnHandshakeEnded(
+                    url is null ? null : new AcceptedTransport(transport, new ConnectionInfo(url, request.SubProtocol, deflate?.Extension, request.Request, remote, deflate)),
+                    address);
+            }
         }
     }
+
+    /// <summary>Goes on with a handshake that waited for its request's bytes (see <see cref="PendingHandshake"/>).</summary>
+    internal Task ResumeAsync(PendingHandshake pending) =>
+        AcceptAsync(pending.Transport, null, pending.Remote, pending.Address, pending.Owner, pending.CancellationToken, pending);
 
     /// <summary>Ends a handshake whose request had not arrived when its time ran out (<c>408 Request Timeout</c>, as
     /// node's HTTP server and Kestrel answer) or when a newer one took its pending place (<c>503</c>), then closes. The
