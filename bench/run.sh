@@ -7,7 +7,7 @@
 #
 # Usage: bench/run.sh [--with-rxsockets] [--no-build]
 # Environment: BENCH_DURATION (3s) BENCH_WARMUP (4s) BENCH_LATENCY_DURATION (3s) BENCH_REPS (3) BENCH_WINDOW (64)
-#   BENCH_SIZES ("32 1024 65536") BENCH_LATENCY_SIZE (32) BENCH_IDLE_CONNECTIONS (10000)
+#   BENCH_SIZES ("32 1024 65536") BENCH_LATENCY_SIZE (32) BENCH_IDLE_CONNECTIONS (10000) BENCH_IDLE_REPS (BENCH_REPS)
 #   BENCH_SECTIONS ("servers clients idle"; also "overhead", and "scaleout": bench/scaleout.sh, two nodes over a local
 #   redis-server, configured by its SCALEOUT_* variables)
 #   BENCH_SERVER_LOADGEN ("C wsload": neutral, none of the compared stacks) BENCH_CLIENT_SERVER ("C echo": wsload
@@ -57,6 +57,7 @@ WINDOW=${BENCH_WINDOW:-64}
 SIZES=${BENCH_SIZES:-32 1024 65536}
 LATENCY_SIZE=${BENCH_LATENCY_SIZE:-32}
 IDLE_CONNECTIONS=${BENCH_IDLE_CONNECTIONS:-10000}
+IDLE_REPS=${BENCH_IDLE_REPS:-$REPS}
 SECTIONS=${BENCH_SECTIONS:-servers clients idle}
 SERVER_LOADGEN=${BENCH_SERVER_LOADGEN:-C wsload}
 CLIENT_SERVER=${BENCH_CLIENT_SERVER:-C echo}
@@ -507,29 +508,44 @@ idle_section() {
   local loadgen
   loadgen=$(find_entry "$IDLE_LOADGEN" "${CLIENTS[@]}") || { say "unknown BENCH_IDLE_LOADGEN '$IDLE_LOADGEN'"; exit 2; }
   echo
-  echo "## Idle connections ($IDLE_CONNECTIONS held open by $(name_of "$loadgen"); server VmRSS; one run each: memory, not timing; $PLACEMENT)"
+  echo "## Idle connections ($IDLE_CONNECTIONS held open by $(name_of "$loadgen"); server VmRSS; $IDLE_REPS runs each, a fresh server each time: memory, not timing; $PLACEMENT)"
   echo
-  echo "| server | RSS before MiB | RSS after MiB | KiB per connection | ÷ $(name_of "${SERVERS[0]}") |"
+  echo "A .NET server's figure moves with where its last gen-0 collection fell during the burst of connections (up to"
+  echo "one gen-0 budget of garbage still counted), hence the median and min–max."
+  echo
+  echo "| server | RSS before MiB | RSS after MiB | KiB per connection, median (min–max) | ÷ $(name_of "${SERVERS[0]}") |"
   echo "|---|---:|---:|---:|---:|"
-  local server before after per base= label
+  local server before after base= label rep runs line
   for server in "${SERVERS[@]}"; do
-    say "idle: $IDLE_CONNECTIONS connections to $(name_of "$server")"
     label=$(name_of "$server")
     # Kestrel runs its lean echo here: its best case for memory, as the buffered echo is for throughput.
     if [ "$label" = Kestrel ]; then
       server="$server $KESTREL_IDLE_FLAGS"
       label="Kestrel ($KESTREL_IDLE_FLAGS)"
     fi
-    idle_measure "$server" "$loadgen"
-    if [ "$FIGURES" = failed ]; then
+    runs=()
+    for rep in $(seq "$IDLE_REPS"); do
+      say "idle: $IDLE_CONNECTIONS connections to $label ($rep/$IDLE_REPS)"
+      idle_measure "$server" "$loadgen"
+      [ "$FIGURES" = failed ] || runs+=("$FIGURES")
+    done
+    if [ "${#runs[@]}" = 0 ]; then
       echo "| $label | failed | | | |"
       continue
     fi
-    read -r before after <<<"$FIGURES"
-    per=$(awk -v b="$before" -v a="$after" -v n="$IDLE_CONNECTIONS" 'BEGIN { printf "%.2f", (a - b) / n }')
+    # Per run "before after per-connection"; the row shows the median run's RSS and the spread of the per-connection figure.
+    line=$(printf '%s\n' "${runs[@]}" | awk -v n="$IDLE_CONNECTIONS" '
+      { b[NR] = $1; a[NR] = $2; p[NR] = ($2 - $1) / n }
+      END {
+        for (i = 1; i <= NR; i++) o[i] = i
+        for (i = 1; i <= NR; i++) for (j = i + 1; j <= NR; j++) if (p[o[j]] < p[o[i]]) { t = o[i]; o[i] = o[j]; o[j] = t }
+        m = o[int((NR + 1) / 2)]
+        printf "%s %s %.2f %.2f %.2f", b[m], a[m], p[m], p[o[1]], p[o[NR]]
+      }')
+    read -r before after per lo hi <<<"$line"
     [ -z "$base" ] && base=$per
-    printf '| %s | %.1f | %.1f | %s | %s |\n' "$label" "$(awk -v k="$before" 'BEGIN { print k / 1024 }')" \
-      "$(awk -v k="$after" 'BEGIN { print k / 1024 }')" "$per" "$(ratio "$per" "$base")"
+    printf '| %s | %.1f | %.1f | %s (%s–%s) | %s |\n' "$label" "$(awk -v k="$before" 'BEGIN { print k / 1024 }')" \
+      "$(awk -v k="$after" 'BEGIN { print k / 1024 }')" "$per" "$lo" "$hi" "$(ratio "$per" "$base")"
   done
 }
 

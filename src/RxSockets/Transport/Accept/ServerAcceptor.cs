@@ -79,12 +79,12 @@ internal sealed class ServerAcceptor(AcceptSettings settings, Admission admissio
     // together only for the owner.
     //
     // On a transport whose read takes a callback (the epoll socket), the wait for the request holds no state machine
-    // either: the method returns while the bytes have not arrived, leaving what it needs to go on in a PendingHandshake,
+    // either: the method returns while the bytes have not arrived, leaving what it needs to go on in a ParkedHandshake,
     // and the callback runs it again from there (resumed). Once they are in, the handshake usually ends without waiting
     // at all, so it allocates no state machine: a burst of clients leaves less garbage between the connections it keeps.
     private async Task AcceptAsync(
         ITransport transport, SslStream? ssl, IPEndPoint? remote, IPAddress? address, IHandshakeOwner owner, CancellationToken cancellationToken,
-        PendingHandshake? resumed = null)
+        ParkedHandshake? resumed = null)
     {
         Uri? url = null;   // set once the 101 is out: the transport is the owner's from then on
         ServerHandshakeResult request = default;
@@ -124,8 +124,8 @@ internal sealed class ServerAcceptor(AcceptSettings settings, Admission admissio
                         if (!reading.IsCompleted)
                         {
                             waiting = true;
-                            source.OnReadCompleted(PendingHandshake.OnReadable,
-                                new PendingHandshake(this, transport, remote, address, owner, timer, startedAt, cancellationToken));
+                            source.OnReadCompleted(ParkedHandshake.OnReadable,
+                                new ParkedHandshake(this, transport, remote, address, owner, timer, startedAt, cancellationToken));
                             return;
                         }
 
@@ -247,8 +247,8 @@ internal sealed class ServerAcceptor(AcceptSettings settings, Admission admissio
         }
     }
 
-    /// <summary>Goes on with a handshake that waited for its request's bytes (see <see cref="PendingHandshake"/>).</summary>
-    internal Task ResumeAsync(PendingHandshake pending) =>
+    /// <summary>Goes on with a handshake that waited for its request's bytes (see <see cref="ParkedHandshake"/>).</summary>
+    internal Task ResumeAsync(ParkedHandshake pending) =>
         AcceptAsync(pending.Transport, null, pending.Remote, pending.Address, pending.Owner, pending.CancellationToken, pending);
 
     /// <summary>Ends a handshake whose request had not arrived when its time ran out (<c>408 Request Timeout</c>, as

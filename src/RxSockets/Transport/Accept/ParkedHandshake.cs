@@ -8,12 +8,12 @@ namespace RxSockets.Transport.Accept;
 /// what <see cref="ServerAcceptor"/> needs to go on once they arrive, in place of its state machine (a few references
 /// instead of every local of the handshake). The callback runs the handshake again, which takes the read's result.
 /// </summary>
-internal sealed class PendingHandshake(
+internal sealed class ParkedHandshake(
     ServerAcceptor acceptor, ITransport transport, IPEndPoint? remote, IPAddress? address, IHandshakeOwner owner, HandshakeTimer timer,
     DateTimeOffset startedAt, CancellationToken cancellationToken)
 {
-    /// <summary>Goes on with the handshake of the <see cref="PendingHandshake"/> it is given.</summary>
-    public static readonly Action<object?> OnReadable = static state => ((PendingHandshake)state!).Resume();
+    /// <summary>Goes on with the handshake of the <see cref="ParkedHandshake"/> it is given.</summary>
+    public static readonly Action<object?> OnReadable = static state => ((ParkedHandshake)state!).Resume();
 
     public ITransport Transport => transport;
 
