@@ -8,6 +8,7 @@
 # Usage: bench/run.sh [--with-rxsockets] [--no-build]
 # Environment: BENCH_DURATION (3s) BENCH_WARMUP (4s) BENCH_LATENCY_DURATION (3s) BENCH_REPS (3) BENCH_WINDOW (64)
 #   BENCH_SIZES ("32 1024 65536") BENCH_LATENCY_SIZE (32) BENCH_IDLE_CONNECTIONS (10000) BENCH_IDLE_REPS (BENCH_REPS)
+#   BENCH_IDLE_WARMUP_ROUNDS (30: rounds of 16 connections opened and closed before the idle measurement)
 #   BENCH_SECTIONS ("servers clients idle"; also "overhead", and "scaleout": bench/scaleout.sh, two nodes over a local
 #   redis-server, configured by its SCALEOUT_* variables)
 #   BENCH_SERVER_LOADGEN ("C wsload": neutral, none of the compared stacks) BENCH_CLIENT_SERVER ("C echo": wsload
@@ -58,6 +59,7 @@ SIZES=${BENCH_SIZES:-32 1024 65536}
 LATENCY_SIZE=${BENCH_LATENCY_SIZE:-32}
 IDLE_CONNECTIONS=${BENCH_IDLE_CONNECTIONS:-10000}
 IDLE_REPS=${BENCH_IDLE_REPS:-$REPS}
+IDLE_WARMUP_ROUNDS=${BENCH_IDLE_WARMUP_ROUNDS:-30}
 SECTIONS=${BENCH_SECTIONS:-servers clients idle}
 SERVER_LOADGEN=${BENCH_SERVER_LOADGEN:-C wsload}
 CLIENT_SERVER=${BENCH_CLIENT_SERVER:-C echo}
@@ -467,9 +469,17 @@ idle_measure() {
   FIGURES=failed
   start_server "$(command_of "$server")" || return 0
   read -ra cmd <<<"$(command_of "$loadgen")"
-  # A few connections first, so JIT and first-use allocations do not count as per-connection memory.
-  timeout 30 "${cmd[@]}" "$SERVER_URL" --idle --connections 16 --duration 0ms </dev/null >/dev/null 2>&1
-  sleep 1
+  # Connections opened and closed first, so JIT and first-use allocations do not count as per-connection memory. One
+  # round of 16 is not enough for a tiered JIT: each per-connection method is compiled again, optimised, after 30
+  # calls, in the background, and that compilation's memory then lands inside the measurement in some runs and not in
+  # others (RxSockets measured 1.75-2.50 KiB per connection with one round; 1.69-1.71 in five of five with
+  # DOTNET_TieredCompilation=0). BENCH_IDLE_WARMUP_ROUNDS rounds of 16 (30 by default: every method past its 30 calls)
+  # and 2 s for the background compiler leave the JIT steady, without the garbage of one large burst.
+  local round
+  for round in $(seq "$IDLE_WARMUP_ROUNDS"); do
+    timeout 30 "${cmd[@]}" "$SERVER_URL" --idle --connections 16 --duration 0ms </dev/null >/dev/null 2>&1
+  done
+  sleep 2
   before=$(rss_kib "$SERVER_PID")
   fifo="$WORK/idle.in"
   out="$WORK/idle.out"
@@ -510,8 +520,8 @@ idle_section() {
   echo
   echo "## Idle connections ($IDLE_CONNECTIONS held open by $(name_of "$loadgen"); server VmRSS; $IDLE_REPS runs each, a fresh server each time: memory, not timing; $PLACEMENT)"
   echo
-  echo "A .NET server's figure moves with where its last gen-0 collection fell during the burst of connections (up to"
-  echo "one gen-0 budget of garbage still counted), hence the median and min–max."
+  echo "A managed server's figure moves a little from run to run (how much of the GC's gen-0 budget the burst left"
+  echo "allocated, background JIT work), hence the median and min–max."
   echo
   echo "| server | RSS before MiB | RSS after MiB | KiB per connection, median (min–max) | ÷ $(name_of "${SERVERS[0]}") |"
   echo "|---|---:|---:|---:|---:|"
