@@ -232,7 +232,7 @@ internal static class ServeCommand
         {
             // Zero-copy, on the read loop: each message arrives in a pooled buffer, which goes back out and then back
             // to the pool.
-            _ = connection.HandleMessagesAsync(static (lease, connection) => Echo(connection, lease), connection);
+            _ = connection.HandleMessagesAsync(Echo, connection);   // a static method: one cached delegate for all
         }
 #pragma warning disable CA1031 // One connection's unexpected failure is reported and must not end the server.
         catch (Exception error)
@@ -244,7 +244,7 @@ internal static class ServeCommand
     }
 
     /// <summary>Sends <paramref name="lease"/> back on <paramref name="connection"/>.</summary>
-    private static ValueTask Echo(WebSocketConnection connection, MessageLease lease)
+    private static ValueTask Echo(MessageLease lease, WebSocketConnection connection)
     {
         ValueTask sending;
         try

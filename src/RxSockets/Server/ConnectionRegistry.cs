@@ -82,12 +82,11 @@ internal sealed class ConnectionRegistry(Admission admission) : IConnectionOwner
     {
         lock (_lock)
         {
-            if (!IntrusiveList.Contains(_head, connection))
+            if (!IntrusiveList.TryRemove(ref _head, connection))
             {
                 return;   // removed already (or never added)
             }
 
-            IntrusiveList.Remove(ref _head, connection);
             _count--;
             Interlocked.Increment(ref _version);
         }

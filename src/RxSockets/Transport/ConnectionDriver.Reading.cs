@@ -127,7 +127,7 @@ internal sealed partial class ConnectionDriver
         }
 
         var buffer = result.Buffer;
-        Volatile.Write(ref _lastReadTicks, _settings.Scheduler.Now.UtcTicks);   // a sign of life, for the keepalive too
+        RecordActivity();
 
         if (_protocol.CloseReceived)
         {

@@ -137,7 +137,10 @@ internal sealed partial class ConnectionDriver : TaskCompletionSource, IAsyncDis
 
     void IHeartbeatOwner.SendKeepAlivePing() => _outbox.SendKeepAlivePing();
 
-    void IHeartbeatOwner.OnActivity() => Volatile.Write(ref _lastReadTicks, _settings.Scheduler.Now.UtcTicks);
+    void IHeartbeatOwner.OnActivity() => RecordActivity();
+
+    /// <summary>A sign of life from the peer, now: <see cref="LastActivity"/>, and the keepalive's deadline.</summary>
+    private void RecordActivity() => Volatile.Write(ref _lastReadTicks, _settings.Scheduler.Now.UtcTicks);
 
     /// <summary>Leaves the keepalive clock: no more pings, no deadline.</summary>
     private void StopKeepAlive() => Interlocked.Exchange(ref _clock, null)?.Leave(this);

@@ -26,10 +26,7 @@ internal static class ConnectionDriverRegistry
     {
         lock (s_gate)
         {
-            if (IntrusiveList.Contains(s_first, driver))
-            {
-                IntrusiveList.Remove(ref s_first, driver);
-            }
+            _ = IntrusiveList.TryRemove(ref s_first, driver);   // not there when removed already
         }
     }
 

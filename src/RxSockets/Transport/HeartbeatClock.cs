@@ -4,9 +4,9 @@ namespace RxSockets.Transport;
 
 /// <summary>
 /// The one timer behind every keepalive (<see cref="IHeartbeatOwner"/>) that shares a scheduler, interval and
-/// timeout: each tick pings all of them, and one check per tick, a timeout later, declares dead those that stayed silent since. Heartbeats sit
-/// in an intrusive list, so joining and leaving allocate nothing; the clock stops and is forgotten when the last
-/// connection leaves. Thread-safe: one process-wide lock guards every clock (ticks are rare and quick).
+/// timeout: each tick pings all of them, and one check per tick, a timeout later, declares dead those that stayed
+/// silent since, who leave at once. The connections sit in an intrusive list, so joining and leaving allocate nothing;
+/// the clock stops and is forgotten when the last one leaves. Thread-safe: one process-wide lock guards every clock (ticks are rare and quick).
 /// </summary>
 internal sealed class HeartbeatClock
 {
@@ -62,17 +62,13 @@ internal sealed class HeartbeatClock
     {
         lock (s_gate)
         {
-            if (IntrusiveList.Contains(_head, heartbeat))
-            {
-                RemoveLocked(heartbeat);
-            }
+            RemoveLocked(heartbeat);
         }
     }
 
     private void RemoveLocked(IHeartbeatOwner heartbeat)
     {
-        IntrusiveList.Remove(ref _head, heartbeat);
-        if (--_count == 0)
+        if (IntrusiveList.TryRemove(ref _head, heartbeat) && --_count == 0)
         {
             _ticker.Dispose();
             s_clocks.Remove(_key);
@@ -138,7 +134,7 @@ internal sealed class HeartbeatClock
             }
         }
 
-        // Outside the lock: declaring a peer dead aborts its connection, which leaves the clock.
+        // Outside the lock: declaring a peer dead aborts its connection (whose own leaving then finds it gone).
         foreach (var heartbeat in dead ?? [])
         {
             heartbeat.OnKeepAliveTimeout(new KeepAliveTimeoutException($"No pong or other frame arrived within {_key.Timeout} of a keepalive ping."));

@@ -29,23 +29,23 @@ internal static class IntrusiveList
         head = node;
     }
 
-    /// <summary>Whether <paramref name="node"/> is in the list that starts at <paramref name="head"/> (a node that was
-    /// never added, or was removed, has no previous node and is not the head).</summary>
-    public static bool Contains<T>(T? head, T node)
-        where T : class, IListNode<T> =>
-        node.Previous is not null || head == node;
-
-    /// <summary>Unlinks <paramref name="node"/>, which must be in the list that starts at <paramref name="head"/>.</summary>
-    public static void Remove<T>(ref T? head, T node)
+    /// <summary>Unlinks <paramref name="node"/> if it is in the list that starts at <paramref name="head"/> (a node that
+    /// was never added, or was removed already, has no previous node and is not the head).</summary>
+    /// <returns>Whether it was there.</returns>
+    public static bool TryRemove<T>(ref T? head, T node)
         where T : class, IListNode<T>
     {
         if (node.Previous is { } previous)
         {
             previous.Next = node.Next;
         }
-        else
+        else if (head == node)
         {
             head = node.Next;
+        }
+        else
+        {
+            return false;
         }
 
         if (node.Next is { } next)
@@ -54,5 +54,6 @@ internal static class IntrusiveList
         }
 
         node.Previous = node.Next = null;
+        return true;
     }
 }
