@@ -6,7 +6,7 @@ using RxSockets.Protocol.Frames;
 namespace RxSockets.Benchmarks;
 
 /// <summary>The protocol's hot path: writing and parsing 32-byte and 1 KiB frames. The memory diagnoser must show
-/// 0 B for writing and exactly the payload array for parsing.</summary>
+/// 0 B for writing and for parsing into leases, and exactly the payload array for parsing into owned messages.</summary>
 [MemoryDiagnoser]
 public class FrameBenchmarks
 {
@@ -15,7 +15,9 @@ public class FrameBenchmarks
     private readonly MaskKeySource _masks = new();
     private byte[] _payload = [];
     private byte[] _clientFrames = [];
+    private byte[] _serverFrames = [];
     private WebSocketProtocol _server = null!;
+    private WebSocketProtocol _client = null!;
 
     [Params(32, 1024)]
     public int Size { get; set; }
@@ -31,7 +33,15 @@ public class FrameBenchmarks
         }
 
         _clientFrames = writer.WrittenSpan.ToArray();
+        writer.ResetWrittenCount();
+        for (var i = 0; i < FramesPerBatch; i++)
+        {
+            FrameWriter.WriteMessage(writer, MessageType.Binary, _payload, 0, null);
+        }
+
+        _serverFrames = writer.WrittenSpan.ToArray();
         _server = new WebSocketProtocol(ConnectionRole.Server, 1 << 20, 1024);
+        _client = new WebSocketProtocol(ConnectionRole.Client, 1 << 20, 1024) { PooledPayloads = true };
     }
 
     [Benchmark(OperationsPerInvoke = FramesPerBatch, Description = "write masked frame (client)")]
@@ -62,6 +72,20 @@ public class FrameBenchmarks
         while (_server.Read(ref buffer, out var message, out _) == ProtocolEvent.Message)
         {
             total += message.Data.Length;
+        }
+
+        return total;
+    }
+
+    [Benchmark(OperationsPerInvoke = FramesPerBatch, Description = "parse unmasked frame into a lease, give it back (client)")]
+    public int ParseLease()
+    {
+        var buffer = new ReadOnlySequence<byte>(_serverFrames);
+        var total = 0;
+        while (_client.Read(ref buffer, out var message, out _) == ProtocolEvent.Message)
+        {
+            using var lease = new MessageLease(message);
+            total += lease.Message.Data.Length;
         }
 
         return total;

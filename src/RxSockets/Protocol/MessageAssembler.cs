@@ -38,7 +38,7 @@ internal sealed class MessageAssembler
     /// <summary>True between the first and the final frame of a fragmented message.</summary>
     public bool InMessage => _type.HasValue;
 
-    /// <summary>Starts a data frame; the payload follows through <see cref="Append"/>.</summary>
+    /// <summary>Starts a data frame; the payload follows through <see cref="Append(ReadOnlySpan{byte}, int, int)"/>.</summary>
     /// <param name="header">The frame's header.</param>
     /// <param name="pooledPayloads">Read at a message's first frame: assemble it into a pooled buffer
     /// (<see cref="PooledPayload"/>), for a consumer that takes messages as <see cref="MessageLease"/>s and gives them
@@ -90,6 +90,11 @@ internal sealed class MessageAssembler
     /// <returns>The mask offset for the next chunk of the same frame.</returns>
     public int Append(in ReadOnlySequence<byte> chunk, int maskKey, int maskOffset)
     {
+        if (chunk.IsSingleSegment)
+        {
+            return Append(chunk.FirstSpan, maskKey, maskOffset);
+        }
+
         var destination = _buffer.AsSpan(_length, (int)chunk.Length);
         var rest = destination;
         foreach (var piece in chunk)
@@ -98,13 +103,26 @@ internal sealed class MessageAssembler
             rest = rest[piece.Length..];
         }
 
+        Appended(destination);
+        return maskOffset;
+    }
+
+    /// <summary>As <see cref="Append(in ReadOnlySequence{byte}, int, int)"/>, from contiguous bytes.</summary>
+    public int Append(ReadOnlySpan<byte> chunk, int maskKey, int maskOffset)
+    {
+        var destination = _buffer.AsSpan(_length, chunk.Length);
+        maskOffset = Masking.CopyMasked(chunk, destination, maskKey, maskOffset);
+        Appended(destination);
+        return maskOffset;
+    }
+
+    private void Appended(ReadOnlySpan<byte> destination)
+    {
         _length += destination.Length;
         if (_validateUtf8 && _type == MessageType.Text && !_compressed && !_utf8.Append(destination))
         {
             throw new ProtocolException(CloseCode.InvalidPayloadData, "A text message was not valid UTF-8.");
         }
-
-        return maskOffset;
     }
 
     /// <summary>Ends the current frame.</summary>

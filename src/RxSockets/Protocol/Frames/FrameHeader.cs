@@ -24,15 +24,25 @@ internal readonly record struct FrameHeader(bool Fin, byte Rsv, Opcode Opcode, b
     /// <exception cref="ProtocolException">The header breaks the protocol or a limit.</exception>
     public static bool TryParse(in ReadOnlySequence<byte> buffer, bool expectMasked, byte allowedRsv, long maxPayload, out FrameHeader header)
     {
-        header = default;
-        if (buffer.Length < 2)
+        var first = buffer.FirstSpan;
+        if (first.Length >= MaxLength || buffer.IsSingleSegment)
         {
-            return false;
+            return TryParse(first, expectMasked, allowedRsv, maxPayload, out header);
         }
 
         Span<byte> scratch = stackalloc byte[MaxLength];
-        var first = buffer.FirstSpan;
-        var bytes = first.Length >= MaxLength ? first[..MaxLength] : Gather(buffer, scratch);
+        return TryParse(Gather(buffer, scratch), expectMasked, allowedRsv, maxPayload, out header);
+    }
+
+    /// <summary>As <see cref="TryParse(in ReadOnlySequence{byte}, bool, byte, long, out FrameHeader)"/>, from contiguous
+    /// bytes (the common case: the header lies in the first segment of what was read).</summary>
+    public static bool TryParse(ReadOnlySpan<byte> bytes, bool expectMasked, byte allowedRsv, long maxPayload, out FrameHeader header)
+    {
+        header = default;
+        if (bytes.Length < 2)
+        {
+            return false;
+        }
 
         var b0 = bytes[0];
         var b1 = bytes[1];
