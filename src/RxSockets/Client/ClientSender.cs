@@ -21,8 +21,7 @@ internal sealed class ClientSender : IAsyncDisposable
     private Task _loop = Task.CompletedTask;
     private long _dropped;
     private long _expired;
-    private object? _held;   // what the loop holds for the next connection: its expiry, else s_heldPlain; null for none
-    private static readonly object s_heldPlain = new();
+    private int _queued;   // messages accepted and not yet gone (see Queued)
 
     /// <param name="capacity">The most messages queued.</param>
     /// <param name="maxBytes">The most payload bytes queued; an empty queue still takes one larger message.</param>
@@ -41,11 +40,22 @@ internal sealed class ClientSender : IAsyncDisposable
     /// <summary>Messages sent with a time-to-live that expired while queued, and so were never sent.</summary>
     public long Expired => Interlocked.Read(ref _expired);
 
-    /// <summary>Messages waiting in the client's queue, including the one the loop holds for the next connection.</summary>
-    public int Queued => _queue.Count + (Volatile.Read(ref _held) is null ? 0 : 1);
+    /// <summary>Messages waiting in the client's queue, including the one the loop has taken for the next connection
+    /// (until it is sent, expires, or the sender is disposed). A count of its own, not the queue's count plus the loop's
+    /// message, which would miss a message the loop has taken and not yet marked: each message is counted in just before
+    /// it is offered to the queue (and out again if refused, so a refused message may show for an instant: the count
+    /// may run over by the messages being offered, never under) and counted out once, by whoever ends its wait: the
+    /// loop (sent, or disposed), the overflow policy (dropped), the expiry (expired), or the dispose (failed).</summary>
+    public int Queued => Volatile.Read(ref _queued);
 
-    /// <summary>Payload bytes waiting in the client's queue (not counting the message the loop holds).</summary>
+    /// <summary>Payload bytes in the client's queue: the bytes held against the byte budget, which the message the loop
+    /// has taken no longer uses (so unlike <see cref="Queued"/> it does not count that one). Read under the queue's lock
+    /// with its count, so it has no moment that misses a message.</summary>
     public long QueuedBytes => _queue.Bytes;
+
+    /// <summary>For tests: runs on the send loop each time it has taken a message from the queue, before it does
+    /// anything else with it.</summary>
+    public Action? AfterTake { get; set; }
 
     public void Start(IClientSessionLayer? layer)
     {
@@ -113,7 +123,7 @@ internal sealed class ClientSender : IAsyncDisposable
         await _loop.ConfigureAwait(false);
         while (_queue.TryRead(out var left))
         {
-            left.Expiry?.Fail(new ObjectDisposedException(nameof(WebSocketClient)));
+            Fail(left, new ObjectDisposedException(nameof(WebSocketClient)));
         }
 
         _stop.Dispose();
@@ -123,18 +133,31 @@ internal sealed class ClientSender : IAsyncDisposable
     /// dropped (and counted) until the new one fits, by count and by bytes.</summary>
     private bool TryWrite(QueuedSend message)
     {
+        // Counted before the queue has it: the loop may take it, send it and count it out before this thread runs on.
+        Interlocked.Increment(ref _queued);
         while (!_queue.TryWrite(message))
         {
             if (_overflow != SendQueueOverflow.DropOldest || !_queue.TryRemoveOldest(static _ => true, out var oldest))
             {
+                Interlocked.Decrement(ref _queued);
                 return false;   // full under another policy, or completed (an empty queue takes any message)
             }
 
             CountDropped(Diagnostics.RxSocketsMetrics.DropOldest);
-            oldest.Expiry?.Fail(new InvalidOperationException("The message was dropped from the client's full send queue (SendOverflow is DropOldest)."));
+            Fail(oldest, new InvalidOperationException("The message was dropped from the client's full send queue (SendOverflow is DropOldest)."));
         }
 
         return true;
+    }
+
+    /// <summary>Ends the wait of a message that will never be sent (dropped, or disposed of) and counts it out, unless
+    /// it expired first: then its expiry counted it out (<see cref="OnExpired"/>).</summary>
+    private void Fail(QueuedSend message, Exception error)
+    {
+        if (message.Expiry?.Fail(error) ?? true)
+        {
+            Interlocked.Decrement(ref _queued);
+        }
     }
 
     private void CountDropped(string policy)
@@ -143,35 +166,27 @@ internal sealed class ClientSender : IAsyncDisposable
         Diagnostics.RxSocketsMetrics.MessageDropped(ConnectionRole.Client, Diagnostics.RxSocketsMetrics.Outbound, policy);
     }
 
-    /// <summary>Counts an expired message and frees its place at once: in the queue, or the loop's hold (the loop
-    /// drops it when a connection comes).</summary>
+    /// <summary>Counts an expired message, frees its place in the queue if it is still there, and counts it out at
+    /// once wherever it is (the loop, holding it, lets it go when a connection comes without counting it out again).
+    /// Runs once per message, the one way its expiry ends (see <see cref="ExpiringSend"/>).</summary>
     private void OnExpired(ExpiringSend expiry)
     {
         Interlocked.Increment(ref _expired);
-        if (!_queue.TryRemoveOldest(send => ReferenceEquals(send.Expiry, expiry), out _))
-        {
-            Interlocked.CompareExchange(ref _held, null, expiry);
-        }
-    }
-
-    /// <summary>Marks the message the loop took from the queue as held. One that expired between the two is let go
-    /// here, as <see cref="OnExpired"/> (which may have run before the mark) lets go of one it finds held.</summary>
-    private void Hold(ExpiringSend? expiry)
-    {
-        Volatile.Write(ref _held, (object?)expiry ?? s_heldPlain);
-        if (expiry is { IsDone: true })
-        {
-            Interlocked.CompareExchange(ref _held, null, expiry);
-        }
+        _queue.TryRemoveOldest(send => ReferenceEquals(send.Expiry, expiry), out _);
+        Interlocked.Decrement(ref _queued);
     }
 
     private static TaskCompletionSource<WebSocketConnection> NewReady() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Waits for room, then queues (and counts) the message through <see cref="TryWrite(QueuedSend)"/>.</summary>
     private async ValueTask WaitAsync(QueuedSend message, CancellationToken cancellationToken)
     {
         try
         {
-            await _queue.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            while (!TryWrite(message))
+            {
+                await _queue.WaitForRoomAsync(message, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (ChannelClosedException)
         {
@@ -181,7 +196,8 @@ internal sealed class ClientSender : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        QueuedSend? pending = null;
+        QueuedSend? pending = null;   // for the next connection (null once handed to the layer)
+        QueuedSend? held = null;      // taken and not yet counted out, from the take until it is sent, expires or fails
         try
         {
             while (true)
@@ -198,17 +214,17 @@ internal sealed class ClientSender : IAsyncDisposable
                         continue;
                     }
 
-                    pending = next;
-                    Hold(next.Expiry);
+                    held = pending = next;
+                    AfterTake?.Invoke();
                 }
 
                 var connection = await Volatile.Read(ref _ready).Task.WaitAsync(cancellationToken).ConfigureAwait(false);
                 var expiry = pending.Value.Expiry;
                 if (expiry is not null && !expiry.TryClaim())
                 {
-                    // Expired while waiting for this connection: never sent (counted, its sender told, by the expiry).
-                    pending = null;
-                    Volatile.Write(ref _held, null);
+                    // Expired while waiting for this connection: never sent (counted, counted out, its sender told, by
+                    // the expiry).
+                    held = pending = null;
                     continue;
                 }
 
@@ -240,13 +256,19 @@ internal sealed class ClientSender : IAsyncDisposable
 
                 if (pending is null)
                 {
-                    Volatile.Write(ref _held, null);
+                    // Sent (to the connection or the layer): its expiry, claimed, could not end any other way.
+                    held = null;
+                    Interlocked.Decrement(ref _queued);
                 }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            pending?.Expiry?.Fail(new ObjectDisposedException(nameof(WebSocketClient)));
+            // Disposed: the message the loop has is never sent (even one handed to the layer and not yet sent).
+            if (held is { } left)
+            {
+                Fail(left, new ObjectDisposedException(nameof(WebSocketClient)));
+            }
         }
     }
 }

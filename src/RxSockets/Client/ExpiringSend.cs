@@ -29,9 +29,6 @@ internal sealed class ExpiringSend
 
     public Task Completion => _completion.Task;
 
-    /// <summary>Sent, failed or expired: it will never be claimed.</summary>
-    public bool IsDone => Volatile.Read(ref _state) == Done;
-
     /// <summary>Starts the expiry timer; separate from the constructor so the message is queued before it can fire.</summary>
     public void Arm()
     {
@@ -73,13 +70,17 @@ internal sealed class ExpiringSend
     }
 
     /// <summary>Dropped for another reason (overflow, dispose) while waiting.</summary>
-    public void Fail(Exception error)
+    /// <returns>True when this ended it; false when it had ended already (expired: its expiry told the sender).</returns>
+    public bool Fail(Exception error)
     {
-        if (Interlocked.Exchange(ref _state, Done) != Done)
+        if (Interlocked.Exchange(ref _state, Done) == Done)
         {
-            Volatile.Read(ref _timer)?.Dispose();
-            _completion.TrySetException(error);
+            return false;
         }
+
+        Volatile.Read(ref _timer)?.Dispose();
+        _completion.TrySetException(error);
+        return true;
     }
 
     private void Expire()

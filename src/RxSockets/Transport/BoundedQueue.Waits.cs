@@ -3,7 +3,7 @@ using System.Threading.Channels;
 namespace RxSockets.Transport;
 
 /// <summary>The rarer operations of a <see cref="BoundedQueue{T}"/>: a lossy policy's eviction, and the waits of a
-/// writer for the reader (to take the next item, or to have taken them all).</summary>
+/// writer for room or for the reader (to take the next item, or to have taken them all).</summary>
 internal partial class BoundedQueue<T>
 {
     /// <summary>Removes the oldest item that matches <paramref name="match"/> (a lossy policy evicting it), keeping
@@ -44,6 +44,38 @@ internal partial class BoundedQueue<T>
 
         ReleaseWriters(writers);
         return true;
+    }
+
+    /// <summary>Completes when <paramref name="item"/> may fit: at once when it fits now, else when the reader takes
+    /// an item or one is removed. Another writer may take the room first: the caller tries to write again, and waits
+    /// again if it must (as <see cref="WriteAsync"/> does; for a writer that does something of its own around each
+    /// try).</summary>
+    /// <exception cref="ChannelClosedException">The queue was completed.</exception>
+    public Task WaitForRoomAsync(T item, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource room;
+        _gate.Enter();
+        try
+        {
+            if (_completed)
+            {
+                return Task.FromException(new ChannelClosedException());
+            }
+
+            if (!IsFull(item))
+            {
+                return Task.CompletedTask;
+            }
+
+            room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            (GetExtras().BlockedWriters ??= []).Add(room);
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+
+        return room.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Completes when the reader next takes an item (at once when the queue is empty): a writer waiting for

@@ -175,36 +175,9 @@ internal partial class BoundedQueue<T> : ChannelReader<T>, IValueTaskSource<bool
     /// <exception cref="ChannelClosedException">The queue was completed.</exception>
     public async ValueTask WriteAsync(T item, CancellationToken cancellationToken)
     {
-        while (true)
+        while (!TryWrite(item))
         {
-            if (TryWrite(item))
-            {
-                return;
-            }
-
-            TaskCompletionSource room;
-            _gate.Enter();
-            try
-            {
-                if (_completed)
-                {
-                    throw new ChannelClosedException();
-                }
-
-                if (!IsFull(item))
-                {
-                    continue;
-                }
-
-                room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                (GetExtras().BlockedWriters ??= []).Add(room);
-            }
-            finally
-            {
-                _gate.Exit();
-            }
-
-            await room.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await WaitForRoomAsync(item, cancellationToken).ConfigureAwait(false);
         }
     }
 
