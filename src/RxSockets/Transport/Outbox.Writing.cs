@@ -7,8 +7,6 @@ namespace RxSockets.Transport;
 /// of. The protocol frames what it takes from the queue and decides when our close frame goes.</summary>
 internal sealed partial class Outbox
 {
-    private const int FlushThreshold = 64 * 1024;
-
     /// <summary>One writer pass: control frames first, then data, many frames per flush; our close frame once the data
     /// before it is out. Ends when nothing is left (idle until the next wake-up) or when writing is over for good.</summary>
     protected override async Task WritePassAsync()
@@ -79,9 +77,12 @@ internal sealed partial class Outbox
 
     private bool WriteDataFrames(PipeWriter output)
     {
+        // One flush per batch of frames: 64 KiB, or more when the transport's peer takes larger ones whole (see
+        // ITransport.WriteBatchSize): a stream of 64 KiB messages then leaves several per system call.
+        var batch = _transport.WriteBatchSize;
         var written = 0L;
         var wrote = false;
-        while (written < FlushThreshold && TryDequeue(out var item))
+        while (written < batch && TryDequeue(out var item))
         {
             var length = item.Length;   // read before a pooled frame is released (and perhaps reused)
             if (_protocol.FailFast)

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using RxSockets.Transport.Sockets;
 
 namespace RxSockets.Transport.Epoll;
 
@@ -13,9 +14,15 @@ namespace RxSockets.Transport.Epoll;
 /// <remarks>One writer at a time (the session's write loop), as for any <see cref="PipeWriter"/>.</remarks>
 internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
 {
-    // As large as the driver's flush threshold, so that one flush is one send (segments go back to the pool after a
-    // complete flush: an idle connection holds none).
-    private const int SegmentSize = 64 * 1024;
+    // As large as the batch the driver flushes (BatchSize), so that one flush is one send (segments go back to the pool
+    // after a complete flush: an idle connection holds none).
+    private const int SegmentSize = ITransport.DefaultWriteBatchSize;
+
+    // A flush of a whole batch that the socket takes at once doubles the batch, up to 64 KiB << 2 = 256 KiB: a stream
+    // of large messages then leaves four 64 KiB messages per system call instead of one (and the kernel pushes and
+    // wakes the peer once for them). A flush that finds the socket buffer full halves it again, so a connection whose
+    // peer reads slowly holds no more than 64 KiB of frames in its writer.
+    private const int MaximumGrowth = 2;
 
     // Segments gathered into one sendmsg.
     private const int GatherLimit = 4;
@@ -25,6 +32,10 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
     private PooledSegment? _tail;
     private bool _cancelPending;   // set by CancelPendingFlush from any thread, taken by the flush (interlocked)
     private bool _completed;
+    private byte _growth;          // the batch is SegmentSize << _growth bytes
+
+    /// <summary>The bytes of frames the driver gathers before it flushes (see <see cref="MaximumGrowth"/>).</summary>
+    internal int BatchSize => SegmentSize << _growth;
 
     /// <summary>True while the writer holds unsent bytes (after a complete flush it holds none).</summary>
     internal bool HoldsBuffer => _head is not null;
@@ -58,7 +69,23 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
-        return TrySendAll() ? new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false)) : WaitAndFlushAsync(cancellationToken);
+        var flushing = UnflushedBytes;
+        if (TrySendAll())
+        {
+            if (flushing >= BatchSize && _growth < MaximumGrowth)
+            {
+                _growth++;
+            }
+
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
+        }
+
+        if (_growth > 0)
+        {
+            _growth--;
+        }
+
+        return WaitAndFlushAsync(cancellationToken);
     }
 
     public override void CancelPendingFlush()
@@ -84,7 +111,7 @@ internal sealed class EpollPipeWriter(EpollSocket socket) : PipeWriter
         var needed = Math.Max(sizeHint, 1);
         if (_tail is null || _tail.Free < needed)
         {
-            _tail = PooledSegment.Rent(Math.Max(needed, SegmentSize), _tail);
+            _tail = PooledSegment.Rent(Math.Max(needed, BatchSize), _tail);
             _head ??= _tail;
         }
 

@@ -43,6 +43,8 @@ internal sealed partial class EpollSocket : ITransport, IEpollTarget
 
     public PipeWriter Output { get; }
 
+    public int WriteBatchSize => ((EpollPipeWriter)Output).BatchSize;
+
     /// <summary>Set when the socket may take more bytes; made by the first flush that has to wait (most never do), so
     /// only that flush's retry after making it can have missed an earlier event.</summary>
     internal AsyncSignal? Writable => Volatile.Read(ref _writable);
