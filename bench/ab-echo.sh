@@ -2,7 +2,8 @@
 # Interleaved A/B of two builds of the rxsockets CLI, pinned (server CPU 1, load generator CPU 0), PAIRS pairs per cell
 # (default 5), each pair run back to back with the raw TCP floor beside it, so that a host that drifts between minutes
 # moves both sides of a pair alike. Server cells: `rxsockets serve --echo --quiet` under the C wsload; client cells:
-# `rxsockets bench` against `wsload --serve`. 64 in flight, 3 s after a 4 s warm-up. Prints CSV.
+# `rxsockets bench` against `wsload --serve`. 64 in flight, 3 s after a 4 s warm-up. Prints CSV (msgs/s).
+# AB_SIZES: the message sizes (default "32 1024"; e.g. AB_SIZES=65536).
 # Usage: bench/ab-echo.sh BEFORE_RXSOCKETS AFTER_RXSOCKETS   (paths of two built CLIs, e.g. from two worktrees;
 #        build the C load generator first: cc -O2 -o bench/cload/bin/wsload bench/cload/wsload.c, as bench/run.sh does)
 set -u
@@ -30,7 +31,7 @@ floor() { # size
 echo "pair,side,size,floor,before,after"
 for p in $(seq ${PAIRS:-5}); do
   for side in server client; do
-    for size in 32 1024; do
+    for size in ${AB_SIZES:-32 1024}; do
       f=$(floor $size)
       if [ $side = server ]; then b=$(srv $B $size); a=$(srv $A $size); else b=$(cli $B $size); a=$(cli $A $size); fi
       echo "$p,$side,$size,$f,$b,$a"
