@@ -56,6 +56,35 @@ public class OutboxTests
         Assert.That(async () => await driver.Outbox.SendAsync(Message.Text("late"), cancellationToken), Throws.InstanceOf<ConnectionClosedException>());
     }
 
+    [Test, CancelAfter(10_000)]
+    public async Task WriterPass_FlushesOncePerTheTransportsWriteBatch(CancellationToken cancellationToken)
+    {
+        // Four 64 KiB messages queued in one batch: a transport with the default batch (64 KiB) gets one flush per
+        // message, one whose batch has grown to 256 KiB (the epoll writer's, see EpollPipeWriterTests) one for all four.
+        var asDefault = await FlushesForFourLargeMessagesAsync(ITransport.DefaultWriteBatchSize, cancellationToken);
+        var asGrown = await FlushesForFourLargeMessagesAsync(256 * 1024, cancellationToken);
+
+        Assert.That((asDefault, asGrown), Is.EqualTo((4, 1)));
+    }
+
+    private static async Task<int> FlushesForFourLargeMessagesAsync(int batch, CancellationToken cancellationToken)
+    {
+        var (local, remote) = PipePair.Create();
+        var transport = new CountingTransport(local, batch);
+        var driver = new ConnectionDriver(transport, ConnectionRole.Server, new WebSocketServerOptions().ToSettings(), new NullObserver());
+        var outbox = driver.Outbox;
+        outbox.BeginBatch();   // as the read loop does: nothing is written before the batch ends
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.That(outbox.TrySend(Message.Binary(new byte[64 * 1024])), Is.True);
+        }
+
+        outbox.EndBatch(wake: true);
+        var bytes = await ReadAsync(remote, 4 * (64 * 1024 + 10), cancellationToken);   // 10: the header of a 64 KiB frame
+        Assert.That(bytes, Has.Length.EqualTo(4 * (64 * 1024 + 10)));
+        return transport.Flushes;
+    }
+
     private static (ConnectionDriver Driver, System.IO.Pipelines.IDuplexPipe Peer) Open()
     {
         var (local, remote) = PipePair.Create();
@@ -76,6 +105,53 @@ public class OutboxTests
             }
 
             peer.Input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+    }
+
+    /// <summary>A pipe transport with a write batch of its own that counts its writer's flushes.</summary>
+    private sealed class CountingTransport(System.IO.Pipelines.IDuplexPipe pipe, int batch) : ITransport
+    {
+        private readonly CountingWriter _output = new(pipe.Output);
+
+        public int Flushes => _output.Flushes;
+
+        public System.IO.Pipelines.PipeReader Input => pipe.Input;
+
+        public System.IO.Pipelines.PipeWriter Output => _output;
+
+        public System.Net.IPEndPoint? RemoteEndPoint => null;
+
+        public int WriteBatchSize => batch;
+
+        public void ShutdownOutput() => pipe.Output.Complete();
+
+        public async ValueTask CloseAsync(bool shutdownFirst)
+        {
+            await pipe.Input.CompleteAsync();
+            await pipe.Output.CompleteAsync();
+        }
+    }
+
+    private sealed class CountingWriter(System.IO.Pipelines.PipeWriter inner) : System.IO.Pipelines.PipeWriter
+    {
+        private int _flushes;
+
+        public int Flushes => Volatile.Read(ref _flushes);
+
+        public override void Advance(int bytes) => inner.Advance(bytes);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask<System.IO.Pipelines.FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _flushes);
+            return inner.FlushAsync(cancellationToken);
         }
     }
 
