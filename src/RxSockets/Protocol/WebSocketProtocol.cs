@@ -88,23 +88,6 @@ internal sealed class WebSocketProtocol
                 return ProtocolEvent.NeedMoreData;
             }
 
-            if (!header.IsControl && header.HeaderLength + header.PayloadLength <= first.Length)
-            {
-                // The common case: a whole data frame in the first segment, taken from the span in one step (one slice
-                // of the sequence instead of three, no enumeration of its segments).
-                var frameLength = header.HeaderLength + (int)header.PayloadLength;
-                _assembler ??= new MessageAssembler(_maxMessageSize, _maxFragments, _validateUtf8, _inflater);
-                _assembler.BeginFrame(header, _pooledPayloads);
-                _assembler.Append(first[header.HeaderLength..frameLength], header.MaskKey, 0);
-                buffer = buffer.Slice(frameLength);
-                if (_assembler.EndFrame(out message))
-                {
-                    return ProtocolEvent.Message;
-                }
-
-                continue;
-            }
-
             if (header.IsControl)
             {
                 var frameLength = header.HeaderLength + header.PayloadLength;
@@ -126,6 +109,21 @@ internal sealed class WebSocketProtocol
 
             _assembler ??= new MessageAssembler(_maxMessageSize, _maxFragments, _validateUtf8, _inflater);
             _assembler.BeginFrame(header, _pooledPayloads);
+            if (header.HeaderLength + header.PayloadLength <= first.Length)
+            {
+                // The common case: the whole frame in the first segment, taken from the span in one step (one slice of
+                // the sequence instead of three, no enumeration of its segments).
+                var frameLength = header.HeaderLength + (int)header.PayloadLength;
+                _assembler.Append(first[header.HeaderLength..frameLength], header.MaskKey, 0);
+                buffer = buffer.Slice(frameLength);
+                if (_assembler.EndFrame(out message))
+                {
+                    return ProtocolEvent.Message;
+                }
+
+                continue;
+            }
+
             buffer = buffer.Slice(header.HeaderLength);
             _payloadRemaining = header.PayloadLength;
             _maskKey = header.MaskKey;
