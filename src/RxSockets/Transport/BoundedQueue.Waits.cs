@@ -51,39 +51,19 @@ internal partial class BoundedQueue<T>
     /// again if it must (as <see cref="WriteAsync"/> does; for a writer that does something of its own around each
     /// try).</summary>
     /// <exception cref="ChannelClosedException">The queue was completed.</exception>
-    public Task WaitForRoomAsync(T item, CancellationToken cancellationToken)
-    {
-        TaskCompletionSource room;
-        _gate.Enter();
-        try
-        {
-            if (_completed)
-            {
-                return Task.FromException(new ChannelClosedException());
-            }
-
-            if (!IsFull(item))
-            {
-                return Task.CompletedTask;
-            }
-
-            room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            (GetExtras().BlockedWriters ??= []).Add(room);
-        }
-        finally
-        {
-            _gate.Exit();
-        }
-
-        return room.Task.WaitAsync(cancellationToken);
-    }
+    public Task WaitForRoomAsync(T item, CancellationToken cancellationToken) => WaitAsBlockedWriter(item, untilEmpty: false, cancellationToken);
 
     /// <summary>Completes when the reader next takes an item (at once when the queue is empty): a writer waiting for
     /// the queue to shrink below a limit of its own, lower than the capacity.</summary>
     /// <exception cref="ChannelClosedException">The queue was completed.</exception>
-    public Task WaitForReadAsync(CancellationToken cancellationToken)
+    public Task WaitForReadAsync(CancellationToken cancellationToken) => WaitAsBlockedWriter(default!, untilEmpty: true, cancellationToken);
+
+    /// <summary>The wait of <see cref="WaitForRoomAsync"/> and <see cref="WaitForReadAsync"/>: at once when the queue is
+    /// empty (<paramref name="untilEmpty"/>) or has room for <paramref name="item"/>, else until the reader takes an
+    /// item or one is removed (the blocked writers are released then).</summary>
+    private Task WaitAsBlockedWriter(T item, bool untilEmpty, CancellationToken cancellationToken)
     {
-        TaskCompletionSource read;
+        TaskCompletionSource released;
         _gate.Enter();
         try
         {
@@ -92,20 +72,20 @@ internal partial class BoundedQueue<T>
                 return Task.FromException(new ChannelClosedException());
             }
 
-            if (_count == 0)
+            if (untilEmpty ? _count == 0 : !IsFull(item))
             {
                 return Task.CompletedTask;
             }
 
-            read = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            (GetExtras().BlockedWriters ??= []).Add(read);
+            released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            (GetExtras().BlockedWriters ??= []).Add(released);
         }
         finally
         {
             _gate.Exit();
         }
 
-        return read.Task.WaitAsync(cancellationToken);
+        return released.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Completes once the reader has taken every queued item and come back to wait for more, so whatever it

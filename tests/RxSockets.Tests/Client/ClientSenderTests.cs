@@ -177,7 +177,7 @@ public class ClientSenderTests
         sender.AfterTake = () =>
         {
             sender.AfterTake = null;
-            clock.AdvanceTo(TimeSpan.FromSeconds(5));   // its timer fires on the loop, between the take and the hold
+            clock.AdvanceTo(TimeSpan.FromSeconds(5));   // its timer fires on the loop, right after the take
             atTake.TrySetResult(sender.Queued);
         };
 
