@@ -33,6 +33,7 @@ internal sealed class PooledPayload : MemoryManager<byte>
     private static int t_cached;
 
     private byte[] _array = [];
+    private IPayloadLender? _lender;   // set while the array is lent by its owner (a receive buffer) instead of owned
     private int _version = 1;
 
     /// <summary>The version of the current use; a lease holds the one it was made with.</summary>
@@ -68,6 +69,24 @@ internal sealed class PooledPayload : MemoryManager<byte>
         return owner;
     }
 
+    /// <summary>An owner of bytes in <paramref name="array"/>, which <paramref name="lender"/> lends (a receive buffer,
+    /// which no longer writes to them): giving the payload back ends the loan instead of pooling the array.</summary>
+    public static PooledPayload Lent(byte[] array, IPayloadLender lender)
+    {
+        var owner = TakeCached() ?? new PooledPayload();
+        if (owner._array.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(owner._array);
+        }
+
+        owner._array = array;
+        owner._lender = lender;
+        return owner;
+    }
+
+    /// <summary>True while the payload's bytes are lent (<see cref="Lent"/>) rather than owned.</summary>
+    internal bool IsLent => _lender is not null;
+
     /// <summary>The whole array, to fill before the message is made.</summary>
     public byte[] Array => _array;
 
@@ -92,7 +111,13 @@ internal sealed class PooledPayload : MemoryManager<byte>
             return false;
         }
 
-        if (_array.Length > KeptArraySize)
+        if (_lender is { } lender)
+        {
+            _lender = null;
+            _array = [];
+            lender.EndLoan();
+        }
+        else if (_array.Length > KeptArraySize)
         {
             ArrayPool<byte>.Shared.Return(_array);
             _array = [];

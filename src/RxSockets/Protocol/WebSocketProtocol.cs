@@ -11,6 +11,11 @@ namespace RxSockets.Protocol;
 /// </summary>
 internal sealed class WebSocketProtocol
 {
+    // A leased message of at least this size that lies whole in one receive segment, and fills at least 1/8 of it, is
+    // lent from that segment instead of copied (IPayloadLender): holding the lease then holds at most 8× its size.
+    internal const int LentPayloadMinimum = 16 * 1024;
+    private const int LentSegmentShare = 8;
+
     private readonly bool _expectMasked;
     private readonly bool _validateUtf8;
     private readonly int _maxFragments;
@@ -107,6 +112,11 @@ internal sealed class WebSocketProtocol
                 };
             }
 
+            if (TryLend(header, ref buffer, first.Length, out message))
+            {
+                return ProtocolEvent.Message;
+            }
+
             _assembler ??= new MessageAssembler(_maxMessageSize, _maxFragments, _validateUtf8, _inflater);
             _assembler.BeginFrame(header, _pooledPayloads);
             if (header.HeaderLength + header.PayloadLength <= first.Length)
@@ -130,6 +140,42 @@ internal sealed class WebSocketProtocol
             _maskOffset = 0;
             _inDataFrame = true;
         }
+    }
+
+    /// <summary>Zero-copy receive: a large unfragmented, uncompressed message for a lease consumer, whole in the first
+    /// segment of the epoll pipe (an <see cref="IPayloadLender"/>), becomes a message over that segment's bytes, unmasked
+    /// and its text checked in place.</summary>
+    private bool TryLend(in FrameHeader header, ref ReadOnlySequence<byte> buffer, int firstLength, out Message message)
+    {
+        message = default;
+        var frameLength = header.HeaderLength + header.PayloadLength;
+        if (!_pooledPayloads || !header.Fin || header.Rsv1 || header.Opcode == Opcode.Continuation
+            || header.PayloadLength < LentPayloadMinimum || frameLength > firstLength
+            || _assembler is { InMessage: true }
+            || buffer.Start.GetObject() is not IPayloadLender lender
+            || header.PayloadLength * LentSegmentShare < lender.Array.Length)
+        {
+            return false;
+        }
+
+        var offset = buffer.Start.GetInteger() + header.HeaderLength;
+        var length = (int)header.PayloadLength;
+        var payload = lender.Array.AsSpan(offset, length);
+        if (header.Masked)
+        {
+            // The pipe never reads these bytes again: the frame is consumed below.
+            Masking.Apply(payload, header.MaskKey, 0);
+        }
+
+        var type = header.Opcode == Opcode.Text ? MessageType.Text : MessageType.Binary;
+        if (_validateUtf8 && type == MessageType.Text && !System.Text.Unicode.Utf8.IsValid(payload))
+        {
+            throw new ProtocolException(CloseCode.InvalidPayloadData, "A text message was not valid UTF-8.");
+        }
+
+        message = Message.Create(type, lender.Lend(offset, length));
+        buffer = buffer.Slice(frameLength);
+        return true;
     }
 
     /// <summary>Releases the memory of a message left unfinished by a closing connection.</summary>

@@ -190,6 +190,53 @@ public class MessageLeaseTests
         Assert.That(pooledSeen, Is.GreaterThan(count / 2), "leases are pooled once the enumeration runs");
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task ReadLeasesAsync_LargeMessagesHeldWhileMoreArrive_NeverChange(CancellationToken cancellationToken)
+    {
+        // Large messages are lent out of the receive buffers (zero-copy) on both sides: the server echoes leases over
+        // its receive buffer, and the client holds every lease it reads while the next ones are received into fresh
+        // buffers. A buffer returned to the pool while a lease still held it would be reused and show as wrong bytes.
+        await using var server = await WebSocketServer.StartAsync(new WebSocketServerOptions(), cancellationToken);
+        var echo = Task.Run(async () =>
+        {
+            await foreach (var connection in server.AcceptAllAsync(cancellationToken))
+            {
+                await connection.HandleMessagesAsync(lease => connection.SendAsync(lease, cancellationToken), cancellationToken);
+                return;
+            }
+        }, cancellationToken);
+        await using var client = await WebSocketConnection.ConnectAsync(server.Url, cancellationToken: cancellationToken);
+        static byte[] Payload(int i) => [.. Enumerable.Range(0, (20 * 1024) + (i * 331 % 12_000)).Select(j => (byte)((i * 31) + j))];
+
+        const int count = 120;
+        var leases = new List<MessageLease>(count);
+        var reading = client.ReadLeasesAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using (reading)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await client.SendAsync(Payload(i), cancellationToken);
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                Assert.That(await reading.MoveNextAsync(), Is.True);
+                leases.Add(reading.Current);
+            }
+        }
+
+        var lent = leases.Count(lease => PooledPayload.Of(lease.Data)?.IsLent == true);
+        for (var i = 0; i < count; i++)
+        {
+            Assert.That(leases[i].Data.ToArray(), Is.EqualTo(Payload(i)), $"message {i}");
+            leases[i].Dispose();
+        }
+
+        await client.CloseAsync(cancellationToken: cancellationToken);
+        await echo;
+        Assert.That(lent, Is.GreaterThan(0), "some of the messages were lent from the receive buffer");
+    }
+
     [Test, CancelAfter(10_000)]
     public async Task SendAsync_LeaseAlreadyOver_Throws(CancellationToken cancellationToken)
     {

@@ -7,7 +7,11 @@ namespace RxSockets.Transport.Epoll;
 /// The segment objects themselves are recycled through a small per-thread cache, so steady-state reads and writes
 /// allocate nothing, and an idle connection holds no segment and no array at all.
 /// </summary>
-internal sealed class PooledSegment : ReadOnlySequenceSegment<byte>
+/// <remarks>A received payload can be lent out of the segment instead of copied (<see cref="Lend"/>): the segment then
+/// counts its holders (the pipe that rented it, and each lease), and the array goes back to the pool, and the segment to
+/// the cache, when the last of them lets go. Until then nothing writes to the lent bytes: a reader only ever appends
+/// after <see cref="End"/>.</remarks>
+internal sealed class PooledSegment : ReadOnlySequenceSegment<byte>, IPayloadLender
 {
     private const int CacheSize = 16;
 
@@ -18,12 +22,16 @@ internal sealed class PooledSegment : ReadOnlySequenceSegment<byte>
     private static int t_cached;
 
     private byte[] _array = [];
+    private int _holders;   // the pipe that rented the segment, and each lease over its bytes
 
     public byte[] Array => _array;
 
     public int End { get; private set; }
 
     public int Free => _array.Length - End;
+
+    /// <summary>The pipe, while it holds the segment, and each lease over its bytes (0 once recycled).</summary>
+    internal int Holders => Volatile.Read(ref _holders);
 
     public new PooledSegment? Next => (PooledSegment?)base.Next;
 
@@ -48,6 +56,7 @@ internal sealed class PooledSegment : ReadOnlySequenceSegment<byte>
         }
 
         segment._array = ArrayPool<byte>.Shared.Rent(size);
+        segment._holders = 1;
         segment.End = 0;
         segment.Memory = ReadOnlyMemory<byte>.Empty;
         segment.RunningIndex = previous is null ? 0 : previous.RunningIndex + previous.End;
@@ -61,9 +70,38 @@ internal sealed class PooledSegment : ReadOnlySequenceSegment<byte>
         Memory = _array.AsMemory(0, End);
     }
 
-    /// <summary>Returns the array to the pool and the segment to the cache; the caller drops its reference.</summary>
+    /// <summary>Lends bytes [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>) as the
+    /// payload of a leased message, without copying them: the array stays out of the pool until the lease is over too.
+    /// Only the pipe that rented the segment calls this, while it holds the segment.</summary>
+    public ReadOnlyMemory<byte> Lend(int offset, int length)
+    {
+        Interlocked.Increment(ref _holders);
+        return PooledPayload.Lent(_array, this).Memory.Slice(offset, length);
+    }
+
+    /// <summary>The pipe is done with the segment: returns the array to the pool and the segment to the cache, or, while
+    /// leases still hold its bytes, leaves that to the last of them. The caller drops its reference.</summary>
     public void Return()
     {
+        // Only the pipe adds holders, so a segment it holds alone (the common case) needs no interlocked operation.
+        base.Next = null;
+        if (Volatile.Read(ref _holders) == 1 || Interlocked.Decrement(ref _holders) == 0)
+        {
+            Recycle();
+        }
+    }
+
+    void IPayloadLender.EndLoan()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0)
+        {
+            Recycle();
+        }
+    }
+
+    private void Recycle()
+    {
+        _holders = 0;
         ArrayPool<byte>.Shared.Return(_array);
         _array = [];
         End = 0;
