@@ -22,13 +22,18 @@ internal static class EchoAllocations
         return 0;
     }
 
-    /// <summary>The options both ends use: no keepalive, queues of 128.</summary>
+    // Queues that hold the whole window (64 messages of up to 64 KiB) in bytes too. With the default 1 MiB, 64 KiB
+    // messages fill a send queue at 16: both ends' handlers (HandlerEchoAllocations) then wait for room, each holding
+    // back its own reading, and the two connections wait for each other once the socket buffers are full too.
+    private const long WindowBytes = 8L * 1024 * 1024;
+
+    /// <summary>The options both ends use: no keepalive, queues of 128 messages and 8 MiB.</summary>
     internal static WebSocketServerOptions ServerOptions() =>
-        new() { KeepAliveInterval = Timeout.InfiniteTimeSpan, ReceiveQueueCapacity = 128, SendQueueCapacity = 128 };
+        new() { KeepAliveInterval = Timeout.InfiniteTimeSpan, ReceiveQueueCapacity = 128, SendQueueCapacity = 128, MaxQueuedBytes = WindowBytes };
 
     /// <inheritdoc cref="ServerOptions"/>
     internal static WebSocketClientOptions ClientOptions() =>
-        new() { KeepAliveInterval = Timeout.InfiniteTimeSpan, ReceiveQueueCapacity = 128, SendQueueCapacity = 128 };
+        new() { KeepAliveInterval = Timeout.InfiniteTimeSpan, ReceiveQueueCapacity = 128, SendQueueCapacity = 128, MaxQueuedBytes = WindowBytes };
 
     private static async Task RunOneAsync(int messages, int size, bool leases)
     {
