@@ -121,7 +121,7 @@ internal sealed class MessageAssembler
         _length += destination.Length;
         if (_validateUtf8 && _type == MessageType.Text && !_compressed && !_utf8.Append(destination))
         {
-            throw new ProtocolException(CloseCode.InvalidPayloadData, "A text message was not valid UTF-8.");
+            throw Utf8Validator.Invalid();
         }
     }
 
@@ -181,9 +181,9 @@ internal sealed class MessageAssembler
     private byte[] Inflate()
     {
         var payload = _inflater!.Inflate(_buffer.AsMemory(0, _length), _maxMessageSize);   // _compressed implies an inflater
-        if (_validateUtf8 && _type == MessageType.Text && !System.Text.Unicode.Utf8.IsValid(payload))
+        if (_validateUtf8 && _type == MessageType.Text)
         {
-            throw new ProtocolException(CloseCode.InvalidPayloadData, "A text message was not valid UTF-8.");
+            Utf8Validator.CheckWhole(payload);
         }
 
         return payload;

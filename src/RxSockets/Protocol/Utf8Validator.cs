@@ -55,6 +55,19 @@ internal struct Utf8Validator
     /// <summary>Resets for the next message.</summary>
     public void Reset() => this = default;
 
+    /// <summary>Checks a whole text message at once (one inflated, or lent from the receive buffer).</summary>
+    /// <exception cref="ProtocolException">1007: not valid UTF-8.</exception>
+    public static void CheckWhole(ReadOnlySpan<byte> text)
+    {
+        if (!Utf8.IsValid(text))
+        {
+            throw Invalid();
+        }
+    }
+
+    /// <summary>The failure of a text message that is not valid UTF-8 (RFC 6455 §8.1: close with 1007).</summary>
+    public static ProtocolException Invalid() => new(CloseCode.InvalidPayloadData, "A text message was not valid UTF-8.");
+
     private static int CompleteLength(ReadOnlySpan<byte> bytes)
     {
         // The last lead byte within three bytes of the end may begin an unfinished sequence: stop before it.

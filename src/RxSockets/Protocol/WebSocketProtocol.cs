@@ -168,9 +168,9 @@ internal sealed class WebSocketProtocol
         }
 
         var type = header.Opcode == Opcode.Text ? MessageType.Text : MessageType.Binary;
-        if (_validateUtf8 && type == MessageType.Text && !System.Text.Unicode.Utf8.IsValid(payload))
+        if (_validateUtf8 && type == MessageType.Text)
         {
-            throw new ProtocolException(CloseCode.InvalidPayloadData, "A text message was not valid UTF-8.");
+            Utf8Validator.CheckWhole(payload);
         }
 
         message = Message.Create(type, lender.Lend(offset, length));
