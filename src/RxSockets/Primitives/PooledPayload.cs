@@ -57,21 +57,14 @@ internal sealed class PooledPayload : MemoryManager<byte>
     }
 
     /// <summary>An owner of <paramref name="rented"/>, an array the caller rented from the shared pool and hands over.</summary>
-    public static PooledPayload Adopt(byte[] rented)
-    {
-        var owner = TakeCached() ?? new PooledPayload();
-        if (owner._array.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(owner._array);
-        }
-
-        owner._array = rented;
-        return owner;
-    }
+    public static PooledPayload Adopt(byte[] rented) => Over(rented, lender: null);
 
     /// <summary>An owner of bytes in <paramref name="array"/>, which <paramref name="lender"/> lends (a receive buffer,
     /// which no longer writes to them): giving the payload back ends the loan instead of pooling the array.</summary>
-    public static PooledPayload Lent(byte[] array, IPayloadLender lender)
+    public static PooledPayload Lent(byte[] array, IPayloadLender lender) => Over(array, lender);
+
+    /// <summary>A cached (or new) owner over <paramref name="array"/>, the array it kept going back to the pool.</summary>
+    private static PooledPayload Over(byte[] array, IPayloadLender? lender)
     {
         var owner = TakeCached() ?? new PooledPayload();
         if (owner._array.Length > 0)
