@@ -208,22 +208,27 @@ public class MessageLeaseTests
         await using var client = await WebSocketConnection.ConnectAsync(server.Url, cancellationToken: cancellationToken);
         static byte[] Payload(int i) => [.. Enumerable.Range(0, (20 * 1024) + (i * 331 % 12_000)).Select(j => (byte)((i * 31) + j))];
 
+        // Sent while the client reads: sending them all first would need the whole 3 MB to fit the two ends' queues and
+        // socket buffers, as both the server's handler and this sender wait for send-queue room.
         const int count = 120;
         var leases = new List<MessageLease>(count);
-        var reading = client.ReadLeasesAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        await using (reading)
+        var send = Task.Run(async () =>
         {
             for (var i = 0; i < count; i++)
             {
                 await client.SendAsync(Payload(i), cancellationToken);
             }
-
-            for (var i = 0; i < count; i++)
+        }, cancellationToken);
+        await foreach (var lease in client.ReadLeasesAsync(cancellationToken))
+        {
+            leases.Add(lease);   // held, never disposed until every message is in
+            if (leases.Count == count)
             {
-                Assert.That(await reading.MoveNextAsync(), Is.True);
-                leases.Add(reading.Current);
+                break;
             }
         }
+
+        await send;
 
         var lent = leases.Count(lease => PooledPayload.Of(lease.Data)?.IsLent == true);
         for (var i = 0; i < count; i++)
